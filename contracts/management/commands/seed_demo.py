@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from contracts.models import Membership, Organization, Role
+from contracts.services import load_seed_contracts
+
+DEMO_PASSWORD = "OmPortal-Demo-2026"  # noqa: S105  (printed for development; refused with DEBUG off)
+
+# One demo user per role. The client side is the residence-permit contract's bureau (BJ-2026-RP,
+# the active one), the vendor side its vendor; the administrator sees every contract.
+DEMO_USERS = [
+    ("client_staff", Role.CLIENT_STAFF, "北京市公安局人口管理和基层工作总队"),
+    ("client_manager", Role.CLIENT_MANAGER, "北京市公安局人口管理和基层工作总队"),
+    ("vendor_engineer", Role.VENDOR_ENGINEER, "北京慧讯通信技术开发公司"),
+    ("vendor_manager", Role.VENDOR_MANAGER, "北京慧讯通信技术开发公司"),
+    ("auditor", Role.AUDITOR, "北京市公安局人口管理和基层工作总队"),
+    ("admin", Role.ADMINISTRATOR, "北京市公安局人口管理和基层工作总队"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the seed contracts and one demo user per role (development only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo users are for development: refusing with DEBUG off.")
+        User = get_user_model()
+        rows = []
+        with transaction.atomic():
+            load_seed_contracts()
+            for username, role, organization_name in DEMO_USERS:
+                organization = Organization.objects.get(name=organization_name)
+                user, created = User.objects.get_or_create(username=username)
+                if created:
+                    user.set_password(DEMO_PASSWORD)
+                    user.is_staff = role == Role.ADMINISTRATOR
+                    user.save()
+                Membership.objects.get_or_create(
+                    user=user, organization=organization, defaults={"role": role}
+                )
+                password = DEMO_PASSWORD if user.check_password(DEMO_PASSWORD) else "(changed since)"
+                rows.append((username, role.label, password))
+        self.stdout.write("Demo users (log in at http://127.0.0.1:8000/):")
+        for username, role, password in rows:
+            self.stdout.write(f"  {username:<16} {role!s:<18} {password}")

@@ -1,0 +1,140 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contracts.scoping import RestrictedQuerySet
+
+
+class Organization(models.Model):
+    """A party to contracts: a public-security bureau (client) or an IT vendor."""
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", _("Client (bureau)")
+        VENDOR = "vendor", _("Vendor")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Role(models.TextChoices):
+    CLIENT_STAFF = "client_staff", _("Client staff")
+    CLIENT_MANAGER = "client_manager", _("Client manager")
+    VENDOR_ENGINEER = "vendor_engineer", _("Vendor engineer")
+    VENDOR_MANAGER = "vendor_manager", _("Vendor manager")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# Which kind of organisation each role belongs to; auditors and administrators may sit in either.
+ROLE_ORGANIZATION_KIND = {
+    Role.CLIENT_STAFF: Organization.Kind.CLIENT,
+    Role.CLIENT_MANAGER: Organization.Kind.CLIENT,
+    Role.VENDOR_ENGINEER: Organization.Kind.VENDOR,
+    Role.VENDOR_MANAGER: Organization.Kind.VENDOR,
+}
+
+
+class Membership(models.Model):
+    """A user's place in an organisation, with the role that decides what they may do there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_unique_user_organization"
+            ),
+        ]
+        # The user → organisation lookup of every scoped query is covered by the unique
+        # constraint's index (user_id first).
+
+    def __str__(self):
+        return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        expected = ROLE_ORGANIZATION_KIND.get(self.role)
+        if expected and self.organization_id and self.organization.kind != expected:
+            raise ValidationError(
+                {"role": _("This role belongs to a %(kind)s organisation.") % {"kind": expected.label}}
+            )
+
+
+class Contract(models.Model):
+    """An O&M contract between a client bureau and a vendor; its code is its public key."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        TERMINATED = "terminated", _("Terminated")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True, allow_unicode=False)
+    title = models.CharField(_("title"), max_length=300)
+    client = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="client_contracts",
+        limit_choices_to={"kind": Organization.Kind.CLIENT},
+        verbose_name=_("client"),
+    )
+    vendor = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="vendor_contracts",
+        limit_choices_to={"kind": Organization.Kind.VENDOR},
+        verbose_name=_("vendor"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # The parties of a contract are the path by which scoping reaches it.
+    scope_path = ""
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "code"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(client=models.F("vendor")), name="contract_parties_differ"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="contract_ends_after_start",
+            ),
+        ]
+        # Scoping filters contracts by client_id / vendor_id: both foreign keys are indexed.
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("contracts:detail", kwargs={"code": self.code})

@@ -1,0 +1,98 @@
+"""``make run``: migrate, create the demo data, then run web, Celery worker and beat together.
+
+Each child runs in its own process group, so Ctrl-C reaches this command only and it stops the
+children in order (a worker finishes its current task on SIGTERM); a child that dies stops the rest.
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+STOP_GRACE_SECONDS = 15
+
+
+class Command(BaseCommand):
+    help = "Run the portal (web, Celery worker, Celery beat) in the foreground; Ctrl-C stops all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--noreload", action="store_true", help="Do not restart web on code changes.")
+        parser.add_argument("--no-demo", action="store_true", help="Do not create the demo data.")
+
+    def handle(self, *args, addr, port, noreload, no_demo, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if settings.DEBUG and not no_demo:
+            call_command("seed_demo")
+        python = sys.executable
+        web = [python, "manage.py", "runserver", f"{addr}:{port}"] + (["--noreload"] if noreload else [])
+        commands = {
+            "web": web,
+            "worker": [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "om_portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ],
+            "beat": [python, "-m", "celery", "-A", "om_portal", "beat", "--loglevel=INFO"],
+        }
+        broker = settings.CELERY_BROKER_URL.split("@")[-1]
+        self.stdout.write(
+            f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}  Broker: {broker}"
+        )
+        self.stdout.write(f"Portal on http://{addr}:{port}/ — Ctrl-C stops web, worker and beat.")
+
+        stopping = []
+
+        def request_stop(signum, frame):
+            stopping.append(signum)
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+
+        children = {
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)  # noqa: S603
+            for name, command in commands.items()
+        }
+        exit_code = 0
+        try:
+            while not stopping:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"{name} exited with {child.returncode}: stopping the others.")
+                        exit_code = 1
+                        stopping.append(name)
+                        break
+                time.sleep(0.3)
+        finally:
+            self._stop(children)
+        if exit_code:
+            sys.exit(exit_code)
+
+    def _stop(self, children):
+        # SIGTERM to each leader: Celery's main process stops its own pool; then whatever is left
+        # in a child's process group (runserver's autoreload child) is killed.
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for name, child in children.items():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"{name} did not stop in {STOP_GRACE_SECONDS} s: killing it.")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+        self.stdout.write("Stopped web, worker and beat.")

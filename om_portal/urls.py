@@ -1,0 +1,34 @@
+"""The portal's URLs: the composition root, where every app's routes come together."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+import contracts.api  # noqa: F401  (registers its viewsets on the router)
+from om_portal import views
+from om_portal.api import router
+from reports import views as report_views
+
+api_patterns = [
+    path("", include(router.urls)),
+    path("auth/token/", obtain_auth_token, name="token"),
+]
+
+urlpatterns = [
+    path("", report_views.dashboard, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("contracts/", include("contracts.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
