@@ -7,7 +7,7 @@ is not in the queryset, so a detail lookup of it is a 404.
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 
 # The roles allowed each action. Later capabilities add their actions here (approve, sign off...).
 VIEW = "view"
@@ -23,21 +23,6 @@ def _action_roles(action: str) -> list[str]:
         raise ValueError(f"unknown action {action!r}") from None
 
 
-def is_administrator(user) -> bool:
-    """Superusers and members with the administrator role see every contract."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_om_is_administrator", None)
-    if cached is None:
-        from contracts.models import Membership, Role
-
-        cached = Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
-        user._om_is_administrator = cached
-    return cached
-
-
 class RestrictedQuerySet(models.QuerySet):
     """A queryset that can narrow itself to what one user may see.
 
@@ -49,12 +34,17 @@ class RestrictedQuerySet(models.QuerySet):
         roles = _action_roles(action)
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        if is_administrator(user):
+        if user.is_superuser:
             return self
-        from contracts.models import Membership
+        from contracts.models import Membership, Role
 
-        organizations = Membership.objects.filter(user=user, role__in=roles).values("organization_id")
+        mine = Membership.objects.filter(user=user)
+        organizations = mine.filter(role__in=roles).values("organization_id")
         prefix = f"{self.model.scope_path}__" if self.model.scope_path else ""
+        # One query: the administrator test is an uncorrelated EXISTS, which PostgreSQL and
+        # SQLite evaluate once per query, not per row.
         return self.filter(
-            Q(**{f"{prefix}client__in": organizations}) | Q(**{f"{prefix}vendor__in": organizations})
+            Exists(mine.filter(role=Role.ADMINISTRATOR))
+            | Q(**{f"{prefix}client__in": organizations})
+            | Q(**{f"{prefix}vendor__in": organizations})
         )

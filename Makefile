@@ -1,0 +1,45 @@
+# One command runs the portal, one tests it. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_FLAGS ?= --quiet --disable-pip-version-check
+
+.PHONY: run test install lint format messages bench clean
+
+# Reinstalled whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Web on http://127.0.0.1:8000/, a Celery worker and beat; SQLite and a filesystem broker under
+# var/ unless DATABASE_URL / REDIS_URL are set. Ctrl-C stops all three.
+run: install
+	$(PY) manage.py runall
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# After changing a translatable string: extract, translate in locale/zh_Hans, compile.
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore '.venv/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf var staticfiles .pytest_cache .ruff_cache

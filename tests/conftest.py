@@ -1,0 +1,85 @@
+"""Fixtures shared by every test: two pairs of parties, their contracts, and users by role.
+
+Organisation A (a bureau and its vendor) holds contract A; organisation B holds contract B. A
+member of A is the "owner" of contract A and an "outsider" to contract B.
+"""
+
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from contracts.models import Contract, Membership, Organization, Role
+
+PASSWORD = "Test-pass-2026!"
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def client_org_a(db):
+    return Organization.objects.create(name="甲市公安局", kind=Organization.Kind.CLIENT)
+
+
+@pytest.fixture
+def vendor_org_a(db):
+    return Organization.objects.create(name="甲科技有限公司", kind=Organization.Kind.VENDOR)
+
+
+@pytest.fixture
+def client_org_b(db):
+    return Organization.objects.create(name="乙市公安局", kind=Organization.Kind.CLIENT)
+
+
+@pytest.fixture
+def vendor_org_b(db):
+    return Organization.objects.create(name="乙科技有限公司", kind=Organization.Kind.VENDOR)
+
+
+@pytest.fixture
+def contract_a(client_org_a, vendor_org_a):
+    return Contract.objects.create(
+        code="A-2026-OM", title="甲市运维服务", client=client_org_a, vendor=vendor_org_a, status="active"
+    )
+
+
+@pytest.fixture
+def contract_b(client_org_b, vendor_org_b):
+    return Contract.objects.create(
+        code="B-2026-OM", title="乙市运维服务", client=client_org_b, vendor=vendor_org_b, status="active"
+    )
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, organization) → a user with that one membership; password PASSWORD."""
+
+    def make(role=None, organization=None, **fields):
+        user = get_user_model().objects.create_user(
+            username=fields.pop("username", f"user{next(_serial)}"), password=PASSWORD, **fields
+        )
+        if role:
+            Membership.objects.create(user=user, organization=organization, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_staff_a(make_user, client_org_a):
+    return make_user(Role.CLIENT_STAFF, client_org_a)
+
+
+@pytest.fixture
+def vendor_engineer_a(make_user, vendor_org_a):
+    return make_user(Role.VENDOR_ENGINEER, vendor_org_a)
+
+
+@pytest.fixture
+def outsider(make_user, client_org_b):
+    """A client manager of organisation B: nothing of contract A is theirs."""
+    return make_user(Role.CLIENT_MANAGER, client_org_b)
+
+
+@pytest.fixture
+def administrator(make_user, client_org_a):
+    return make_user(Role.ADMINISTRATOR, client_org_a)

@@ -1,0 +1,72 @@
+"""Out of scope is 404 on the portal and the API; nothing leaks into lists."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_portal_contract_of_another_organisation_is_404(client, contract_a, contract_b, client_staff_a):
+    client.force_login(client_staff_a)
+    assert client.get("/contracts/A-2026-OM/").status_code == 200
+    assert client.get("/contracts/B-2026-OM/").status_code == 404
+
+
+def test_portal_list_and_home_show_only_own_contracts(client, contract_a, contract_b, outsider):
+    client.force_login(outsider)
+    for url in ["/contracts/", "/"]:
+        body = client.get(url).content.decode()
+        assert "B-2026-OM" in body
+        assert "A-2026-OM" not in body
+
+
+def test_portal_needs_login(client, contract_a):
+    response = client.get("/contracts/A-2026-OM/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_api_contract_of_another_organisation_is_404(contract_a, contract_b, vendor_engineer_a):
+    api = APIClient()
+    api.force_authenticate(vendor_engineer_a)
+    assert api.get("/api/v1/contracts/A-2026-OM/").status_code == 200
+    assert api.get("/api/v1/contracts/B-2026-OM/").status_code == 404
+    listed = api.get("/api/v1/contracts/").json()
+    assert listed["count"] == 1
+    assert [row["code"] for row in listed["results"]] == ["A-2026-OM"]
+
+
+def test_api_token_authentication_is_scoped_too(contract_a, contract_b, outsider):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=outsider).key}")
+    assert api.get("/api/v1/contracts/B-2026-OM/").status_code == 200
+    assert api.get("/api/v1/contracts/A-2026-OM/").status_code == 404
+
+
+def test_api_obtains_a_token_with_username_and_password(outsider):
+    from tests.conftest import PASSWORD
+
+    response = APIClient().post("/api/v1/auth/token/", {"username": outsider.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=outsider).key
+
+
+def test_api_needs_authentication(contract_a):
+    assert APIClient().get("/api/v1/contracts/").status_code in (401, 403)
+
+
+def test_api_filters_and_paginates(contract_a, contract_b, administrator):
+    api = APIClient()
+    api.force_authenticate(administrator)
+    response = api.get("/api/v1/contracts/", {"code": "B-2026-OM"})
+    assert [row["code"] for row in response.json()["results"]] == ["B-2026-OM"]
+    page = api.get("/api/v1/contracts/", {"page_size": 1}).json()
+    assert page["count"] == 2
+    assert len(page["results"]) == 1
+    assert page["next"]
+
+
+def test_administrator_reaches_every_contract(client, contract_a, contract_b, administrator):
+    client.force_login(administrator)
+    assert client.get("/contracts/B-2026-OM/").status_code == 200

@@ -1,0 +1,88 @@
+"""A real Celery worker process on the real Redis and PostgreSQL runs a task; /healthz sees it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from om_portal.models import WorkerHeartbeat
+from om_portal.tasks import heartbeat
+from tests.om_portal.helpers import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture
+def services():
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (a real Redis); .ci/run sets it")
+    if connection.vendor != "postgresql":
+        pytest.skip("needs DATABASE_URL to a real PostgreSQL; .ci/run sets it")
+
+
+def database_url():
+    db = connection.settings_dict
+    user = db["USER"] or "postgres"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(services, transactional_db, tmp_path):
+    """A worker process of its own, on the test database and this run's queue."""
+    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "OM_VAR_DIR": str(tmp_path),
+    }
+    log = (tmp_path / "worker.log").open("w")
+    command = [sys.executable, "-m", "celery", "-A", "om_portal", "worker", "--pool=solo", "-n", name]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    yield process, name
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    log.close()
+
+
+def wait_for(predicate, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout} s")
+
+
+def seen_at(name):
+    return WorkerHeartbeat.objects.filter(worker=name).values_list("seen_at", flat=True).first()
+
+
+def test_worker_runs_a_task_and_healthz_follows_it(worker, client, settings):
+    process, name = worker
+    # The worker's start-up heartbeat travels through Redis like any task.
+    first = wait_for(lambda: seen_at(name))
+
+    # A task this test enqueues, whose effect it reads back from PostgreSQL.
+    heartbeat.delay()
+    wait_for(lambda: (seen_at(name) or first) > first)
+
+    settings.HEARTBEAT_MAX_AGE = 3
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    time.sleep(4)  # past HEARTBEAT_MAX_AGE with no worker to beat
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["worker"]
