@@ -83,3 +83,9 @@ def outsider(make_user, client_org_b):
 @pytest.fixture
 def administrator(make_user, client_org_a):
     return make_user(Role.ADMINISTRATOR, client_org_a)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create and log in many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,158 @@
+"""The deployment files: docker-compose.yml, the Dockerfile, .env.example, .dockerignore.
+
+No database and no Docker engine needed: compose's ``config`` only reads and interpolates the file.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+ENV_EXAMPLE = ROOT / ".env.example"
+DOCKERIGNORE = ROOT / ".dockerignore"
+
+SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+APP_SERVICES = ("web", "worker", "beat")
+REQUIRED = {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example", "POSTGRES_PASSWORD": "p"}
+
+
+def _compose_command() -> list[str]:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    pytest.skip("docker-compose is not installed")
+
+
+def run_compose_config(tmp_path, variables: dict[str, str], env_file: Path | None = None):
+    """`docker-compose config` with exactly these variables: neither the checkout's .env (an
+    operator's) nor the caller's environment leak in."""
+    if env_file is None:
+        env_file = tmp_path / "empty.env"
+        env_file.write_text("")
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **variables}
+    return subprocess.run(
+        [*_compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _instructions(dockerfile_text: str) -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined and comments dropped."""
+    instructions, current = [], ""
+    for line in dockerfile_text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        instructions.append(current + stripped)
+        current = ""
+    if current:
+        instructions.append(current)
+    return instructions
+
+
+# --- docker-compose.yml -------------------------------------------------------------------------
+
+
+def test_compose_config_is_valid_and_has_the_stack(tmp_path):
+    result = run_compose_config(tmp_path, REQUIRED)
+    assert result.returncode == 0, result.stderr
+
+    config = yaml.safe_load(result.stdout)
+    assert set(config["services"]) == SERVICES
+    services = config["services"]
+
+    for name in APP_SERVICES:
+        environment = services[name]["environment"]
+        assert environment["DEBUG"] == "false"
+        assert environment["DATABASE_URL"] == "postgres://om:p@postgres:5432/om"
+        assert environment["REDIS_URL"] == "redis://redis:6379/0"
+        assert environment["SECRET_KEY"] == REQUIRED["SECRET_KEY"]
+        assert environment["ALLOWED_HOSTS"] == "portal.example"
+        assert environment["BEHIND_TLS_PROXY"] == "true"
+        conditions = {dep: spec["condition"] for dep, spec in services[name]["depends_on"].items()}
+        assert conditions == {"postgres": "service_healthy", "redis": "service_healthy"}
+
+    for name in ("postgres", "redis", "web"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "migrate" in " ".join(services["web"]["command"])
+    assert "worker" in services["worker"]["command"]
+    assert "beat" in services["beat"]["command"]
+
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED))
+def test_compose_refuses_a_stack_without_a_required_variable(tmp_path, missing):
+    variables = {name: value for name, value in REQUIRED.items() if name != missing}
+    result = run_compose_config(tmp_path, variables)
+    assert result.returncode != 0
+    assert f"set {missing} in .env" in result.stdout + result.stderr
+
+
+def test_the_env_example_starts_a_stack_only_once_filled_in(tmp_path):
+    """The example holds no secret: copied unchanged, compose's guards stop it."""
+    env_file = tmp_path / ".env"
+    shutil.copy(ENV_EXAMPLE, env_file)
+    assert run_compose_config(tmp_path, {}, env_file=env_file).returncode != 0
+
+    filled = ENV_EXAMPLE.read_text()
+    for name, value in REQUIRED.items():
+        filled = re.sub(rf"^{name}=$", f"{name}={value}", filled, flags=re.MULTILINE)
+    env_file.write_text(filled)
+    result = run_compose_config(tmp_path, {}, env_file=env_file)
+    assert result.returncode == 0, result.stderr
+
+
+def test_env_example_names_every_variable_compose_reads():
+    used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
+    example = ENV_EXAMPLE.read_text()
+    named = set(re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    assert used <= named, f"not in .env.example: {sorted(used - named)}"
+
+
+# --- Dockerfile ---------------------------------------------------------------------------------
+
+
+def test_dockerfile_installs_the_weasyprint_runtime_and_chinese_fonts():
+    apt_lines = [i for i in _instructions(DOCKERFILE.read_text()) if "apt-get install" in i]
+    assert apt_lines, "no apt-get install in the Dockerfile"
+    packages = set(" ".join(apt_lines).split())
+    assert {"fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0", "libpangoft2-1.0-0"} <= packages
+    assert "--no-install-recommends" in packages
+    assert any("rm -rf /var/lib/apt/lists" in i for i in apt_lines)
+
+
+def test_dockerfile_runs_as_a_user_and_collects_static_files():
+    instructions = _instructions(DOCKERFILE.read_text())
+    users = [i.split()[1] for i in instructions if i.startswith("USER ")]
+    assert users and users[-1] not in {"root", "0"}
+    assert any("collectstatic --noinput" in i for i in instructions if i.startswith("RUN "))
+    assert not any("HEALTHCHECK" in i for i in instructions), "health checks belong in compose"
+
+
+def test_dockerfile_copies_only_files_that_exist():
+    for instruction in _instructions(DOCKERFILE.read_text()):
+        if instruction.startswith("COPY ") and "--from" not in instruction:
+            *sources, _destination = instruction.split()[1:]
+            for source in sources:
+                if not source.startswith("--"):
+                    assert (ROOT / source).exists(), f"the build would fail: {source} is missing"
+
+
+def test_dockerignore_keeps_local_state_out_of_the_image():
+    ignored = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()}
+    assert {".venv", "var", "staticfiles", ".git", "tests/artifacts", ".env"} <= ignored
+    assert not {"pyproject.toml", "README.md"} & ignored
