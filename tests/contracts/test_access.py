@@ -70,3 +70,31 @@ def test_api_filters_and_paginates(contract_a, contract_b, administrator):
 def test_administrator_reaches_every_contract(client, contract_a, contract_b, administrator):
     client.force_login(administrator)
     assert client.get("/contracts/B-2026-OM/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/contracts/", "/", "/api/v1/contracts/"])
+def test_lists_take_the_same_queries_for_two_contracts_or_twenty(url, client, administrator, make_user):
+    """No query per row: the count with twenty contracts equals the count with two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contracts.models import Contract, Organization
+
+    client.force_login(administrator)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add_contracts(n):
+        start = Contract.objects.count()
+        for i in range(start, start + n):
+            bureau = Organization.objects.create(name=f"bureau {i}", kind="client")
+            vendor = Organization.objects.create(name=f"vendor {i}", kind="vendor")
+            Contract.objects.create(code=f"N-{i}", title="t", client=bureau, vendor=vendor, status="active")
+
+    add_contracts(2)
+    two = queries()
+    add_contracts(18)
+    assert queries() == two
