@@ -115,7 +115,7 @@ class Contract(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-starts_on", "code"]
+        ordering = [models.F("starts_on").desc(nulls_last=True), "code"]
         verbose_name = _("contract")
         verbose_name_plural = _("contracts")
         constraints = [
