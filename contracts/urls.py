@@ -1,9 +1,9 @@
 from django.urls import path
 
-from contracts import views
+from contracts.views import assets, contracts
 
 app_name = "contracts"
 urlpatterns = [
-    path("", views.contract_list, name="list"),
-    path("<slug:code>/", views.contract_detail, name="detail"),
+    path("", contracts.contract_list, name="list"),
+    path("<slug:code>/", contracts.contract_detail, name="detail"),
 ]

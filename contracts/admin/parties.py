@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from contracts.models import Contract, Membership, Organization
+from contracts.models import Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,11 +23,3 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "organization"]
     search_fields = ["user__username", "organization__name"]
     autocomplete_fields = ["user", "organization"]
-
-
-@admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "client", "vendor", "status", "starts_on", "ends_on"]
-    list_filter = ["status", "client", "vendor"]
-    search_fields = ["code", "title"]
-    autocomplete_fields = ["client", "vendor"]

@@ -2,8 +2,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from contracts.scoping import RestrictedQuerySet
-
 
 class Organization(models.Model):
     """A party to contracts: a public-security bureau (client) or an IT vendor."""
@@ -77,64 +75,3 @@ class Membership(models.Model):
             raise ValidationError(
                 {"role": _("This role belongs to a %(kind)s organisation.") % {"kind": expected.label}}
             )
-
-
-class Contract(models.Model):
-    """An O&M contract between a client bureau and a vendor; its code is its public key."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
-        ENDED = "ended", _("Ended")
-        TERMINATED = "terminated", _("Terminated")
-
-    code = models.SlugField(_("code"), max_length=40, unique=True, allow_unicode=False)
-    title = models.CharField(_("title"), max_length=300)
-    client = models.ForeignKey(
-        Organization,
-        on_delete=models.PROTECT,
-        related_name="client_contracts",
-        limit_choices_to={"kind": Organization.Kind.CLIENT},
-        verbose_name=_("client"),
-    )
-    vendor = models.ForeignKey(
-        Organization,
-        on_delete=models.PROTECT,
-        related_name="vendor_contracts",
-        limit_choices_to={"kind": Organization.Kind.VENDOR},
-        verbose_name=_("vendor"),
-    )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    starts_on = models.DateField(_("starts on"), null=True, blank=True)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    # The parties of a contract are the path by which scoping reaches it.
-    scope_path = ""
-    objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
-        ordering = [models.F("starts_on").desc(nulls_last=True), "code"]
-        verbose_name = _("contract")
-        verbose_name_plural = _("contracts")
-        constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(client=models.F("vendor")), name="contract_parties_differ"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True)
-                | models.Q(starts_on__isnull=True)
-                | models.Q(ends_on__gte=models.F("starts_on")),
-                name="contract_ends_after_start",
-            ),
-        ]
-        # Scoping filters contracts by client_id / vendor_id: both foreign keys are indexed.
-
-    def __str__(self):
-        return f"{self.code} {self.title}"
-
-    def get_absolute_url(self):
-        from django.urls import reverse
-
-        return reverse("contracts:detail", kwargs={"code": self.code})

@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models.contract import MONEY, PERCENT, Contract
+from contracts.scoping import RestrictedQuerySet
+
+
+class PenaltyClause(models.Model):
+    """A liquidated-damages clause, in one of the shapes the seeds use (DOMAIN.md).
+
+    - per day: rate % of the base for each day late, optionally capped (000: 0.3%/day of the
+      total; 001: 0.5%/day, at most 10%; 000 client side: 0.01%/day of the overdue amount);
+    - per occurrence: rate % each time, escalating at the N-th (004: 1% each, 20% at three);
+    - one-off: rate % once when the breach happens (002: 5% / 3% / 3%; 003: 20%);
+    - count threshold: rate % when N events happen within a contract year (004: 2 staff
+      replacements → 1%).
+    """
+
+    class Shape(models.TextChoices):
+        PER_DAY = "per_day", _("Per day of delay")
+        PER_OCCURRENCE = "per_occurrence", _("Per occurrence")
+        ONE_OFF = "one_off", _("One-off")
+        COUNT_THRESHOLD = "count_threshold", _("Count threshold within a contract year")
+
+    class Base(models.TextChoices):
+        TOTAL = "total", _("Contract total")
+        OVERDUE_AMOUNT = "overdue_amount", _("Overdue amount")
+
+    class Escalation(models.TextChoices):
+        REPLACES = "replaces", _("Replaces the per-occurrence amounts")
+        ADDS = "adds", _("Adds to the per-occurrence amounts")
+
+    class Party(models.TextChoices):
+        VENDOR = "vendor", _("Vendor pays")
+        CLIENT = "client", _("Client pays")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="penalty_clauses")
+    # What other apps name when they record a breach: "late_inspection", "sla_resolution",
+    # "staff_replacement", "late_report"...
+    kind = models.SlugField(_("kind of breach"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("contract text"), blank=True)
+    party = models.CharField(_("liable party"), max_length=6, choices=Party.choices, default=Party.VENDOR)
+    shape = models.CharField(_("shape"), max_length=16, choices=Shape.choices)
+    base = models.CharField(_("base"), max_length=15, choices=Base.choices, default=Base.TOTAL)
+    rate_percent = models.DecimalField(_("rate (%)"), **PERCENT)
+    cap_percent = models.DecimalField(_("cap (% of the total)"), null=True, blank=True, **PERCENT)
+    escalation_at = models.PositiveIntegerField(
+        _("escalates at occurrence"), null=True, blank=True, validators=[MinValueValidator(2)]
+    )
+    escalation_percent = models.DecimalField(_("escalated rate (%)"), null=True, blank=True, **PERCENT)
+    escalation_mode = models.CharField(
+        _("escalation"), max_length=8, choices=Escalation.choices, default=Escalation.REPLACES
+    )
+    threshold_count = models.PositiveIntegerField(
+        _("threshold count"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    # Informational: the delay (in days) after which the client may terminate (seed 000: 5).
+    termination_after_days = models.PositiveIntegerField(_("termination after days"), null=True, blank=True)
+
+    scope_path = "contract"
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contract", "kind"]
+        verbose_name = _("penalty clause")
+        verbose_name_plural = _("penalty clauses")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "kind"], name="penalty_clause_unique_kind"),
+            models.CheckConstraint(
+                condition=models.Q(rate_percent__gte=0, rate_percent__lte=100),
+                name="penalty_clause_rate_0_100",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(shape="count_threshold") | models.Q(threshold_count__isnull=False),
+                name="penalty_clause_threshold_has_count",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(escalation_at__isnull=True) | models.Q(escalation_percent__isnull=False),
+                name="penalty_clause_escalation_has_rate",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract.code} · {self.title}"
+
+
+class Breach(models.Model):
+    """One entry of the contract's breach ledger.
+
+    Recorded through ``contracts.penalties.record_breach`` (incidents, inspections, reports and
+    staffing call it); ``(contract, source, source_ref)`` makes a re-run record nothing twice.
+    """
+
+    class Source(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        INSPECTION = "inspection", _("Inspection")
+        REPORT = "report", _("Report")
+        STAFFING = "staffing", _("Staffing")
+        MANUAL = "manual", _("Manual")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="breaches")
+    clause = models.ForeignKey(
+        PenaltyClause, on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+    )
+    kind = models.SlugField(_("kind of breach"), max_length=50)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    days_late = models.PositiveIntegerField(_("days late"), null=True, blank=True)
+    overdue_amount = models.DecimalField(
+        _("overdue amount"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # What the breach is about in its source ("incident:42:resolution", "slot:2026-06-01T08:00").
+    source_ref = models.CharField(_("source reference"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    waived = models.BooleanField(_("waived"), default=False)
+    waived_reason = models.TextField(_("reason for waiving"), blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    scope_path = "contract"
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contract", "occurred_at", "id"]
+        verbose_name = _("breach")
+        verbose_name_plural = _("breaches")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "source", "source_ref"],
+                condition=~models.Q(source_ref=""),
+                name="breach_unique_source_ref",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(waived=False) | ~models.Q(waived_reason=""),
+                name="breach_waiver_has_reason",
+            ),
+        ]
+        indexes = [
+            # The penalty summary aggregates a contract's unwaived breaches per clause.
+            models.Index(fields=["contract", "clause"], name="breach_contract_clause_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract.code} · {self.kind} · {self.occurred_at:%Y-%m-%d}"

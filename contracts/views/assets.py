@@ -1,0 +1,1 @@
+"""(being written: the asset ledger tab, import and export)"""
