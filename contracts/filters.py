@@ -1,12 +1,35 @@
+import datetime as dt
+
 import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 
+ENDING_SOON_DAYS = 60
+
 
 class ContractFilterSet(django_filters.FilterSet):
-    client = django_filters.CharFilter(field_name="client__name", lookup_expr="icontains")
-    vendor = django_filters.CharFilter(field_name="vendor__name", lookup_expr="icontains")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    client = django_filters.CharFilter(field_name="client__name", lookup_expr="icontains", label=_("Client"))
+    vendor = django_filters.CharFilter(field_name="vendor__name", lookup_expr="icontains", label=_("Vendor"))
+    ending_soon = django_filters.BooleanFilter(method="filter_ending_soon", label=_("Ending within 60 days"))
 
     class Meta:
         model = Contract
         fields = ["code", "status", "client", "vendor"]
+
+    def search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
+
+    def filter_ending_soon(self, queryset, name, value):
+        if not value:
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            status=Contract.Status.ACTIVE,
+            ends_on__gte=today,
+            ends_on__lte=today + dt.timedelta(days=ENDING_SOON_DAYS),
+        )

@@ -9,18 +9,49 @@ is not in the queryset, so a detail lookup of it is a 404.
 from django.db import models
 from django.db.models import Exists, Q
 
-# The roles allowed each action. Later capabilities add their actions here (approve, sign off...).
+# The roles allowed each action, in the organisations where the user holds the role.
 VIEW = "view"
+MANAGE_CONTRACT = "manage_contract"  # terms, price list, SLA, penalty clauses, milestones
+MANAGE_PENALTIES = "manage_penalties"  # the breach ledger: record, waive
+MANAGE_STAFF = "manage_staff"  # posts, assignments, duty rosters
+MANAGE_ASSETS = "manage_assets"  # the asset ledger and its imports
 
 
 def _action_roles(action: str) -> list[str]:
     from contracts.models import Role
 
-    table = {VIEW: list(Role.values)}
+    table = {
+        VIEW: list(Role.values),
+        MANAGE_CONTRACT: [Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        MANAGE_PENALTIES: [Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        MANAGE_STAFF: [Role.VENDOR_MANAGER, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        MANAGE_ASSETS: [Role.VENDOR_MANAGER, Role.VENDOR_ENGINEER, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+    }
     try:
         return table[action]
     except KeyError:
         raise ValueError(f"unknown action {action!r}") from None
+
+
+def can(user, action: str, contract) -> bool:
+    """Whether ``user`` may do ``action`` on ``contract`` (one query, none for superusers)."""
+    from contracts.models import Contract
+
+    return Contract.objects.restrict(user, action).filter(pk=contract.pk).exists()
+
+
+def can_create_contract(user, client) -> bool:
+    """New contracts are entered by the client bureau's managers, or by administrators."""
+    from contracts.models import Membership, Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return (
+        user.is_superuser
+        or Membership.objects.filter(
+            Q(role=Role.ADMINISTRATOR) | Q(role=Role.CLIENT_MANAGER, organization=client), user=user
+        ).exists()
+    )
 
 
 class RestrictedQuerySet(models.QuerySet):

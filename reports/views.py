@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
+from contracts.checks import contracts_beyond_calendar, last_known_year
 from contracts.models import Contract
 
 
@@ -14,6 +15,8 @@ def dashboard(request):
         {
             "active_contracts": contracts.filter(status=Contract.Status.ACTIVE),
             "contract_count": contracts.count(),
+            "beyond_calendar": contracts_beyond_calendar(contracts),
+            "last_known_year": last_known_year(),
         },
     )
 

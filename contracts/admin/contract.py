@@ -1,6 +1,41 @@
 from django.contrib import admin
 
-from contracts.models import Contract
+from contracts import services
+from contracts.models import Contract, DutyShift, Milestone, ServiceItem, SLATerm, StaffAssignment, StaffPost
+
+
+class ServiceItemInline(admin.TabularInline):
+    model = ServiceItem
+    extra = 0
+    fields = ["position", "category", "name", "quantity", "unit", "unit_price", "amount"]
+
+
+class SLATermInline(admin.TabularInline):
+    model = SLATerm
+    extra = 0
+    fields = ["clock", "severity", "condition", "target", "unit", "coverage", "penalty_clause", "note"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = [
+        "position",
+        "name",
+        "amount",
+        "percent",
+        "trigger",
+        "trigger_date",
+        "offset",
+        "offset_unit",
+        "due_on",
+    ]
+    readonly_fields = ["due_on"]
+
+
+class StaffPostInline(admin.TabularInline):
+    model = StaffPost
+    extra = 0
 
 
 @admin.register(Contract)
@@ -9,3 +44,25 @@ class ContractAdmin(admin.ModelAdmin):
     list_filter = ["status", "acceptance_method", "client", "vendor"]
     search_fields = ["code", "title"]
     autocomplete_fields = ["client", "vendor"]
+    inlines = [ServiceItemInline, SLATermInline, MilestoneInline, StaffPostInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A date of the contract or a milestone's trigger may have moved its due dates.
+        services.refresh_due_dates(form.instance)
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["person", "role", "post", "starts_on", "ends_on", "replaces", "client_consent"]
+    list_filter = ["role", "post__contract"]
+    search_fields = ["person", "post__name", "post__contract__code"]
+    raw_id_fields = ["replaces"]
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ["date", "contract", "person", "starts_at", "ends_at", "on_site", "occasion"]
+    list_filter = ["occasion", "on_site", "contract"]
+    date_hierarchy = "date"
+    search_fields = ["person", "contract__code"]

@@ -1,7 +1,23 @@
+from django.db import transaction
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
+from contracts import services
+from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
 from contracts.filters import ContractFilterSet
-from contracts.models import Contract, Organization
+from contracts.models import (
+    Contract,
+    DutyShift,
+    Milestone,
+    Organization,
+    ServiceItem,
+    SLATerm,
+    StaffAssignment,
+    StaffPost,
+)
+from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can
 from om_portal.api import router
 
 
@@ -13,25 +29,367 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 class ContractSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:contract-detail", lookup_field="code")
-    client = OrganizationSerializer(read_only=True)
-    vendor = OrganizationSerializer(read_only=True)
+    client = serializers.SlugRelatedField(
+        slug_field="name", queryset=Organization.objects.filter(kind="client")
+    )
+    vendor = serializers.SlugRelatedField(
+        slug_field="name", queryset=Organization.objects.filter(kind="vendor")
+    )
+    term_progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Contract
-        fields = ["url", "code", "title", "client", "vendor", "status", "starts_on", "ends_on", "updated_at"]
+        fields = [
+            "url",
+            "code",
+            "title",
+            "client",
+            "vendor",
+            "status",
+            "signed_on",
+            "starts_on",
+            "ends_on",
+            "total",
+            "acceptance_method",
+            "penalty_cap_percent",
+            "business_day_starts",
+            "business_day_ends",
+            "onsite_on_non_working_days",
+            "key_staff_change_needs_consent",
+            "notes",
+            "term_progress",
+            "updated_at",
+        ]
+
+    def get_term_progress(self, contract) -> float | None:
+        return contract.term_progress()
+
+    def validate(self, attrs):
+        starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
+        ends = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError({"ends_on": "The term cannot end before it starts."})
+        return attrs
 
 
-class ContractViewSet(viewsets.ReadOnlyModelViewSet):
-    """Contracts the caller may see; a contract is addressed by its code."""
+class ContractViewSet(viewsets.ModelViewSet):
+    """Contracts the caller may see; a contract is addressed by its code.
+
+    Client managers change their bureau's contracts; administrators any. A new contract's client
+    must be an organisation where the caller is a client manager.
+    """
 
     serializer_class = ContractSerializer
     lookup_field = "code"
     filterset_class = ContractFilterSet
     search_fields = ["code", "title"]
-    ordering_fields = ["code", "starts_on", "ends_on"]
+    ordering_fields = ["code", "starts_on", "ends_on", "total"]
 
     def get_queryset(self):
         return Contract.objects.restrict(self.request.user).select_related("client", "vendor")
 
+    def perform_create(self, serializer):
+        probe = Contract(
+            client=serializer.validated_data["client"], vendor=serializer.validated_data["vendor"]
+        )
+        user = self.request.user
+        allowed = (
+            user.is_superuser
+            or user.memberships.filter(role__in=["administrator"]).exists()
+            or user.memberships.filter(organization=probe.client, role="client_manager").exists()
+        )
+        if not allowed:
+            raise PermissionDenied("Only the client's managers and administrators create its contracts.")
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        if not can(self.request.user, MANAGE_CONTRACT, serializer.instance):
+            raise PermissionDenied("Your role does not allow changing this contract.")
+        with transaction.atomic():
+            serializer.save()
+            services.refresh_due_dates(serializer.instance)
+
+    def perform_destroy(self, instance):
+        if not can(self.request.user, MANAGE_CONTRACT, instance):
+            raise PermissionDenied("Your role does not allow deleting this contract.")
+        instance.delete()
+
+    @action(detail=True, url_path="price-list")
+    def price_list(self, request, code=None):
+        """The service items by category with subtotals, and whether they add up to the total."""
+        result = services.price_list(self.get_object())
+        return Response(
+            {
+                "categories": [
+                    {
+                        "category": c["category"],
+                        "subtotal": f"{c['subtotal']:.2f}",
+                        "items": ServiceItemSerializer(
+                            c["items"], many=True, context={"request": request}
+                        ).data,
+                    }
+                    for c in result.categories
+                ],
+                # Money as strings, like DRF's DecimalField: floats would round yuan.
+                "priced_total": f"{result.priced_total:.2f}",
+                "contract_total": f"{result.contract_total:.2f}",
+                "difference": f"{result.difference:.2f}",
+                "warning": result.warning,
+            }
+        )
+
+
+class ServiceItemSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "id",
+            "contract",
+            "category",
+            "name",
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "amount",
+            "position",
+        ]
+
+    def validate(self, attrs):
+        def value(name):
+            return attrs.get(name, getattr(self.instance, name, None))
+
+        errors = ServiceItem.price_errors(value("quantity"), value("unit_price"), value("amount"))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class SLATermSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+
+    class Meta:
+        model = SLATerm
+        fields = [
+            "id",
+            "contract",
+            "severity",
+            "condition",
+            "clock",
+            "target",
+            "unit",
+            "coverage",
+            "penalty_clause",
+            "note",
+        ]
+
+    def validate(self, attrs):
+        clause = attrs.get("penalty_clause")
+        contract = attrs.get("contract") or getattr(self.instance, "contract", None)
+        if clause is not None and clause.contract_id != contract.id:
+            raise serializers.ValidationError({"penalty_clause": "The clause belongs to another contract."})
+        return attrs
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    payable = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "contract",
+            "name",
+            "amount",
+            "percent",
+            "value",
+            "trigger",
+            "trigger_date",
+            "offset",
+            "offset_unit",
+            "due_on",
+            "status",
+            "paid_on",
+            "deduction",
+            "payable",
+            "position",
+        ]
+        read_only_fields = ["due_on"]
+
+    def validate(self, attrs):
+        def value(name):
+            return attrs.get(name, getattr(self.instance, name, None))
+
+        if value("amount") is None and value("percent") is None:
+            raise serializers.ValidationError({"amount": "Give an amount or a share of the total."})
+        if value("status") == Milestone.Status.PAID and not value("paid_on"):
+            raise serializers.ValidationError({"paid_on": "A paid milestone needs the date it was paid."})
+        return attrs
+
+
+class StaffPostSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+
+    class Meta:
+        model = StaffPost
+        fields = ["id", "contract", "name", "shift", "headcount", "place"]
+
+
+class StaffAssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StaffAssignment
+        fields = [
+            "id",
+            "post",
+            "person",
+            "role",
+            "starts_on",
+            "ends_on",
+            "replaces",
+            "reason",
+            "client_consent",
+            "consent_note",
+        ]
+        read_only_fields = ["replaces"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["post"].queryset = StaffPost.objects.restrict(self.context["request"].user)
+        return fields
+
+
+class DutyShiftSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+
+    class Meta:
+        model = DutyShift
+        fields = [
+            "id",
+            "contract",
+            "date",
+            "person",
+            "post",
+            "starts_at",
+            "ends_at",
+            "on_site",
+            "occasion",
+            "phone",
+            "note",
+        ]
+
+
+class ServiceItemViewSet(ContractOwnedViewSet):
+    queryset = ServiceItem.objects.all()
+    serializer_class = ServiceItemSerializer
+    manage_action = MANAGE_CONTRACT
+    search_fields = ["name", "category", "description"]
+
+    class filterset_class(ContractFilterSetMixin):
+        class Meta:
+            model = ServiceItem
+            fields = ["contract", "category"]
+
+
+class SLATermViewSet(ContractOwnedViewSet):
+    queryset = SLATerm.objects.all()
+    serializer_class = SLATermSerializer
+    manage_action = MANAGE_CONTRACT
+
+    class filterset_class(ContractFilterSetMixin):
+        class Meta:
+            model = SLATerm
+            fields = ["contract", "severity", "condition", "clock", "unit", "coverage"]
+
+
+class MilestoneViewSet(ContractOwnedViewSet):
+    queryset = Milestone.objects.all()
+    serializer_class = MilestoneSerializer
+    manage_action = MANAGE_CONTRACT
+    ordering_fields = ["due_on", "position"]
+
+    class filterset_class(ContractFilterSetMixin):
+        class Meta:
+            model = Milestone
+            fields = {
+                "contract": ["exact"],
+                "status": ["exact"],
+                "trigger": ["exact"],
+                "due_on": ["gte", "lte"],
+            }
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        services.refresh_due_dates(serializer.instance.contract)
+        serializer.instance.refresh_from_db()
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        services.refresh_due_dates(serializer.instance.contract)
+        serializer.instance.refresh_from_db()
+
+
+class StaffPostViewSet(ContractOwnedViewSet):
+    queryset = StaffPost.objects.all()
+    serializer_class = StaffPostSerializer
+    manage_action = MANAGE_STAFF
+
+    class filterset_class(ContractFilterSetMixin):
+        class Meta:
+            model = StaffPost
+            fields = ["contract", "shift"]
+
+
+class StaffAssignmentViewSet(ContractOwnedViewSet):
+    queryset = StaffAssignment.objects.all()
+    serializer_class = StaffAssignmentSerializer
+    manage_action = MANAGE_STAFF
+
+    class filterset_class(ContractFilterSetMixin):
+        contract = ContractFilterSetMixin.base_filters["contract"].__class__(
+            field_name="post__contract__code"
+        )
+
+        class Meta:
+            model = StaffAssignment
+            fields = ["contract", "post", "role"]
+
+    def get_queryset(self):
+        return StaffAssignment.objects.restrict(self.request.user).select_related("post__contract")
+
+    def contract_of(self, obj):
+        return obj.post.contract
+
+    def perform_create(self, serializer):
+        self.check_manage(serializer.validated_data["post"].contract)
+        with transaction.atomic():
+            serializer.save()
+
+
+class DutyShiftViewSet(ContractOwnedViewSet):
+    queryset = DutyShift.objects.all()
+    serializer_class = DutyShiftSerializer
+    manage_action = MANAGE_STAFF
+
+    class filterset_class(ContractFilterSetMixin):
+        class Meta:
+            model = DutyShift
+            fields = {
+                "contract": ["exact"],
+                "date": ["exact", "gte", "lte"],
+                "on_site": ["exact"],
+                "occasion": ["exact"],
+            }
+
 
 router.register("contracts", ContractViewSet, basename="contract")
+router.register("service-items", ServiceItemViewSet, basename="service-item")
+router.register("sla-terms", SLATermViewSet, basename="sla-term")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("staff-posts", StaffPostViewSet, basename="staff-post")
+router.register("staff-assignments", StaffAssignmentViewSet, basename="staff-assignment")
+router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")

@@ -141,7 +141,10 @@ class ServiceItem(models.Model):
     unit_price = models.DecimalField(
         _("unit price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY, validators=[MinValueValidator(0)])
+    # Blank: part of the scope, not priced on its own (seeds 002–004 give one sum for all).
+    amount = models.DecimalField(
+        _("amount (yuan)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     scope_path = "contract"
@@ -153,7 +156,8 @@ class ServiceItem(models.Model):
         verbose_name_plural = _("service items")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="service_item_amount_not_negative"
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="service_item_amount_not_negative",
             ),
             models.CheckConstraint(
                 condition=models.Q(quantity__isnull=True)
@@ -166,15 +170,21 @@ class ServiceItem(models.Model):
     def __str__(self):
         return f"{self.category} · {self.name}"
 
+    @staticmethod
+    def price_errors(quantity, unit_price, amount) -> dict:
+        """The quantity × unit price rule, by field; shared by forms, the API and clean()."""
+        if (quantity is None) != (unit_price is None):
+            return {"unit_price": _("Give both quantity and unit price, or neither.")}
+        if quantity is not None and amount != quantity * unit_price:
+            return {
+                "amount": _("Amount must be quantity × unit price (%(value)s).")
+                % {"value": quantity * unit_price}
+            }
+        return {}
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        if (self.quantity is None) != (self.unit_price is None):
-            raise ValidationError(_("Give both quantity and unit price, or neither."))
-        if self.quantity is not None and self.amount != self.quantity * self.unit_price:
-            raise ValidationError(
-                {
-                    "amount": _("Amount must be quantity × unit price (%(value)s).")
-                    % {"value": self.quantity * self.unit_price}
-                }
-            )
+        errors = self.price_errors(self.quantity, self.unit_price, self.amount)
+        if errors:
+            raise ValidationError(errors)

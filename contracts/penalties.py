@@ -1,0 +1,409 @@
+"""Liquidated damages: the breach ledger and what it costs under the contract's clauses.
+
+Other apps (incidents, inspections, reports, staffing) record breaches only through
+``record_breach``; the summary prices them by clause shape (see ``PenaltyClause``), then applies
+the contract-wide cap to the vendor's penalties. Money is Decimal yuan, rounded half-up to the fen
+at the end of each clause; percentages are in percent units.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, DecimalField, F, Sum
+from django.db.models.functions import Round
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from contracts.models import Breach, Contract, Milestone, PenaltyClause
+from contracts.scoping import MANAGE_PENALTIES, can
+
+FEN = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def yuan(value: Decimal) -> str:
+    return f"¥{value:,.2f}"
+
+
+def percent(value: Decimal) -> str:
+    # Stored with four places: 0.3000 prints as 0.3, 10.0000 as 10.
+    return format(value.normalize(), "f")
+
+
+# --- Recording ----------------------------------------------------------------------------------
+
+
+def check_breach_figures(clause: PenaltyClause | None, *, days_late=None, overdue_amount=None) -> None:
+    """The figures a breach needs for its clause to price it; raises ValidationError by field."""
+    errors = {}
+    if days_late is not None and days_late < 0:
+        errors["days_late"] = _("Days late cannot be negative.")
+    if overdue_amount is not None and overdue_amount < 0:
+        errors["overdue_amount"] = _("The overdue amount cannot be negative.")
+    if clause is not None:
+        if clause.shape == PenaltyClause.Shape.PER_DAY and days_late is None:
+            errors["days_late"] = _("This clause is priced per day late: give the number of days.")
+        if clause.base == PenaltyClause.Base.OVERDUE_AMOUNT and overdue_amount is None:
+            errors["overdue_amount"] = _("This clause is a share of the overdue amount: give the amount.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_clause(clause: PenaltyClause) -> None:
+    """Combinations the summary cannot price; the database constraints catch the rest."""
+    errors = {}
+    if clause.base == PenaltyClause.Base.OVERDUE_AMOUNT and clause.shape != PenaltyClause.Shape.PER_DAY:
+        errors["base"] = _("Only a per-day clause can be a share of the overdue amount.")
+    if clause.shape == PenaltyClause.Shape.COUNT_THRESHOLD and not clause.threshold_count:
+        errors["threshold_count"] = _("A count-threshold clause needs its count.")
+    if clause.escalation_at is not None:
+        if clause.shape != PenaltyClause.Shape.PER_OCCURRENCE:
+            errors["escalation_at"] = _("Only a per-occurrence clause escalates.")
+        if clause.escalation_percent is None:
+            errors["escalation_percent"] = _("Give the escalated rate.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def record_breach(
+    contract: Contract,
+    kind: str,
+    *,
+    occurred_at,
+    source: str,
+    source_ref: str = "",
+    days_late: int | None = None,
+    overdue_amount: Decimal | None = None,
+    note: str = "",
+    recorded_by=None,
+) -> tuple[Breach, bool]:
+    """Record a breach of ``kind``; with a source_ref, a second call returns the first breach.
+
+    A kind without a clause on this contract is still recorded, unpriced, so that the ledger
+    keeps every fact; a clause created later adopts it (``adopt_unpriced_breaches``).
+    """
+    if source not in Breach.Source.values:
+        raise ValidationError({"source": _("Unknown source %(source)s.") % {"source": source}})
+    clause = PenaltyClause.objects.filter(contract=contract, kind=kind).first()
+    check_breach_figures(clause, days_late=days_late, overdue_amount=overdue_amount)
+    fields = {
+        "clause": clause,
+        "kind": kind,
+        "occurred_at": occurred_at,
+        "days_late": days_late,
+        "overdue_amount": overdue_amount,
+        "note": note,
+        "recorded_by": recorded_by,
+    }
+    if not source_ref:
+        return Breach.objects.create(contract=contract, source=source, **fields), True
+    # get_or_create inserts inside its own savepoint; when a concurrent run of the same source
+    # inserted first, the unique constraint's IntegrityError rolls that back and it re-reads the
+    # other run's row, so a race records one breach and leaves the caller's transaction usable.
+    with transaction.atomic():
+        return Breach.objects.get_or_create(
+            contract=contract, source=source, source_ref=source_ref, defaults=fields
+        )
+
+
+def waive_breach(breach: Breach, *, by, reason: str) -> Breach:
+    """Waive a breach (it stays in the ledger and counts zero); the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for waiving the breach.")})
+    if breach.waived:
+        raise ValidationError({"reason": _("This breach is already waived.")})
+    breach.waived = True
+    breach.waived_reason = reason
+    breach.waived_by = by
+    breach.waived_at = timezone.now()
+    breach.save(update_fields=["waived", "waived_reason", "waived_by", "waived_at"])
+    return breach
+
+
+def adopt_unpriced_breaches(clause: PenaltyClause) -> int:
+    """Attach the contract's unpriced breaches of the clause's kind to it; returns how many."""
+    return Breach.objects.filter(contract_id=clause.contract_id, kind=clause.kind, clause=None).update(
+        clause=clause
+    )
+
+
+def can_manage_penalties(user, contract: Contract) -> bool:
+    """Whether the user may record and waive the contract's breaches (client managers of its
+    client; administrators; superusers): the portal's and the API's one rule."""
+    return can(user, MANAGE_PENALTIES, contract)
+
+
+# --- Pricing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClauseAmount:
+    clause: PenaltyClause
+    breaches: int = 0  # unwaived, the ones that count
+    waived: int = 0
+    days: int = 0
+    amount: Decimal = Decimal("0.00")
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UnpricedKind:
+    kind: str
+    breaches: int = 0
+    waived: int = 0
+
+
+@dataclass
+class PenaltySummary:
+    contract: Contract
+    clauses: list[ClauseAmount] = field(default_factory=list)
+    unpriced: list[UnpricedKind] = field(default_factory=list)
+    vendor_subtotal: Decimal = Decimal("0.00")  # before the contract-wide cap
+    vendor_total: Decimal = Decimal("0.00")
+    vendor_capped: bool = False
+    client_total: Decimal = Decimal("0.00")  # late payment and the like: never under the cap
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def vendor_clauses(self) -> list[ClauseAmount]:
+        return [c for c in self.clauses if c.clause.party == PenaltyClause.Party.VENDOR]
+
+    @property
+    def client_clauses(self) -> list[ClauseAmount]:
+        return [c for c in self.clauses if c.clause.party == PenaltyClause.Party.CLIENT]
+
+
+def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
+    """Fill in the clause's amount and one explanation line per step."""
+    clause, n, lines = item.clause, item.breaches, item.lines
+    Shape = PenaltyClause.Shape
+    rate = clause.rate_percent / HUNDRED
+    fmt = {"rate": percent(clause.rate_percent), "base": yuan(total), "count": n, "days": item.days}
+    if n == 0:
+        amount = Decimal(0)
+        lines.append(_("No breach counts"))
+    elif clause.shape == Shape.PER_DAY:
+        overdue = clause.base == PenaltyClause.Base.OVERDUE_AMOUNT
+        amount = rate * (day_amount if overdue else total * item.days)
+        fmt["amount"] = yuan(_money(amount))
+        if overdue and n > 1:
+            fmt["sum"] = yuan(day_amount)
+            lines.append(
+                ngettext(
+                    "%(count)s breach: Σ days late × overdue amount = %(sum)s; × %(rate)s%% = %(amount)s",
+                    "%(count)s breaches: Σ days late × overdue amount = %(sum)s; × %(rate)s%% = %(amount)s",
+                    n,
+                )
+                % fmt
+            )
+        else:
+            if n > 1:
+                lines.append(
+                    ngettext(
+                        "%(count)s breach, days late added up", "%(count)s breaches, days late added up", n
+                    )
+                    % fmt
+                )
+            if overdue and item.days:
+                # One breach: its overdue amount comes back out of the day-weighted sum.
+                fmt["base"] = yuan(day_amount / item.days)
+            lines.append(
+                ngettext(
+                    "%(days)s day × %(rate)s%% × %(base)s = %(amount)s",
+                    "%(days)s days × %(rate)s%% × %(base)s = %(amount)s",
+                    item.days,
+                )
+                % fmt
+            )
+    elif clause.shape == Shape.PER_OCCURRENCE:
+        amount = rate * total * n
+        fmt["amount"] = yuan(_money(amount))
+        lines.append(
+            ngettext(
+                "%(count)s occurrence × %(rate)s%% × %(base)s = %(amount)s",
+                "%(count)s occurrences × %(rate)s%% × %(base)s = %(amount)s",
+                n,
+            )
+            % fmt
+        )
+        if clause.escalation_at and n >= clause.escalation_at:
+            escalated = clause.escalation_percent / HUNDRED * total
+            esc = {**fmt, "at": clause.escalation_at, "rate": percent(clause.escalation_percent)}
+            esc["amount"] = yuan(_money(escalated))
+            if clause.escalation_mode == PenaltyClause.Escalation.ADDS:
+                lines.append(
+                    _("At occurrence %(at)s it escalates: %(rate)s%% × %(base)s = %(amount)s is added") % esc
+                )
+                lines.append(f"{fmt['amount']} + {esc['amount']} = {yuan(_money(amount + escalated))}")
+                amount += escalated
+            else:
+                lines.append(
+                    _(
+                        "At occurrence %(at)s it escalates: %(rate)s%% × %(base)s = %(amount)s "
+                        "replaces the per-occurrence amounts"
+                    )
+                    % esc
+                )
+                amount = escalated
+    elif clause.shape == Shape.ONE_OFF:
+        amount = rate * total
+        fmt["amount"] = yuan(_money(amount))
+        lines.append(
+            ngettext(
+                "One-off: %(rate)s%% × %(base)s = %(amount)s (%(count)s breach)",
+                "One-off: %(rate)s%% × %(base)s = %(amount)s (%(count)s breaches, counted once)",
+                n,
+            )
+            % fmt
+        )
+    else:  # count threshold: the staffing service records one breach per crossing
+        amount = rate * total * n
+        fmt.update(amount=yuan(_money(amount)), threshold=clause.threshold_count)
+        lines.append(
+            ngettext(
+                "%(count)s crossing of the threshold (%(threshold)s events in a contract year) "
+                "× %(rate)s%% × %(base)s = %(amount)s",
+                "%(count)s crossings of the threshold (%(threshold)s events in a contract year) "
+                "× %(rate)s%% × %(base)s = %(amount)s",
+                n,
+            )
+            % fmt
+        )
+    if clause.cap_percent is not None:
+        cap = clause.cap_percent / HUNDRED * total
+        if amount > cap:
+            amount = cap
+            lines.append(
+                _("Capped at %(cap)s%% of %(base)s = %(amount)s")
+                % {"cap": percent(clause.cap_percent), "base": yuan(total), "amount": yuan(_money(cap))}
+            )
+    if item.waived:
+        lines.append(
+            ngettext(
+                "%(count)s waived breach counts zero", "%(count)s waived breaches count zero", item.waived
+            )
+            % {"count": item.waived}
+        )
+    item.amount = _money(amount)
+
+
+def _sum(amounts: list[Decimal], total: Decimal) -> str:
+    if len(amounts) < 2:
+        return yuan(total)
+    return " + ".join(yuan(a) for a in amounts) + f" = {yuan(total)}"
+
+
+def _breach_figures(contract: Contract):
+    """One aggregate query: per clause (or unpriced kind) and waived flag, the sums pricing needs."""
+    # Summed in fen, rounded per row: SQLite keeps decimals as binary floats, and integers
+    # add up exactly there as on PostgreSQL.
+    fen = F("days_late") * Round(F("overdue_amount") * 100)
+    return (
+        Breach.objects.filter(contract=contract)
+        .values("clause_id", "kind", "waived")
+        .annotate(
+            n=Count("id"),
+            days=Sum("days_late"),
+            day_fen=Sum(fen, output_field=DecimalField(max_digits=30, decimal_places=0)),
+        )
+        .order_by()
+    )
+
+
+def penalty_summary(contract: Contract) -> PenaltySummary:
+    """Every clause's amount with its explanation, the capped vendor total and the client total.
+
+    Two queries whatever the number of breaches: the clauses, and one aggregate of the breaches.
+    """
+    total = contract.total or Decimal(0)
+    summary = PenaltySummary(contract=contract)
+    items = {
+        c.id: ClauseAmount(clause=c) for c in PenaltyClause.objects.filter(contract=contract).order_by("kind")
+    }
+    day_amounts = dict.fromkeys(items, Decimal(0))
+    unpriced: dict[str, UnpricedKind] = {}
+    for row in _breach_figures(contract):
+        item = items.get(row["clause_id"])
+        if item is None:
+            entry = unpriced.setdefault(row["kind"], UnpricedKind(kind=row["kind"]))
+            setattr(entry, "waived" if row["waived"] else "breaches", row["n"])
+        elif row["waived"]:
+            item.waived += row["n"]
+        else:
+            item.breaches += row["n"]
+            item.days += row["days"] or 0
+            day_amounts[item.clause.id] += Decimal(row["day_fen"] or 0) / HUNDRED
+    for item in items.values():
+        _price(item, total, day_amounts[item.clause.id])
+    summary.clauses = list(items.values())
+    summary.unpriced = sorted(unpriced.values(), key=lambda u: u.kind)
+
+    vendor = [c.amount for c in summary.vendor_clauses if c.amount]
+    summary.vendor_subtotal = sum(vendor, Decimal("0.00"))
+    summary.vendor_total = summary.vendor_subtotal
+    summary.lines.append(_("Vendor's penalties: %(sum)s") % {"sum": _sum(vendor, summary.vendor_subtotal)})
+    if contract.penalty_cap_percent is not None:
+        cap = _money(contract.penalty_cap_percent / HUNDRED * total)
+        if summary.vendor_subtotal > cap:
+            summary.vendor_total, summary.vendor_capped = cap, True
+            summary.lines.append(
+                _("All of the vendor's penalties together are capped at %(cap)s%% of %(base)s = %(amount)s")
+                % {"cap": percent(contract.penalty_cap_percent), "base": yuan(total), "amount": yuan(cap)}
+            )
+    client = [c.amount for c in summary.client_clauses if c.amount]
+    summary.client_total = sum(client, Decimal("0.00"))
+    if summary.client_clauses:
+        summary.lines.append(
+            _("Client's penalties (not under the vendor's cap): %(sum)s")
+            % {"sum": _sum(client, summary.client_total)}
+        )
+    for entry in summary.unpriced:
+        summary.lines.append(
+            ngettext(
+                "%(count)s breach of kind “%(kind)s” has no clause and is not priced",
+                "%(count)s breaches of kind “%(kind)s” have no clause and are not priced",
+                entry.breaches + entry.waived,
+            )
+            % {"count": entry.breaches + entry.waived, "kind": entry.kind}
+        )
+    return summary
+
+
+# --- Deduction ----------------------------------------------------------------------------------
+
+
+def deduct_from_milestones(contract: Contract) -> list[tuple[Milestone, Decimal]]:
+    """Spread the vendor's capped penalty total over the unpaid milestones, latest due first.
+
+    Recomputed from scratch each time (idempotent). What paid milestones already had deducted
+    was recovered then, so only the rest is allocated; a milestone never goes below zero.
+    Whatever the unpaid milestones cannot absorb stays with the bond or a claim (seed 001).
+    """
+    with transaction.atomic():
+        summary = penalty_summary(contract)
+        # A milestone without a due date waits on an event that has not happened: the latest.
+        milestones = list(
+            contract.milestones.select_for_update().order_by(
+                F("due_on").desc(nulls_first=True), "-position", "-id"
+            )
+        )
+        paid = Milestone.Status.PAID
+        recovered = sum((m.deduction for m in milestones if m.status == paid), Decimal(0))
+        remaining = summary.vendor_total - recovered
+        unpaid = [m for m in milestones if m.status != paid]
+        result = []
+        for milestone in unpaid:
+            deducted = max(Decimal("0.00"), min(remaining, milestone.value))
+            milestone.deduction = deducted
+            remaining -= deducted
+            result.append((milestone, deducted))
+        Milestone.objects.bulk_update(unpaid, ["deduction"])
+    return result

@@ -1,0 +1,74 @@
+"""The breach ledger in the portal: entering a breach by hand and waiving one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contracts.forms import BreachForm, WaiveForm
+from contracts.penalties import record_breach, waive_breach
+from contracts.scoping import MANAGE_PENALTIES, can
+from contracts.views.contracts import render_tab, visible_contract
+
+
+def _managed_contract(request, code):
+    contract = visible_contract(request, code)
+    if not can(request.user, MANAGE_PENALTIES, contract):
+        raise PermissionDenied
+    return contract
+
+
+@login_required
+def breach_add(request, code):
+    contract = _managed_contract(request, code)
+    form = BreachForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                record_breach(
+                    contract,
+                    data["clause"].kind,
+                    occurred_at=data["occurred_at"],
+                    source="manual",
+                    days_late=data["days_late"],
+                    overdue_amount=data["overdue_amount"],
+                    note=data["note"],
+                    recorded_by=request.user,
+                )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Breach recorded."))
+            return redirect("contracts:penalties", code=contract.code)
+    return render_tab(
+        request,
+        contract,
+        "penalties",
+        "contracts/part_form.html",
+        form=form,
+        title=_("Record a breach"),
+        back=f"{contract.get_absolute_url()}penalties/",
+    )
+
+
+@login_required
+@require_POST
+def breach_waive(request, code, pk):
+    contract = _managed_contract(request, code)
+    breach = get_object_or_404(contract.breaches, pk=pk)
+    form = WaiveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("reason") or _("Give the reason for waiving the breach."))
+        waive_breach(breach, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Breach waived."))
+    return redirect("contracts:penalties", code=contract.code)
