@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:code>/penalties/breaches/add/", penalties.breach_add, name="breach-add"),
     path("<slug:code>/penalties/breaches/<int:pk>/waive/", penalties.breach_waive, name="breach-waive"),
     path("<slug:code>/milestones/", contracts.contract_milestones, name="milestones"),
+    path("<slug:code>/milestones/deduct/", penalties.deduct_penalties, name="deduct-penalties"),
     path("<slug:code>/staff/", contracts.contract_staff, name="staff"),
     path(
         "<slug:code>/staff/assignments/<int:pk>/replace/",

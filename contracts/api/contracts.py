@@ -1,4 +1,5 @@
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -6,6 +7,7 @@ from rest_framework.response import Response
 
 from contracts import services
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
+from contracts.api.penalties import PenaltySummarySerializer
 from contracts.filters import ContractFilterSet
 from contracts.models import (
     Contract,
@@ -17,6 +19,7 @@ from contracts.models import (
     StaffAssignment,
     StaffPost,
 )
+from contracts.penalties import penalty_summary
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can
 from om_portal.api import router
 
@@ -114,6 +117,12 @@ class ContractViewSet(viewsets.ModelViewSet):
         if not can(self.request.user, MANAGE_CONTRACT, instance):
             raise PermissionDenied("Your role does not allow deleting this contract.")
         instance.delete()
+
+    @extend_schema(responses=PenaltySummarySerializer)
+    @action(detail=True)
+    def penalties(self, request, code=None):
+        """What the contract's breaches cost by its clauses, capped, with one line per step."""
+        return Response(PenaltySummarySerializer(penalty_summary(self.get_object())).data)
 
     @action(detail=True, url_path="price-list")
     def price_list(self, request, code=None):

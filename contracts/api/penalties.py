@@ -11,21 +11,19 @@ import copy
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
-from contracts.models import Breach, Contract, PenaltyClause
+from contracts.models import Breach, PenaltyClause
 from contracts.penalties import (
     adopt_unpriced_breaches,
     check_breach_figures,
     check_clause,
-    penalty_summary,
     record_breach,
     waive_breach,
 )
@@ -258,20 +256,5 @@ class PenaltySummarySerializer(serializers.Serializer):
     lines = serializers.ListField(child=serializers.CharField())
 
 
-class PenaltySummaryViewSet(viewsets.ViewSet):
-    """GET /api/v1/contracts/{code}/penalties/: what the contract's breaches cost, explained."""
-
-    @extend_schema(
-        responses=PenaltySummarySerializer,
-        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="the contract's code")],
-    )
-    def list(self, request, code=None):
-        contract = get_object_or_404(Contract.objects.restrict(request.user), code=code)
-        return Response(PenaltySummarySerializer(penalty_summary(contract)).data)
-
-
 router.register("penalty-clauses", PenaltyClauseViewSet, basename="penalty-clause")
 router.register("breaches", BreachViewSet, basename="breach")
-# A prefix with the contract's code: the summary sits under its contract without a URL line
-# elsewhere; the API root skips it (it cannot be reversed without a code).
-router.register(r"contracts/(?P<code>[^/.]+)/penalties", PenaltySummaryViewSet, basename="contract-penalties")

@@ -1,4 +1,6 @@
-"""The breach ledger in the portal: entering a breach by hand and waiving one."""
+"""The breach ledger in the portal: entering a breach by hand, waiving one, deducting the total."""
+
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.forms import BreachForm, WaiveForm
-from contracts.penalties import record_breach, waive_breach
+from contracts.penalties import deduct_from_milestones, record_breach, waive_breach
 from contracts.scoping import MANAGE_PENALTIES, can
 from contracts.views.contracts import render_tab, visible_contract
 
@@ -72,3 +74,16 @@ def breach_waive(request, code, pk):
     else:
         messages.success(request, _("Breach waived."))
     return redirect("contracts:penalties", code=contract.code)
+
+
+@login_required
+@require_POST
+def deduct_penalties(request, code):
+    """Spread the vendor's penalty total over the unpaid milestones (seed 001 allows it)."""
+    contract = _managed_contract(request, code)
+    deducted = sum((amount for _milestone, amount in deduct_from_milestones(contract)), Decimal(0))
+    messages.success(
+        request,
+        _("Penalties of ¥%(amount)s deducted from unpaid milestones.") % {"amount": f"{deducted:,.2f}"},
+    )
+    return redirect("contracts:milestones", code=contract.code)

@@ -272,3 +272,37 @@ def test_breaches_are_recorded_and_waived_in_the_portal_by_client_managers(
     client.post(url, {"reason": "甲方同意豁免"})
     breach.refresh_from_db()
     assert breach.waived and breach.waived_reason == "甲方同意豁免"
+
+
+def test_client_manager_deducts_penalties_from_unpaid_milestones(
+    client, contract_a, client_manager_a, vendor_engineer_a
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from contracts.models import Breach, PenaltyClause
+
+    contract_a.total = Decimal("708000.00")
+    contract_a.save()
+    PenaltyClause.objects.create(
+        contract=contract_a, kind="late_service", title="逾期", shape="per_day", rate_percent="0.3"
+    )
+    Breach.objects.create(
+        contract=contract_a,
+        kind="late_service",
+        clause=contract_a.penalty_clauses.get(),
+        days_late=3,
+        occurred_at=dt.datetime(2026, 6, 8, tzinfo=dt.UTC),
+        source="manual",
+    )
+    balance = Milestone.objects.create(
+        contract=contract_a, name="尾款", amount=Decimal("636000.00"), trigger="term_end"
+    )
+    client.force_login(vendor_engineer_a)
+    assert client.post("/contracts/A-2026-OM/milestones/deduct/").status_code == 403
+    client.force_login(client_manager_a)
+    assert client.post("/contracts/A-2026-OM/milestones/deduct/").status_code == 302
+    balance.refresh_from_db()
+    # 3 days × 0.3% × ¥708,000 = ¥6,372 off the balance.
+    assert balance.deduction == Decimal("6372.00")
+    assert balance.payable == Decimal("629628.00")
