@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-
 RESOURCES = [
     "contracts",
     "service-items",
