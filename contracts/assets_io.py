@@ -6,6 +6,7 @@ existing rows alone. Nothing is written unless every row is valid.
 """
 
 import csv
+import datetime as dt
 import functools
 import io
 import json
@@ -44,6 +45,7 @@ COLUMNS = [
     Column("os_version", "操作系统/版本", 20, ("版本",)),
     Column("quantity", "数量", 8),
     Column("status", "状态", 10),
+    Column("warranty_ends_on", "维保到期", 12, ("保修到期", "维保到期日")),
     Column("attributes", "属性", 40, ("扩展属性",)),
 ]
 KEYS = [column.key for column in COLUMNS]
@@ -79,6 +81,8 @@ CHOICES_ZH = {
 # an export quotes such text with an apostrophe, and an import takes the apostrophe off again.
 FORMULA = re.compile(r"'*[=+\-@\t\r]")
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+# 2026-05-28, 2026/5/28, 2026.5.28 or 2026年5月28日
+DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
 
 class RowError(NamedTuple):
@@ -243,8 +247,26 @@ def _whole_number(value) -> int:
     return int(text)
 
 
+def _date(value) -> dt.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, dt.datetime):  # an Excel date cell
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    match = DATE.fullmatch(unicodedata.normalize("NFKC", _text(value)))
+    if match:
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:  # 2026-02-30
+            pass
+    raise ValueError(_("Not a date: “%(value)s”; write it as 2026-05-28.") % {"value": _text(value)})
+
+
 def _parse(key: str, value):
     """One cell → the field's value; a ValueError carries the message for the user."""
+    if key == "warranty_ends_on":
+        return _date(value)
     if key in TEXT_FIELDS:
         text, limit = _text(value), Asset._meta.get_field(key).max_length
         if len(text) > limit:

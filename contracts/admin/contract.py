@@ -66,3 +66,44 @@ class DutyShiftAdmin(admin.ModelAdmin):
     list_filter = ["occasion", "on_site", "contract"]
     date_hierarchy = "date"
     search_fields = ["person", "contract__code"]
+
+
+# The contract's parts also have lists of their own, for searching across contracts.
+@admin.register(ServiceItem)
+class ServiceItemAdmin(admin.ModelAdmin):
+    list_display = ["contract", "category", "name", "quantity", "unit_price", "amount"]
+    list_filter = ["contract"]
+    search_fields = ["name", "category", "contract__code"]
+
+
+@admin.register(SLATerm)
+class SLATermAdmin(admin.ModelAdmin):
+    list_display = ["contract", "clock", "severity", "condition", "target", "unit", "coverage"]
+    list_filter = ["clock", "unit", "coverage", "contract"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = [
+        "contract",
+        "name",
+        "amount",
+        "percent",
+        "trigger",
+        "due_on",
+        "status",
+        "paid_on",
+        "deduction",
+    ]
+    list_filter = ["status", "trigger", "contract"]
+    readonly_fields = ["due_on"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.refresh_due_dates(obj.contract)
+
+
+@admin.register(StaffPost)
+class StaffPostAdmin(admin.ModelAdmin):
+    list_display = ["contract", "name", "shift", "headcount", "place"]
+    list_filter = ["shift", "contract"]

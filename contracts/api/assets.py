@@ -39,6 +39,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "quantity",
             "attributes",
             "status",
+            "warranty_ends_on",
             "updated_at",
         ]
 

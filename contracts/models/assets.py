@@ -38,6 +38,8 @@ class Asset(models.Model):
     url = models.CharField(_("URL"), max_length=500, blank=True)
     os_version = models.CharField(_("OS / version"), max_length=200, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    # Seed 001: a device replaced under warranty restarts its own warranty.
+    warranty_ends_on = models.DateField(_("warranty ends on"), null=True, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.IN_SERVICE)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -382,3 +382,32 @@ def test_a_workbook_with_too_many_rows_is_refused_early(contract_a, monkeypatch)
     result = assets_io.import_assets(contract_a, xlsx(rows), "big.xlsx")
     assert len(result.errors) == 1 and "3" in result.errors[0].message
     assert not Asset.objects.exists()
+
+
+def test_warranty_dates_import_in_the_usual_spellings_and_a_bad_one_is_reported(contract_a):
+    import datetime as dt
+
+    text = (
+        "类型,名称,维保到期\n"
+        "物理服务器,应用服务器 1,2029-05-28\n"
+        "物理服务器,应用服务器 2,2029年5月28日\n"
+        "物理服务器,数据库服务器 1,2029/5/28\n"
+    )
+    result = assets_io.import_assets(contract_a, csv_file(text), "ledger.csv")
+    assert result.ok, result.errors
+    assert set(Asset.objects.values_list("warranty_ends_on", flat=True)) == {dt.date(2029, 5, 28)}
+
+    bad = "类型,名称,维保到期\n物理服务器,应用服务器 3,2029-02-30\n物理服务器,应用服务器 4,明年\n"
+    result = assets_io.import_assets(contract_a, csv_file(bad), "ledger.csv")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "维保到期"), (3, "维保到期")]
+    assert "2029-02-30" in result.errors[0].message
+    assert Asset.objects.count() == 3  # nothing of the bad file written
+
+
+def test_warranty_dates_survive_the_xlsx_round_trip(contract_a):
+    import datetime as dt
+
+    Asset.objects.create(contract=contract_a, kind="server", name="s1", warranty_ends_on=dt.date(2029, 5, 28))
+    data = assets_io.export_assets(Asset.objects.all(), "xlsx")
+    result = assets_io.import_assets(contract_a, io.BytesIO(data), "ledger.xlsx")
+    assert (result.ok, result.unchanged, result.updated) == (True, 1, 0)
