@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -91,7 +92,10 @@ def contract_detail(request, code):
         progress=contract.term_progress(),
         sla_terms=contract.sla_terms.all(),
         price=services.price_list(contract),
-        upcoming=contract.milestones.exclude(status=Milestone.Status.PAID).order_by("due_on")[:3],
+        upcoming=contract.milestones.exclude(status=Milestone.Status.PAID)
+        .select_related("contract")
+        .order_by(F("due_on").asc(nulls_last=True), "position")[:3],
+        today=today,
         roster_gaps=services.roster_gaps(contract, today, today + dt.timedelta(days=30)),
         beyond_calendar=contracts_beyond_calendar(Contract.objects.filter(pk=contract.pk)),
         last_known_year=last_known_year(),
@@ -139,6 +143,7 @@ def contract_milestones(request, code):
         "milestones",
         "contracts/tab_milestones.html",
         milestones=milestones,
+        today=timezone.localdate(),
         percent_total=services.milestone_percent_total(contract),
     )
 

@@ -74,3 +74,19 @@ def test_contract_of_other_parties_is_not_found(log_in, live_server, blocked):
     assert page.goto(f"{live_server.url}/contracts/ZH-2023-SPS/").status == 404
     assert page.goto(f"{live_server.url}/contracts/BJ-2026-RP/").status == 200
     assert blocked == []
+
+
+def test_contract_tabs_on_a_tablet(log_in, live_server, blocked, artifacts):
+    page = log_in("client_manager")
+    page.set_viewport_size(TABLET)
+    for tab in ["", "items/", "sla/", "penalties/", "milestones/", "staff/", "assets/"]:
+        response = page.goto(f"{live_server.url}/contracts/BJ-2026-RP/{tab}")
+        assert response.status == 200, tab
+        # The tab strip scrolls inside itself; the page never scrolls sideways.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= TABLET["width"], f"{tab or 'overview'} is {width} px wide"
+    page.goto(f"{live_server.url}/contracts/BJ-2026-RP/")
+    # Seed 003 runs to 2027-05-28, past the known official calendar: the page says so.
+    assert page.locator(".message.error", has_text="2027").count() >= 1
+    page.screenshot(path=artifacts / "contract-tablet.png", full_page=True)
+    assert blocked == []
