@@ -28,7 +28,9 @@ class Asset(models.Model):
         FAULTY = "faulty", _("Faulty")
         RETIRED = "retired", _("Retired")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="assets")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="assets", verbose_name=_("contract")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
     system = models.CharField(_("system"), max_length=200, blank=True)

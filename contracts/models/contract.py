@@ -125,7 +125,9 @@ class Contract(models.Model):
 class ServiceItem(models.Model):
     """A priced line of the contract's price list, grouped by category."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="service_items")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="service_items", verbose_name=_("contract")
+    )
     category = models.CharField(_("category"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)

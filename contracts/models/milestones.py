@@ -33,7 +33,9 @@ class Milestone(models.Model):
         INVOICED = "invoiced", _("Invoiced")
         PAID = "paid", _("Paid")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("contract")
+    )
     name = models.CharField(_("name"), max_length=200)
     amount = models.DecimalField(
         _("amount (yuan)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]

@@ -36,17 +36,25 @@ class PenaltyClause(models.Model):
         VENDOR = "vendor", _("Vendor pays")
         CLIENT = "client", _("Client pays")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="penalty_clauses")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="penalty_clauses", verbose_name=_("contract")
+    )
     # What other apps name when they record a breach: "late_inspection", "sla_resolution",
     # "staff_replacement", "late_report"...
     kind = models.SlugField(_("kind of breach"), max_length=50)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("clause title"), max_length=200)
     text = models.TextField(_("contract text"), blank=True)
     party = models.CharField(_("liable party"), max_length=6, choices=Party.choices, default=Party.VENDOR)
     shape = models.CharField(_("shape"), max_length=16, choices=Shape.choices)
     base = models.CharField(_("base"), max_length=15, choices=Base.choices, default=Base.TOTAL)
     rate_percent = models.DecimalField(_("rate (%)"), **PERCENT)
-    cap_percent = models.DecimalField(_("cap (% of the total)"), null=True, blank=True, **PERCENT)
+    cap_percent = models.DecimalField(
+        # xgettext:no-python-format
+        _("cap (% of the total)"),
+        null=True,
+        blank=True,
+        **PERCENT,
+    )
     escalation_at = models.PositiveIntegerField(
         _("escalates at occurrence"), null=True, blank=True, validators=[MinValueValidator(2)]
     )
@@ -101,9 +109,16 @@ class Breach(models.Model):
         STAFFING = "staffing", _("Staffing")
         MANUAL = "manual", _("Manual")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="breaches")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="breaches", verbose_name=_("contract")
+    )
     clause = models.ForeignKey(
-        PenaltyClause, on_delete=models.PROTECT, null=True, blank=True, related_name="breaches"
+        PenaltyClause,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="breaches",
+        verbose_name=_("penalty clause"),
     )
     kind = models.SlugField(_("kind of breach"), max_length=50)
     occurred_at = models.DateTimeField(_("occurred at"))
@@ -118,11 +133,21 @@ class Breach(models.Model):
     waived = models.BooleanField(_("waived"), default=False)
     waived_reason = models.TextField(_("reason for waiving"), blank=True)
     waived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("waived by"),
     )
     waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 

@@ -53,7 +53,9 @@ class SLATerm(models.Model):
         OTHER_UNIT = "other_unit", _("Another unit involved")
         FINANCE_DEPARTMENT = "finance_department", _("Finance department involved")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="sla_terms")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="sla_terms", verbose_name=_("contract")
+    )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
     condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices, blank=True)
     clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices)

@@ -14,7 +14,9 @@ class StaffPost(models.Model):
         SEVEN_BY_EIGHT = "7x8", _("7×8")
         SEVEN_BY_TWENTY_FOUR = "7x24", _("7×24")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="staff_posts")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="staff_posts", verbose_name=_("contract")
+    )
     name = models.CharField(_("name"), max_length=200)
     shift = models.CharField(_("shift pattern"), max_length=4, choices=Shift.choices)
     headcount = models.PositiveIntegerField(_("headcount"), default=1, validators=[MinValueValidator(1)])
@@ -46,13 +48,20 @@ class StaffAssignment(models.Model):
         TECHNICAL_LEAD = "technical_lead", _("Technical lead")
         ENGINEER = "engineer", _("Engineer")
 
-    post = models.ForeignKey(StaffPost, on_delete=models.CASCADE, related_name="assignments")
+    post = models.ForeignKey(
+        StaffPost, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("staff post")
+    )
     person = models.CharField(_("person"), max_length=100)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ENGINEER)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     replaces = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
     )
     reason = models.CharField(_("reason for the replacement"), max_length=300, blank=True)
     client_consent = models.BooleanField(_("client consented"), default=False)
@@ -85,10 +94,19 @@ class DutyShift(models.Model):
         HOLIDAY = "holiday", _("Holiday")
         HEIGHTENED = "heightened", _("Heightened-security period")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="duty_shifts")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="duty_shifts", verbose_name=_("contract")
+    )
     date = models.DateField(_("date"))
     person = models.CharField(_("person"), max_length=100)
-    post = models.ForeignKey(StaffPost, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    post = models.ForeignKey(
+        StaffPost,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff post"),
+    )
     starts_at = models.TimeField(_("from"), null=True, blank=True)
     ends_at = models.TimeField(_("until"), null=True, blank=True)
     on_site = models.BooleanField(_("on site"), default=True)

@@ -263,14 +263,14 @@ def part_edit(request, code, part_name, pk=None):
                 adopt_unpriced_breaches(saved)
         messages.success(request, _("Saved."))
         return redirect(part.tab, code=contract.code)
-    verb = _("Edit") if obj else _("Add")
+    heading = _("Edit %(thing)s") if obj else _("Add %(thing)s")
     return render_tab(
         request,
         contract,
         part.tab.split(":")[1],
         "contracts/part_form.html",
         form=form,
-        title=f"{verb} {part.title}",
+        title=heading % {"thing": part.title},
         back=reverse(part.tab, kwargs={"code": contract.code}),
         delete_url=reverse("contracts:part-delete", args=[contract.code, part_name, obj.pk]) if obj else "",
     )

@@ -432,7 +432,8 @@ def test_api_manager_records_waives_and_reads_the_summary(contract_a, client_man
 
     summary = api.get("/api/v1/contracts/A-2026-OM/penalties/").json()
     assert summary["vendor_total"] == "6372.00"
-    assert summary["clauses"][0]["lines"] == ["3 days × 0.3% × ¥708,000.00 = ¥6,372.00"]
+    # The API answers in Chinese unless the caller chose English: the lines come translated.
+    assert summary["clauses"][0]["lines"] == ["3 天 × 0.3% × ¥708,000.00 = ¥6,372.00"]
     assert api.get("/api/v1/breaches/", {"contract": "A-2026-OM", "waived": "false"}).json()["count"] == 1
 
     url = f"/api/v1/breaches/{created['id']}/waive/"

@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 from django.core.checks.registry import registry
 from django.db import OperationalError
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from contracts import checks
@@ -183,7 +184,8 @@ def test_check_warns_about_active_contracts_beyond_the_calendar(contract_to_2027
     assert checks.check_contracts_beyond_calendar in registry.get_checks()
     contract_b.ends_on, contract_b.status = D(2027, 12, 31), "draft"  # not active: no warning
     contract_b.save()
-    [warning] = checks.check_contracts_beyond_calendar()
+    with translation.override("en"):
+        [warning] = checks.check_contracts_beyond_calendar()
     assert warning.id == "contracts.W001"
     assert "A-2026-OM" in warning.msg and "2027" in warning.msg
     assert "calendar year" in warning.hint
