@@ -219,6 +219,9 @@ def roster_gaps(contract: Contract, start: dt.date, end: dt.date) -> list[dt.dat
 
     Seed 004: weekends, holidays and key dates need at least one engineer on site.
     """
+    # Only days of the term count: before it starts or after it ends nobody is owed.
+    start = max(start, contract.starts_on) if contract.starts_on else start
+    end = min(end, contract.ends_on) if contract.ends_on else end
     if not contract.onsite_on_non_working_days or end < start:
         return []
     covered = set(

@@ -101,5 +101,11 @@ def test_seed_004_roster_gaps_on_non_working_days(seeds):
     ]
 
 
+def test_roster_gaps_only_within_the_term(seeds):
+    # XJ-2024-PAY ends 2025-12-15: the weekend after it is nobody's concern.
+    gaps = services.roster_gaps(seeds["XJ-2024-PAY"], dt.date(2025, 12, 10), dt.date(2025, 12, 21))
+    assert gaps == [dt.date(2025, 12, 13), dt.date(2025, 12, 14)]
+
+
 def test_contracts_without_the_on_site_rule_have_no_gaps(seeds):
     assert services.roster_gaps(seeds["BJ-2026-RP"], dt.date(2026, 10, 1), dt.date(2026, 10, 8)) == []
