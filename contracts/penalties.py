@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contracts.models import Breach, Contract, Milestone, PenaltyClause
-from contracts.scoping import MANAGE_PENALTIES, can
 
 FEN = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -133,12 +132,6 @@ def adopt_unpriced_breaches(clause: PenaltyClause) -> int:
     return Breach.objects.filter(contract_id=clause.contract_id, kind=clause.kind, clause=None).update(
         clause=clause
     )
-
-
-def can_manage_penalties(user, contract: Contract) -> bool:
-    """Whether the user may record and waive the contract's breaches (client managers of its
-    client; administrators; superusers): the portal's and the API's one rule."""
-    return can(user, MANAGE_PENALTIES, contract)
 
 
 # --- Pricing ------------------------------------------------------------------------------------

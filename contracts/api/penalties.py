@@ -2,7 +2,7 @@
 
 Reads follow ``restrict()`` (out of scope is 404). Writes follow the shared rule of
 ``contracts.api.base``: clauses are contract terms (MANAGE_CONTRACT), breaches the ledger
-(MANAGE_PENALTIES, see ``can_manage_penalties``); a visible contract the user may not change is a
+(MANAGE_PENALTIES); a visible contract the user may not change is a
 403. A breach is created through ``record_breach`` like every other source's.
 """
 

@@ -31,10 +31,6 @@ EXPORT_TYPES = {
 }
 
 
-def can_edit_assets(user, contract) -> bool:
-    return can(user, MANAGE_ASSETS, contract)
-
-
 def _filtered_assets(request, contract):
     assets = Asset.objects.restrict(request.user).filter(contract=contract)
     kind, status = request.GET.get("kind", ""), request.GET.get("status", "")
@@ -69,7 +65,6 @@ def asset_list(request, code):
         filtered=any(filters.values()),
         kinds=Asset.Kind.choices,
         statuses=Asset.Status.choices,
-        can_edit=can_edit_assets(request.user, contract),
         labels={key: Asset._meta.get_field(key).verbose_name for key in LIST_COLUMNS},
     )
 
@@ -121,7 +116,7 @@ class ImportForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def asset_import(request, code):
     contract = visible_contract(request, code)
-    if not can_edit_assets(request.user, contract):
+    if not can(request.user, MANAGE_ASSETS, contract):
         raise PermissionDenied
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     result = None
