@@ -2,15 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import (
+    Asset,
     Contract,
     DutyShift,
     Milestone,
+    Organization,
     PenaltyClause,
     ServiceItem,
     SLATerm,
     StaffAssignment,
     StaffPost,
 )
+from contracts.scoping import contract_clients
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -48,6 +51,26 @@ class ContractForm(forms.ModelForm):
         if starts and ends and ends <= starts:
             self.add_error("business_day_ends", _("The business day must end after it starts."))
         return data
+
+
+class NewContractForm(ContractForm):
+    """A new contract: its code and parties, then the same terms as ContractForm."""
+
+    RESERVED_CODES = {"add"}  # the portal's own path under /contracts/
+
+    class Meta(ContractForm.Meta):
+        fields = ["code", "client", "vendor", *ContractForm.Meta.fields]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = contract_clients(user)
+        self.fields["vendor"].queryset = Organization.objects.filter(kind=Organization.Kind.VENDOR)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if code.lower() in self.RESERVED_CODES:
+            raise forms.ValidationError(_("This code is reserved; choose another."))
+        return code
 
 
 class ContractChildForm(forms.ModelForm):
@@ -114,6 +137,26 @@ class StaffAssignmentForm(ContractChildForm):
         model = StaffAssignment
         fields = ["post", "person", "role", "starts_on", "ends_on"]
         widgets = {"starts_on": DATE, "ends_on": DATE}
+
+
+class AssetForm(ContractChildForm):
+    class Meta:
+        model = Asset
+        fields = [
+            "kind",
+            "name",
+            "system",
+            "security_zone",
+            "host",
+            "port",
+            "url",
+            "os_version",
+            "quantity",
+            "status",
+            "warranty_ends_on",
+            "attributes",
+        ]
+        widgets = {"warranty_ends_on": DATE, "attributes": forms.Textarea(attrs={"rows": 3})}
 
 
 class ReplacementForm(forms.Form):

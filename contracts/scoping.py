@@ -40,18 +40,21 @@ def can(user, action: str, contract) -> bool:
     return Contract.objects.restrict(user, action).filter(pk=contract.pk).exists()
 
 
-def can_create_contract(user, client) -> bool:
-    """New contracts are entered by the client bureau's managers, or by administrators."""
-    from contracts.models import Membership, Role
+def contract_clients(user):
+    """The bureaus the user may enter new contracts for: where they are a client manager, or
+    every bureau for administrators."""
+    from contracts.models import Membership, Organization, Role
 
+    clients = Organization.objects.filter(kind=Organization.Kind.CLIENT)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return (
-        user.is_superuser
-        or Membership.objects.filter(
-            Q(role=Role.ADMINISTRATOR) | Q(role=Role.CLIENT_MANAGER, organization=client), user=user
-        ).exists()
-    )
+        return clients.none()
+    if user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists():
+        return clients
+    return clients.filter(memberships__user=user, memberships__role=Role.CLIENT_MANAGER)
+
+
+def can_create_contract(user, client) -> bool:
+    return contract_clients(user).filter(pk=client.pk).exists()
 
 
 class RestrictedQuerySet(models.QuerySet):

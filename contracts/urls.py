@@ -5,6 +5,7 @@ from contracts.views import assets, contracts, penalties
 app_name = "contracts"
 urlpatterns = [
     path("", contracts.contract_list, name="list"),
+    path("add/", contracts.contract_add, name="add"),
     path("<slug:code>/", contracts.contract_detail, name="detail"),
     path("<slug:code>/edit/", contracts.contract_edit, name="edit"),
     path("<slug:code>/items/", contracts.contract_items, name="items"),

@@ -20,7 +20,7 @@ from contracts.models import (
     StaffPost,
 )
 from contracts.penalties import penalty_summary
-from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can
+from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can, can_create_contract
 from om_portal.api import router
 
 
@@ -92,16 +92,7 @@ class ContractViewSet(viewsets.ModelViewSet):
         return Contract.objects.restrict(self.request.user).select_related("client", "vendor")
 
     def perform_create(self, serializer):
-        probe = Contract(
-            client=serializer.validated_data["client"], vendor=serializer.validated_data["vendor"]
-        )
-        user = self.request.user
-        allowed = (
-            user.is_superuser
-            or user.memberships.filter(role__in=["administrator"]).exists()
-            or user.memberships.filter(organization=probe.client, role="client_manager").exists()
-        )
-        if not allowed:
+        if not can_create_contract(self.request.user, serializer.validated_data["client"]):
             raise PermissionDenied("Only the client's managers and administrators create its contracts.")
         with transaction.atomic():
             serializer.save()

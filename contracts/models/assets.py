@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,9 @@ class Asset(models.Model):
     system = models.CharField(_("system"), max_length=200, blank=True)
     security_zone = models.CharField(_("security zone"), max_length=100, blank=True)
     host = models.CharField(_("host"), max_length=255, blank=True)
-    port = models.PositiveIntegerField(_("port"), null=True, blank=True)
+    port = models.PositiveIntegerField(
+        _("port"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
     url = models.CharField(_("URL"), max_length=500, blank=True)
     os_version = models.CharField(_("OS / version"), max_length=200, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)

@@ -21,9 +21,11 @@ from contracts import services, worktime
 from contracts.checks import contracts_beyond_calendar, last_known_year
 from contracts.filters import ContractFilterSet
 from contracts.forms import (
+    AssetForm,
     ContractForm,
     DutyShiftForm,
     MilestoneForm,
+    NewContractForm,
     PenaltyClauseForm,
     ReplacementForm,
     ServiceItemForm,
@@ -32,6 +34,7 @@ from contracts.forms import (
     StaffPostForm,
 )
 from contracts.models import (
+    Asset,
     Contract,
     DutyShift,
     Milestone,
@@ -42,7 +45,14 @@ from contracts.models import (
     StaffPost,
 )
 from contracts.penalties import adopt_unpriced_breaches, penalty_summary
-from contracts.scoping import MANAGE_ASSETS, MANAGE_CONTRACT, MANAGE_PENALTIES, MANAGE_STAFF, can
+from contracts.scoping import (
+    MANAGE_ASSETS,
+    MANAGE_CONTRACT,
+    MANAGE_PENALTIES,
+    MANAGE_STAFF,
+    can,
+    contract_clients,
+)
 
 TABS = [
     ("overview", gettext_lazy("Overview"), "contracts:detail"),
@@ -77,7 +87,24 @@ def contract_list(request):
     contracts = Contract.objects.restrict(request.user).select_related("client", "vendor")
     filters = ContractFilterSet(request.GET, queryset=contracts)
     page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "contracts/contract_list.html", {"page": page, "filters": filters})
+    can_add = contract_clients(request.user).exists()
+    return render(
+        request, "contracts/contract_list.html", {"page": page, "filters": filters, "can_add": can_add}
+    )
+
+
+@login_required
+def contract_add(request):
+    """A new contract, entered by a client bureau's manager (for that bureau) or an administrator."""
+    form = NewContractForm(request.POST or None, user=request.user)
+    if not form.fields["client"].queryset.exists():
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            contract = form.save()
+        messages.success(request, _("Contract %(code)s created.") % {"code": contract.code})
+        return redirect(contract)
+    return render(request, "contracts/contract_add.html", {"form": form})
 
 
 @login_required
@@ -226,6 +253,7 @@ PARTS = {
         contract_path="post__contract",
     ),
     "shifts": Part(DutyShift, DutyShiftForm, MANAGE_STAFF, "contracts:staff", gettext_lazy("duty shift")),
+    "assets": Part(Asset, AssetForm, MANAGE_ASSETS, "contracts:assets", gettext_lazy("asset")),
     "clauses": Part(
         PenaltyClause,
         PenaltyClauseForm,

@@ -306,3 +306,52 @@ def test_client_manager_deducts_penalties_from_unpaid_milestones(
     # 3 days × 0.3% × ¥708,000 = ¥6,372 off the balance.
     assert balance.deduction == Decimal("6372.00")
     assert balance.payable == Decimal("629628.00")
+
+
+def test_engineer_updates_an_asset_during_a_round_and_outsiders_cannot(
+    client, contract_a, vendor_engineer_a, outsider
+):
+    from contracts.models import Asset
+
+    asset = Asset.objects.create(contract=contract_a, kind="server", name="机房服务器 1")
+    url = f"/contracts/A-2026-OM/assets/{asset.pk}/edit/"
+    form = {"kind": "server", "name": "机房服务器 1", "quantity": "1", "status": "faulty", "attributes": "{}"}
+    client.force_login(outsider)
+    assert client.post(url, form).status_code == 404
+    client.force_login(vendor_engineer_a)
+    # Seed 003: the device ledger is updated at each inspection.
+    assert client.post(url, form).status_code == 302
+    asset.refresh_from_db()
+    assert asset.status == "faulty"
+    response = client.post(url, {**form, "port": "70000"})
+    assert "port" in response.context["form"].errors
+
+
+def test_new_contracts_are_entered_by_the_bureaus_managers(
+    client, client_org_a, vendor_org_a, client_org_b, client_manager_a, vendor_engineer_a
+):
+    from contracts.models import Contract
+
+    form = {
+        "code": "A-2027-OM",
+        "client": client_org_a.pk,
+        "vendor": vendor_org_a.pk,
+        "title": "甲市 2027 运维",
+        "status": "draft",
+        "total": "708000",
+        "acceptance_method": "one_time",
+        "business_day_starts": "09:00",
+        "business_day_ends": "17:30",
+    }
+    client.force_login(vendor_engineer_a)
+    assert client.get("/contracts/add/").status_code == 403
+    client.force_login(client_manager_a)
+    # Another bureau is not among the choices.
+    response = client.post("/contracts/add/", {**form, "client": client_org_b.pk})
+    assert "client" in response.context["form"].errors
+    assert client.post("/contracts/add/", form).status_code == 302
+    assert Contract.objects.get(code="A-2027-OM").client == client_org_a
+    api = api_as(client_manager_a)
+    body = {"code": "B-2027-OM", "client": client_org_b.name, "vendor": vendor_org_a.name, "title": "x"}
+    assert api.post("/api/v1/contracts/", body, format="json").status_code == 403
+    assert not Contract.objects.filter(code="B-2027-OM").exists()
