@@ -31,6 +31,7 @@ class ContractForm(forms.ModelForm):
             "total",
             "acceptance_method",
             "penalty_cap_percent",
+            "sla_warning_percent",
             "business_day_starts",
             "business_day_ends",
             "onsite_on_non_working_days",

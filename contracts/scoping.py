@@ -9,23 +9,47 @@ is not in the queryset, so a detail lookup of it is a 404.
 from django.db import models
 from django.db.models import Exists, Q
 
-# The roles allowed each action, in the organisations where the user holds the role.
+# The roles allowed each action, in the organisations where the user holds the role. An action
+# that lists the administrator role is open to administrators on every contract; one that does
+# not (approvals) is not, so that the portal's administrators cannot approve the bureau's changes.
 VIEW = "view"
 MANAGE_CONTRACT = "manage_contract"  # terms, price list, SLA, penalty clauses, milestones
 MANAGE_PENALTIES = "manage_penalties"  # the breach ledger: record, waive
 MANAGE_STAFF = "manage_staff"  # posts, assignments, duty rosters
 MANAGE_ASSETS = "manage_assets"  # the asset ledger and its imports
+REPORT_INCIDENT = "report_incident"  # open an incident, comment, log work
+HANDLE_INCIDENT = "handle_incident"  # acknowledge, arrive, wait, resolve: the vendor's side
+CLOSE_INCIDENT = "close_incident"  # close or reopen a resolved incident: the client's side
+REQUEST_CHANGE = "request_change"  # business changes and data modifications (seed 004)
+APPROVE_CHANGE_FIRST = "approve_change_first"  # the system's administrator (系统专管员)
+APPROVE_CHANGE_SECOND = "approve_change_second"  # the head of IT (科技信息化工作负责人)
+EXECUTE_CHANGE = "execute_change"
+MANAGE_KNOWLEDGE = "manage_knowledge"  # knowledge base, emergency plans and drills
+RECORD_CONSULTATION = "record_consultation"  # phone and online consultations (seed 004)
+FILE_COMPLAINT = "file_complaint"  # either side may complain (seed 002)
 
 
 def _action_roles(action: str) -> list[str]:
     from contracts.models import Role
 
+    everyone_but_auditors = [r for r in Role.values if r != Role.AUDITOR]
+    vendor = [Role.VENDOR_ENGINEER, Role.VENDOR_MANAGER]
     table = {
         VIEW: list(Role.values),
         MANAGE_CONTRACT: [Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
         MANAGE_PENALTIES: [Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
         MANAGE_STAFF: [Role.VENDOR_MANAGER, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
-        MANAGE_ASSETS: [Role.VENDOR_MANAGER, Role.VENDOR_ENGINEER, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        MANAGE_ASSETS: [*vendor, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        REPORT_INCIDENT: everyone_but_auditors,
+        HANDLE_INCIDENT: [*vendor, Role.ADMINISTRATOR],
+        CLOSE_INCIDENT: [Role.CLIENT_STAFF, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        REQUEST_CHANGE: [*vendor, Role.CLIENT_STAFF, Role.CLIENT_MANAGER],
+        APPROVE_CHANGE_FIRST: [Role.CLIENT_STAFF, Role.CLIENT_MANAGER],
+        APPROVE_CHANGE_SECOND: [Role.CLIENT_MANAGER],
+        EXECUTE_CHANGE: vendor,
+        MANAGE_KNOWLEDGE: [*vendor, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        RECORD_CONSULTATION: [*vendor, Role.ADMINISTRATOR],
+        FILE_COMPLAINT: everyone_but_auditors,
     }
     try:
         return table[action]
@@ -77,8 +101,7 @@ class RestrictedQuerySet(models.QuerySet):
         prefix = f"{self.model.scope_path}__" if self.model.scope_path else ""
         # One query: the administrator test is an uncorrelated EXISTS, which PostgreSQL and
         # SQLite evaluate once per query, not per row.
-        return self.filter(
-            Exists(mine.filter(role=Role.ADMINISTRATOR))
-            | Q(**{f"{prefix}client__in": organizations})
-            | Q(**{f"{prefix}vendor__in": organizations})
-        )
+        parties = Q(**{f"{prefix}client__in": organizations}) | Q(**{f"{prefix}vendor__in": organizations})
+        if Role.ADMINISTRATOR in roles:
+            parties |= Q(Exists(mine.filter(role=Role.ADMINISTRATOR)))
+        return self.filter(parties)

@@ -1,8 +1,4 @@
-from django.urls import path
-
-from incidents import views
+from incidents.views import changes, incidents, knowledge
 
 app_name = "incidents"
-urlpatterns = [
-    path("", views.index, name="index"),
-]
+urlpatterns = [*incidents.urlpatterns, *changes.urlpatterns, *knowledge.urlpatterns]

@@ -55,6 +55,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "total",
             "acceptance_method",
             "penalty_cap_percent",
+            "sla_warning_percent",
             "business_day_starts",
             "business_day_ends",
             "onsite_on_non_working_days",

@@ -58,6 +58,13 @@ class Contract(models.Model):
     )
     # All penalties together never exceed this share of the total (seed 001: 30%).
     penalty_cap_percent = models.DecimalField(_("cap on all penalties (%)"), null=True, blank=True, **PERCENT)
+    # The SLA checker warns when this share of a target's time has passed (default 80%).
+    sla_warning_percent = models.PositiveIntegerField(
+        # xgettext:no-python-format
+        _("warn at (% of an SLA target)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
     # The business hours that SLA terms under 5×8 / 7×8 coverage count in.
     business_day_starts = models.TimeField(_("business day starts"), default=dt.time(9, 0))
     business_day_ends = models.TimeField(_("business day ends"), default=dt.time(17, 30))

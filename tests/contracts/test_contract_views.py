@@ -342,6 +342,7 @@ def test_new_contracts_are_entered_by_the_bureaus_managers(
         "acceptance_method": "one_time",
         "business_day_starts": "09:00",
         "business_day_ends": "17:30",
+        "sla_warning_percent": "80",
     }
     client.force_login(vendor_engineer_a)
     assert client.get("/contracts/add/").status_code == 403
