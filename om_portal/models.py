@@ -1,4 +1,9 @@
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +20,138 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.worker} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+def webhook_url_error(url: str) -> str | None:
+    """Why ``url`` may not receive a webhook, or None: only http(s) URLs with a host.
+
+    A channel's target is posted to by the worker, so a file://, ftp:// or other scheme would let
+    whoever edits channels read local files or reach other services; checked again at send time
+    because rows can be written without ``full_clean``. Host names are not held to Django's
+    URLValidator: closed networks reach the robots through relays with one-word names.
+    """
+    refused = _("Only http:// and https:// URLs with a host are allowed.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
+    except ValueError:
+        return refused
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        return refused
+    return None
+
+
+class NotificationChannel(models.Model):
+    """Where notifications go besides personal email: a mailbox or a group robot's webhook.
+
+    ``scope`` says which contracts the channel serves. This app sits below ``contracts`` and
+    cannot point at a contract, so ``scope`` holds a contract's code and ``contracts.notify``
+    reads it; empty means every contract.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        WECOM = "wecom", _("WeCom robot")
+        DINGTALK = "dingtalk", _("DingTalk robot")
+        WEBHOOK = "webhook", _("Generic webhook")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The webhook URL carries the robot's access token: treat it as a secret.
+    target = models.CharField(
+        _("target"), max_length=1000, help_text=_("An email address, or the robot's webhook URL.")
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("DingTalk only: the robot's signing secret (SEC…), when signing is enabled."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    scope = models.CharField(
+        _("contract code"),
+        max_length=40,
+        blank=True,
+        help_text=_("The code of the contract this channel serves; empty for every contract."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("notification channel")
+        verbose_name_plural = _("notification channels")
+        indexes = [
+            # contracts.notify.recipients_for: a contract's active channels by code.
+            models.Index(fields=["scope"], condition=models.Q(active=True), name="notif_channel_scope_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def clean(self):
+        if self.kind == self.Kind.EMAIL:
+            try:
+                EmailValidator()(self.target)
+            except ValidationError:
+                raise ValidationError({"target": _("Enter a valid email address.")}) from None
+        elif self.kind:
+            error = webhook_url_error(self.target)
+            if error:
+                raise ValidationError({"target": error})
+        if self.secret and self.kind != self.Kind.DINGTALK:
+            raise ValidationError({"secret": _("Only DingTalk robots sign their messages.")})
+
+
+class Delivery(models.Model):
+    """One message to one recipient or channel, and how sending it went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed permanently")
+
+    # Deliveries are the record of who was told what: deactivate a channel rather than delete it.
+    channel = models.ForeignKey(
+        NotificationChannel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("channel"),
+    )
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    # The robot's JSON body as built when notified; DingTalk's signature is added at each attempt.
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When the next attempt is due; the sweeper re-enqueues open deliveries long past it (a lost
+    # message, or a broker that was down at commit).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # A worker's lease on the current attempt; see notifications.claim.
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    # The event's key plus the recipient: the same event notified twice makes one delivery.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=255, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [
+            # The admin's list filtered by status (failed deliveries first of all), newest first.
+            models.Index(fields=["status", "-created_at"], name="delivery_status_created_idx"),
+            # The sweeper: open deliveries whose next attempt is long overdue.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "retrying"]),
+                name="delivery_open_due_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient} ({self.get_status_display()})"

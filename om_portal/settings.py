@@ -161,9 +161,22 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "om_portal.tasks.heartbeat", "schedule": 60.0},
+    "sla-deadlines": {"task": "incidents.tasks.check_sla_deadlines", "schedule": 60.0},
+    # Deliveries whose enqueueing never reached the broker, or whose worker died mid-send.
+    "notification-sweeper": {"task": "om_portal.tasks.requeue_stalled_deliveries", "schedule": 300.0},
 }
 # /healthz calls the worker down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=180)
+
+# --- Notifications ------------------------------------------------------------------------------
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.gov.cn:587; the console without one.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="om-portal@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+NOTIFICATION_TIMEOUT_SECONDS = env.int("NOTIFICATION_TIMEOUT_SECONDS", default=10)
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choices that several serializers share get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetKindEnum": "contracts.models.Asset.Kind",
+        "ComplaintSideEnum": "incidents.models.knowledge.Side",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from om_portal import health
+from om_portal import health, notifications
 
 
 @shared_task(ignore_result=True)
@@ -9,3 +9,25 @@ def heartbeat():
     from celery import current_task
 
     health.record_heartbeat(current_task.request.hostname or "worker")
+
+
+# The retry is raised by hand rather than with autoretry_for: Celery's retry_backoff is a whole
+# number of seconds fixed at import, and the delay here comes from settings at run time
+# (NOTIFICATION_RETRY_BASE_SECONDS), which tests and operators can change.
+@shared_task(bind=True, max_retries=5, ignore_result=True)
+def send_delivery(self, delivery_id):
+    """One attempt at a delivery; transient failures come back with exponential backoff, and
+    the last retry marks the delivery failed. Safe to run twice: see notifications.claim."""
+    countdown = notifications.retry_delay(self.request.retries)
+    try:
+        notifications.send_delivery(
+            delivery_id, final=self.request.retries >= self.max_retries, retry_in=countdown
+        )
+    except notifications.Transient as exc:
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(ignore_result=True)
+def requeue_stalled_deliveries():
+    """Re-enqueue deliveries whose message was lost (beat, every few minutes)."""
+    notifications.requeue_stalled()

@@ -1,1 +1,345 @@
-"""(being written)"""
+"""Incidents, their timeline, the work log and service record sheets in the API."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
+from contracts.models import Asset
+from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
+from incidents import services
+from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
+from om_portal.api import router
+
+
+def drf_error(error: DjangoValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = IncidentEvent
+        fields = ["at", "kind", "actor", "from_value", "to_value", "note"]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+    number = serializers.CharField(read_only=True)
+    handlers = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    handler_usernames = serializers.ListField(child=serializers.CharField(), write_only=True, required=False)
+    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "number",
+            "contract",
+            "asset",
+            "title",
+            "description",
+            "severity",
+            "kind",
+            "condition",
+            "source",
+            "reporter_name",
+            "reporter_unit",
+            "handlers",
+            "handler_usernames",
+            "needs_onsite",
+            "status",
+            "reported_at",
+            "resolved_at",
+            "cause",
+            "impact",
+            "method",
+            "result",
+            "closed_at",
+            "response_due",
+            "arrival_due",
+            "resolution_due",
+            "responded_at",
+            "arrived_at",
+            "next_deadline",
+            "response_breached_at",
+            "arrival_breached_at",
+            "resolution_breached_at",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status",
+            "resolved_at",
+            "cause",
+            "impact",
+            "method",
+            "result",
+            "closed_at",
+            "response_due",
+            "arrival_due",
+            "resolution_due",
+            "responded_at",
+            "arrived_at",
+            "next_deadline",
+            "response_breached_at",
+            "arrival_breached_at",
+            "resolution_breached_at",
+        ]
+        extra_kwargs = {"reported_at": {"required": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Only assets the caller can see: another organisation's asset id "does not exist".
+        fields["asset"].queryset = Asset.objects.restrict(self.context["request"].user)
+        return fields
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[*services.TRANSITIONS, "dispatch"])
+    at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    cause = serializers.CharField(required=False, allow_blank=True, default="")
+    impact = serializers.CharField(required=False, allow_blank=True, default="")
+    method = serializers.CharField(required=False, allow_blank=True, default="")
+    result = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ClockSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    state = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    warn_at = serializers.DateTimeField(allow_null=True)
+    met_at = serializers.DateTimeField(allow_null=True)
+    paused = serializers.BooleanField()
+    target = serializers.CharField(allow_null=True)
+
+
+class IncidentFilterSet(ContractFilterSetMixin):
+    breached = django_filters.BooleanFilter(method="filter_breached")
+    open = django_filters.BooleanFilter(method="filter_open")
+    next_deadline_before = django_filters.IsoDateTimeFilter(field_name="next_deadline", lookup_expr="lte")
+    reported_at = django_filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = Incident
+        fields = ["contract", "severity", "status", "kind", "source", "breached", "open"]
+
+    def filter_breached(self, queryset, name, value):
+        breached = (
+            Q(response_breached_at__isnull=False)
+            | Q(arrival_breached_at__isnull=False)
+            | Q(resolution_breached_at__isnull=False)
+        )
+        return queryset.filter(breached) if value else queryset.exclude(breached)
+
+    def filter_open(self, queryset, name, value):
+        closed = [Incident.Status.RESOLVED, Incident.Status.CLOSED]
+        return queryset.exclude(status__in=closed) if value else queryset.filter(status__in=closed)
+
+
+class IncidentViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Incidents of the caller's contracts. Reporting opens the clocks; the workflow moves through
+    ``POST …/{id}/transition/``; the clocks are derived, never written directly."""
+
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilterSet
+    search_fields = ["title", "description", "reporter_name"]
+    ordering_fields = ["reported_at", "next_deadline", "severity"]
+
+    def get_queryset(self):
+        return (
+            Incident.objects.restrict(self.request.user)
+            .select_related("contract")
+            .prefetch_related("handlers")
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        contract = data.pop("contract")
+        usernames = data.pop("handler_usernames", [])
+        handlers = list(services.party_users(contract).filter(username__in=usernames))
+        unknown = set(usernames) - {u.username for u in handlers}
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise ValidationError(
+                {"handler_usernames": [f"Not a member of this contract's parties: {names}"]}
+            )
+        try:
+            serializer.instance = services.report_incident(
+                contract, by=self.request.user, handlers=handlers, **data
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise drf_error(error) from None
+
+    @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """acknowledge, arrive, wait_client / wait_other_unit / wait_finance, resume, resolve (with
+        cause, method and result), close, reopen, dispatch."""
+        incident = self.get_object()
+        form = TransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            if data["action"] == "dispatch":
+                incident = services.dispatch(incident, by=request.user, at=data.get("at"), note=data["note"])
+            else:
+                resolution = {k: data[k] for k in services.RESOLUTION_FIELDS}
+                incident = services.transition(
+                    incident,
+                    data["action"],
+                    by=request.user,
+                    at=data.get("at"),
+                    note=data["note"],
+                    **resolution,
+                )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise drf_error(error) from None
+        return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=ClockSerializer(many=True))
+    @action(detail=True)
+    def clocks(self, request, pk=None):
+        """The three clocks recomputed from the timeline now (the evidence in a dispute)."""
+        incident = self.get_object()
+        now = timezone.now()
+        rows = [
+            {
+                "name": clock.name,
+                "state": clock.state(now),
+                "due_at": clock.due_at,
+                "warn_at": clock.warn_at,
+                "met_at": clock.met_at,
+                "paused": clock.paused,
+                "target": str(clock.term) if clock.term else None,
+            }
+            for clock in services.clocks_of(incident).values()
+        ]
+        return Response(ClockSerializer(rows, many=True).data)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True)
+    def timeline(self, request, pk=None):
+        incident = self.get_object()
+        return Response(EventSerializer(incident.events.select_related("actor"), many=True).data)
+
+
+class WorkLogSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+
+    class Meta:
+        model = WorkLogEntry
+        fields = [
+            "id",
+            "contract",
+            "incident",
+            "category",
+            "date",
+            "initiator",
+            "handler",
+            "handling",
+            "feedback",
+        ]
+
+    def validate(self, attrs):
+        incident, contract = (
+            attrs.get("incident"),
+            attrs.get("contract") or getattr(self.instance, "contract", None),
+        )
+        if incident is not None and incident.contract_id != contract.pk:
+            raise ValidationError({"incident": "The incident belongs to another contract."})
+        return attrs
+
+
+class WorkLogViewSet(ContractOwnedViewSet):
+    queryset = WorkLogEntry.objects.all()
+    serializer_class = WorkLogSerializer
+    manage_action = REPORT_INCIDENT
+
+    class filterset_class(ContractFilterSetMixin):
+        date = django_filters.DateFromToRangeFilter()
+
+        class Meta:
+            model = WorkLogEntry
+            fields = ["contract", "category", "date"]
+
+    def perform_create(self, serializer):
+        self.check_manage(serializer.validated_data["contract"])
+        serializer.save(created_by=self.request.user)
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    contract = ContractCodeField()
+    engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "id",
+            "contract",
+            "incident",
+            "started_at",
+            "ended_at",
+            "place",
+            "requester",
+            "task",
+            "work_done",
+            "parts_used",
+            "result",
+            "engineer",
+            "confirmed_by",
+            "confirmed_at",
+            "client_feedback",
+        ]
+        read_only_fields = ["confirmed_at", "client_feedback"]
+
+    def validate(self, attrs):
+        def value(name):
+            return attrs.get(name, getattr(self.instance, name, None))
+
+        if value("started_at") and value("ended_at") and value("ended_at") < value("started_at"):
+            raise ValidationError({"ended_at": "The task cannot end before it starts."})
+        incident = value("incident")
+        if incident is not None and incident.contract_id != value("contract").pk:
+            raise ValidationError({"incident": "The incident belongs to another contract."})
+        return attrs
+
+
+class ServiceRecordViewSet(ContractOwnedViewSet):
+    queryset = ServiceRecord.objects.all()
+    serializer_class = ServiceRecordSerializer
+    manage_action = HANDLE_INCIDENT
+
+    class filterset_class(ContractFilterSetMixin):
+        class Meta:
+            model = ServiceRecord
+            fields = ["contract", "incident"]
+
+    def perform_create(self, serializer):
+        self.check_manage(serializer.validated_data["contract"])
+        serializer.save(engineer=self.request.user)
+
+    def perform_update(self, serializer):
+        if serializer.instance.confirmed_at is not None:
+            raise PermissionDenied("A sheet the client has confirmed cannot change.")
+        super().perform_update(serializer)
+
+
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("work-log", WorkLogViewSet, basename="work-log-entry")
+router.register("service-records", ServiceRecordViewSet, basename="service-record")

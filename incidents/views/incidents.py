@@ -1,13 +1,324 @@
-"""(being written)"""
+"""Incidents in the portal: the list, reporting one, its page with the clocks and the timeline,
+one-tap actions; the work log and the service record sheets."""
 
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contracts.models import Contract, Severity
+from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
+from incidents import services
+from incidents.forms import IncidentForm, ResolveForm, ServiceRecordForm, WorkLogForm
+from incidents.models import Incident, ServiceRecord, WorkLogEntry
+
+PAGE = 50
+# The buttons of the incident page: action → (label, right), in workflow order.
+ACTIONS = [
+    ("acknowledge", HANDLE_INCIDENT),
+    ("arrive", HANDLE_INCIDENT),
+    ("wait_client", HANDLE_INCIDENT),
+    ("wait_other_unit", HANDLE_INCIDENT),
+    ("wait_finance", HANDLE_INCIDENT),
+    ("resume", HANDLE_INCIDENT),
+    ("close", CLOSE_INCIDENT),
+    ("reopen", CLOSE_INCIDENT),
+]
+
+
+def filtered_incidents(request):
+    """The user's incidents with the list's filters applied (shared by the page and its API)."""
+    incidents = Incident.objects.restrict(request.user).select_related("contract")
+    get = request.GET
+    if get.get("contract"):
+        incidents = incidents.filter(contract__code=get["contract"])
+    if get.get("severity") in Severity.values:
+        incidents = incidents.filter(severity=get["severity"])
+    if get.get("status") == "open":
+        incidents = incidents.exclude(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
+    elif get.get("status") in Incident.Status.values:
+        incidents = incidents.filter(status=get["status"])
+    if get.get("breached") == "true":
+        incidents = incidents.filter(
+            Q(response_breached_at__isnull=False)
+            | Q(arrival_breached_at__isnull=False)
+            | Q(resolution_breached_at__isnull=False)
+        )
+    if get.get("due_within", "").isdigit():
+        horizon = timezone.now() + dt.timedelta(hours=int(get["due_within"]))
+        incidents = incidents.filter(next_deadline__lte=horizon)
+    if get.get("q"):
+        incidents = incidents.filter(Q(title__icontains=get["q"]) | Q(description__icontains=get["q"]))
+    return incidents
 
 
 @login_required
 def incident_list(request):
-    return render(request, "incidents/index.html")
+    page = Paginator(filtered_incidents(request), PAGE).get_page(request.GET.get("page"))
+    contracts = Contract.objects.restrict(request.user).order_by("code")
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {
+            "page": page,
+            "contracts": contracts,
+            "severities": Severity.choices,
+            "statuses": Incident.Status.choices,
+            "can_report": Contract.objects.restrict(request.user, REPORT_INCIDENT).exists(),
+            "section": "incidents",
+            "now": timezone.now(),
+        },
+    )
 
 
-urlpatterns = [path("", incident_list, name="list")]
+@login_required
+def incident_add(request):
+    contracts = Contract.objects.restrict(request.user, REPORT_INCIDENT).order_by("code")
+    code = request.GET.get("contract") or request.POST.get("contract")
+    if not code and contracts.count() == 1:
+        code = contracts.first().code
+    if not code:
+        return render(
+            request, "incidents/pick_contract.html", {"contracts": contracts, "section": "incidents"}
+        )
+    contract = get_object_or_404(contracts, code=code)
+    form = IncidentForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "condition"}
+        handlers = data.pop("handlers", [])
+        try:
+            incident = services.report_incident(contract, by=request.user, handlers=handlers, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Incident %(number)s reported.") % {"number": incident.number})
+            return redirect(incident)
+    return render(
+        request, "incidents/incident_form.html", {"form": form, "contract": contract, "section": "incidents"}
+    )
+
+
+def _add_errors(form, error):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def incident_detail(request, pk):
+    incident = get_object_or_404(
+        Incident.objects.restrict(request.user).select_related("contract", "asset"), pk=pk
+    )
+    now = timezone.now()
+    clocks = services.clocks_of(incident)
+    allowed = {right: can(request.user, right, incident.contract) for right in {r for _a, r in ACTIONS}}
+    sources = services.TRANSITIONS
+    actions = [
+        (name, services.ACTION_LABELS[name])
+        for name, right in ACTIONS
+        if allowed[right] and incident.status in sources[name][0]
+    ]
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {
+            "incident": incident,
+            "clocks": [(clock, clock.state(now)) for clock in clocks.values()],
+            "events": incident.events.select_related("actor"),
+            "handlers": incident.handlers.all(),
+            "actions": actions,
+            "can_resolve": allowed[HANDLE_INCIDENT] and incident.status in sources["resolve"][0],
+            "can_dispatch": allowed[HANDLE_INCIDENT] and incident.is_open and not incident.needs_onsite,
+            "can_comment": can(request.user, REPORT_INCIDENT, incident.contract),
+            "can_write_article": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED)
+            and can(request.user, MANAGE_KNOWLEDGE, incident.contract),
+            "resolve_form": ResolveForm(),
+            "section": "incidents",
+            "now": now,
+        },
+    )
+
+
+@login_required
+@require_POST
+def incident_action(request, pk, action):
+    incident = get_object_or_404(Incident.objects.restrict(request.user), pk=pk)
+    try:
+        if action == "dispatch":
+            services.dispatch(incident, by=request.user)
+        elif action == "comment":
+            services.comment(incident, request.POST.get("note", ""), by=request.user)
+        elif action == "resolve":
+            form = ResolveForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            services.transition(
+                incident, "resolve", by=request.user, note=request.POST.get("note", ""), **form.cleaned_data
+            )
+        elif action in services.TRANSITIONS:
+            services.transition(incident, action, by=request.user, note=request.POST.get("note", ""))
+        else:
+            raise ValidationError(_("Unknown action."))
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect(incident)
+
+
+# --- Work log and service record sheets ---------------------------------------------------------
+
+
+def _contract_from_query(request, right):
+    contracts = Contract.objects.restrict(request.user, right).order_by("code")
+    code = request.GET.get("contract") or request.POST.get("contract")
+    if not code:
+        return None, contracts
+    return get_object_or_404(Contract.objects.restrict(request.user), code=code), contracts
+
+
+@login_required
+def worklog(request):
+    entries = WorkLogEntry.objects.restrict(request.user).select_related("contract", "incident")
+    if request.GET.get("contract"):
+        entries = entries.filter(contract__code=request.GET["contract"])
+    if request.GET.get("category") in WorkLogEntry.Category.values:
+        entries = entries.filter(category=request.GET["category"])
+    page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/worklog_list.html",
+        {
+            "page": page,
+            "contracts": Contract.objects.restrict(request.user).order_by("code"),
+            "categories": WorkLogEntry.Category.choices,
+            "section": "worklog",
+        },
+    )
+
+
+@login_required
+def worklog_add(request):
+    contract, contracts = _contract_from_query(request, REPORT_INCIDENT)
+    if contract is None:
+        return render(request, "incidents/pick_contract.html", {"contracts": contracts, "section": "worklog"})
+    if not can(request.user, REPORT_INCIDENT, contract):
+        raise PermissionDenied
+    form = WorkLogForm(request.POST or None, contract=contract, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        entry = form.save(commit=False)
+        entry.created_by = request.user
+        entry.save()
+        messages.success(request, _("Work logged."))
+        return redirect("incidents:worklog")
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "contract": contract, "title": _("Log work"), "section": "worklog"},
+    )
+
+
+@login_required
+def records(request):
+    sheets = ServiceRecord.objects.restrict(request.user).select_related(
+        "contract", "engineer", "confirmed_by"
+    )
+    if request.GET.get("contract"):
+        sheets = sheets.filter(contract__code=request.GET["contract"])
+    if request.GET.get("confirmed") in ("yes", "no"):
+        sheets = sheets.filter(confirmed_at__isnull=request.GET["confirmed"] == "no")
+    page = Paginator(sheets, PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "incidents/record_list.html",
+        {
+            "page": page,
+            "contracts": Contract.objects.restrict(request.user).order_by("code"),
+            "section": "records",
+        },
+    )
+
+
+@login_required
+def record_add(request):
+    contract, contracts = _contract_from_query(request, HANDLE_INCIDENT)
+    if contract is None:
+        return render(request, "incidents/pick_contract.html", {"contracts": contracts, "section": "records"})
+    if not can(request.user, HANDLE_INCIDENT, contract):
+        raise PermissionDenied
+    initial = {}
+    if request.GET.get("incident"):
+        incident = get_object_or_404(contract.incidents, pk=request.GET["incident"])
+        initial = {"incident": incident, "task": incident.title, "started_at": incident.reported_at}
+    form = ServiceRecordForm(request.POST or None, contract=contract, engineer=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        sheet = form.save()
+        messages.success(request, _("Service record sheet saved."))
+        return redirect("incidents:record-detail", pk=sheet.pk)
+    return render(
+        request,
+        "incidents/simple_form.html",
+        {"form": form, "contract": contract, "title": _("New service record sheet"), "section": "records"},
+    )
+
+
+@login_required
+def record_detail(request, pk):
+    sheet = get_object_or_404(
+        ServiceRecord.objects.restrict(request.user).select_related(
+            "contract__client", "contract__vendor", "engineer"
+        ),
+        pk=pk,
+    )
+    can_confirm = sheet.confirmed_at is None and can(request.user, CLOSE_INCIDENT, sheet.contract)
+    return render(
+        request,
+        "incidents/record_detail.html",
+        {"sheet": sheet, "can_confirm": can_confirm, "section": "records"},
+    )
+
+
+@login_required
+@require_POST
+def record_confirm(request, pk):
+    """The client confirms the sheet (seed 002: the client inspects at will and accepts in writing)."""
+    sheet = get_object_or_404(ServiceRecord.objects.restrict(request.user), pk=pk)
+    if not can(request.user, CLOSE_INCIDENT, sheet.contract):
+        raise PermissionDenied
+    updated = ServiceRecord.objects.filter(pk=pk, confirmed_at__isnull=True).update(
+        confirmed_by=request.user,
+        confirmed_at=timezone.now(),
+        client_feedback=request.POST.get("feedback", ""),
+    )
+    if updated:
+        messages.success(request, _("Confirmed."))
+    else:
+        messages.error(request, _("This sheet was confirmed already."))
+    return redirect("incidents:record-detail", pk=pk)
+
+
+urlpatterns = [
+    path("", incident_list, name="list"),
+    path("add/", incident_add, name="add"),
+    path("<int:pk>/", incident_detail, name="detail"),
+    path("<int:pk>/<slug:action>/", incident_action, name="action"),
+    path("worklog/", worklog, name="worklog"),
+    path("worklog/add/", worklog_add, name="worklog-add"),
+    path("records/", records, name="records"),
+    path("records/add/", record_add, name="record-add"),
+    path("records/<int:pk>/", record_detail, name="record-detail"),
+    path("records/<int:pk>/confirm/", record_confirm, name="record-confirm"),
+]

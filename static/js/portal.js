@@ -13,4 +13,35 @@ document.addEventListener("DOMContentLoaded", () => {
       toggle.setAttribute("aria-expanded", String(open));
     });
   }
+  // SLA countdowns: "2 h 05 min left" / "overdue 1 d 3 h", refreshed every 30 s.
+  const counters = document.querySelectorAll(".countdown[data-due]");
+  const lang = document.documentElement.lang || "zh-CN";
+  const zh = lang.startsWith("zh");
+  const words = zh
+    ? { d: "天", h: "小时", m: "分", left: "剩余", over: "已超时" }
+    : { d: "d", h: "h", m: "min", left: "left", over: "overdue" };
+  function span(ms) {
+    const minutes = Math.floor(Math.abs(ms) / 60000);
+    const d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
+    const parts = [];
+    if (d) parts.push(`${d} ${words.d}`);
+    if (d || h) parts.push(`${h} ${words.h}`);
+    parts.push(`${m} ${words.m}`);
+    return parts.join(" ");
+  }
+  function tick() {
+    const now = Date.now();
+    for (const el of counters) {
+      const ms = Date.parse(el.dataset.due) - now;
+      el.textContent = ms >= 0 ? `${words.left} ${span(ms)}` : `${words.over} ${span(ms)}`;
+      el.classList.toggle("overdue", ms < 0);
+    }
+  }
+  if (counters.length) {
+    tick();
+    setInterval(tick, 30000);
+  }
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
 });

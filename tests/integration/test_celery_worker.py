@@ -1,5 +1,6 @@
 """A real Celery worker process on the real Redis and PostgreSQL runs a task; /healthz sees it."""
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import uuid
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from om_portal.models import WorkerHeartbeat
 from om_portal.tasks import heartbeat
@@ -35,7 +37,7 @@ def database_url():
 
 @pytest.fixture
 def worker(services, transactional_db, tmp_path):
-    """A worker process of its own, on the test database and this run's queue."""
+    """A worker process of its own (two pool processes), on the test database and this run's queue."""
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     env = {
         **os.environ,
@@ -44,7 +46,7 @@ def worker(services, transactional_db, tmp_path):
         "OM_VAR_DIR": str(tmp_path),
     }
     log = (tmp_path / "worker.log").open("w")
-    command = [sys.executable, "-m", "celery", "-A", "om_portal", "worker", "--pool=solo", "-n", name]
+    command = [sys.executable, "-m", "celery", "-A", "om_portal", "worker", "--concurrency=2", "-n", name]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     yield process, name
     if process.poll() is None:
@@ -86,3 +88,38 @@ def test_worker_runs_a_task_and_healthz_follows_it(worker, client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["worker"]
+
+
+def test_checker_runs_at_once_in_the_worker_and_here_record_each_breach_once(worker):
+    """Two pool processes of a real worker and this process check the same overdue incidents."""
+    from contracts.models import Breach, Contract, Organization, PenaltyClause, SLATerm
+    from incidents import checker, services
+    from incidents.models import Incident
+    from incidents.tasks import check_sla_deadlines
+
+    _process, name = worker
+    wait_for(lambda: seen_at(name))  # the worker is up
+    client_org = Organization.objects.create(name="集成测试公安局", kind="client")
+    vendor_org = Organization.objects.create(name="集成测试科技公司", kind="vendor")
+    contract = Contract.objects.create(
+        code="IT-1", title="集成", client=client_org, vendor=vendor_org, total=770000
+    )
+    clause = PenaltyClause.objects.create(
+        contract=contract, kind="service_breach", title="违约", shape="per_occurrence", rate_percent=1
+    )
+    SLATerm.objects.create(
+        contract=contract, clock="resolution", target=48, unit="hours", penalty_clause=clause
+    )
+    long_ago = timezone.now() - dt.timedelta(days=5)
+    for n in range(30):
+        services.report_incident(contract, by=None, title=f"故障 {n}", source="phone", reported_at=long_ago)
+
+    for _ in range(3):
+        check_sla_deadlines.delay()
+    checker.check_deadlines()
+    wait_for(lambda: not Incident.objects.filter(next_deadline__isnull=False).exists(), timeout=90)
+    # One breach per incident, however many checkers raced for it.
+    assert Breach.objects.filter(contract=contract).count() == 30
+    assert sorted(Breach.objects.values_list("source_ref", flat=True)) == sorted(
+        f"incident:{pk}:resolution" for pk in Incident.objects.values_list("pk", flat=True)
+    )

@@ -17,6 +17,15 @@ RESOURCES = [
     "staff-assignments",
     "duty-shifts",
     "calendar-days",
+    "incidents",
+    "change-requests",
+    "knowledge-articles",
+    "emergency-plans",
+    "drills",
+    "consultations",
+    "complaints",
+    "work-log",
+    "service-records",
 ]
 
 

@@ -1,0 +1,301 @@
+"""Change requests (seed 004): the rules of the two-step approval, as plain functions.
+
+Every decision is one conditional UPDATE (``WHERE status IN <expected>`` plus the who-rules) whose
+row count is checked: the object a view holds may be stale — a double click, two approvers on
+the same page — and only the database row says whether the step is still open. The loser of a
+race gets a ValidationError, never a second approval.
+
+Failures: a role that lacks the right on the contract is PermissionDenied (403); anything else
+(wrong state, wrong order, the same person twice, a missing reason) is a ValidationError (400)
+whose message says what to do.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract
+from contracts.scoping import (
+    APPROVE_CHANGE_FIRST,
+    APPROVE_CHANGE_SECOND,
+    EXECUTE_CHANGE,
+    REQUEST_CHANGE,
+    can,
+)
+from incidents.models import ChangeRequest
+
+Status = ChangeRequest.Status
+Step = ChangeRequest.Step
+
+EDIT, SUBMIT, APPROVE, REJECT, EXECUTE, CANCEL = "edit", "submit", "approve", "reject", "execute", "cancel"
+CANCELLABLE = (Status.DRAFT, Status.SUBMITTED, Status.FIRST_APPROVED, Status.APPROVED)
+STEP_RIGHT = {Step.FIRST: APPROVE_CHANGE_FIRST, Step.SECOND: APPROVE_CHANGE_SECOND}
+STEP_STATUS = {Step.FIRST: Status.SUBMITTED, Step.SECOND: Status.FIRST_APPROVED}
+# The people columns, "<who>_by": who requested, approved, rejected, executed, cancelled.
+PEOPLE = ("requested", "first_approved", "second_approved", "rejected", "executed", "cancelled")
+
+
+def _state_error(change):
+    return ValidationError(
+        _("Not possible while the request is in status “%(status)s”."),
+        code="invalid_state",
+        params={"status": change.get_status_display()},
+    )
+
+
+def _require(user, action, contract, message):
+    if not can(user, action, contract):
+        raise PermissionDenied(message)
+
+
+def _check_draft_owner(change, user):
+    _require(user, REQUEST_CHANGE, change.contract, _("Your role does not allow requesting changes."))
+    if change.requested_by_id != user.pk:
+        raise ValidationError(
+            _("Only the person who drafted this request can change or submit it."), code="not_requester"
+        )
+    if change.status != Status.DRAFT:
+        raise _state_error(change)
+
+
+def _check_decision(change, user, step=""):
+    """Who may approve or reject the step the request waits for (``step``, when given, must be it)."""
+    pending = change.pending_step
+    if step and pending and step != pending:
+        if step == Step.SECOND:
+            raise ValidationError(
+                _("The head of IT decides only after the system administrator has approved."),
+                code="order",
+            )
+        raise ValidationError(_("The system administrator has already decided this request."), code="decided")
+    # Before the role test: a first approver who clicks again learns why, rather than a bare 403.
+    if pending == Step.SECOND and change.first_approved_by_id == user.pk:
+        raise ValidationError(
+            _("You approved the first step: the second needs another person."), code="same_approver"
+        )
+    # The right of the step asked for, or of the pending one: a vendor engineer is refused (403)
+    # whatever state the request is in.
+    _require(
+        user,
+        STEP_RIGHT[step or pending or Step.FIRST],
+        change.contract,
+        _("Your role does not allow deciding this step of a change request."),
+    )
+    if not pending:
+        raise _state_error(change)
+    if change.requested_by_id == user.pk:
+        raise ValidationError(_("You cannot decide your own change request."), code="own_request")
+    return pending
+
+
+def _check_execute(change, user):
+    _require(user, EXECUTE_CHANGE, change.contract, _("Only the vendor's staff carry out changes."))
+    if change.status in (Status.SUBMITTED, Status.FIRST_APPROVED, Status.DRAFT):
+        raise ValidationError(_("A change can be carried out only after both approvals."), code="unapproved")
+    if change.status != Status.APPROVED:
+        raise _state_error(change)
+
+
+def _check_cancel(change, user):
+    # The requester withdraws their own request; the head of IT may withdraw any that is open.
+    is_requester = change.requested_by_id == user.pk and can(user, REQUEST_CHANGE, change.contract)
+    if not is_requester and not can(user, APPROVE_CHANGE_SECOND, change.contract):
+        raise PermissionDenied(_("Only the requester or the head of IT can cancel a change request."))
+    if change.status not in CANCELLABLE:
+        raise _state_error(change)
+
+
+# Which rules guard which actions: the portal shows a button when its rules pass.
+CHECKS = [
+    ((EDIT, SUBMIT), _check_draft_owner),
+    ((APPROVE, REJECT), _check_decision),
+    ((EXECUTE,), _check_execute),
+    ((CANCEL,), _check_cancel),
+]
+
+
+def allowed_actions(change, user) -> set[str]:
+    """What ``user`` may do with ``change`` now (a few queries, one per rule set)."""
+    allowed = set()
+    for actions, check in CHECKS:
+        try:
+            check(change, user)
+        except (PermissionDenied, ValidationError):
+            continue
+        allowed.update(actions)
+    return allowed
+
+
+def _update(change, recheck, expected, where=None, **values):
+    """The conditional UPDATE behind every transition; ``change`` is refreshed afterwards.
+
+    ``recheck`` re-runs the transition's rules: when no row matched, someone else got there
+    first, and the rules against the row as it is now say what happened."""
+    rows = ChangeRequest.objects.filter(where or Q(), pk=change.pk, status__in=expected).update(
+        updated_at=timezone.now(), **values
+    )
+    change.refresh_from_db()
+    if rows != 1:
+        recheck()
+        raise ValidationError(_("Someone else changed this request meanwhile; reload it."), code="race")
+    return change
+
+
+def _text(value, message):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(message, code="required")
+    return value
+
+
+# --- The transitions ----------------------------------------------------------------------------
+
+
+def create(contract: Contract, user, *, submit_now: bool = False, **fields) -> ChangeRequest:
+    """A new request by ``user`` on ``contract`` (a draft, or submitted at once)."""
+    _require(user, REQUEST_CHANGE, contract, _("Your role does not allow requesting changes."))
+    change = ChangeRequest(contract=contract, requested_by=user, **fields)
+    change.full_clean()
+    with transaction.atomic():
+        change.save()
+        if submit_now:
+            submit(change, user)
+    return change
+
+
+def update_draft(change, user, **fields) -> ChangeRequest:
+    _check_draft_owner(change, user)
+    for name, value in fields.items():
+        setattr(change, name, value)
+    change.full_clean()
+    values = {name: getattr(change, name) for name in fields}
+    with transaction.atomic():
+        # The draft may have been submitted since it was loaded: write only if it is still one.
+        return _update(
+            change, lambda: _check_draft_owner(change, user), [Status.DRAFT], Q(requested_by=user), **values
+        )
+
+
+def submit(change, user) -> ChangeRequest:
+    _check_draft_owner(change, user)
+    missing = [
+        str(ChangeRequest._meta.get_field(name).verbose_name)
+        for name in ("impact", "rollback_plan")
+        if not getattr(change, name).strip()
+    ]
+    if missing:
+        raise ValidationError(
+            _("Fill in before submitting: %(fields)s."),
+            code="incomplete",
+            params={"fields": ", ".join(missing)},
+        )
+    with transaction.atomic():
+        return _update(
+            change,
+            lambda: _check_draft_owner(change, user),
+            [Status.DRAFT],
+            Q(requested_by=user),
+            status=Status.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+
+
+def approve_first(change, user, comment: str = "") -> ChangeRequest:
+    """The system administrator's approval (系统专管员)."""
+    _check_decision(change, user, Step.FIRST)
+    with transaction.atomic():
+        return _update(
+            change,
+            lambda: _check_decision(change, user, Step.FIRST),
+            [Status.SUBMITTED],
+            ~Q(requested_by=user),
+            status=Status.FIRST_APPROVED,
+            first_approved_by=user,
+            first_approved_at=timezone.now(),
+            first_comment=(comment or "").strip(),
+        )
+
+
+def approve_second(change, user, comment: str = "") -> ChangeRequest:
+    """The head of IT's approval (科技信息化工作负责人): after the first, and by someone else."""
+    _check_decision(change, user, Step.SECOND)
+    with transaction.atomic():
+        return _update(
+            change,
+            lambda: _check_decision(change, user, Step.SECOND),
+            [Status.FIRST_APPROVED],
+            ~Q(requested_by=user) & ~Q(first_approved_by=user),
+            status=Status.APPROVED,
+            second_approved_by=user,
+            second_approved_at=timezone.now(),
+            second_comment=(comment or "").strip(),
+        )
+
+
+def approve(change, user, comment: str = "", step: str = "") -> ChangeRequest:
+    """The pending step's approval; ``step`` pins the one the user saw (their page may be stale)."""
+    if (step or change.pending_step) == Step.SECOND:
+        return approve_second(change, user, comment)
+    return approve_first(change, user, comment)
+
+
+def reject(change, user, reason: str, step: str = "") -> ChangeRequest:
+    """A refusal at the pending step, which ends the request; the reason is required."""
+    pending = _check_decision(change, user, step)
+    reason = _text(reason, _("Give the reason for the rejection."))
+    where = ~Q(requested_by=user)
+    if pending == Step.SECOND:
+        where &= ~Q(first_approved_by=user)
+    with transaction.atomic():
+        return _update(
+            change,
+            lambda: _check_decision(change, user, pending),
+            [STEP_STATUS[pending]],
+            where,
+            status=Status.REJECTED,
+            rejected_step=pending,
+            rejected_by=user,
+            rejected_at=timezone.now(),
+            rejection_reason=reason,
+        )
+
+
+def execute(change, user, note: str) -> ChangeRequest:
+    """The vendor records that the approved change was carried out: who, when, what was done."""
+    _check_execute(change, user)
+    note = _text(note, _("Describe what was done."))
+    with transaction.atomic():
+        return _update(
+            change,
+            lambda: _check_execute(change, user),
+            [Status.APPROVED],
+            status=Status.EXECUTED,
+            executed_by=user,
+            executed_at=timezone.now(),
+            execution_note=note,
+        )
+
+
+def cancel(change, user) -> ChangeRequest:
+    _check_cancel(change, user)
+    with transaction.atomic():
+        return _update(
+            change,
+            lambda: _check_cancel(change, user),
+            CANCELLABLE,
+            status=Status.CANCELLED,
+            cancelled_by=user,
+            cancelled_at=timezone.now(),
+        )
+
+
+def awaiting_decision(queryset, user):
+    """The requests of ``queryset`` that wait for a decision ``user`` may take."""
+    first = Contract.objects.restrict(user, APPROVE_CHANGE_FIRST).values("pk")
+    second = Contract.objects.restrict(user, APPROVE_CHANGE_SECOND).values("pk")
+    return queryset.filter(
+        Q(status=Status.SUBMITTED, contract__in=first)
+        | Q(status=Status.FIRST_APPROVED, contract__in=second) & ~Q(first_approved_by=user)
+    ).exclude(requested_by=user)

@@ -1,0 +1,316 @@
+"""Incidents' business rules: reporting, the workflow's transitions, and keeping the clocks.
+
+Every change adds an event to the timeline and then rebuilds the clocks from it
+(``refresh_clocks``); the incident's stored clock columns are only ever written there.
+"""
+
+import datetime as dt
+import math
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contracts.models import Breach, Membership, Severity, SLATerm
+from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
+from incidents import clocks
+from incidents.models import Incident, IncidentEvent
+
+Status = Incident.Status
+Kind = IncidentEvent.Kind
+OPEN_WORKING = {Status.ACKNOWLEDGED, Status.ON_SITE}
+WAITING = {Status.WAITING_CLIENT, Status.WAITING_OTHER_UNIT, Status.WAITING_FINANCE}
+
+# action → (the states it may start from, the state it leads to, the right it needs).
+TRANSITIONS = {
+    "acknowledge": ({Status.NEW}, Status.ACKNOWLEDGED, HANDLE_INCIDENT),
+    "arrive": (OPEN_WORKING | WAITING, Status.ON_SITE, HANDLE_INCIDENT),
+    "resolve": (OPEN_WORKING | WAITING, Status.RESOLVED, HANDLE_INCIDENT),
+    "close": ({Status.RESOLVED}, Status.CLOSED, CLOSE_INCIDENT),
+    "reopen": ({Status.RESOLVED, Status.CLOSED}, Status.ACKNOWLEDGED, CLOSE_INCIDENT),
+    "resume": (WAITING, None, HANDLE_INCIDENT),  # back to where the wait began
+}
+WAIT_STATES = {
+    "wait_client": Status.WAITING_CLIENT,
+    "wait_other_unit": Status.WAITING_OTHER_UNIT,
+    "wait_finance": Status.WAITING_FINANCE,
+}
+for _action, _state in WAIT_STATES.items():
+    TRANSITIONS[_action] = (OPEN_WORKING, _state, HANDLE_INCIDENT)
+EVENT_OF = {
+    "acknowledge": Kind.ACKNOWLEDGED,
+    "arrive": Kind.ARRIVED,
+    "resolve": Kind.RESOLVED,
+    "close": Kind.CLOSED,
+    "reopen": Kind.REOPENED,
+    "resume": Kind.RESUMED,
+    **dict.fromkeys(WAIT_STATES, Kind.WAITING),
+}
+RESOLUTION_FIELDS = ("cause", "impact", "method", "result")
+ACTION_LABELS = {
+    "acknowledge": gettext_lazy("Acknowledge"),
+    "arrive": gettext_lazy("Arrived on site"),
+    "wait_client": gettext_lazy("Wait on the client"),
+    "wait_other_unit": gettext_lazy("Wait on another unit"),
+    "wait_finance": gettext_lazy("Wait on the finance department"),
+    "resume": gettext_lazy("Resume"),
+    "resolve": gettext_lazy("Resolve"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+}
+
+
+def _require(user, action, contract):
+    if user is not None and not can(user, action, contract):
+        raise PermissionDenied(_("Your role does not allow this on this contract."))
+
+
+def party_users(contract):
+    """The users of the contract's two parties: who may handle its incidents."""
+    members = Membership.objects.filter(organization_id__in=[contract.client_id, contract.vendor_id])
+    return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("username")
+
+
+def _check_handlers(contract, handlers):
+    allowed = set(party_users(contract).filter(pk__in=[u.pk for u in handlers]).values_list("pk", flat=True))
+    strangers = [user for user in handlers if user.pk not in allowed]
+    if strangers:
+        names = ", ".join(map(str, strangers))
+        raise ValidationError(
+            {"handlers": _("%(names)s is not a member of this contract's parties.") % {"names": names}}
+        )
+
+
+@transaction.atomic
+def report_incident(
+    contract, *, by, title, source, severity=Severity.GENERAL, reported_at=None, handlers=(), **fields
+):
+    """Open an incident; its clocks start at ``reported_at`` (now when not given)."""
+    _require(by, REPORT_INCIDENT, contract)
+    asset = fields.get("asset")
+    if asset is not None and asset.contract_id != contract.pk:
+        raise ValidationError({"asset": _("The asset belongs to another contract.")})
+    if severity not in Severity.values:
+        raise ValidationError({"severity": _("Unknown severity %(value)s.") % {"value": severity}})
+    handlers = list(handlers)
+    _check_handlers(contract, handlers)
+    now = timezone.now()
+    reported_at = reported_at or now
+    if reported_at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"reported_at": _("An incident cannot be reported in the future.")})
+    incident = Incident(
+        contract=contract,
+        title=title,
+        source=source,
+        severity=severity,
+        reported_at=reported_at,
+        created_by=by,
+        **fields,
+    )
+    incident.full_clean(exclude=["handlers"])
+    incident.save()
+    incident.handlers.set(handlers)
+    _event(incident, Kind.CREATED, by, reported_at, to_value=incident.status)
+    if incident.needs_onsite:
+        _event(incident, Kind.DISPATCHED, by, reported_at)
+    refresh_clocks(incident)
+    return incident
+
+
+def _event(incident, kind, by, at, from_value="", to_value="", note=""):
+    return IncidentEvent.objects.create(
+        incident=incident, kind=kind, actor=by, at=at, from_value=from_value, to_value=to_value, note=note
+    )
+
+
+def _locked(incident) -> Incident:
+    # One change at a time per incident: transitions read the state they change.
+    return Incident.objects.select_for_update().select_related("contract").get(pk=incident.pk)
+
+
+@transaction.atomic
+def transition(incident, action: str, *, by, at=None, note="", **resolution) -> Incident:
+    """Move the incident through its workflow; an illegal move is a ValidationError."""
+    if action not in TRANSITIONS:
+        raise ValidationError(_("Unknown action %(action)s.") % {"action": action})
+    incident = _locked(incident)
+    sources, target, right = TRANSITIONS[action]
+    _require(by, right, incident.contract)
+    if incident.status not in sources:
+        raise ValidationError(
+            _("Cannot %(action)s an incident that is “%(status)s”.")
+            % {"action": action.replace("_", " "), "status": incident.get_status_display()}
+        )
+    at = at or timezone.now()
+    last = incident.events.order_by("-at", "-id").values_list("at", flat=True).first()
+    if last and at < last:
+        raise ValidationError(
+            {"at": _("The timeline cannot go back before its last event (%(at)s).") % {"at": last}}
+        )
+    previous = incident.status
+    if action == "resume":
+        target = _status_before_wait(incident)
+    if action == "resolve":
+        missing = [name for name in ("cause", "method", "result") if not (resolution.get(name) or "").strip()]
+        if missing:
+            raise ValidationError(dict.fromkeys(missing, _("Seed 000 asks every resolution for this.")))
+        for name in RESOLUTION_FIELDS:
+            setattr(incident, name, resolution.get(name, ""))
+        incident.resolved_at = at
+    if action == "close":
+        incident.closed_at = at
+    if action == "reopen":
+        incident.resolved_at = incident.closed_at = None
+    incident.status = target
+    incident.save()
+    _event(incident, EVENT_OF[action], by, at, from_value=previous, to_value=target, note=note)
+    refresh_clocks(incident)
+    return incident
+
+
+def _status_before_wait(incident) -> str:
+    waited_from = (
+        incident.events.filter(kind=Kind.WAITING)
+        .order_by("-at", "-id")
+        .values_list("from_value", flat=True)
+        .first()
+    )
+    return waited_from if waited_from in OPEN_WORKING else Status.ACKNOWLEDGED
+
+
+@transaction.atomic
+def dispatch(incident, *, by, at=None, note=""):
+    """Someone must go on site: the arrival clock starts to count (from the report)."""
+    incident = _locked(incident)
+    _require(by, HANDLE_INCIDENT, incident.contract)
+    if not incident.is_open:
+        raise ValidationError(_("The incident is resolved."))
+    if not incident.needs_onsite:
+        incident.needs_onsite = True
+        incident.save(update_fields=["needs_onsite", "updated_at"])
+        _event(incident, Kind.DISPATCHED, by, at or timezone.now(), note=note)
+        refresh_clocks(incident)
+    return incident
+
+
+@transaction.atomic
+def reclassify(incident, *, by, severity=None, condition=None, note=""):
+    """A new severity or SLA condition re-targets the clocks from the report."""
+    incident = _locked(incident)
+    _require(by, HANDLE_INCIDENT, incident.contract)
+    now = timezone.now()
+    if severity is not None and severity != incident.severity:
+        if severity not in Severity.values:
+            raise ValidationError({"severity": _("Unknown severity %(value)s.") % {"value": severity}})
+        _event(incident, Kind.SEVERITY, by, now, incident.severity, severity, note)
+        incident.severity = severity
+    if condition is not None and condition != incident.condition:
+        if condition not in SLATerm.Condition.values:
+            raise ValidationError({"condition": _("Unknown condition %(value)s.") % {"value": condition}})
+        _event(incident, Kind.CONDITION, by, now, incident.condition, condition, note)
+        incident.condition = condition
+    incident.save()
+    refresh_clocks(incident)
+    return incident
+
+
+@transaction.atomic
+def assign(incident, handlers, *, by):
+    incident = _locked(incident)
+    _require(by, HANDLE_INCIDENT, incident.contract)
+    handlers = list(handlers)
+    _check_handlers(incident.contract, handlers)
+    before = ", ".join(sorted(u.username for u in incident.handlers.all()))
+    incident.handlers.set(handlers)
+    _event(
+        incident, Kind.ASSIGNED, by, timezone.now(), before, ", ".join(sorted(u.username for u in handlers))
+    )
+    return incident
+
+
+def comment(incident, text, *, by):
+    _require(by, REPORT_INCIDENT, incident.contract)
+    if not text.strip():
+        raise ValidationError({"note": _("Write something.")})
+    return _event(incident, Kind.COMMENT, by, timezone.now(), note=text.strip())
+
+
+# --- Clocks -------------------------------------------------------------------------------------
+
+DERIVED = ["response_due", "arrival_due", "resolution_due", "responded_at", "arrived_at", "next_deadline"]
+
+
+def clocks_of(incident, events=None, terms=None) -> dict[str, clocks.Clock]:
+    """The incident's clocks, recomputed from its timeline (the only source of truth)."""
+    if events is None:
+        events = list(incident.events.order_by("at", "id"))
+    if terms is None:
+        terms = list(incident.contract.sla_terms.select_related("penalty_clause"))
+    return clocks.compute(incident, events, terms, warning_percent=incident.contract.sla_warning_percent)
+
+
+def next_deadline(incident, computed, now) -> dt.datetime | None:
+    """The checker's next look: a pending warning, else a pending deadline, else a day later for
+    a per-day penalty that is still growing, else nothing."""
+    candidates = []
+    for name, clock in computed.items():
+        if not clock.running or clock.paused or clock.due_at is None:
+            continue
+        if getattr(incident, f"{name}_breached_at") is None:
+            warned = getattr(incident, f"{name}_warned_at") is not None
+            warn = clock.warn_at is not None and clock.warn_at < clock.due_at and not warned
+            candidates.append(clock.warn_at if warn else clock.due_at)
+        elif per_day(clock):
+            days = (max(now, clock.due_at) - clock.due_at) // dt.timedelta(days=1) + 1
+            candidates.append(clock.due_at + dt.timedelta(days=days))
+    return min(candidates, default=None)
+
+
+def breach_ref(incident, clock) -> str:
+    """The ledger's reference of a clock's breach: one breach per incident and clock."""
+    return f"incident:{incident.pk}:{clock.name}"
+
+
+def per_day(clock) -> bool:
+    clause = clock.term.penalty_clause if clock.term is not None else None
+    return clause is not None and clause.shape == "per_day"
+
+
+def days_late(clock, now) -> int:
+    """Days (begun) past the deadline, up to when the clock was met or now (seed 000: 每逾期一日)."""
+    end = clock.met_at or now
+    return max(1, math.ceil((end - clock.due_at) / dt.timedelta(days=1)))
+
+
+def _settle_late_days(incident, computed, now):
+    """Keep a breached clock's per-day penalty in step: it grows daily until the clock is met."""
+    for name, clock in computed.items():
+        if getattr(incident, f"{name}_breached_at") and clock.due_at is not None and per_day(clock):
+            Breach.objects.filter(
+                contract_id=incident.contract_id,
+                source=Breach.Source.INCIDENT,
+                source_ref=breach_ref(incident, clock),
+            ).update(days_late=days_late(clock, now))
+
+
+def refresh_clocks(incident, computed=None, now=None) -> dict[str, clocks.Clock]:
+    """Rebuild the clocks and store their result (only the derived columns are written)."""
+    computed = computed or clocks_of(incident)
+    now = now or timezone.now()
+    values = {
+        "response_due": computed["response"].due_at,
+        "arrival_due": computed["arrival"].due_at,
+        "resolution_due": computed["resolution"].due_at,
+        "responded_at": computed["response"].met_at,
+        "arrived_at": computed["arrival"].met_at,
+        "next_deadline": next_deadline(incident, computed, now),
+    }
+    # A plain UPDATE of these columns: the checker's claim columns are never overwritten here.
+    Incident.objects.filter(pk=incident.pk).update(**values)
+    _settle_late_days(incident, computed, now)
+    for name, value in values.items():
+        setattr(incident, name, value)
+    return computed

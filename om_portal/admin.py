@@ -1,0 +1,59 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from om_portal import notifications
+from om_portal.models import Delivery, NotificationChannel
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    # The target is left out of the list: a robot's webhook URL carries its access token.
+    list_display = ["name", "kind", "scope", "active", "created_at"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "scope"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "recipient", "channel", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "channel"]
+    search_fields = ["subject", "recipient", "dedupe_key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["channel"]
+    actions = ["retry"]
+    # A delivery is a record of what was sent: read it, retry it, never rewrite it.
+    readonly_fields = [
+        "channel",
+        "recipient",
+        "subject",
+        "body",
+        "payload",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "next_attempt_at",
+        "claimed_until",
+        "dedupe_key",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("last error"))
+    def error(self, delivery):
+        return delivery.last_error[:120]
+
+    @admin.action(description=_("Retry the selected failed deliveries"), permissions=["change"])
+    def retry(self, request, queryset):
+        count = notifications.retry_failed(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed delivery queued again.", "%(count)d failed deliveries queued again.", count
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
