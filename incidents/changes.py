@@ -24,7 +24,7 @@ from contracts.scoping import (
     REQUEST_CHANGE,
     can,
 )
-from incidents.models import ChangeRequest
+from incidents.models import ChangeRequest, WorkLogEntry
 
 Status = ChangeRequest.Status
 Step = ChangeRequest.Step
@@ -267,7 +267,7 @@ def execute(change, user, note: str) -> ChangeRequest:
     _check_execute(change, user)
     note = _text(note, _("Describe what was done."))
     with transaction.atomic():
-        return _update(
+        change = _update(
             change,
             lambda: _check_execute(change, user),
             [Status.APPROVED],
@@ -276,6 +276,18 @@ def execute(change, user, note: str) -> ChangeRequest:
             executed_at=timezone.now(),
             execution_note=note,
         )
+        # Seed 000's work log records every piece of work by category, changes included.
+        WorkLogEntry.objects.create(
+            contract_id=change.contract_id,
+            incident_id=change.incident_id,
+            category=WorkLogEntry.Category.CHANGE,
+            date=timezone.localdate(change.executed_at),
+            initiator=str(change.requested_by.get_full_name() or change.requested_by),
+            handler=str(user.get_full_name() or user),
+            handling=f"{change.number} {change.title}: {note}",
+            created_by=user,
+        )
+        return change
 
 
 def cancel(change, user) -> ChangeRequest:

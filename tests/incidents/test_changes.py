@@ -159,6 +159,11 @@ def test_execution_only_after_both_approvals_by_the_vendor_with_a_note(
     changes.execute(submitted, vendor_engineer_a, "做了")
     with refused("invalid_state"):
         changes.execute(submitted, vendor_engineer_a, "又做了一次")
+    # The execution is in the work log once, under "change" (seed 000's work log by category).
+    from incidents.models import WorkLogEntry
+
+    [entry] = WorkLogEntry.objects.filter(contract=submitted.contract)
+    assert entry.category == "change" and entry.handling.endswith("做了")
 
 
 def test_reject_needs_a_reason_and_ends_the_request(submitted, sysadmin_a, head_of_it_a):

@@ -192,3 +192,19 @@ def test_service_record_sheet_filled_by_the_engineer_confirmed_by_the_client(
     printable = client.get(f"/incidents/records/{sheet.pk}/")
     assert printable.status_code == 200
     assert "重启同步服务" in printable.content.decode()
+
+
+def test_demo_incidents_for_make_run(settings):
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo_incidents")
+    call_command("seed_demo_incidents")  # a second run adds nothing
+    open_one, done = Incident.objects.order_by("status")
+    assert Incident.objects.count() == 2
+    # Seed 003: on site within 2 hours of the report.
+    assert open_one.arrival_due - open_one.reported_at == dt.timedelta(hours=2)
+    assert done.status == Incident.Status.RESOLVED
