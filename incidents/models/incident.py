@@ -199,6 +199,23 @@ class IncidentEvent(models.Model):
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
+    # The from/to values are stored as codes (evidence does not change with the language); these
+    # show them as the labels of the current language.
+    @property
+    def from_display(self) -> str:
+        return _value_label(self.from_value)
+
+    @property
+    def to_display(self) -> str:
+        return _value_label(self.to_value)
+
+
+def _value_label(value: str) -> str:
+    for choices in (Incident.Status, Severity, SLATerm.Condition, SLATerm.Clock):
+        if value and value in choices.values:
+            return str(choices(value).label)
+    return value
+
 
 class WorkLogEntry(models.Model):
     """Seed 000's work log (工作日志): each piece of work by category, with who asked, who did it,

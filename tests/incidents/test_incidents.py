@@ -208,3 +208,13 @@ def test_demo_incidents_for_make_run(settings):
     # Seed 003: on site within 2 hours of the report.
     assert open_one.arrival_due - open_one.reported_at == dt.timedelta(hours=2)
     assert done.status == Incident.Status.RESOLVED
+
+
+def test_timeline_stores_codes_and_shows_labels(incident, engineer_a):
+    from django.utils import translation
+
+    services.transition(incident, "acknowledge", by=engineer_a, at=at(2026, 6, 1, 9, 5))
+    event = incident.events.get(kind=IncidentEvent.Kind.ACKNOWLEDGED)
+    assert (event.from_value, event.to_value) == ("new", "acknowledged")
+    with translation.override("en"):
+        assert (event.from_display, event.to_display) == ("New", "Acknowledged")
