@@ -10,3 +10,20 @@ class Pagination(PageNumberPagination):
 
 
 router = DefaultRouter()
+
+
+def drf_validation_error(error):
+    """A Django ValidationError from a service as DRF's (a 400 with the messages by field)."""
+    from rest_framework.exceptions import ValidationError
+
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a service's Django ValidationError is a 400, never a 500."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from rest_framework.views import exception_handler as drf_handler
+
+    if isinstance(exc, DjangoValidationError):
+        exc = drf_validation_error(exc)
+    return drf_handler(exc, context)

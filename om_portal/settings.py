@@ -236,6 +236,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "om_portal.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "O&M portal API",

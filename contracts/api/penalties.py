@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
@@ -28,16 +28,12 @@ from contracts.penalties import (
     waive_breach,
 )
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_PENALTIES
-from om_portal.api import router
+from om_portal.api import drf_validation_error, router
 
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-
-
-def _drf_error(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
 class ImmutableOnUpdate:
@@ -85,7 +81,7 @@ class PenaltyClauseSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
         try:
             check_clause(clause)
         except DjangoValidationError as error:
-            raise _drf_error(error) from None
+            raise drf_validation_error(error) from None
         return attrs
 
 
@@ -128,7 +124,7 @@ class BreachSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
                     overdue_amount=attrs.get("overdue_amount", self.instance.overdue_amount),
                 )
             except DjangoValidationError as error:
-                raise _drf_error(error) from None
+                raise drf_validation_error(error) from None
         return attrs
 
 
@@ -200,7 +196,7 @@ class BreachViewSet(ContractOwnedViewSet):
                 recorded_by=request.user,
             )
         except DjangoValidationError as error:
-            raise _drf_error(error) from None
+            raise drf_validation_error(error) from None
         return Response(
             self.get_serializer(breach).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -223,7 +219,7 @@ class BreachViewSet(ContractOwnedViewSet):
         try:
             waive_breach(breach, by=request.user, reason=form.validated_data["reason"])
         except DjangoValidationError as error:
-            raise _drf_error(error) from None
+            raise drf_validation_error(error) from None
         return Response(self.get_serializer(breach).data)
 
 

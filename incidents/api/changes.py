@@ -10,21 +10,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
 from contracts.scoping import REQUEST_CHANGE
 from incidents import changes as services
 from incidents.models import ChangeRequest, Incident
-from om_portal.api import router
+from om_portal.api import drf_validation_error, router
 
 WRITABLE = ["contract", "incident", "kind", "title", "description", "reason", "impact", "rollback_plan"]
 USER_FIELDS = [f"{who}_by" for who in services.PEOPLE]
-
-
-def _drf_error(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
 
 
 class ScopedIncidentField(serializers.PrimaryKeyRelatedField):
@@ -150,7 +145,7 @@ class ChangeRequestViewSet(ContractOwnedViewSet):
         try:
             serializer.instance = services.create(data.pop("contract"), self.request.user, **data)
         except DjangoValidationError as error:
-            raise _drf_error(error) from None
+            raise drf_validation_error(error) from None
 
     def _act(self, request, form_class, run):
         change = self.get_object()
@@ -159,7 +154,7 @@ class ChangeRequestViewSet(ContractOwnedViewSet):
         try:
             run(change, request.user, form.validated_data)
         except DjangoValidationError as error:
-            raise _drf_error(error) from None
+            raise drf_validation_error(error) from None
         return Response(self.get_serializer(change).data)
 
     @extend_schema(request=None, responses=ChangeRequestSerializer)

@@ -16,11 +16,7 @@ from contracts.models import Asset
 from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
 from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
-from om_portal.api import router
-
-
-def drf_error(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages})
+from om_portal.api import drf_validation_error, router
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -181,7 +177,7 @@ class IncidentViewSet(
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
         except DjangoValidationError as error:
-            raise drf_error(error) from None
+            raise drf_validation_error(error) from None
 
     @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
     @action(detail=True, methods=["post"])
@@ -208,7 +204,7 @@ class IncidentViewSet(
         except DjangoPermissionDenied as error:
             raise PermissionDenied(str(error)) from None
         except DjangoValidationError as error:
-            raise drf_error(error) from None
+            raise drf_validation_error(error) from None
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=ClockSerializer(many=True))

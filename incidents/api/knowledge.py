@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
@@ -16,12 +15,7 @@ from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
-from om_portal.api import router
-
-
-def as_drf_error(error: DjangoValidationError) -> DRFValidationError:
-    return DRFValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
-
+from om_portal.api import drf_validation_error, router
 
 # --- Knowledge base -------------------------------------------------------------------------------
 
@@ -98,7 +92,7 @@ class KnowledgeArticleViewSet(ContractOwnedViewSet):
         try:
             article = services.article_from_incident(incident, request.user)
         except DjangoValidationError as error:
-            raise as_drf_error(error) from None
+            raise drf_validation_error(error) from None
         return Response(self.get_serializer(article).data, status=201)
 
 
@@ -346,7 +340,7 @@ class ComplaintViewSet(ContractOwnedViewSet):
                 data["contract"], self.request.user, data["subject"], data["description"]
             )
         except DjangoValidationError as error:
-            raise as_drf_error(error) from None
+            raise drf_validation_error(error) from None
 
     @extend_schema(request=DecisionSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -361,7 +355,7 @@ class ComplaintViewSet(ContractOwnedViewSet):
             with transaction.atomic():
                 complaint = services.decide_complaint(complaint, request.user, **body.validated_data)
         except DjangoValidationError as error:
-            raise as_drf_error(error) from None
+            raise drf_validation_error(error) from None
         return Response(self.get_serializer(complaint).data)
 
 
