@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contracts.models import Breach
+from contracts.models import Breach, SLATerm
 from contracts.penalties import record_breach
 from incidents import services
 from incidents.models import Incident, IncidentEvent
@@ -84,7 +84,12 @@ def _breach(incident, clock, now):
         source_ref=services.breach_ref(incident, clock),
         days_late=services.days_late(clock, now) if services.per_day(clock) else None,
         note=_("%(number)s %(title)s: %(clock)s due %(due)s missed.")
-        % {"number": incident.number, "title": incident.title, "clock": clock.name, "due": clock.due_at},
+        % {
+            "number": incident.number,
+            "title": incident.title,
+            "clock": SLATerm.Clock(clock.name).label,
+            "due": clock.due_at,
+        },
     )
     IncidentEvent.objects.create(
         incident=incident, kind=IncidentEvent.Kind.BREACH, at=now, to_value=clock.name

@@ -3,9 +3,8 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts.models import SLATerm
 from contracts.notify import notify_contract
-
-CLOCK_NAMES = {"response": "Response", "arrival": "Arrival on site", "resolution": "Resolution"}
 
 
 def notify_clock(incident, clock, what, now):
@@ -15,7 +14,7 @@ def notify_clock(incident, clock, what, now):
     written with it and sent once it commits; the key makes a repeat add nothing.
     """
     due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
-    clock_name = _(CLOCK_NAMES[clock.name])
+    clock_name = SLATerm.Clock(clock.name).label
     if what == "warning":
         subject = _("[%(code)s] %(clock)s due soon: %(title)s")
         text = _("%(number)s %(title)s — %(clock)s is due at %(due)s.")

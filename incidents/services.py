@@ -141,8 +141,8 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
     _require(by, right, incident.contract)
     if incident.status not in sources:
         raise ValidationError(
-            _("Cannot %(action)s an incident that is “%(status)s”.")
-            % {"action": action.replace("_", " "), "status": incident.get_status_display()}
+            _("“%(action)s” is not possible while the incident is “%(status)s”.")
+            % {"action": ACTION_LABELS[action], "status": incident.get_status_display()}
         )
     at = at or timezone.now()
     last = incident.events.order_by("-at", "-id").values_list("at", flat=True).first()

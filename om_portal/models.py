@@ -5,6 +5,7 @@ from django.core.validators import EmailValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WorkerHeartbeat(models.Model):
@@ -59,7 +60,9 @@ class NotificationChannel(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # The webhook URL carries the robot's access token: treat it as a secret.
     target = models.CharField(
-        _("target"), max_length=1000, help_text=_("An email address, or the robot's webhook URL.")
+        pgettext_lazy("notification channel", "target"),
+        max_length=1000,
+        help_text=_("An email address, or the robot's webhook URL."),
     )
     secret = models.CharField(
         _("signing secret"),
