@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
@@ -141,6 +142,16 @@ class IncidentFilterSet(ContractFilterSetMixin):
         return queryset.exclude(status__in=closed) if value else queryset.filter(status__in=closed)
 
 
+class IncidentPagination(CursorPagination):
+    """Keyset pages, newest first: every page of a million incidents costs the same, and no
+    COUNT(*) runs over the whole table (an offset page walks every row before it)."""
+
+    ordering = ("-reported_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class IncidentViewSet(
     mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -149,8 +160,9 @@ class IncidentViewSet(
 
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
+    pagination_class = IncidentPagination
+    ordering_fields = []  # keyset pages fix the order (newest first)
     search_fields = ["title", "description", "reporter_name"]
-    ordering_fields = ["reported_at", "next_deadline", "severity"]
 
     def get_queryset(self):
         return (

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset, Contract, Severity, SLATerm
@@ -121,6 +122,8 @@ class Incident(models.Model):
                 name="incident_next_deadline_idx",
                 condition=models.Q(next_deadline__isnull=False),
             ),
+            # The incident list across contracts, newest first (keyset pages of the API).
+            models.Index(F("reported_at").desc(), F("id").desc(), name="incident_reported_idx"),
             # The incident list: a contract's incidents, newest first, often by status.
             models.Index(fields=["contract", "status", "-reported_at"], name="incident_contract_status_idx"),
             models.Index(fields=["contract", "-reported_at"], name="incident_contract_reported_idx"),

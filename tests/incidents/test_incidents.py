@@ -105,7 +105,14 @@ def test_list_filters_and_constant_queries(contract_a, engineer_a, term, django_
             contract_a, by=engineer_a, title=f"故障 {n}", source="phone", reported_at=at(2026, 6, 1, 9, n)
         )
     api = api_as(engineer_a)
-    assert api.get("/api/v1/incidents/", {"open": "true", "contract": "A-2026-OM"}).json()["count"] == 3
+    assert (
+        len(api.get("/api/v1/incidents/", {"open": "true", "contract": "A-2026-OM"}).json()["results"]) == 3
+    )
+    # Keyset pages: newest first, each page follows the cursor of the one before.
+    first = api.get("/api/v1/incidents/", {"page_size": 2}).json()
+    assert [row["title"] for row in first["results"]] == ["故障 2", "故障 1"]
+    second = api.get(first["next"]).json()
+    assert [row["title"] for row in second["results"]] == ["故障 0"]
 
     def count_queries():
         from django.db import connection
