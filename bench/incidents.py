@@ -12,6 +12,7 @@ Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/om_bench_incidents .venv/bi
 (on a throw-away test database; SQLite is refused: the targets are PostgreSQL's)
 """
 
+import base64
 import cProfile
 import datetime as dt
 import io
@@ -22,6 +23,7 @@ import pstats
 import statistics
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -169,7 +171,7 @@ def bench_checker(now):
 
 
 def bench_breaches(bureau):
-    print(f"\n2. One checker tick recording {BREACHES:,} breaches (checker.check_deadlines)")
+    print(f"\n2. One checker batch recording {BREACHES:,} breaches (checker.check_batch)")
     # Seed 004's terms: a fault unresolved after 48 hours is a breach, 1% of the total each.
     vendor = Organization.objects.create(name="违约厂商", kind="vendor")
     contract = Contract.objects.create(
@@ -182,9 +184,8 @@ def bench_breaches(bureau):
         contract=contract, clock="resolution", target=48, unit="hours", penalty_clause=clause
     )
     # Two batches reported through the real path (timeline event, clocks, next_deadline): the
-    # first (due 2 days ago) is timed, the second (due 1 day ago) profiled. Both come before the
-    # bulk rows' due ones (last hours) in the checker's next_deadline order, and a tick takes
-    # checker.BATCH = 1,000 incidents: each tick takes exactly one batch.
+    # first (due 2 days ago) is timed, the second (due 1 day ago) profiled. A tick runs batches
+    # until nothing is due (the bulk rows too), so each batch is timed by itself.
     start = time.perf_counter()
     for days in (4, 3):
         reported = timezone.now() - dt.timedelta(days=days)
@@ -194,16 +195,29 @@ def bench_breaches(bureau):
     setup_s = time.perf_counter() - start
     print(f"   (set-up: {2 * BREACHES:,} incidents by services.report_incident in {setup_s:.0f} s)")
     now = timezone.now()
+    first, second_ids = (
+        list(
+            Incident.objects.filter(
+                contract=contract, reported_at__lt=timezone.now() - dt.timedelta(days=days)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for days in (3.5, 2.5)
+    )
+    second_ids = second_ids[len(first) :]
     start = time.perf_counter()
-    done = checker.check_deadlines(now)
+    done = checker.check_batch(first, now)
     tick = time.perf_counter() - start
     created = Breach.objects.filter(contract=contract).count()
     claimed = Incident.objects.filter(contract=contract, resolution_breached_at=now).count()
-    print(f"   check_deadlines: {tick:.3f} s; {done}; {created:,} breaches recorded, {claimed:,} claimed")
+    print(f"   check_batch: {tick:.3f} s; {done}; {created:,} breaches recorded, {claimed:,} claimed")
 
     # Second tick, the second batch, under cProfile: its queries counted and their time summed.
     profile, second = cProfile.Profile(), {}
-    queries = captured(lambda: second.update(profile.runcall(checker.check_deadlines, timezone.now())))
+    queries = captured(
+        lambda: second.update(profile.runcall(checker.check_batch, second_ids, timezone.now()))
+    )
     print(
         f"   second tick (under cProfile): {second['breaches']:,} breaches, {len(queries):,} queries "
         f"({len(queries) / BREACHES:.1f} per incident), {queries.seconds:.2f} s waiting on them "
@@ -237,40 +251,46 @@ def bench_breaches(bureau):
             print("\n".join("   " + x for x in table if x.strip()))
 
 
+def cursor_after(row) -> str:
+    """DRF's cursor for the page that follows ``row`` (newest first: position = its reported_at)."""
+    token = urllib.parse.urlencode({"p": str(row.reported_at)})
+    return base64.b64encode(token.encode()).decode()
+
+
 def bench_list(bureau):
-    print("\n3. Incident list API, GET /api/v1/incidents/?page=N")
+    print("\n3. Incident list API, GET /api/v1/incidents/ (keyset pages of 50, newest first)")
     portal_admin = get_user_model().objects.create_user("portal-admin")
     Membership.objects.create(user=portal_admin, organization=bureau, role=Role.ADMINISTRATOR)
     superuser = get_user_model().objects.create_superuser("root", "root@example.org", None)
     count = Incident.objects.count()
-    last = -(-count // PAGE)
+    newest = Incident.objects.order_by("-reported_at", "-id")
     for user, label in ((portal_admin, "a Role.ADMINISTRATOR member"), (superuser, "a superuser")):
         client = Client()
         client.force_login(user)
-        print(f"   as {label} ({count:,} incidents, {last:,} pages of {PAGE}):")
+        print(f"   as {label} ({count:,} incidents):")
         query_counts = set()
-        for page in (1, last // 2, last):
+        for where, offset in (("first", None), ("middle", count // 2), ("last", count - PAGE - 1)):
+            after = newest[offset] if offset is not None else None
+            url = "/api/v1/incidents/" + (
+                f"?cursor={urllib.parse.quote(cursor_after(after))}" if after else ""
+            )
 
-            def get(url=f"/api/v1/incidents/?page={page}", client=client):
+            def get(url=url, client=client):
                 response = client.get(url, HTTP_ACCEPT="application/json")
-                assert response.status_code == 200 and response.json()["count"] == count, response
-                assert response.json()["results"]
+                assert response.status_code == 200 and len(response.json()["results"]) == PAGE, response
 
             queries = captured(get)
             query_counts.add(len(queries))
             api = median_ms(get, 5)
-            # The queries on incidents_incident: the paginator's COUNT(*) and the page's SELECT.
+            bare_rows = newest.filter(reported_at__lt=after.reported_at) if after else newest
+            bare = median_ms(lambda q=bare_rows: list(q[:PAGE]), 5)
             mine = [q for q in queries if 'FROM "incidents_incident"' in q[0]]
-            count_ms, count_plan, _ = explain(*next(q for q in mine if "COUNT(*)" in q[0]), 3, "OFF")
-            page_ms, page_plan, _ = explain(*next(q for q in mine if "COUNT(*)" not in q[0]), 3, "OFF")
-            bare_page = Incident.objects.order_by("-reported_at", "-id")[(page - 1) * PAGE : page * PAGE]
-            bare = median_ms(lambda q=bare_page: list(q.all()), 5)
+            page_ms, page_plan, _ = explain(*mine[0], 3, "OFF")
             print(
-                f"     page {page:>6}: {api:7.1f} ms (median of 5), {len(queries)} queries "
-                f"[{'within' if api <= PAGE_TARGET_MS else 'ABOVE'}]; baseline bare ORM slice "
-                f"{bare:.1f} ms, ratio {api / bare:.1f}×"
+                f"     {where:>6} page: {api:7.1f} ms (median of 5), {len(queries)} queries "
+                f"[{'within' if api <= PAGE_TARGET_MS else 'ABOVE'}]; baseline bare keyset query "
+                f"{bare:.1f} ms, ratio {api / bare:.1f}×; db {page_ms:.1f} ms ({page_plan})"
             )
-            print(f"       db: COUNT {count_ms:.1f} ms ({count_plan}); page {page_ms:.1f} ms ({page_plan})")
         verdict = "constant" if len(query_counts) == 1 else "NOT constant"
         print(f"     queries per page: {sorted(query_counts)} → {verdict}")
 

@@ -112,6 +112,58 @@ def record_breach(
         )
 
 
+@dataclass
+class BreachSpec:
+    """One breach for ``record_breaches``: the arguments of ``record_breach``."""
+
+    contract: Contract
+    kind: str
+    occurred_at: object
+    source: str
+    source_ref: str
+    days_late: int | None = None
+    overdue_amount: Decimal | None = None
+    note: str = ""
+
+
+def record_breaches(specs: list[BreachSpec]) -> int:
+    """Many breaches at once (a tick of the SLA checker): one query for their clauses, one insert.
+
+    Each needs its source_ref; one already in the ledger is skipped, as ``record_breach`` would.
+    Returns how many were offered.
+    """
+    if not specs:
+        return 0
+    clauses = {
+        (clause.contract_id, clause.kind): clause
+        for clause in PenaltyClause.objects.filter(
+            contract_id__in={spec.contract.pk for spec in specs}, kind__in={spec.kind for spec in specs}
+        )
+    }
+    rows = []
+    for spec in specs:
+        if not spec.source_ref or spec.source not in Breach.Source.values:
+            raise ValueError("a breach recorded in bulk needs a known source and its source_ref")
+        clause = clauses.get((spec.contract.pk, spec.kind))
+        check_breach_figures(clause, days_late=spec.days_late, overdue_amount=spec.overdue_amount)
+        rows.append(
+            Breach(
+                contract=spec.contract,
+                clause=clause,
+                kind=spec.kind,
+                occurred_at=spec.occurred_at,
+                days_late=spec.days_late,
+                overdue_amount=spec.overdue_amount,
+                source=spec.source,
+                source_ref=spec.source_ref,
+                note=spec.note,
+            )
+        )
+    # ON CONFLICT DO NOTHING on (contract, source, source_ref): a re-run records nothing twice.
+    Breach.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    return len(rows)
+
+
 def waive_breach(breach: Breach, *, by, reason: str) -> Breach:
     """Waive a breach (it stays in the ledger and counts zero); the reason is required."""
     reason = (reason or "").strip()

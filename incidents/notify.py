@@ -1,38 +1,45 @@
-"""Who hears about an incident's clocks: the contract's people on duty and its channels."""
+"""Who hears about incidents' clocks: the contract's people on duty and its channels."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contracts.models import SLATerm
 from contracts.notify import notify_contract
 
 
-def notify_clock(incident, clock, what, now):
-    """A warning before, or a breach after, one of the incident's deadlines.
+def notify_clocks(contract, items, what, now, *, dedupe_key):
+    """One message for a contract's warnings (before) or breaches (after) of one checker batch.
 
-    Called inside the checker's transaction, after it claimed the event: the deliveries are
-    written with it and sent once it commits; the key makes a repeat add nothing.
+    ``items`` are (incident, clock) pairs. Called inside the checker's transaction, after it
+    claimed them: the deliveries are written with it and sent once it commits; the key makes a
+    repeat add nothing.
     """
-    due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
-    clock_name = SLATerm.Clock(clock.name).label
+    count = len(items)
     if what == "warning":
-        subject = _("[%(code)s] %(clock)s due soon: %(title)s")
-        text = _("%(number)s %(title)s — %(clock)s is due at %(due)s.")
+        subject = ngettext(
+            "[%(code)s] %(count)s deadline due soon", "[%(code)s] %(count)s deadlines due soon", count
+        )
     else:
-        subject = _("[%(code)s] %(clock)s deadline missed: %(title)s")
-        text = _("%(number)s %(title)s — %(clock)s was due at %(due)s and is recorded as a breach.")
-    values = {
-        "code": incident.contract.code,
-        "clock": clock_name,
-        "title": incident.title,
-        "number": incident.number,
-        "due": due,
-    }
+        subject = ngettext(
+            "[%(code)s] %(count)s deadline missed", "[%(code)s] %(count)s deadlines missed", count
+        )
+    lines = [
+        _("%(number)s %(title)s — %(clock)s due %(due)s")
+        % {
+            "number": incident.number,
+            "title": incident.title,
+            "clock": SLATerm.Clock(clock.name).label,
+            "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for incident, clock in sorted(items, key=lambda item: item[1].due_at)
+    ]
+    link = items[0][0].get_absolute_url() if count == 1 else "/incidents/?contract=" + contract.code
     return notify_contract(
-        incident.contract,
-        subject % values,
-        text % values,
-        dedupe_key=f"incident:{incident.pk}:{clock.name}:{what}",
-        link=incident.get_absolute_url(),
+        contract,
+        subject % {"code": contract.code, "count": count},
+        "\n".join(lines),
+        dedupe_key=dedupe_key,
+        link=link,
         at=now,
     )

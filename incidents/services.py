@@ -243,13 +243,15 @@ def comment(incident, text, *, by):
 DERIVED = ["response_due", "arrival_due", "resolution_due", "responded_at", "arrived_at", "next_deadline"]
 
 
-def clocks_of(incident, events=None, terms=None) -> dict[str, clocks.Clock]:
+def clocks_of(incident, events=None, terms=None, calendar=None) -> dict[str, clocks.Clock]:
     """The incident's clocks, recomputed from its timeline (the only source of truth)."""
     if events is None:
         events = list(incident.events.order_by("at", "id"))
     if terms is None:
         terms = list(incident.contract.sla_terms.select_related("penalty_clause"))
-    return clocks.compute(incident, events, terms, warning_percent=incident.contract.sla_warning_percent)
+    return clocks.compute(
+        incident, events, terms, warning_percent=incident.contract.sla_warning_percent, calendar=calendar
+    )
 
 
 def next_deadline(incident, computed, now) -> dt.datetime | None:
@@ -285,22 +287,33 @@ def days_late(clock, now) -> int:
     return max(1, math.ceil((end - clock.due_at) / dt.timedelta(days=1)))
 
 
-def _settle_late_days(incident, computed, now):
-    """Keep a breached clock's per-day penalty in step: it grows daily until the clock is met."""
-    for name, clock in computed.items():
-        if getattr(incident, f"{name}_breached_at") and clock.due_at is not None and per_day(clock):
-            Breach.objects.filter(
-                contract_id=incident.contract_id,
-                source=Breach.Source.INCIDENT,
-                source_ref=breach_ref(incident, clock),
-            ).update(days_late=days_late(clock, now))
+def late_days_due(incident, computed, now) -> dict[str, int]:
+    """The days late each breached per-day clock of the incident now counts, by breach_ref."""
+    return {
+        breach_ref(incident, clock): days_late(clock, now)
+        for name, clock in computed.items()
+        if getattr(incident, f"{name}_breached_at") and clock.due_at is not None and per_day(clock)
+    }
 
 
-def refresh_clocks(incident, computed=None, now=None) -> dict[str, clocks.Clock]:
-    """Rebuild the clocks and store their result (only the derived columns are written)."""
-    computed = computed or clocks_of(incident)
-    now = now or timezone.now()
-    values = {
+def settle_late_days(contract_ids, days_by_ref: dict[str, int]):
+    """Keep breached clocks' per-day penalties in step: they grow daily until the clock is met."""
+    if not days_by_ref:
+        return
+    breaches = list(
+        Breach.objects.filter(
+            contract_id__in=contract_ids, source=Breach.Source.INCIDENT, source_ref__in=list(days_by_ref)
+        )
+    )
+    changed = [b for b in breaches if b.days_late != days_by_ref[b.source_ref]]
+    for breach in changed:
+        breach.days_late = days_by_ref[breach.source_ref]
+    Breach.objects.bulk_update(changed, ["days_late"])
+
+
+def derived_values(incident, computed, now) -> dict:
+    """The stored columns that the clocks decide."""
+    return {
         "response_due": computed["response"].due_at,
         "arrival_due": computed["arrival"].due_at,
         "resolution_due": computed["resolution"].due_at,
@@ -308,9 +321,16 @@ def refresh_clocks(incident, computed=None, now=None) -> dict[str, clocks.Clock]
         "arrived_at": computed["arrival"].met_at,
         "next_deadline": next_deadline(incident, computed, now),
     }
+
+
+def refresh_clocks(incident, computed=None, now=None) -> dict[str, clocks.Clock]:
+    """Rebuild the clocks and store their result (only the derived columns are written)."""
+    computed = computed or clocks_of(incident)
+    now = now or timezone.now()
+    values = derived_values(incident, computed, now)
     # A plain UPDATE of these columns: the checker's claim columns are never overwritten here.
     Incident.objects.filter(pk=incident.pk).update(**values)
-    _settle_late_days(incident, computed, now)
     for name, value in values.items():
         setattr(incident, name, value)
+    settle_late_days([incident.contract_id], late_days_due(incident, computed, now))
     return computed
