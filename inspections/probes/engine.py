@@ -1,0 +1,337 @@
+"""Running checks: many at once on one asyncio loop, each bounded by a hard timeout.
+
+``run_checks`` starts every check as a task; a semaphore lets ``concurrency`` of them probe at
+once, and each probe runs under ``asyncio.timeout`` so a target that never answers costs at most
+the timeout (counted from when the check gets its turn, not from when it was queued). HTTP and
+node_exporter checks share one aiohttp session, so checks of the same host:port reuse kept-alive
+connections; database logins run in a thread pool (psycopg2 blocks) with libpq's connect_timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import ssl
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from inspections.probes.checks import (
+    CHECK_TYPES,
+    Check,
+    HttpCheck,
+    NodeExporterCheck,
+    PostgresCheck,
+    TcpCheck,
+)
+from inspections.probes.metrics import summarize_node
+from inspections.probes.results import Problem, Result, Status
+from inspections.probes.tls import certificate_not_after
+from inspections.probes.verdicts import MissingMetric, decode, http_problems, latency_problems, node_problems
+
+__all__ = ["MAX_BODY_BYTES", "run_checks", "run_checks_sync"]
+
+logger = logging.getLogger(__name__)
+MAX_BODY_BYTES = 4 * 1024 * 1024  # read at most this much of an answer
+_USER_AGENT = "om-portal-probe/1"
+
+
+class _Verdict(Exception):
+    """Raised by a probe to end a check with this status and message."""
+
+    def __init__(self, status: Status, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.status, self.problem = status, Problem(message, params)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of an error's text, for a message parameter."""
+    message = getattr(error, "message", None)  # aiohttp's HTTP errors: the text without the URL
+    text = (message if isinstance(message, str) else str(error)).strip() or type(error).__name__
+    return text.splitlines()[0].rstrip(":")[:200]
+
+
+async def _read_body(response: aiohttp.ClientResponse) -> bytes:
+    if response.content_length is not None and response.content_length <= MAX_BODY_BYTES:
+        return await response.read()
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= MAX_BODY_BYTES:
+            break
+    return b"".join(chunks)[:MAX_BODY_BYTES]
+
+
+class _Prober:
+    """The resources one run shares: an HTTP session (its connection pool) and database threads."""
+
+    def __init__(self, concurrency: int) -> None:
+        self._concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+        self._threads: ThreadPoolExecutor | None = None
+        self._unverified = ssl.create_default_context()
+        self._unverified.check_hostname = False
+        self._unverified.verify_mode = ssl.CERT_NONE
+        self._probes = {
+            HttpCheck: self._http,
+            TcpCheck: self._tcp,
+            NodeExporterCheck: self._node_exporter,
+            PostgresCheck: self._postgres,
+        }
+
+    async def __aenter__(self) -> _Prober:
+        connector = aiohttp.TCPConnector(limit=self._concurrency, limit_per_host=0, ttl_dns_cache=300)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None),  # run() bounds each check as a whole
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers={"User-Agent": _USER_AGENT},
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._threads is not None:  # a login past its timeout ends by libpq's connect_timeout
+            self._threads.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, check: Check, timeout: float) -> Result:
+        probe = self._probes[type(check)]
+        values: dict[str, Any] = {}
+        started = datetime.now(UTC)
+        try:
+            async with asyncio.timeout(timeout):
+                problems = await probe(check, values, timeout)  # type: ignore[operator]
+            status = Status.FAILED if problems else Status.OK
+        except _Verdict as verdict:
+            status, problems = verdict.status, [verdict.problem]
+        except TimeoutError:
+            status, problems = (
+                Status.TIMEOUT,
+                [Problem("No answer within %(timeout)s s", {"timeout": timeout})],
+            )
+        except Exception as error:  # every failure becomes a result
+            status, problems = self._classify(error)
+        finished = datetime.now(UTC)
+        first = problems[0] if problems else Problem("OK")
+        return Result(
+            check=check,
+            ok=status is Status.OK,
+            status=status,
+            message=first.message,
+            params=first.params,
+            values=values,
+            started=started,
+            finished=finished,
+            problems=tuple(problems),
+        )
+
+    @staticmethod
+    def _classify(error: Exception) -> tuple[Status, list[Problem]]:
+        cause = getattr(error, "os_error", None) or error  # aiohttp wraps the socket's error
+        reason = {"reason": _reason(cause)}
+        if isinstance(cause, ConnectionRefusedError):
+            return Status.FAILED, [Problem("Connection refused")]
+        if isinstance(error, aiohttp.ClientConnectorCertificateError):
+            return Status.FAILED, [Problem("TLS certificate not trusted: %(reason)s", reason)]
+        if isinstance(error, aiohttp.ClientSSLError | ssl.SSLError):
+            return Status.FAILED, [Problem("TLS handshake failed: %(reason)s", reason)]
+        if isinstance(error, aiohttp.ServerDisconnectedError | ConnectionResetError):
+            return Status.FAILED, [Problem("The server closed the connection")]
+        if isinstance(error, aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
+            return Status.ERROR, [Problem("Malformed answer: %(reason)s", reason)]
+        if isinstance(error, OSError):  # aiohttp's connection errors are OSErrors too
+            return Status.FAILED, [Problem("Connection failed: %(reason)s", reason)]
+        logger.warning("probe error", exc_info=error)
+        return Status.ERROR, [Problem("Probe error: %(reason)s", reason)]
+
+    def _ssl(self, verify: bool) -> ssl.SSLContext | bool:
+        return True if verify else self._unverified
+
+    async def _get(
+        self, url: str, verify: bool, redirects: bool, values: dict[str, Any]
+    ) -> tuple[int, str | None, bytes]:
+        """GET url: (status, charset, body); records latency_ms, http_status and for https the
+        certificate's cert_days_left in ``values``."""
+        assert self._session is not None
+        start = time.perf_counter()
+        async with self._session.get(url, ssl=self._ssl(verify), allow_redirects=redirects) as response:
+            values["http_status"] = response.status
+            if response.url.scheme == "https":  # the last one's, when redirects were followed
+                await self._certificate_days(response, values)
+            body = await _read_body(response)
+        values["latency_ms"] = _ms(time.perf_counter() - start)
+        return response.status, response.charset, body
+
+    async def _certificate_days(self, response: aiohttp.ClientResponse, values: dict[str, Any]) -> None:
+        connection = response.connection
+        transport = connection.transport if connection is not None else None
+        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        if ssl_object is None:  # already released (an empty body): ask the server once more
+            host, port = response.url.host, response.url.port
+            _reader, writer = await asyncio.open_connection(host, port, ssl=self._unverified)
+            ssl_object = writer.get_extra_info("ssl_object")
+            writer.close()
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        if der:
+            left = certificate_not_after(der) - datetime.now(UTC)
+            values["cert_days_left"] = round(left.total_seconds() / 86400, 2)
+
+    async def _http(self, check: HttpCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
+        status, charset, body = await self._get(check.url, check.verify_tls, check.follow_redirects, values)
+        return http_problems(check, status, charset, body, values)
+
+    async def _tcp(self, check: TcpCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
+        start = time.perf_counter()
+        transport, _protocol = await asyncio.get_running_loop().create_connection(
+            asyncio.Protocol, check.host, check.port
+        )
+        values["latency_ms"] = _ms(time.perf_counter() - start)
+        transport.close()
+        return latency_problems(
+            values, check.max_latency_ms, "Connected in %(latency_ms)s ms, limit %(limit_ms)s ms"
+        )
+
+    async def _node_exporter(
+        self, check: NodeExporterCheck, values: dict[str, Any], timeout: float
+    ) -> list[Problem]:
+        status, charset, body = await self._get(check.url, check.verify_tls, False, values)
+        if status != 200:
+            raise _Verdict(
+                Status.FAILED, "HTTP status %(got)s, expected %(expected)s", got=status, expected=200
+            )
+        summary = summarize_node(decode(body, charset), check.ignored_fstypes)
+        values.update(summary.as_values())
+        if summary.memory_used_pct is None and summary.load1 is None and not summary.filesystems:
+            raise _Verdict(Status.ERROR, "Not a node_exporter page")
+        try:
+            return node_problems(check, summary)
+        except MissingMetric as missing:
+            raise _Verdict(
+                Status.ERROR, "Metric %(metric)s is missing from the page", metric=missing.metric
+            ) from None
+
+    async def _postgres(self, check: PostgresCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
+        import psycopg2  # a worker that runs no database check does not need it
+
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(
+                max_workers=min(self._concurrency, 32), thread_name_prefix="probe-db"
+            )
+        start = time.perf_counter()
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._threads, _login, check, timeout)
+        except psycopg2.Error as error:
+            reason = _reason(error)
+            if "timeout expired" in reason:
+                raise _Verdict(Status.TIMEOUT, "No answer within %(timeout)s s", timeout=timeout) from error
+            raise _Verdict(Status.FAILED, "Database login failed: %(reason)s", reason=reason) from error
+        values["latency_ms"] = _ms(time.perf_counter() - start)
+        return latency_problems(
+            values, check.max_latency_ms, "Answered in %(latency_ms)s ms, limit %(limit_ms)s ms"
+        )
+
+
+def _login(check: PostgresCheck, timeout: float) -> None:
+    """Log in and run SELECT 1 (in a worker thread). The parameters go to libpq as connection
+    keywords, quoted by psycopg2: nothing is spliced into SQL or a command line."""
+    import psycopg2
+
+    params: dict[str, Any] = {
+        "host": check.host,
+        "port": check.port,
+        "dbname": check.dbname,
+        "user": check.user,
+        "sslmode": check.sslmode,
+        "connect_timeout": max(2, math.ceil(timeout)),  # libpq's minimum is 2 s
+        "application_name": "om-portal probe",
+        "options": f"-c statement_timeout={max(1, int(timeout * 1000))}",
+    }
+    if check.password is not None:
+        params["password"] = check.password
+    connection = psycopg2.connect(**params)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            if cursor.fetchone() != (1,):
+                raise psycopg2.DatabaseError("SELECT 1 did not return 1")
+    finally:
+        connection.close()
+
+
+def _validated(checks: Iterable[Check], concurrency: int, timeout: float) -> list[Check]:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive integer, not {concurrency!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    checks = list(checks)
+    for check in checks:
+        if not isinstance(check, CHECK_TYPES):
+            raise TypeError(f"not a check: {check!r}")
+    return checks
+
+
+def _start_order(count: int, first: Iterable[int]) -> list[int]:
+    ahead = list(dict.fromkeys(first))
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < count for i in ahead):
+        raise ValueError(f"first must hold indexes of the checks (0 to {count - 1})")
+    chosen = set(ahead)
+    return ahead + [i for i in range(count) if i not in chosen]
+
+
+async def run_checks(
+    checks: Iterable[Check], *, concurrency: int = 200, timeout: float = 2.0, first: Iterable[int] = ()
+) -> list[Result]:
+    """Run the checks, at most ``concurrency`` at once, each within its own ``timeout`` (or this
+    one); one Result per check, in the checks' order. Never raises for a target's failure.
+
+    ``first``: indexes of checks to start before the others, e.g. those that failed or timed out
+    last time. Checks start in list order otherwise, and a dead target near the end of the list
+    adds its whole timeout after the live ones are done; started first, the dead overlap them.
+
+    A check's task is created only once the semaphore lets it run, so a sweep of 10,000 keeps
+    ``concurrency`` tasks alive, not 10,000."""
+    checks = _validated(checks, concurrency, timeout)
+    order = _start_order(len(checks), first)
+    results: list[Result | None] = [None] * len(checks)
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def run_one(prober: _Prober, index: int) -> None:
+        try:
+            check = checks[index]
+            results[index] = await prober.run(check, check.timeout or timeout)
+        finally:
+            semaphore.release()
+
+    async with _Prober(concurrency) as prober, asyncio.TaskGroup() as group:
+        for index in order:
+            await semaphore.acquire()
+            group.create_task(run_one(prober, index))
+    return results  # type: ignore[return-value] — every slot is filled once the group is done
+
+
+def run_checks_sync(
+    checks: Iterable[Check], *, concurrency: int = 200, timeout: float = 2.0, first: Iterable[int] = ()
+) -> list[Result]:
+    """``run_checks`` for synchronous callers (a Celery task): runs its own event loop, in a
+    helper thread when the caller's thread already runs one."""
+    checks = _validated(checks, concurrency, timeout)
+    first = list(first)
+    _start_order(len(checks), first)  # bad input raises here, not inside the loop
+    run = run_checks(checks, concurrency=concurrency, timeout=timeout, first=first)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run)
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(asyncio.run, run).result()
