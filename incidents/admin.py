@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from incidents import admin_changes, admin_knowledge  # noqa: F401  (their ModelAdmins register there)
 from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
+from incidents.models.incident import CLOCK_FIELDS
 
 
 class EventInline(admin.TabularInline):
@@ -30,15 +31,7 @@ class IncidentAdmin(admin.ModelAdmin):
         "reported_at",
         "resolved_at",
         "closed_at",
-        "response_due",
-        "arrival_due",
-        "resolution_due",
-        "responded_at",
-        "arrived_at",
-        "next_deadline",
-        "response_breached_at",
-        "arrival_breached_at",
-        "resolution_breached_at",
+        *CLOCK_FIELDS,
         "response_warned_at",
         "arrival_warned_at",
         "resolution_warned_at",

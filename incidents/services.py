@@ -240,8 +240,6 @@ def comment(incident, text, *, by):
 
 # --- Clocks -------------------------------------------------------------------------------------
 
-DERIVED = ["response_due", "arrival_due", "resolution_due", "responded_at", "arrived_at", "next_deadline"]
-
 
 def clocks_of(incident, events=None, terms=None, calendar=None) -> dict[str, clocks.Clock]:
     """The incident's clocks, recomputed from its timeline (the only source of truth)."""

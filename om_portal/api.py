@@ -20,10 +20,15 @@ def drf_validation_error(error):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus: a service's Django ValidationError is a 400, never a 500."""
+    """DRF's handler, plus: a service's Django ValidationError is a 400 with its messages, never a
+    500, and a service's PermissionDenied keeps its reason in the 403."""
+    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
     from django.core.exceptions import ValidationError as DjangoValidationError
+    from rest_framework.exceptions import PermissionDenied
     from rest_framework.views import exception_handler as drf_handler
 
     if isinstance(exc, DjangoValidationError):
         exc = drf_validation_error(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied(str(exc) or None)
     return drf_handler(exc, context)

@@ -9,7 +9,6 @@ Reads follow ``restrict()`` (out of scope is 404). Writes follow the shared rule
 import copy
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -28,7 +27,7 @@ from contracts.penalties import (
     waive_breach,
 )
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_PENALTIES
-from om_portal.api import drf_validation_error, router
+from om_portal.api import router
 
 
 class Conflict(APIException):
@@ -78,10 +77,7 @@ class PenaltyClauseSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
         clause = copy.copy(self.instance) if self.instance is not None else PenaltyClause()
         for name, value in attrs.items():
             setattr(clause, name, value)
-        try:
-            check_clause(clause)
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        check_clause(clause)
         return attrs
 
 
@@ -117,14 +113,11 @@ class BreachSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
 
     def validate(self, attrs):
         if self.instance is not None:
-            try:
-                check_breach_figures(
-                    self.instance.clause,
-                    days_late=attrs.get("days_late", self.instance.days_late),
-                    overdue_amount=attrs.get("overdue_amount", self.instance.overdue_amount),
-                )
-            except DjangoValidationError as error:
-                raise drf_validation_error(error) from None
+            check_breach_figures(
+                self.instance.clause,
+                days_late=attrs.get("days_late", self.instance.days_late),
+                overdue_amount=attrs.get("overdue_amount", self.instance.overdue_amount),
+            )
         return attrs
 
 
@@ -183,20 +176,17 @@ class BreachViewSet(ContractOwnedViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         self.check_manage(data["contract"])
-        try:
-            breach, created = record_breach(
-                data["contract"],
-                data["kind"],
-                occurred_at=data["occurred_at"],
-                source=Breach.Source.MANUAL,
-                source_ref=data.get("source_ref", ""),
-                days_late=data.get("days_late"),
-                overdue_amount=data.get("overdue_amount"),
-                note=data.get("note", ""),
-                recorded_by=request.user,
-            )
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        breach, created = record_breach(
+            data["contract"],
+            data["kind"],
+            occurred_at=data["occurred_at"],
+            source=Breach.Source.MANUAL,
+            source_ref=data.get("source_ref", ""),
+            days_late=data.get("days_late"),
+            overdue_amount=data.get("overdue_amount"),
+            note=data.get("note", ""),
+            recorded_by=request.user,
+        )
         return Response(
             self.get_serializer(breach).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -216,10 +206,7 @@ class BreachViewSet(ContractOwnedViewSet):
         self.check_manage(breach.contract)
         form = WaiveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            waive_breach(breach, by=request.user, reason=form.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        waive_breach(breach, by=request.user, reason=form.validated_data["reason"])
         return Response(self.get_serializer(breach).data)
 
 

@@ -6,7 +6,6 @@ request outside the user's contracts is not in the queryset (404).
 """
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -16,7 +15,7 @@ from contracts.api.base import ContractCodeField, ContractFilterSetMixin, Contra
 from contracts.scoping import REQUEST_CHANGE
 from incidents import changes as services
 from incidents.models import ChangeRequest, Incident
-from om_portal.api import drf_validation_error, router
+from om_portal.api import router
 
 WRITABLE = ["contract", "incident", "kind", "title", "description", "reason", "impact", "rollback_plan"]
 USER_FIELDS = [f"{who}_by" for who in services.PEOPLE]
@@ -142,19 +141,13 @@ class ChangeRequestViewSet(ContractOwnedViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        try:
-            serializer.instance = services.create(data.pop("contract"), self.request.user, **data)
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        serializer.instance = services.create(data.pop("contract"), self.request.user, **data)
 
     def _act(self, request, form_class, run):
         change = self.get_object()
         form = form_class(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            run(change, request.user, form.validated_data)
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        run(change, request.user, form.validated_data)
         return Response(self.get_serializer(change).data)
 
     @extend_schema(request=None, responses=ChangeRequestSerializer)

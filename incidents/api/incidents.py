@@ -1,8 +1,6 @@
 """Incidents, their timeline, the work log and service record sheets in the API."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -17,7 +15,8 @@ from contracts.models import Asset
 from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
 from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
-from om_portal.api import drf_validation_error, router
+from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
+from om_portal.api import router
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -72,24 +71,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "resolution_breached_at",
             "created_at",
         ]
-        read_only_fields = [
-            "status",
-            "resolved_at",
-            "cause",
-            "impact",
-            "method",
-            "result",
-            "closed_at",
-            "response_due",
-            "arrival_due",
-            "resolution_due",
-            "responded_at",
-            "arrived_at",
-            "next_deadline",
-            "response_breached_at",
-            "arrival_breached_at",
-            "resolution_breached_at",
-        ]
+        read_only_fields = [*WORKFLOW_FIELDS, *CLOCK_FIELDS]
         extra_kwargs = {"reported_at": {"required": False}}
 
     def get_fields(self):
@@ -182,14 +164,9 @@ class IncidentViewSet(
             raise ValidationError(
                 {"handler_usernames": [f"Not a member of this contract's parties: {names}"]}
             )
-        try:
-            serializer.instance = services.report_incident(
-                contract, by=self.request.user, handlers=handlers, **data
-            )
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        serializer.instance = services.report_incident(
+            contract, by=self.request.user, handlers=handlers, **data
+        )
 
     @extend_schema(request=TransitionSerializer, responses=IncidentSerializer)
     @action(detail=True, methods=["post"])
@@ -200,23 +177,18 @@ class IncidentViewSet(
         form = TransitionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        try:
-            if data["action"] == "dispatch":
-                incident = services.dispatch(incident, by=request.user, at=data.get("at"), note=data["note"])
-            else:
-                resolution = {k: data[k] for k in services.RESOLUTION_FIELDS}
-                incident = services.transition(
-                    incident,
-                    data["action"],
-                    by=request.user,
-                    at=data.get("at"),
-                    note=data["note"],
-                    **resolution,
-                )
-        except DjangoPermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        if data["action"] == "dispatch":
+            incident = services.dispatch(incident, by=request.user, at=data.get("at"), note=data["note"])
+        else:
+            resolution = {k: data[k] for k in services.RESOLUTION_FIELDS}
+            incident = services.transition(
+                incident,
+                data["action"],
+                by=request.user,
+                at=data.get("at"),
+                note=data["note"],
+                **resolution,
+            )
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=ClockSerializer(many=True))

@@ -1,7 +1,6 @@
 """The knowledge base, emergency plans and drills, consultations and complaints over the API."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -15,7 +14,7 @@ from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
-from om_portal.api import drf_validation_error, router
+from om_portal.api import router
 
 # --- Knowledge base -------------------------------------------------------------------------------
 
@@ -89,10 +88,7 @@ class KnowledgeArticleViewSet(ContractOwnedViewSet):
             pk=body.validated_data["incident"],
         )
         self.check_manage(incident.contract)
-        try:
-            article = services.article_from_incident(incident, request.user)
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        article = services.article_from_incident(incident, request.user)
         return Response(self.get_serializer(article).data, status=201)
 
 
@@ -335,12 +331,9 @@ class ComplaintViewSet(ContractOwnedViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         self.check_manage(data["contract"])
-        try:
-            serializer.instance = services.file_complaint(
-                data["contract"], self.request.user, data["subject"], data["description"]
-            )
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        serializer.instance = services.file_complaint(
+            data["contract"], self.request.user, data["subject"], data["description"]
+        )
 
     @extend_schema(request=DecisionSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -351,11 +344,8 @@ class ComplaintViewSet(ContractOwnedViewSet):
             raise PermissionDenied("Only the client's managers decide complaints.")
         body = DecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                complaint = services.decide_complaint(complaint, request.user, **body.validated_data)
-        except DjangoValidationError as error:
-            raise drf_validation_error(error) from None
+        with transaction.atomic():
+            complaint = services.decide_complaint(complaint, request.user, **body.validated_data)
         return Response(self.get_serializer(complaint).data)
 
 

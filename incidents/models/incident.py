@@ -28,6 +28,22 @@ class IncidentSource(models.TextChoices):
     PLATFORM = "platform", _("Fault-reporting platform")
 
 
+# Columns only incidents.services writes (the workflow and the clocks, from the timeline): the
+# admin and the API show them read-only.
+WORKFLOW_FIELDS = ["status", "resolved_at", "cause", "impact", "method", "result", "closed_at"]
+CLOCK_FIELDS = [
+    "response_due",
+    "arrival_due",
+    "resolution_due",
+    "responded_at",
+    "arrived_at",
+    "next_deadline",
+    "response_breached_at",
+    "arrival_breached_at",
+    "resolution_breached_at",
+]
+
+
 class Incident(models.Model):
     """A fault or request from any source, with its three SLA clocks.
 

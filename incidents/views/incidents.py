@@ -21,7 +21,7 @@ from incidents.forms import IncidentForm, ResolveForm, ServiceRecordForm, WorkLo
 from incidents.models import Incident, ServiceRecord, WorkLogEntry
 
 PAGE = 50
-# The buttons of the incident page: action → (label, right), in workflow order.
+# The buttons of the incident page: (action, the right it needs), in workflow order.
 ACTIONS = [
     ("acknowledge", HANDLE_INCIDENT),
     ("arrive", HANDLE_INCIDENT),
@@ -35,7 +35,7 @@ ACTIONS = [
 
 
 def filtered_incidents(request):
-    """The user's incidents with the list's filters applied (shared by the page and its API)."""
+    """The user's incidents with the portal list's filters applied."""
     incidents = Incident.objects.restrict(request.user).select_related("contract")
     get = request.GET
     if get.get("contract"):
