@@ -18,30 +18,21 @@ import datetime as dt
 import io
 import itertools
 import json
-import os
 import pstats
 import statistics
 import sys
 import time
 import urllib.parse
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "om_portal.settings")
+from _django import test_database
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
 
-import django
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from contracts.models import Breach, Contract, Membership, Organization, PenaltyClause, Role, SLATerm  # noqa: E402
-from incidents import checker, services  # noqa: E402
-from incidents.models import Incident  # noqa: E402
+from contracts.models import Breach, Contract, Membership, Organization, PenaltyClause, Role, SLATerm
+from incidents import checker, services
+from incidents.models import Incident
 
 TOTAL, OPEN, DUE, BREACHES = 1_000_000, 10_000, 1_000, 1_000
 CONTRACTS = 100  # the bulk incidents' contracts (10 bureaus × 10 vendors)
@@ -299,9 +290,7 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("Refused on SQLite: the targets are PostgreSQL's. Set DATABASE_URL=postgres://…")
     began = time.perf_counter()
-    setup_test_environment()
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with test_database():
         now = timezone.now()
         bureau = populate(now)
         pg = connection.pg_version
@@ -310,8 +299,6 @@ def main():
         bench_checker(now)
         bench_breaches(bureau)
         bench_list(bureau)
-    finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
     print(f"\nwhole run: {time.perf_counter() - began:.0f} s")
 
 

@@ -7,27 +7,18 @@ Target: the summary in at most 200 ms, in a constant number of queries.
 """
 
 import datetime as dt
-import os
 import statistics
-import sys
 import time
 from collections import defaultdict
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "om_portal.settings")
+from _django import test_database
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-
-from contracts.models import Breach, Contract, Organization, PenaltyClause  # noqa: E402
-from contracts.penalties import penalty_summary  # noqa: E402
+from contracts.models import Breach, Contract, Organization, PenaltyClause
+from contracts.penalties import penalty_summary
 
 BREACHES = 10_000
 ROUNDS = 30
@@ -105,9 +96,7 @@ def naive(contract):
 
 
 def main():
-    setup_test_environment()
-    name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with test_database():
         contract = populate()
         summary = penalty_summary(contract)
         expected = naive(contract)
@@ -139,8 +128,6 @@ def main():
         )
         verdict = "within" if summary_ms <= TARGET_MS else "ABOVE"
         print(f"target {TARGET_MS} ms: {verdict}")
-    finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -5,25 +5,15 @@ Run: .venv/bin/python bench/scoping.py  (SQLite in memory, or DATABASE_URL's ser
 Prints the median time of each and their ratio; both are measured in this run.
 """
 
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "om_portal.settings")
+from _django import test_database
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Q
 
-import django
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Q  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-from contracts.models import Contract, Membership, Organization, Role  # noqa: E402
+from contracts.models import Contract, Membership, Organization, Role
 
 ORGANIZATIONS = 1000  # 500 bureaus and 500 vendors
 CONTRACTS_PER_PAIR = 4
@@ -40,9 +30,7 @@ def median_ms(fn):
 
 
 def main():
-    setup_test_environment()
-    name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with test_database():
         clients = Organization.objects.bulk_create(
             Organization(name=f"bureau {i}", kind="client") for i in range(ORGANIZATIONS // 2)
         )
@@ -76,8 +64,6 @@ def main():
         print(f"restrict(user) list:  {scoped_ms:.3f} ms (median of {ROUNDS})")
         print(f"hand-written baseline: {baseline_ms:.3f} ms")
         print(f"ratio restrict/baseline: {scoped_ms / baseline_ms:.2f}")
-    finally:
-        connection.creation.destroy_test_db(name, verbosity=0)
 
 
 if __name__ == "__main__":

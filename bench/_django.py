@@ -1,0 +1,28 @@
+"""What the Django benches share: the project on the path, its settings, and a database of their
+own (made from the migrations, dropped afterwards, on DATABASE_URL's server or SQLite)."""
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "om_portal.settings")
+
+import django
+
+django.setup()
+
+
+@contextlib.contextmanager
+def test_database():
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    # autoclobber: a database left behind by an interrupted run is replaced, not asked about.
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(name, verbosity=0)
