@@ -27,6 +27,8 @@ EXECUTE_CHANGE = "execute_change"
 MANAGE_KNOWLEDGE = "manage_knowledge"  # knowledge base, emergency plans and drills
 RECORD_CONSULTATION = "record_consultation"  # phone and online consultations (seed 004)
 FILE_COMPLAINT = "file_complaint"  # either side may complain (seed 002)
+MANAGE_INSPECTIONS = "manage_inspections"  # schedules, periods, checklists, automated checks
+PERFORM_INSPECTION = "perform_inspection"  # submit a round from the tablet: the vendor's engineers
 
 
 def _action_roles(action: str) -> list[str]:
@@ -50,6 +52,8 @@ def _action_roles(action: str) -> list[str]:
         MANAGE_KNOWLEDGE: [*vendor, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
         RECORD_CONSULTATION: [*vendor, Role.ADMINISTRATOR],
         FILE_COMPLAINT: everyone_but_auditors,
+        MANAGE_INSPECTIONS: [Role.VENDOR_MANAGER, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        PERFORM_INSPECTION: [*vendor, Role.ADMINISTRATOR],
     }
     try:
         return table[action]

@@ -238,6 +238,14 @@ def comment(incident, text, *, by):
     return _event(incident, Kind.COMMENT, by, timezone.now(), note=text.strip())
 
 
+def record_monitoring(incident, note, *, recovered: bool, at=None):
+    """What the automated check that opened ``incident`` saw next: it passes again (a recovery)
+    or it fails again after passing. No user: the machine saw it."""
+    return _event(
+        incident, Kind.RECOVERED if recovered else Kind.COMMENT, None, at or timezone.now(), note=note
+    )
+
+
 # --- Clocks -------------------------------------------------------------------------------------
 
 

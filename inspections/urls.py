@@ -1,8 +1,4 @@
-from django.urls import path
-
-from inspections import views
+from inspections.views import ledger, manage, tablet
 
 app_name = "inspections"
-urlpatterns = [
-    path("", views.index, name="index"),
-]
+urlpatterns = [*tablet.urlpatterns, *ledger.urlpatterns, *manage.urlpatterns]

@@ -1,5 +1,8 @@
 """The inspections app's models, one module per concern; each module lists its models in __all__."""
 
+from inspections.models.checklists import ChecklistItem, ChecklistTemplate
+from inspections.models.checks import AutomatedCheck, CheckConfigError, CheckResult, ResultStatus
+from inspections.models.runs import InspectionPhoto, InspectionRun, ItemResult
 from inspections.models.schedules import (
     HeightenedPeriod,
     InspectionMode,
@@ -7,4 +10,18 @@ from inspections.models.schedules import (
     InspectionSlot,
 )
 
-__all__ = ["HeightenedPeriod", "InspectionMode", "InspectionSchedule", "InspectionSlot"]
+__all__ = [
+    "AutomatedCheck",
+    "CheckConfigError",
+    "CheckResult",
+    "ChecklistItem",
+    "ChecklistTemplate",
+    "HeightenedPeriod",
+    "InspectionMode",
+    "InspectionPhoto",
+    "InspectionRun",
+    "InspectionSchedule",
+    "InspectionSlot",
+    "ItemResult",
+    "ResultStatus",
+]

@@ -346,6 +346,8 @@ class InspectionSlot(models.Model):
     # A missed slot done late has both: the status says if the contract was kept, done_at when.
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     missed_at = models.DateTimeField(_("marked missed at"), null=True, blank=True, editable=False)
+    # Set once by the beat's conditional UPDATE when it starts the slot's automated run.
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     scope_path = "contract"
@@ -393,6 +395,11 @@ class InspectionSlot(models.Model):
 
     def __str__(self):
         return f"{self.contract.code} · {self.origin_name} · {localtime(self.due_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def mode(self) -> str:
+        # A heightened period's own rounds (no schedule) are walked by engineers.
+        return self.schedule.mode if self.schedule_id else InspectionMode.MANUAL
 
     @property
     def origin_name(self) -> str:

@@ -1,0 +1,263 @@
+"""Automated checks bound to ledger assets, and what each run of them found.
+
+A check is stored as a kind, a target and a dict of options; ``AutomatedCheck.probe()`` turns it
+into one of ``inspections.probes``' dataclasses, which validate every field (a malformed target
+or a threshold of the wrong type is a ValueError there, a ValidationError here). Nothing stored
+is ever templated into a command: the probe engine opens its own sockets.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Asset, Contract, Severity
+from contracts.scoping import RestrictedQuerySet
+from inspections import probes
+
+__all__ = ["AutomatedCheck", "CheckConfigError", "CheckResult", "ResultStatus"]
+
+
+class ResultStatus(models.TextChoices):
+    OK = probes.Status.OK.value, _("OK")
+    FAILED = probes.Status.FAILED.value, _("Failed")
+    TIMEOUT = probes.Status.TIMEOUT.value, _("Timed out")
+    ERROR = probes.Status.ERROR.value, _("Could not be judged")
+
+
+# The options each kind takes, with the type a JSON value must have; the probe dataclass then
+# checks ranges and combinations.
+_NUMBER = (int, float)
+OPTIONS = {
+    "http": {
+        "expected_status": int,
+        "keyword": str,
+        "json_path": str,
+        "json_value": (str, int, float, bool, type(None)),
+        "max_latency_ms": _NUMBER,
+        "min_cert_days": _NUMBER,
+        "verify_tls": bool,
+        "follow_redirects": bool,
+    },
+    "tcp": {"max_latency_ms": _NUMBER},
+    "node_exporter": {
+        "max_memory_used_pct": _NUMBER,
+        "max_filesystem_used_pct": _NUMBER,
+        "max_network_errors": int,
+        "max_load1_per_cpu": _NUMBER,
+        "verify_tls": bool,
+    },
+    "postgres": {"dbname": str, "user": str, "sslmode": str, "max_latency_ms": _NUMBER},
+}
+
+
+class AutomatedCheck(models.Model):
+    class Kind(models.TextChoices):
+        HTTP = "http", _("HTTP(S)")
+        TCP = "tcp", _("TCP port")
+        NODE_EXPORTER = "node_exporter", _("VM metrics (node_exporter)")
+        POSTGRES = "postgres", _("Database login (PostgreSQL)")
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="automated_checks", verbose_name=_("contract")
+    )
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="automated_checks", verbose_name=_("asset")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    target = models.CharField(
+        _("target"),
+        max_length=500,
+        blank=True,
+        help_text=_("A URL for HTTP and node_exporter, a host for TCP and databases; blank: the asset's."),
+    )
+    port = models.PositiveIntegerField(_("port"), null=True, blank=True, help_text=_("Blank: the asset's."))
+    options = models.JSONField(_("options and thresholds"), default=dict, blank=True)
+    # Stored as given (the database is the bureau's own, on its closed network): read by the
+    # probe only, never shown by the portal or the API.
+    password = models.CharField(_("password"), max_length=200, blank=True)
+    timeout = models.FloatField(_("timeout (s)"), null=True, blank=True)
+    severity = models.CharField(
+        _("severity of its incidents"), max_length=10, choices=Severity.choices, default=Severity.GENERAL
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    # Written by inspections.monitoring only.
+    last_status = models.CharField(
+        _("last result"), max_length=8, choices=ResultStatus.choices, blank=True, editable=False
+    )
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True, editable=False)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
+    # The incident its failure opened, while that incident is not closed: one per failure.
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("open incident"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    scope_path = "contract"
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contract", "name"]
+        verbose_name = _("automated check")
+        verbose_name_plural = _("automated checks")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "name"], name="automated_check_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(port__isnull=True) | models.Q(port__gte=1, port__lte=65535),
+                name="automated_check_port_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(timeout__isnull=True) | models.Q(timeout__gt=0, timeout__lte=60),
+                name="automated_check_timeout_range",
+            ),
+        ]
+        indexes = [
+            # A run's checks: WHERE contract_id = … AND active, failing ones first.
+            models.Index(fields=["contract", "active", "last_status"], name="automated_check_run_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract.code} · {self.name}"
+
+    @property
+    def resolved_target(self) -> str:
+        if self.target:
+            return self.target.strip()
+        asset = self.asset
+        if self.kind in (self.Kind.HTTP, self.Kind.NODE_EXPORTER):
+            return (asset.url or "").strip()
+        return (asset.host or "").strip()
+
+    @property
+    def resolved_port(self) -> int | None:
+        return self.port if self.port is not None else self.asset.port
+
+    def probe(self) -> probes.Check:
+        """The probe dataclass for this check; CheckConfigError naming the field when malformed."""
+        options = self.options
+        if not isinstance(options, dict):
+            raise CheckConfigError("options", _("Give the options as an object of names and values."))
+        allowed = OPTIONS[self.kind]
+        for name, value in options.items():
+            if name not in allowed:
+                raise CheckConfigError(
+                    "options", _("“%(name)s” is not an option of this kind of check.") % {"name": name}
+                )
+            if not _has_type(value, allowed[name]):
+                raise CheckConfigError(
+                    "options", _("“%(name)s” has the wrong type: %(value)s.") % {"name": name, "value": value}
+                )
+        if self.kind == self.Kind.POSTGRES and not {"dbname", "user"} <= options.keys():
+            raise CheckConfigError("options", _("A database check needs “dbname” and “user” in its options."))
+        if not self.resolved_target:
+            raise CheckConfigError("target", _("Give a target, or enter one on the asset."))
+        if self.kind == self.Kind.TCP and self.resolved_port is None:
+            raise CheckConfigError("port", _("Give a port, or enter one on the asset."))
+        try:
+            return self._build(options)
+        except ValueError as error:
+            # The dataclass names the field in English: is it the target or an option?
+            field = "options"
+            try:
+                self._build({k: v for k, v in options.items() if k in ("dbname", "user")})
+            except ValueError:
+                field = "target"
+            raise CheckConfigError(field, _("Not valid: %(reason)s") % {"reason": error}) from None
+
+    def _build(self, options: dict) -> probes.Check:
+        target, timeout = self.resolved_target, self.timeout
+        if self.kind == self.Kind.HTTP:
+            return probes.HttpCheck(target, timeout=timeout, **options)
+        if self.kind == self.Kind.NODE_EXPORTER:
+            return probes.NodeExporterCheck(target, timeout=timeout, **options)
+        if self.kind == self.Kind.TCP:
+            return probes.TcpCheck(target, self.resolved_port, timeout=timeout, **options)
+        options = {"dbname": "postgres", "user": "postgres", **options}
+        return probes.PostgresCheck(
+            target,
+            port=self.resolved_port or 5432,
+            password=self.password or None,
+            timeout=timeout,
+            **options,
+        )
+
+    def clean(self):
+        if self.asset_id and self.contract_id and self.asset.contract_id != self.contract_id:
+            raise ValidationError({"asset": _("The asset belongs to another contract.")})
+        if self.kind in OPTIONS and (self.asset_id or self.target):
+            try:
+                self.probe()
+            except CheckConfigError as error:
+                raise ValidationError({error.field: error.message}) from None
+
+
+class CheckConfigError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _has_type(value, wanted) -> bool:
+    kinds = wanted if isinstance(wanted, tuple) else (wanted,)
+    if isinstance(value, bool) and bool not in kinds:  # True is an int to Python, not to us
+        return False
+    return isinstance(value, kinds)
+
+
+class CheckResult(models.Model):
+    """One check's outcome in one run, with everything it measured (``values``)."""
+
+    run = models.ForeignKey(
+        "inspections.InspectionRun", on_delete=models.CASCADE, related_name="results", verbose_name=_("run")
+    )
+    automated_check = models.ForeignKey(
+        AutomatedCheck, on_delete=models.CASCADE, related_name="results", verbose_name=_("check")
+    )
+    # Denormalised from the check: scoping and a contract's results by period without a join.
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="+", verbose_name=_("contract")
+    )
+    status = models.CharField(_("result"), max_length=8, choices=ResultStatus.choices)
+    # An English msgid with its parameters (inspections.probes.Problem): shown translated.
+    message = models.CharField(_("message"), max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    values = models.JSONField(_("measured values"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    duration_ms = models.FloatField(_("duration (ms)"))
+
+    scope_path = "contract"
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "id"]
+        verbose_name = _("check result")
+        verbose_name_plural = _("check results")
+        constraints = [
+            # A chunk delivered twice (a worker killed before its ack) saves each result once.
+            models.UniqueConstraint(fields=["run", "automated_check"], name="check_result_once_per_run"),
+        ]
+        indexes = [
+            models.Index(fields=["automated_check", "-started_at"], name="check_result_history_idx"),
+            models.Index(fields=["contract", "started_at"], name="check_result_contract_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.automated_check} · {self.status}"
+
+    @property
+    def text(self) -> str:
+        from django.utils.translation import gettext
+
+        message = gettext(self.message)
+        try:
+            return message % self.params if self.params else message
+        except (KeyError, TypeError, ValueError):
+            return message
