@@ -222,6 +222,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploads (inspection photos) are never served from MEDIA_URL: views check access, then stream.
+INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+# A round carries several photos: big files go to disk while they upload, and the request as a
+# whole is bounded by the web server (client_max_body_size in the compose stack's proxy).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             # By name: the apps' commands, which this lowest layer must not import.
             for command in ("seed_demo", "seed_demo_incidents"):
                 call_command(command)
+            call_command("seed_demo_inspections", port=port)
         python = sys.executable
         web = [python, "manage.py", "runserver", f"{addr}:{port}"] + (["--noreload"] if noreload else [])
         commands = {
