@@ -39,6 +39,7 @@ OPTIONS = {
         "follow_redirects": bool,
     },
     "tcp": {"max_latency_ms": _NUMBER},
+    "ping": {"count": int, "max_loss_pct": _NUMBER, "max_latency_ms": _NUMBER},
     "node_exporter": {
         "max_memory_used_pct": _NUMBER,
         "max_filesystem_used_pct": _NUMBER,
@@ -54,6 +55,7 @@ class AutomatedCheck(models.Model):
     class Kind(models.TextChoices):
         HTTP = "http", _("HTTP(S)")
         TCP = "tcp", _("TCP port")
+        PING = "ping", _("Ping")
         NODE_EXPORTER = "node_exporter", _("VM metrics (node_exporter)")
         POSTGRES = "postgres", _("Database login (PostgreSQL)")
 
@@ -69,7 +71,7 @@ class AutomatedCheck(models.Model):
         _("target"),
         max_length=500,
         blank=True,
-        help_text=_("A URL for HTTP and node_exporter, a host for TCP and databases; blank: the asset's."),
+        help_text=_("A URL for HTTP and node_exporter, a host for the others; blank: the asset's."),
     )
     port = models.PositiveIntegerField(_("port"), null=True, blank=True, help_text=_("Blank: the asset's."))
     options = models.JSONField(_("options and thresholds"), default=dict, blank=True)
@@ -180,6 +182,8 @@ class AutomatedCheck(models.Model):
             return probes.NodeExporterCheck(target, timeout=timeout, **options)
         if self.kind == self.Kind.TCP:
             return probes.TcpCheck(target, self.resolved_port, timeout=timeout, **options)
+        if self.kind == self.Kind.PING:
+            return probes.PingCheck(target, timeout=timeout, **options)
         options = {"dbname": "postgres", "user": "postgres", **options}
         return probes.PostgresCheck(
             target,

@@ -13,6 +13,7 @@ from inspections.probes.checks import (
     Check,
     HttpCheck,
     NodeExporterCheck,
+    PingCheck,
     PostgresCheck,
     TcpCheck,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "HttpCheck",
     "NodeExporterCheck",
     "NodeSummary",
+    "PingCheck",
     "PostgresCheck",
     "Problem",
     "Result",

@@ -3,8 +3,7 @@
 A check is plain data. Its target is parsed and checked here (scheme, host, port) and every
 threshold must be a number of the right kind; a malformed one raises ``ValueError`` with a clear
 message, so a bad asset never reaches the engine. Nothing in a check is ever passed to a shell or
-executed: the engine opens sockets itself. There is no ICMP ping (it needs raw sockets, that is
-root, or running the system's ``ping``): ``TcpCheck`` is the reachability check.
+executed: the engine opens sockets itself, including ICMP's for ``PingCheck`` (see ``icmp``).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ __all__ = [
     "Check",
     "HttpCheck",
     "NodeExporterCheck",
+    "PingCheck",
     "PostgresCheck",
     "TcpCheck",
 ]
@@ -192,6 +192,33 @@ class TcpCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class PingCheck:
+    """ICMP echo to an IPv4 ``host``: ``count`` requests; fails with no reply, with more loss than
+    ``max_loss_pct``, or an average round trip over ``max_latency_ms``. Where the system allows
+    neither ICMP datagram nor raw sockets the result is an error that says so."""
+
+    kind: ClassVar[str] = "ping"
+    host: str
+    count: int = 3
+    max_loss_pct: float | None = None
+    max_latency_ms: float | None = None
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        _host(self, self.host)
+        if ":" in self.host:
+            _fail(self, "ping is IPv4 only")
+        _number(self, "count", self.count, integer=True)
+        if not 1 <= self.count <= 10:
+            _fail(self, f"count must be from 1 to 10, not {self.count!r}")
+        _number(self, "max_loss_pct", self.max_loss_pct, above=-1)
+        if self.max_loss_pct is not None and self.max_loss_pct >= 100:
+            _fail(self, f"max_loss_pct must be below 100, not {self.max_loss_pct!r}")
+        _number(self, "max_latency_ms", self.max_latency_ms)
+        _number(self, "timeout", self.timeout)
+
+
+@dataclass(frozen=True, slots=True)
 class NodeExporterCheck:
     """Fetch a Prometheus node_exporter page (``http://vm:9100/metrics``) and judge the VM by it.
 
@@ -264,5 +291,5 @@ class PostgresCheck:
         _number(self, "timeout", self.timeout)
 
 
-Check = HttpCheck | TcpCheck | NodeExporterCheck | PostgresCheck
-CHECK_TYPES: tuple[type, ...] = (HttpCheck, TcpCheck, NodeExporterCheck, PostgresCheck)
+Check = HttpCheck | TcpCheck | PingCheck | NodeExporterCheck | PostgresCheck
+CHECK_TYPES: tuple[type, ...] = (HttpCheck, TcpCheck, PingCheck, NodeExporterCheck, PostgresCheck)

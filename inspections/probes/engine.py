@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
+import socket
 import ssl
 import time
 from collections.abc import Iterable
@@ -21,11 +23,13 @@ from typing import Any
 
 import aiohttp
 
+from inspections.probes import icmp
 from inspections.probes.checks import (
     CHECK_TYPES,
     Check,
     HttpCheck,
     NodeExporterCheck,
+    PingCheck,
     PostgresCheck,
     TcpCheck,
 )
@@ -85,6 +89,7 @@ class _Prober:
         self._probes = {
             HttpCheck: self._http,
             TcpCheck: self._tcp,
+            PingCheck: self._ping,
             NodeExporterCheck: self._node_exporter,
             PostgresCheck: self._postgres,
         }
@@ -200,6 +205,45 @@ class _Prober:
         transport.close()
         return latency_problems(
             values, check.max_latency_ms, "Connected in %(latency_ms)s ms, limit %(limit_ms)s ms"
+        )
+
+    async def _ping(self, check: PingCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(check.host, None, family=socket.AF_INET, type=socket.SOCK_DGRAM)
+        address = infos[0][4][0]
+        try:
+            sock, raw = icmp.open_socket()
+        except icmp.PingNotPermitted:
+            raise _Verdict(Status.ERROR, "Ping is not permitted on this system") from None
+        ident = secrets.randbits(16)
+        # The requests share the check's timeout; a little is kept for the last reply to come.
+        wait = max(0.05, timeout * 0.9 / check.count)
+        try:
+            trips = [
+                await icmp.echo(sock, raw, address, ident, seq, wait) for seq in range(1, check.count + 1)
+            ]
+        finally:
+            sock.close()
+        answered = [trip for trip in trips if trip is not None]
+        values.update(
+            sent=check.count,
+            received=len(answered),
+            loss_pct=round(100 * (1 - len(answered) / check.count), 1),
+        )
+        if not answered:
+            return [Problem("No answer to %(sent)s pings", {"sent": check.count})]
+        values["latency_ms"] = round(sum(answered) / len(answered), 2)
+        values["latency_max_ms"] = max(answered)
+        problems = []
+        if check.max_loss_pct is not None and values["loss_pct"] > check.max_loss_pct:
+            problems.append(
+                Problem(
+                    "%(loss_pct)s%% of pings lost, limit %(limit)s%%",
+                    {"loss_pct": values["loss_pct"], "limit": check.max_loss_pct},
+                )
+            )
+        return problems + latency_problems(
+            values, check.max_latency_ms, "Ping took %(latency_ms)s ms on average, limit %(limit_ms)s ms"
         )
 
     async def _node_exporter(
