@@ -26,6 +26,13 @@ RESOURCES = [
     "complaints",
     "work-log",
     "service-records",
+    "inspection-schedules",
+    "heightened-periods",
+    "inspection-slots",
+    "inspection-runs",
+    "checklist-templates",
+    "checks",
+    "check-results",
 ]
 
 

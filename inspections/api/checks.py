@@ -1,0 +1,162 @@
+"""Automated checks and what they found, over the API.
+
+A check's password is written, never read back: ``has_password`` says whether one is stored.
+The monitoring state (last result, failing since, the open incident) is the pipeline's to write.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.pagination import CursorPagination
+
+from contracts.api.base import ContractCodeField, ContractFilterSetMixin
+from contracts.models import Asset
+from inspections.api.base import FixedContractMixin, InspectionsViewSet, ModelRulesMixin
+from inspections.models import AutomatedCheck, CheckResult, ResultStatus
+from om_portal.api import router
+
+MONITORING_FIELDS = ["last_status", "last_checked_at", "failing_since", "incident"]
+
+
+# Inline in the schema: as a component it would be a second name for the results' status enum,
+# which drf-spectacular cannot name without a settings override.
+@extend_schema_field({"type": "string", "enum": [*ResultStatus.values, ""]})
+class LastStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=[*ResultStatus.choices, ("", "")], read_only=True, **kwargs)
+
+
+class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.ModelSerializer):
+    contract = ContractCodeField()
+    port = serializers.IntegerField(min_value=1, max_value=65535, allow_null=True, required=False)
+    timeout = serializers.FloatField(max_value=60, allow_null=True, required=False)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        style={"input_type": "password"},
+        help_text=_("Database checks only. Left out on an update: the stored one stays; blank: none."),
+    )
+    has_password = serializers.SerializerMethodField()
+    last_status = LastStatusField(help_text=_("The latest result; blank before the first run."))
+
+    class Meta:
+        model = AutomatedCheck
+        fields = [
+            "id",
+            "contract",
+            "asset",
+            "name",
+            "kind",
+            "target",
+            "port",
+            "options",
+            "password",
+            "has_password",
+            "timeout",
+            "severity",
+            "active",
+            *MONITORING_FIELDS,
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = MONITORING_FIELDS
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # Another organisation's asset "does not exist"; another contract's is the model's 400.
+        fields["asset"].queryset = Asset.objects.restrict(self.context["request"].user)
+        return fields
+
+    def validate_timeout(self, value):
+        if value is not None and value <= 0:
+            raise serializers.ValidationError(_("Give a number of seconds above zero."))
+        return value
+
+    def get_has_password(self, check) -> bool:
+        return bool(check.password)
+
+
+class AutomatedCheckViewSet(InspectionsViewSet):
+    """Checks bound to ledger assets: HTTP(S), TCP, ping, node_exporter metrics, a database login.
+
+    ``options`` holds the kind's thresholds (e.g. ``{"expected_status": 200, "keyword": "ok"}``
+    for HTTP, ``{"max_filesystem_used_pct": 85}`` for node_exporter, ``{"dbname": …, "user": …}``
+    for PostgreSQL); a malformed target or a threshold of the wrong type is a 400 naming it.
+    """
+
+    queryset = AutomatedCheck.objects.all()
+    serializer_class = AutomatedCheckSerializer
+    search_fields = ["name", "target", "asset__name"]
+    ordering_fields = ["name", "kind", "last_status", "last_checked_at"]
+
+    class filterset_class(ContractFilterSetMixin):
+        failing = django_filters.BooleanFilter(field_name="failing_since", lookup_expr="isnull", exclude=True)
+
+        class Meta:
+            model = AutomatedCheck
+            fields = ["contract", "asset", "kind", "active", "last_status", "severity", "failing"]
+
+
+class CheckResultSerializer(serializers.ModelSerializer):
+    contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    check = serializers.PrimaryKeyRelatedField(source="automated_check", read_only=True)
+    check_name = serializers.CharField(source="automated_check.name", read_only=True)
+    text = serializers.CharField(read_only=True, help_text=_("The message in the caller's language."))
+
+    class Meta:
+        model = CheckResult
+        fields = [
+            "id",
+            "run",
+            "contract",
+            "check",
+            "check_name",
+            "status",
+            "text",
+            "message",
+            "params",
+            "values",
+            "started_at",
+            "duration_ms",
+        ]
+        read_only_fields = fields
+
+
+class CheckResultFilterSet(ContractFilterSetMixin):
+    check = django_filters.NumberFilter(field_name="automated_check")
+    started_at = django_filters.IsoDateTimeFromToRangeFilter()
+    status = django_filters.ChoiceFilter(choices=ResultStatus.choices)
+
+    class Meta:
+        model = CheckResult
+        fields = ["contract", "run", "check", "status", "started_at"]
+
+
+class ResultPagination(CursorPagination):
+    """Keyset pages, newest first: a sweep of 10,000 targets a day adds millions of rows a year,
+    and an offset page (or its COUNT) would walk them all."""
+
+    ordering = ("-started_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class CheckResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every check's outcome in every run, with its measured ``values``; read-only."""
+
+    serializer_class = CheckResultSerializer
+    filterset_class = CheckResultFilterSet
+    pagination_class = ResultPagination
+    permission_classes = [permissions.IsAuthenticated]
+    ordering_fields = []  # keyset pages fix the order
+
+    def get_queryset(self):
+        return CheckResult.objects.restrict(self.request.user).select_related("contract", "automated_check")
+
+
+router.register("checks", AutomatedCheckViewSet, basename="check")
+router.register("check-results", CheckResultViewSet, basename="check-result")
