@@ -1,0 +1,502 @@
+"""The forms of the pages that manage a contract's inspections.
+
+Each form edits one model of ``inspections.models`` for one contract, which is given, never
+chosen. The models' own ``clean()`` stays the judge of what is valid; the forms turn what people
+type (times as "08:00, 13:00", hours as "2", one typed box per option of an automated check)
+into the stored shapes and put the models' errors next to the box they are about.
+"""
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from contracts.models import Contract
+from contracts.scoping import MANAGE_INSPECTIONS
+from inspections.models import (
+    AutomatedCheck,
+    ChecklistItem,
+    ChecklistTemplate,
+    HeightenedPeriod,
+    InspectionSchedule,
+    ItemResult,
+)
+from inspections.models.checks import OPTIONS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+# People type times with ASCII or full-width punctuation, and "8:00" for "08:00".
+_TIME_SEPARATORS = re.compile(r"[\s,，、;；]+")
+_LOOSE_TIME = re.compile(r"(\d{1,2})[:：](\d{2})")
+
+
+class TimesOfDayField(forms.CharField):
+    """ "08:00, 13:00 19:00" ⇄ ["08:00", "13:00", "19:00"]. Anything that is not a time is passed
+    on as typed, so that the model's validator names it in its message."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)  # the models say per kind how many are needed
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "08:00, 13:00, 19:00"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        times = []
+        for token in filter(None, _TIME_SEPARATORS.split(text)):
+            match = _LOOSE_TIME.fullmatch(token)
+            times.append(f"{int(match[1]):02d}:{match[2]}" if match else token)
+        return times
+
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial or []) != self.prepare_value(self.to_python(data))
+
+
+class HoursField(forms.DecimalField):
+    """A duration typed in hours ("2", "0.5"), stored as a timedelta."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_digits=6, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("2400"), **kwargs
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, dt.timedelta):
+            hours = Decimal(value.total_seconds()) / 3600
+            return f"{hours.quantize(Decimal('0.01')).normalize():f}"
+        return value
+
+    def clean(self, value):
+        hours = super().clean(value)
+        return None if hours is None else dt.timedelta(seconds=int(hours * 3600))
+
+    def has_changed(self, initial, data):
+        return str(self.prepare_value(initial) or "") != str(data or "")
+
+
+def show_model_defaults(form, fields=("times_of_day", "grace")):
+    """A model form made without an instance shows its model's defaults only in the boxes it
+    generated itself: the ones declared here are filled in from a fresh instance."""
+    if form.instance.pk is None:
+        for name in fields:
+            form.initial.setdefault(name, getattr(form.instance, name))
+
+
+class ContractPartForm(forms.ModelForm):
+    """A model form for a contract's own object: the contract is set before validation, so that
+    the model's clean() can use it, and names unique per contract are checked as form errors."""
+
+    unique_per_contract: dict[str, str] = {}
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.instance.contract = contract
+
+    def clean(self):
+        data = super().clean()
+        model = type(self.instance)
+        for field, message in self.unique_per_contract.items():
+            value = data.get(field)
+            if not value:
+                continue
+            taken = model.objects.filter(contract=self.contract, **{field: value})
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(field, message)
+        return data
+
+
+# --- Schedules ----------------------------------------------------------------------------------
+
+Kind = InspectionSchedule.Kind
+# The fields that only some kinds of schedule use; for any other kind they are cleared, so that
+# switching a weekly schedule to daily does not trip over its old weekday.
+KIND_FIELDS = {
+    "weekday": {Kind.WEEKLY},
+    "day_of_month": set(InspectionSchedule.DAY_OF_MONTH_KINDS),
+    "nth_working_day": {Kind.MONTHLY_WORKING_DAY},
+}
+
+
+class ScheduleForm(ContractPartForm):
+    unique_per_contract = {"name": _("Another schedule of this contract has this name.")}
+
+    times_of_day = TimesOfDayField(
+        label=_("Times of day"),
+        help_text=_(
+            "Beijing time, separated by commas or spaces, e.g. “08:00, 13:00”; "
+            "several only for “several times a day”."
+        ),
+    )
+    grace = HoursField(
+        label=_("Hours to do it"),
+        required=False,
+        help_text=_("Blank: until the next slot. Not used by “N-th working day” schedules."),
+    )
+    checklist_kind = forms.ChoiceField(label=_("Checklist"), required=False)
+
+    class Meta:
+        model = InspectionSchedule
+        fields = [
+            "name",
+            "kind",
+            "mode",
+            "times_of_day",
+            "weekday",
+            "day_of_month",
+            "nth_working_day",
+            "grace",
+            "checklist_kind",
+            "what",
+            "active",
+        ]
+        widgets = {"what": TEXTAREA}
+        help_texts = {
+            "weekday": _("Weekly schedules only."),
+            "day_of_month": _(
+                "Monthly, quarterly and half-yearly schedules only; a day the month lacks means its last day."
+            ),
+            "nth_working_day": _("“By the N-th working day” schedules only (seed 001: 5)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_model_defaults(self)
+        checklists = ChecklistTemplate.objects.filter(contract=self.contract, active=True)
+        choices = [("", _("— none: say what is inspected —"))]
+        choices += [(t.key, f"{t.name} ({t.key})") for t in checklists]
+        current = self.instance.checklist_kind
+        if current and current not in {key for key, _label in choices}:
+            choices.append((current, _("%(key)s (no active checklist)") % {"key": current}))
+        self.fields["checklist_kind"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        for field, kinds in KIND_FIELDS.items():
+            if kind and kind not in kinds:
+                data[field] = None
+        return data
+
+
+# --- Heightened periods ---------------------------------------------------------------------------
+
+
+class PeriodForm(forms.ModelForm):
+    """A heightened period, listing only contracts the user may manage the inspections of."""
+
+    times_of_day = TimesOfDayField(
+        label=_("Times of day"),
+        help_text=_("Beijing time, e.g. “08:00, 13:00, 19:00” (seed 000)."),
+    )
+    grace = HoursField(label=_("Hours to do each round"))
+
+    class Meta:
+        model = HeightenedPeriod
+        fields = ["name", "starts_on", "ends_on", "contracts", "times_of_day", "grace", "note"]
+        widgets = {
+            "starts_on": DATE,
+            "ends_on": DATE,
+            "contracts": forms.CheckboxSelectMultiple,
+            "note": TEXTAREA,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_model_defaults(self)
+        # A contract the user may not manage is not a valid choice: posting its id is a form error.
+        self.fields["contracts"].queryset = Contract.objects.restrict(user, MANAGE_INSPECTIONS).order_by(
+            "code"
+        )
+        self.fields["contracts"].label_from_instance = lambda c: f"{c.code} · {c.title}"
+
+
+# --- Checklists ---------------------------------------------------------------------------------
+
+
+class ChecklistForm(ContractPartForm):
+    unique_per_contract = {"key": _("Another checklist of this contract has this key.")}
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["key", "name", "description", "active"]
+        widgets = {"description": TEXTAREA}
+
+
+class ChecklistItemForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "position",
+            "section",
+            "label",
+            "kind",
+            "unit",
+            "min_value",
+            "max_value",
+            "required",
+            "asset",
+            "guidance",
+        ]
+        widgets = {"guidance": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"min_value": _("Numbers only."), "max_value": _("Numbers only.")}
+
+
+class BaseItemFormSet(forms.BaseInlineFormSet):
+    """The items of one checklist: an item answered in a past round cannot be removed (the round
+    keeps it), and the assets offered are the contract's."""
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        self.contract = contract
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["asset"].queryset = self.contract.assets.order_by("kind", "name")
+
+    def clean(self):
+        super().clean()
+        removed = [f.instance.pk for f in self.deleted_forms if f.instance.pk]
+        answered = set(
+            ItemResult.objects.filter(item__in=removed).values_list("item_id", flat=True).distinct()
+        )
+        # An error on a deleted form would not count (Django skips them): it goes above the items.
+        problems = [
+            _(
+                "“%(item)s” was answered in past rounds and stays with them: it cannot be removed. "
+                "Deactivate this checklist and make a new one to drop it."
+            )
+            % {"item": form.instance.label}
+            for form in self.deleted_forms
+            if form.instance.pk in answered
+        ]
+        if problems:
+            raise ValidationError(problems)
+
+    def save_in_order(self):
+        """Save the items, then number them 1, 2, 3… in the order of the positions given."""
+        self.save()
+        items = sorted(self.instance.items.all(), key=lambda item: (item.position, item.pk))
+        for number, item in enumerate(items, start=1):
+            item.position = number
+        ChecklistItem.objects.bulk_update(items, ["position"])
+
+
+ItemFormSet = forms.inlineformset_factory(
+    ChecklistTemplate,
+    ChecklistItem,
+    form=ChecklistItemForm,
+    formset=BaseItemFormSet,
+    extra=3,
+    can_delete=True,
+)
+
+
+def item_formset(template: ChecklistTemplate, contract: Contract, data=None) -> BaseItemFormSet:
+    """The items' formset; its blank rows come numbered after the last item."""
+    last = max((item.position for item in template.items.all()), default=0) if template.pk else 0
+    initial = [{"position": last + n} for n in range(1, ItemFormSet.extra + 1)]
+    return ItemFormSet(data, instance=template, contract=contract, prefix="items", initial=initial)
+
+
+# --- Automated checks ---------------------------------------------------------------------------
+
+CheckKind = AutomatedCheck.Kind
+POSITIVE = [MinValueValidator(0.001)]
+PERCENT = [MinValueValidator(0.001), MaxValueValidator(100)]
+SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+
+def _json_scalar(text: str):
+    """The value a JSON path must hold: JSON when it reads as a JSON scalar (200, true, null,
+    "200"), else the text as typed (UP)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str | int | float | bool | type(None)) else text
+
+
+def _json_scalar_text(value) -> str:
+    if isinstance(value, str) and _json_scalar(value) == value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+class CheckForm(ContractPartForm):
+    """An automated check: the options dict of its kind is assembled from one typed box per
+    option (only the boxes of the chosen kind count); the password is write-only."""
+
+    unique_per_contract = {"name": _("Another check of this contract has this name.")}
+
+    # HTTP(S)
+    expected_status = forms.IntegerField(
+        label=_("Expected HTTP status"),
+        required=False,
+        min_value=100,
+        max_value=599,
+        help_text=_("Blank: 200."),
+    )
+    keyword = forms.CharField(label=_("Keyword the page must contain"), required=False, max_length=200)
+    json_path = forms.CharField(
+        label=_("JSON path"), required=False, max_length=200, help_text=_("Dotted keys, e.g. “data.status”.")
+    )
+    json_value = forms.CharField(
+        label=_("Value expected at the JSON path"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Blank: any value. 200, true and null are read as JSON; put text in quotes to keep “200” a text."
+        ),
+    )
+    min_cert_days = forms.FloatField(
+        label=_("Least days the TLS certificate must still be valid"),
+        required=False,
+        help_text=_("https:// only."),
+    )
+    follow_redirects = forms.BooleanField(label=_("Follow redirects"), required=False)
+    # HTTP(S), TCP, ping, database
+    max_latency_ms = forms.FloatField(label=_("Latency limit (ms)"), required=False, validators=POSITIVE)
+    # ping
+    count = forms.IntegerField(
+        label=_("Echo requests"), required=False, min_value=1, max_value=10, help_text=_("Blank: 3.")
+    )
+    max_loss_pct = forms.FloatField(
+        label=_("Packet loss at most (%)"),
+        required=False,
+        validators=[MinValueValidator(0), MaxValueValidator(99.999)],
+        help_text=_("Blank: any reply will do."),
+    )
+    # HTTP(S), node_exporter
+    verify_tls = forms.BooleanField(label=_("Verify the TLS certificate"), required=False)
+    # node_exporter
+    max_memory_used_pct = forms.FloatField(
+        label=_("Memory used at most (%)"), required=False, validators=PERCENT
+    )
+    max_filesystem_used_pct = forms.FloatField(
+        label=_("Each file system used at most (%)"), required=False, validators=PERCENT
+    )
+    max_network_errors = forms.IntegerField(
+        label=_("Network errors at most (since boot)"), required=False, min_value=0
+    )
+    max_load1_per_cpu = forms.FloatField(
+        label=_("Load (1 min) per CPU at most"), required=False, validators=POSITIVE
+    )
+    # database
+    dbname = forms.CharField(label=_("Database name"), required=False, max_length=100)
+    user = forms.CharField(label=_("Database user"), required=False, max_length=100)
+    sslmode = forms.ChoiceField(
+        label=_("TLS mode"),
+        required=False,
+        choices=[("", _("Default (prefer)"))] + [(m, m) for m in SSL_MODES],
+    )
+    new_password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    clear_password = forms.BooleanField(label=_("Forget the stored password"), required=False)
+
+    class Meta:
+        model = AutomatedCheck
+        fields = ["name", "asset", "kind", "target", "port", "timeout", "severity", "active"]
+        # "target" alone is an SLA target (时限) in the portal's catalogue.
+        labels = {"target": pgettext_lazy("automated check", "Target")}
+        help_texts = {"timeout": _("Seconds, up to 60. Blank: the run's timeout.")}
+
+    PASSWORD_FIELDS = ("new_password", "clear_password")
+    OPTION_NAMES = sorted({name for names in OPTIONS.values() for name in names})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["asset"].queryset = self.contract.assets.order_by("kind", "name")
+        self.fields["port"].validators += [MinValueValidator(1), MaxValueValidator(65535)]
+        self.fields["timeout"].validators += [MinValueValidator(0.001), MaxValueValidator(60)]
+        options = self.instance.options if isinstance(self.instance.options, dict) else {}
+        for name, value in options.items():
+            if name in self.fields:
+                self.initial.setdefault(name, _json_scalar_text(value) if name == "json_value" else value)
+        if self.instance.password:
+            self.fields["new_password"].help_text = _("A password is stored. Blank: keep it.")
+        else:
+            del self.fields["clear_password"]
+
+    def main_fields(self):
+        return [self[name] for name in self.Meta.fields]
+
+    def option_groups(self):
+        """The option boxes grouped by the kinds of check they apply to, titled by those kinds:
+        [(title, kinds, [bound fields])]. Derived from OPTIONS, so a new kind finds its place."""
+        groups: dict[tuple, list] = {}
+        for name in self.fields:
+            if name in self.PASSWORD_FIELDS:
+                kinds = (CheckKind.POSTGRES.value,)
+            else:
+                kinds = tuple(kind for kind, names in OPTIONS.items() if name in names)
+            if kinds:
+                groups.setdefault(kinds, []).append(self[name])
+        labels = dict(CheckKind.choices)
+        return [
+            (" · ".join(str(labels[k]) for k in kinds), kinds, fields) for kinds, fields in groups.items()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind not in OPTIONS:
+            return data
+        options = {}
+        for name in OPTIONS[kind]:
+            value = data.get(name)
+            # 0 is a threshold ("no network errors"); an unticked box and an empty one are not.
+            if value is None or value == "" or value is False:
+                continue
+            options[name] = _json_scalar(value) if name == "json_value" else value
+        if kind == CheckKind.POSTGRES:
+            for name in ("dbname", "user"):
+                if not options.get(name):
+                    self.add_error(name, _("A database check needs it."))
+        self.instance.options = options
+        # Only a database check logs in; another kind keeps no password.
+        if kind != CheckKind.POSTGRES or data.get("clear_password"):
+            self.instance.password = ""
+        if kind == CheckKind.POSTGRES and data.get("new_password"):
+            self.instance.password = data["new_password"]
+        return data
+
+    def add_error(self, field, error):
+        # The model reports any bad option under "options", which is no box of this form: put
+        # the message on the box of the option it names, or above the form.
+        if (
+            isinstance(error, ValidationError)
+            and hasattr(error, "error_dict")
+            and "options" in error.error_dict
+        ):
+            rest = {key: value for key, value in error.error_dict.items() if key != "options"}
+            for problem in error.error_dict["options"]:
+                super().add_error(self._option_field(" ".join(problem.messages)), problem)
+            if not rest:
+                return
+            error = ValidationError(rest)
+        super().add_error(field, error)
+
+    def _option_field(self, message: str) -> str | None:
+        for name in sorted(self.OPTION_NAMES, key=len, reverse=True):
+            if name in message and name in self.fields:
+                return name
+        return None
