@@ -62,7 +62,9 @@ def test_api_docs_render_without_cdn(log_in, live_server, blocked):
     response = page.goto(f"{live_server.url}/api/docs/")
     assert response.status == 200
     # Operations appear only once the Swagger UI bundle has run and fetched the schema.
-    page.wait_for_selector(".opblock", timeout=15_000)
+    page.wait_for_selector(".opblock-tag", timeout=15_000)
+    # Resources are folded under a tag each; opening one shows its operations.
+    page.locator(".opblock-tag", has_text="contracts").first.click()
     assert page.get_by_text("/api/v1/contracts/", exact=True).first.is_visible()
     assert blocked == []
 
