@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from inspections.models import (
     AutomatedCheck,
@@ -171,7 +172,10 @@ class AutomatedCheckAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["contract", "asset", "name", "kind", "severity", "active"]}),
-        (_("Target"), {"fields": ["target", "port", "options", "timeout", "password", "clear_password"]}),
+        (
+            pgettext_lazy("automated check", "Target"),
+            {"fields": ["target", "port", "options", "timeout", "password", "clear_password"]},
+        ),
         (_("Monitoring"), {"fields": ["last_status", "last_checked_at", "failing_since", "incident"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]

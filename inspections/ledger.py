@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from contracts.models import Contract
 from contracts.worktime import CHINA_TZ
@@ -310,7 +310,7 @@ def columns() -> list[tuple[str, int]]:
         (verbose(InspectionSlot, "status"), 10),
         (verbose(InspectionSlot, "done_at"), 17),
         (verbose(InspectionRun, "performed_by"), 14),
-        (_("Result"), 24),
+        (pgettext("inspection", "Result"), 24),
         (_("Abnormal items and failed checks"), 50),
         (_("Incidents opened"), 36),
         (verbose(InspectionRun, "note"), 30),

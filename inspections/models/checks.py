@@ -9,6 +9,7 @@ is ever templated into a command: the probe engine opens its own sockets.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Asset, Contract, Severity
 from contracts.scoping import RestrictedQuerySet
@@ -68,7 +69,7 @@ class AutomatedCheck(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     target = models.CharField(
-        _("target"),
+        pgettext_lazy("automated check", "target"),
         max_length=500,
         blank=True,
         help_text=_("A URL for HTTP and node_exporter, a host for the others; blank: the asset's."),
@@ -229,7 +230,9 @@ class CheckResult(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="+", verbose_name=_("contract")
     )
-    status = models.CharField(_("result"), max_length=8, choices=ResultStatus.choices)
+    status = models.CharField(
+        pgettext_lazy("automated check", "result"), max_length=8, choices=ResultStatus.choices
+    )
     # An English msgid with its parameters (inspections.probes.Problem): shown translated.
     message = models.CharField(_("message"), max_length=300)
     params = models.JSONField(default=dict, blank=True)

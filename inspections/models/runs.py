@@ -7,6 +7,7 @@ when every check has a result; a manual run is made whole when the engineer subm
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Contract
 from contracts.scoping import RestrictedQuerySet
@@ -88,7 +89,7 @@ class ItemResult(models.Model):
     )
     passed = models.BooleanField(_("normal"), null=True, blank=True)
     number = models.DecimalField(_("value"), max_digits=12, decimal_places=3, null=True, blank=True)
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(pgettext_lazy("checklist", "text"), blank=True)
     note = models.TextField(_("note"), blank=True)
     abnormal = models.BooleanField(_("abnormal"), default=False)
     incident = models.ForeignKey(
@@ -130,7 +131,7 @@ class InspectionPhoto(models.Model):
         null=True,
         blank=True,
         related_name="photos",
-        verbose_name=_("answer"),
+        verbose_name=pgettext_lazy("checklist", "answer"),
     )
     file = models.FileField(_("photo"), upload_to=_photo_path, max_length=200)
     token = models.CharField(max_length=32, editable=False)

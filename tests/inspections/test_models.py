@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from contracts.models import Asset
 from contracts.services import load_seed_contracts
@@ -73,7 +74,7 @@ def test_a_database_check_keeps_its_password_out_of_repr(contract_a, vm):
     ],
 )  # fmt: skip
 def test_a_malformed_check_names_the_field_and_says_why(contract_a, vm, fields, field, fragment):
-    with pytest.raises(ValidationError) as raised:
+    with translation.override("en"), pytest.raises(ValidationError) as raised:
         check(contract_a, vm, **fields).full_clean()
     errors = raised.value.message_dict
     assert field in errors, errors
