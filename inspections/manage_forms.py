@@ -239,18 +239,7 @@ class ChecklistForm(ContractPartForm):
 class ChecklistItemForm(forms.ModelForm):
     class Meta:
         model = ChecklistItem
-        fields = [
-            "position",
-            "section",
-            "label",
-            "kind",
-            "unit",
-            "min_value",
-            "max_value",
-            "required",
-            "asset",
-            "guidance",
-        ]
+        fields = ChecklistItem.EDITABLE_FIELDS
         widgets = {"guidance": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"min_value": _("Numbers only."), "max_value": _("Numbers only.")}
 

@@ -75,6 +75,16 @@ def vendor_engineer_a(make_user, vendor_org_a):
 
 
 @pytest.fixture
+def vendor_manager_a(make_user, vendor_org_a):
+    return make_user(Role.VENDOR_MANAGER, vendor_org_a)
+
+
+@pytest.fixture
+def client_manager_a(make_user, client_org_a):
+    return make_user(Role.CLIENT_MANAGER, client_org_a)
+
+
+@pytest.fixture
 def outsider(make_user, client_org_b):
     """A client manager of organisation B: nothing of contract A is theirs."""
     return make_user(Role.CLIENT_MANAGER, client_org_b)

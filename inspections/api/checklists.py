@@ -17,18 +17,7 @@ from inspections.api.base import FixedContractMixin, InspectionsViewSet, ModelRu
 from inspections.models import ChecklistItem, ChecklistTemplate, ItemResult
 from om_portal.api import router
 
-ITEM_FIELDS = [
-    "position",
-    "section",
-    "label",
-    "kind",
-    "unit",
-    "min_value",
-    "max_value",
-    "required",
-    "asset",
-    "guidance",
-]
+ITEM_FIELDS = ChecklistItem.EDITABLE_FIELDS
 
 
 class ChecklistItemSerializer(serializers.ModelSerializer):

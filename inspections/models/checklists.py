@@ -76,6 +76,10 @@ class ChecklistItem(models.Model):
     )
     guidance = models.TextField(_("how to check"), blank=True)
 
+    # What the portal's item formset and the API let a manager write.
+    EDITABLE_FIELDS = ["position", "section", "label", "kind", "unit", "min_value", "max_value", "required",
+                       "asset", "guidance"]  # fmt: skip
+
     scope_path = "template__contract"
     objects = RestrictedQuerySet.as_manager()
 

@@ -19,11 +19,6 @@ def engineer_a(make_user, vendor_org_a):
 
 
 @pytest.fixture
-def client_manager_a(make_user, client_org_a):
-    return make_user(Role.CLIENT_MANAGER, client_org_a)
-
-
-@pytest.fixture
 def term(contract_a):
     """term(clock, target, unit, **kw) adds an SLA term to contract A."""
 

@@ -1,18 +1,8 @@
-"""Fixtures of the inspections tests: contract A's two managers and two of its assets."""
+"""Fixtures of the inspections tests: two of contract A's assets."""
 
 import pytest
 
-from contracts.models import Asset, Role
-
-
-@pytest.fixture
-def vendor_manager_a(make_user, vendor_org_a):
-    return make_user(Role.VENDOR_MANAGER, vendor_org_a)
-
-
-@pytest.fixture
-def client_manager_a(make_user, client_org_a):
-    return make_user(Role.CLIENT_MANAGER, client_org_a)
+from contracts.models import Asset
 
 
 @pytest.fixture

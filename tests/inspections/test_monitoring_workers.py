@@ -10,7 +10,6 @@ import uuid
 import zoneinfo
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from contracts.models import Asset
@@ -19,7 +18,7 @@ from inspections import monitoring, tasks
 from inspections.models import AutomatedCheck, CheckResult, InspectionRun, InspectionSchedule, InspectionSlot
 from om_portal.celery import app as celery_app
 from tests.inspections import targets
-from tests.om_portal.helpers import ROOT
+from tests.om_portal.helpers import ROOT, database_url, real_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,17 +27,7 @@ CN = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs REDIS_URL (a real Redis); .ci/run sets it")
-    if connection.vendor != "postgresql":
-        pytest.skip("needs DATABASE_URL to a real PostgreSQL; .ci/run sets it")
-
-
-def database_url():
-    db = connection.settings_dict
-    user = db["USER"] or "postgres"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    real_services()
 
 
 def wait_for(predicate, timeout=60):

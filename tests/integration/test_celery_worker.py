@@ -10,29 +10,18 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from om_portal.models import WorkerHeartbeat
 from om_portal.tasks import heartbeat
-from tests.om_portal.helpers import ROOT
+from tests.om_portal.helpers import ROOT, database_url, real_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture
 def services():
-    if not os.environ.get("REDIS_URL"):
-        pytest.skip("needs REDIS_URL (a real Redis); .ci/run sets it")
-    if connection.vendor != "postgresql":
-        pytest.skip("needs DATABASE_URL to a real PostgreSQL; .ci/run sets it")
-
-
-def database_url():
-    db = connection.settings_dict
-    user = db["USER"] or "postgres"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    real_services()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Running manage.py in a child process with an environment of the test's choosing."""
+"""Running manage.py (or a Celery worker) in a child process with an environment of the test's choosing."""
 
 import os
 import subprocess
@@ -36,3 +36,24 @@ def manage(*args, env, timeout=120):
         text=True,
         timeout=timeout,
     )
+
+
+def real_services():
+    """Skip unless the test runs on a real Redis and PostgreSQL (a worker process needs both)."""
+    import pytest
+    from django.db import connection
+
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL (a real Redis); .ci/run sets it")
+    if connection.vendor != "postgresql":
+        pytest.skip("needs DATABASE_URL to a real PostgreSQL; .ci/run sets it")
+
+
+def database_url():
+    """The test database as a URL, for a child process."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    user = db["USER"] or "postgres"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
