@@ -166,6 +166,9 @@ CELERY_BEAT_SCHEDULE = {
     "inspections": {"task": "inspections.tasks.tick", "schedule": 60.0},
     # Deliveries whose enqueueing never reached the broker, or whose worker died mid-send.
     "notification-sweeper": {"task": "om_portal.tasks.requeue_stalled_deliveries", "schedule": 300.0},
+    # Creates and builds the reports of periods that closed, flags late ones, seals signed-off
+    # PDFs a lost message left unsealed. Hourly: each step claims its rows, so a rerun is a no-op.
+    "reports": {"task": "reports.tasks.tick", "schedule": 3600.0},
 }
 # /healthz calls the worker down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=180)
@@ -227,6 +230,18 @@ INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 
 # A round carries several photos: big files go to disk while they upload, and the request as a
 # whole is bounded by the web server (client_max_body_size in the compose stack's proxy).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Reports --------------------------------------------------------------------------------------
+# The certificate and key that sign every signed-off PDF (PAdES), as PEM files; the key may be
+# encrypted with REPORT_SIGNING_KEY_PASSPHRASE. Without them a self-signed development
+# certificate is generated once under var/signing/: fine for trying the portal, not for
+# production (its PDFs verify only against this installation).
+REPORT_SIGNING_CERT_FILE = env.str("REPORT_SIGNING_CERT_FILE", default="")
+REPORT_SIGNING_KEY_FILE = env.str("REPORT_SIGNING_KEY_FILE", default="")
+REPORT_SIGNING_KEY_PASSPHRASE = env.str("REPORT_SIGNING_KEY_PASSPHRASE", default="")
+REPORT_SIGNING_DEV_DIR = VAR_DIR / "signing"
+# The largest PDF the verification page accepts.
+REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=50 * 1024 * 1024)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -291,4 +306,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each layout step at INFO; its refusals and errors stay visible.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
