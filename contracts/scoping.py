@@ -29,6 +29,9 @@ RECORD_CONSULTATION = "record_consultation"  # phone and online consultations (s
 FILE_COMPLAINT = "file_complaint"  # either side may complain (seed 002)
 MANAGE_INSPECTIONS = "manage_inspections"  # schedules, periods, checklists, automated checks
 PERFORM_INSPECTION = "perform_inspection"  # submit a round from the tablet: the vendor's engineers
+BUILD_REPORT = "build_report"  # build (or rebuild) a period's report from the data
+WRITE_REPORT = "write_report"  # the vendor's narrative, submission, re-issue; acceptance forms
+SIGN_OFF_REPORT = "sign_off_report"  # sign off or return reports and acceptance packages
 
 
 def _action_roles(action: str) -> list[str]:
@@ -54,6 +57,11 @@ def _action_roles(action: str) -> list[str]:
         FILE_COMPLAINT: everyone_but_auditors,
         MANAGE_INSPECTIONS: [Role.VENDOR_MANAGER, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
         PERFORM_INSPECTION: [*vendor, Role.ADMINISTRATOR],
+        BUILD_REPORT: [*vendor, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        # The vendor's statement and the bureau's signature are the parties' own acts: the
+        # portal's administrators can do neither.
+        WRITE_REPORT: [Role.VENDOR_MANAGER],
+        SIGN_OFF_REPORT: [Role.CLIENT_MANAGER],
     }
     try:
         return table[action]

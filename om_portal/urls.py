@@ -12,7 +12,7 @@ import incidents.api  # noqa: F401
 import inspections.api  # noqa: F401
 from om_portal import views
 from om_portal.api import router
-from reports import views as report_views
+from reports.views import dashboard
 
 api_patterns = [
     path("", include(router.urls)),
@@ -20,7 +20,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", report_views.dashboard, name="home"),
+    path("", dashboard.dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from reports import views
+from reports.views import reports
 
 app_name = "reports"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", reports.index, name="index"),
 ]

@@ -1,7 +1,15 @@
 from reports.models.acceptance import AcceptancePackage
-from reports.models.reports import BuildState, Report, ReportKind, ReportRequirement, ReportVersion
+from reports.models.reports import (
+    NARRATIVE_SECTIONS,
+    BuildState,
+    Report,
+    ReportKind,
+    ReportRequirement,
+    ReportVersion,
+)
 
 __all__ = [
+    "NARRATIVE_SECTIONS",
     "AcceptancePackage",
     "BuildState",
     "Report",

@@ -24,6 +24,28 @@ class ReportKind(models.TextChoices):
     ANNUAL = "annual", _("Annual report")
 
 
+# The parts of each report the vendor manager writes, in print order (key, heading). The figures
+# around them come from the data; these carry what data cannot: plans, analysis, suggestions.
+NARRATIVE_SECTIONS = {
+    ReportKind.WEEKLY: [("summary", _("The week's work")), ("plan", _("Next week's work plan"))],
+    ReportKind.MONTHLY: [("summary", _("The month's work")), ("plan", _("Next month's work plan"))],
+    ReportKind.QUARTERLY: [
+        ("summary", _("Overall operation in the quarter")),
+        ("suggestions", _("Analysis and suggestions")),
+    ],
+    ReportKind.HALF_YEARLY: [
+        ("summary", _("The half year's inspections")),
+        ("suggestions", _("Problems found and suggestions")),
+    ],
+    ReportKind.ANNUAL: [
+        ("summary", _("Summary of the year's work")),
+        ("service", _("The service and how it improved")),
+        ("shortcomings", _("Shortcomings and how they are fixed")),
+        ("suggestions", _("Suggestions")),
+    ],
+}
+
+
 class BuildState(models.TextChoices):
     IDLE = "idle", _("Not built")
     QUEUED = "queued", _("Queued")

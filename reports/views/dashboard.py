@@ -19,8 +19,3 @@ def dashboard(request):
             "last_known_year": last_known_year(),
         },
     )
-
-
-@login_required
-def index(request):
-    return render(request, "reports/index.html")
