@@ -10,6 +10,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 import contracts.api  # noqa: F401  (each app's api registers its viewsets on the router)
 import incidents.api  # noqa: F401
 import inspections.api  # noqa: F401
+import reports.api  # noqa: F401
 from om_portal import views
 from om_portal.api import router
 from reports.views import dashboard

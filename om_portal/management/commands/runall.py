@@ -34,6 +34,7 @@ class Command(BaseCommand):
             for command in ("seed_demo", "seed_demo_incidents"):
                 call_command(command)
             call_command("seed_demo_inspections", port=port)
+            call_command("seed_demo_reports")
         python = sys.executable
         web = [python, "manage.py", "runserver", f"{addr}:{port}"] + (["--noreload"] if noreload else [])
         commands = {

@@ -1,0 +1,454 @@
+"""Reports' business rules: making a period's report, building it, and its sign-off workflow.
+
+draft → submitted (vendor manager) → signed off (client manager), or submitted → returned with
+comments → submitted again. Signing off freezes the figures into a ReportVersion whose PDF a
+worker renders and signs (``seal_version``); a frozen report changes only by a re-issue, which
+reopens it as the next version. Each change of state is a conditional UPDATE on the state it
+starts from, so two people pressing the same button at once change it once.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import Breach, Contract
+from contracts.penalties import record_breach
+from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
+from reports import periods
+from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportRequirement, ReportVersion
+
+log = logging.getLogger(__name__)
+Status = Report.Status
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+NARRATIVE_MAX_CHARS = 20_000
+# A build that has not finished after this long lost its worker; it may be requested again.
+BUILD_STALE_AFTER = dt.timedelta(minutes=15)
+
+
+class ReportConflict(Exception):
+    """The report is not in a state that allows this (signed off, already submitted...): 409."""
+
+
+def _require(user, action, contract):
+    if user is None or not can(user, action, contract):
+        raise PermissionDenied(_("You may not do this on contract %(code)s.") % {"code": contract.code})
+
+
+def _refuse_frozen(report: Report):
+    if report.status == Status.SIGNED_OFF:
+        raise ReportConflict(
+            _("Version %(version)s of this report is signed off and cannot change; re-issue it instead.")
+            % {"version": report.version}
+        )
+
+
+def requirement_for(contract: Contract, kind: str) -> ReportRequirement | None:
+    return ReportRequirement.objects.filter(contract=contract, kind=kind).first()
+
+
+# --- Making and building -------------------------------------------------------------------------
+
+
+def create_report(contract: Contract, kind: str, start: dt.date, end: dt.date, *, by=None) -> Report:
+    """A report for a period inside the term; ``by=None`` is the beat."""
+    if by is not None:
+        _require(by, BUILD_REPORT, contract)
+    periods.check_period(contract, start, end)
+    if Report.objects.filter(contract=contract, kind=kind, period_start=start).exists():
+        raise ValidationError({"period_start": _("This contract already has that report for this period.")})
+    due_on = periods.due_date(requirement_for(contract, kind), end)
+    return Report.objects.create(
+        contract=contract, kind=kind, period_start=start, period_end=end, due_on=due_on, created_by=by
+    )
+
+
+def request_build(report: Report, *, by=None) -> bool:
+    """Queue a build of the report's figures and draft PDF; False when one is already under way."""
+    if by is not None:
+        _require(by, BUILD_REPORT, report.contract)
+    _refuse_frozen(report)
+    if report.status == Status.SUBMITTED:
+        raise ReportConflict(
+            _("The report is with the client for sign-off; it can be rebuilt once returned.")
+        )
+    now = timezone.now()
+    busy = Q(
+        build_state__in=[BuildState.QUEUED, BuildState.RUNNING],
+        build_requested_at__gt=now - BUILD_STALE_AFTER,
+    )
+    claimed = (
+        Report.objects.filter(pk=report.pk, status__in=EDITABLE)
+        .exclude(busy)
+        .update(build_state=BuildState.QUEUED, build_progress=0, build_error="", build_requested_at=now)
+    )
+    if claimed:
+        transaction.on_commit(lambda: _enqueue("reports.tasks.build_report", report.pk))
+    report.refresh_from_db()
+    return bool(claimed)
+
+
+def _enqueue(task_name: str, *args) -> None:
+    from celery import current_app
+
+    try:
+        current_app.send_task(task_name, args=args)
+    except Exception:
+        # The row says what is wanted; the beat's tick sends it again once the broker is back.
+        log.exception("reports: could not enqueue %s%s; the tick will", task_name, args)
+
+
+def run_build(report_id: int) -> bool:
+    """Build the figures and the draft PDF (in a worker). Claims the queued build once."""
+    from reports.building import build_data
+    from reports.pdf import write_pdf
+    from reports.rendering import report_html
+
+    if not Report.objects.filter(pk=report_id, build_state=BuildState.QUEUED).update(
+        build_state=BuildState.RUNNING, build_progress=5
+    ):
+        return False
+    report = Report.objects.select_related("contract").get(pk=report_id)
+
+    def progress(percent: int) -> None:
+        # Building reads up to 80%; rendering the PDF takes the rest.
+        Report.objects.filter(pk=report_id, build_state=BuildState.RUNNING).update(
+            build_progress=max(5, min(80, int(percent * 0.8)))
+        )
+
+    try:
+        data = build_data(
+            report.contract, report.kind, report.period_start, report.period_end, progress=progress
+        )
+        Report.objects.filter(pk=report_id).update(build_progress=85)
+        pdf = write_pdf(report_html(data, report.narrative, signature=_signature(report), draft=True))
+    except Exception as exc:
+        log.exception("reports: building report %s failed", report_id)
+        Report.objects.filter(pk=report_id).update(build_state=BuildState.FAILED, build_error=str(exc)[:2000])
+        return False
+    name = f"{report.contract.code}-{report.kind}-{report.period_start:%Y%m%d}-v{report.version}-draft.pdf"
+    stored = report.draft_pdf.storage.save(f"reports/drafts/{name}", ContentFile(pdf))
+    # Only a report still open takes the result: one submitted meanwhile keeps what was submitted.
+    saved = Report.objects.filter(pk=report_id, status__in=EDITABLE, build_state=BuildState.RUNNING).update(
+        data=data,
+        built_at=timezone.now(),
+        draft_pdf=stored,
+        build_state=BuildState.DONE,
+        build_progress=100,
+    )
+    if not saved:
+        report.draft_pdf.storage.delete(stored)
+        Report.objects.filter(pk=report_id, build_state=BuildState.RUNNING).update(
+            build_state=BuildState.IDLE
+        )
+    return bool(saved)
+
+
+def _signature(report: Report, version: ReportVersion | None = None) -> dict:
+    contract = report.contract
+    signature = {"vendor_org": str(contract.vendor), "client_org": str(contract.client)}
+    submitted_by, submitted_at = (version or report).submitted_by, (version or report).submitted_at
+    if submitted_by:
+        signature.update(vendor_by=_person(submitted_by), vendor_at=_local_date(submitted_at))
+    if version is not None:
+        signature.update(
+            client_by=_person(version.signed_off_by), client_at=_local_date(version.signed_off_at)
+        )
+        signature["note"] = _("Version %(version)s, digitally signed by the portal on sign-off.") % {
+            "version": version.number
+        }
+    return signature
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _local_date(moment) -> str:
+    return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+# --- The vendor's part ---------------------------------------------------------------------------
+
+
+def clean_narrative(report: Report, narrative) -> dict:
+    """The narrative's sections as plain strings; unknown sections and oversize text are errors."""
+    if not isinstance(narrative, dict):
+        raise ValidationError({"narrative": _("The narrative is a set of sections of text.")})
+    allowed = dict(NARRATIVE_SECTIONS[report.kind])
+    errors, clean = {}, {}
+    for key, text in narrative.items():
+        if key not in allowed:
+            errors[key] = _("A %(kind)s has no section “%(key)s”.") % {
+                "kind": report.get_kind_display(),
+                "key": key,
+            }
+        elif not isinstance(text, str):
+            errors[key] = _("Write this section as text.")
+        elif len(text) > NARRATIVE_MAX_CHARS:
+            errors[key] = _("At most %(n)s characters.") % {"n": NARRATIVE_MAX_CHARS}
+        else:
+            clean[key] = text.replace("\r\n", "\n").strip()
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def update_narrative(report: Report, narrative: dict, *, by) -> Report:
+    _require(by, WRITE_REPORT, report.contract)
+    clean = clean_narrative(report, narrative)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _refuse_frozen(report)
+        if report.status == Status.SUBMITTED:
+            raise ReportConflict(_("The report is with the client for sign-off and cannot change now."))
+        report.narrative = {**report.narrative, **clean}
+        report.save(update_fields=["narrative", "updated_at"])
+    return report
+
+
+def submit(report: Report, *, by) -> Report:
+    _require(by, WRITE_REPORT, report.contract)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
+        _refuse_frozen(report)
+        if report.status not in EDITABLE:
+            raise ReportConflict(_("The report has already been submitted."))
+        if report.data is None or report.build_state in (BuildState.QUEUED, BuildState.RUNNING):
+            raise ReportConflict(_("Build the report before submitting it."))
+        now = timezone.now()
+        report.status = Status.SUBMITTED
+        report.submitted_by, report.submitted_at = by, now
+        report.first_submitted_at = report.first_submitted_at or now
+        report.save()
+        _price_lateness(report, submitted_on=timezone.localtime(now).date())
+    return report
+
+
+def return_report(report: Report, *, by, comment: str) -> Report:
+    _require(by, SIGN_OFF_REPORT, report.contract)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what needs changing.")})
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _refuse_frozen(report)
+        if report.status != Status.SUBMITTED:
+            raise ReportConflict(_("Only a submitted report can be returned."))
+        report.status = Status.RETURNED
+        report.reviewed_by, report.reviewed_at, report.review_comment = by, timezone.now(), comment
+        report.save()
+    return report
+
+
+def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
+    """Freeze the submitted report into a new version and have a worker seal its PDF."""
+    _require(by, SIGN_OFF_REPORT, report.contract)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _refuse_frozen(report)
+        if report.status != Status.SUBMITTED:
+            raise ReportConflict(_("Only a submitted report can be signed off."))
+        now = timezone.now()
+        report.status = Status.SIGNED_OFF
+        report.reviewed_by, report.reviewed_at, report.review_comment = by, now, (comment or "").strip()
+        report.save()
+        version = ReportVersion.objects.create(
+            report=report,
+            number=report.version,
+            data=report.data,
+            narrative=report.narrative,
+            submitted_by=report.submitted_by,
+            submitted_at=report.submitted_at,
+            signed_off_by=by,
+            signed_off_at=now,
+        )
+        transaction.on_commit(lambda: _enqueue("reports.tasks.seal_version", version.pk))
+    return version
+
+
+def reissue(report: Report, *, by) -> Report:
+    """Reopen a signed-off report as its next version; the signed one stays as it was."""
+    _require(by, WRITE_REPORT, report.contract)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status != Status.SIGNED_OFF:
+            raise ReportConflict(_("Only a signed-off report can be re-issued."))
+        report.status = Status.DRAFT
+        report.version += 1
+        report.submitted_by = report.submitted_at = None
+        report.reviewed_by = report.reviewed_at = None
+        report.review_comment = ""
+        report.save()
+    return report
+
+
+# --- Sealing -------------------------------------------------------------------------------------
+
+
+def seal_version(version_id: int) -> bool:
+    """Render and sign a signed-off version's PDF (in a worker); a second call does nothing.
+
+    Two workers given the same version both render, and the conditional UPDATE lets one keep its
+    file: each signature differs (it holds its time), so the loser's file is deleted.
+    """
+    from reports.pdf import write_pdf
+    from reports.rendering import report_html
+    from reports.signing import sign_pdf
+
+    version = (
+        ReportVersion.objects.select_related(
+            "report__contract__client", "report__contract__vendor", "submitted_by", "signed_off_by"
+        )
+        .filter(pk=version_id, sealed_at__isnull=True)
+        .first()
+    )
+    if version is None:
+        return False
+    report = version.report
+    try:
+        html = report_html(version.data, version.narrative, signature=_signature(report, version))
+        signed = sign_pdf(
+            write_pdf(html),
+            reason=_("Signed off by %(person)s") % {"person": _person(version.signed_off_by)},
+            name=f"{report.contract.code} {report.get_kind_display()} v{version.number}",
+        )
+    except Exception as exc:
+        log.exception("reports: sealing version %s failed", version_id)
+        ReportVersion.objects.filter(pk=version_id).update(seal_error=f"{type(exc).__name__}: {exc}"[:2000])
+        return False
+    digest = hashlib.sha256(signed).hexdigest()
+    name = f"{report.contract.code}-{report.kind}-{report.period_start:%Y%m%d}-v{version.number}.pdf"
+    stored = version.pdf.storage.save(f"reports/signed/{name}", ContentFile(signed))
+    if not ReportVersion.objects.filter(pk=version_id, sealed_at__isnull=True).update(
+        pdf=stored, sha256=digest, sealed_at=timezone.now(), seal_error=""
+    ):
+        version.pdf.storage.delete(stored)
+        return False
+    return True
+
+
+# --- Late reports ----------------------------------------------------------------------------------
+
+
+def _late_days(report: Report, day: dt.date) -> int:
+    return (day - report.due_on).days if report.due_on else 0
+
+
+def _price_lateness(report: Report, *, submitted_on: dt.date) -> None:
+    """A report submitted after its due date: its breach (if any) counts the days until now."""
+    days = _late_days(report, submitted_on)
+    if days <= 0:
+        return
+    requirement = requirement_for(report.contract, report.kind)
+    if requirement is None or not requirement.breach_kind:
+        return
+    breach, created = _record_late(report, requirement, days)
+    if not created and breach.days_late != days:
+        # Flagged while it was missing with the days late then; the submission ends the count.
+        Breach.objects.filter(pk=breach.pk).update(days_late=days)
+
+
+def _record_late(report: Report, requirement: ReportRequirement, days: int):
+    return record_breach(
+        report.contract,
+        requirement.breach_kind,
+        occurred_at=timezone.make_aware(dt.datetime.combine(report.due_on + dt.timedelta(days=1), dt.time())),
+        source=Breach.Source.REPORT,
+        source_ref=f"report:{report.pk}",
+        days_late=days,
+        note=_("%(report)s was due on %(due)s.") % {"report": report, "due": report.due_on},
+    )
+
+
+def flag_late_reports(today: dt.date | None = None) -> int:
+    """Flag each report still unsubmitted after its due date, once, and record its breach where
+    the contract prices lateness. Reads the partial index of unsubmitted, unflagged reports."""
+    today = today or timezone.localdate()
+    flagged = 0
+    candidates = Report.objects.filter(
+        due_on__lt=today, first_submitted_at__isnull=True, late_flagged_at__isnull=True
+    ).select_related("contract")
+    for report in candidates:
+        with transaction.atomic():
+            claimed = Report.objects.filter(pk=report.pk, late_flagged_at__isnull=True).update(
+                late_flagged_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            flagged += 1
+            requirement = requirement_for(report.contract, report.kind)
+            if requirement and requirement.breach_kind:
+                _record_late(report, requirement, _late_days(report, today))
+    return flagged
+
+
+# --- The beat -------------------------------------------------------------------------------------
+
+# How far back the beat makes the reports of closed periods: a stopped beat catches up on these.
+CATCH_UP_DAYS = 40
+
+
+def ensure_reports(today: dt.date | None = None) -> list[Report]:
+    """Make, and queue the build of, the reports of periods that closed (weekly on Monday for the
+    week before, monthly on the 1st...). The unique constraint makes a rerun make nothing."""
+    today = today or timezone.localdate()
+    made = []
+    requirements = ReportRequirement.objects.filter(
+        active=True, contract__status=Contract.Status.ACTIVE
+    ).select_related("contract")
+    for requirement in requirements:
+        contract = requirement.contract
+        for start, end in periods.closed_periods(
+            contract, requirement.kind, today, within_days=CATCH_UP_DAYS
+        ):
+            report, created = Report.objects.get_or_create(
+                contract=contract,
+                kind=requirement.kind,
+                period_start=start,
+                defaults={"period_end": end, "due_on": periods.due_date(requirement, end)},
+            )
+            if created:
+                request_build(report)
+                made.append(report)
+    return made
+
+
+def resend_stalled(now=None) -> dict:
+    """Builds and seals whose message never reached a worker, or whose worker died: send again."""
+    now = now or timezone.now()
+    stale = now - BUILD_STALE_AFTER
+    builds = list(
+        Report.objects.filter(
+            build_state__in=[BuildState.QUEUED, BuildState.RUNNING], build_requested_at__lt=stale
+        ).values_list("pk", flat=True)[:100]
+    )
+    for pk in builds:
+        # Back to queued: the build task claims it again from there.
+        if Report.objects.filter(pk=pk, build_requested_at__lt=stale).update(
+            build_state=BuildState.QUEUED, build_requested_at=now
+        ):
+            _enqueue("reports.tasks.build_report", pk)
+    seals = list(
+        ReportVersion.objects.filter(
+            sealed_at__isnull=True, signed_off_at__lt=now - dt.timedelta(minutes=5)
+        ).values_list("pk", flat=True)[:100]
+    )
+    for pk in seals:
+        _enqueue("reports.tasks.seal_version", pk)
+    return {"builds": len(builds), "seals": len(seals)}
+
+
+def tick(now=None) -> dict:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    made = ensure_reports(today)
+    flagged = flag_late_reports(today)
+    resent = resend_stalled(now)
+    return {"made": len(made), "flagged": flagged, **resent}

@@ -1,0 +1,23 @@
+"""Celery's entry points into reports; the work is in reports.services."""
+
+from celery import shared_task
+
+from reports import services
+
+
+@shared_task(ignore_result=True)
+def tick():
+    """Beat, hourly: reports of closed periods, late ones flagged, lost builds and seals resent."""
+    services.tick()
+
+
+@shared_task(ignore_result=True)
+def build_report(report_id):
+    """Build a report's figures and draft PDF; a second delivery finds nothing queued."""
+    services.run_build(report_id)
+
+
+@shared_task(ignore_result=True)
+def seal_version(version_id):
+    """Render and sign a signed-off version's PDF; a sealed version is left alone."""
+    services.seal_version(version_id)
