@@ -22,7 +22,14 @@ from contracts.models import Breach, Contract
 from contracts.penalties import record_breach
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from reports import periods
-from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportRequirement, ReportVersion
+from reports.models import (
+    NARRATIVE_SECTIONS,
+    AcceptancePackage,
+    BuildState,
+    Report,
+    ReportRequirement,
+    ReportVersion,
+)
 
 log = logging.getLogger(__name__)
 Status = Report.Status
@@ -442,7 +449,16 @@ def resend_stalled(now=None) -> dict:
     )
     for pk in seals:
         _enqueue("reports.tasks.seal_version", pk)
-    return {"builds": len(builds), "seals": len(seals)}
+    packages = list(
+        AcceptancePackage.objects.filter(
+            status=AcceptancePackage.Status.SIGNED_OFF,
+            sealed_at__isnull=True,
+            signed_off_at__lt=now - dt.timedelta(minutes=5),
+        ).values_list("pk", flat=True)[:100]
+    )
+    for pk in packages:
+        _enqueue("reports.tasks.seal_package", pk)
+    return {"builds": len(builds), "seals": len(seals) + len(packages)}
 
 
 def tick(now=None) -> dict:

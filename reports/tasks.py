@@ -21,3 +21,11 @@ def build_report(report_id):
 def seal_version(version_id):
     """Render and sign a signed-off version's PDF; a sealed version is left alone."""
     services.seal_version(version_id)
+
+
+@shared_task(ignore_result=True)
+def seal_package(package_id):
+    """Render, sign and archive a signed-off acceptance package; a sealed one is left alone."""
+    from reports import acceptance
+
+    acceptance.seal_package(package_id)

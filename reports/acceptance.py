@@ -1,0 +1,286 @@
+"""The acceptance package (验收材料): its figures, the 合同履行验收报告 form, and its sealing.
+
+The vendor manager prepares the package and signs the form (submit); the client manager signs it
+off with an opinion and a conclusion, or returns it. Submitting freezes the figures, so both
+parties sign the same thing. Sealing (in a worker) renders one PDF — the form, the summary and
+every signed-off report of the period, each under its own bookmark — signs it like a report, and
+keeps a ZIP of the originals: the reports' own signed PDFs, the inspection ledger and the package.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import zipfile
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contracts.models import Contract
+from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
+from inspections import ledger
+from reports import periods
+from reports.models import AcceptancePackage, Report, ReportKind, ReportVersion
+from reports.services import ReportConflict, _enqueue, _local_date, _person, _signature
+
+log = logging.getLogger(__name__)
+Status = AcceptancePackage.Status
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+
+def _require(user, action, contract):
+    if user is None or not can(user, action, contract):
+        raise PermissionDenied(_("You may not do this on contract %(code)s.") % {"code": contract.code})
+
+
+def _locked(package) -> AcceptancePackage:
+    package = AcceptancePackage.objects.select_for_update().select_related("contract").get(pk=package.pk)
+    if package.status == Status.SIGNED_OFF:
+        raise ReportConflict(_("This acceptance package is signed off and cannot change."))
+    return package
+
+
+def quarters(contract: Contract) -> list[tuple[dt.date, dt.date]]:
+    """The term's quarters, clipped to it (seed 003 may accept quarterly)."""
+    if not (contract.starts_on and contract.ends_on):
+        return []
+    found, day = [], contract.starts_on
+    while day <= contract.ends_on:
+        period = periods.period_of(contract, ReportKind.QUARTERLY, day)
+        found.append(period)
+        day = period[1] + dt.timedelta(days=1)
+    return found
+
+
+def create_package(
+    contract: Contract, scope: str, start: dt.date | None = None, end: dt.date | None = None, *, by
+) -> AcceptancePackage:
+    _require(by, BUILD_REPORT, contract)
+    if scope == AcceptancePackage.Scope.TERM:
+        if not (contract.starts_on and contract.ends_on):
+            raise ValidationError({"scope": _("The contract's term has no dates; choose the period.")})
+        start, end = contract.starts_on, contract.ends_on
+    if start is None or end is None:
+        raise ValidationError({"period_start": _("Choose the period.")})
+    periods.check_period(contract, start, end)
+    if AcceptancePackage.objects.filter(contract=contract, period_start=start, period_end=end).exists():
+        raise ValidationError({"period_start": _("This period already has an acceptance package.")})
+    return AcceptancePackage.objects.create(
+        contract=contract, scope=scope, period_start=start, period_end=end, created_by=by
+    )
+
+
+def package_data(contract: Contract, start: dt.date, end: dt.date) -> dict:
+    """The package's figures: the period's overall figures (as a report builds them), its reports
+    and their versions, and the milestones and payments. A few queries, whatever the term's size."""
+    from reports.building import build_data
+
+    data = build_data(contract, ReportKind.ANNUAL, start, end)
+    reports = Report.objects.filter(contract=contract, period_start__gte=start, period_end__lte=end).order_by(
+        "period_start", "kind"
+    )
+    signed = {
+        v.report_id: v
+        for v in ReportVersion.objects.filter(report__in=reports, sealed_at__isnull=False).order_by("number")
+    }
+    data["reports"] = [
+        {
+            "id": report.pk,
+            "kind": report.kind,
+            "kind_label": report.get_kind_display(),
+            "period_start": report.period_start.isoformat(),
+            "period_end": report.period_end.isoformat(),
+            "status": report.status,
+            "status_label": report.get_status_display(),
+            "version": signed[report.pk].number if report.pk in signed else None,
+            "version_id": signed[report.pk].pk if report.pk in signed else None,
+            "sha256": signed[report.pk].sha256 if report.pk in signed else "",
+            "late": bool(report.late_flagged_at),
+        }
+        for report in reports
+    ]
+    data["milestones"] = [
+        {
+            "name": m.name,
+            "amount": str(m.value),
+            "due_on": m.due_on.isoformat() if m.due_on else None,
+            "status": m.status,
+            "status_label": m.get_status_display(),
+            "paid_on": m.paid_on.isoformat() if m.paid_on else None,
+            "deduction": str(m.deduction),
+        }
+        for m in contract.milestones.select_related("contract").order_by("position", "id")
+    ]
+    return data
+
+
+def update_form(package: AcceptancePackage, *, by, vendor_statement: str) -> AcceptancePackage:
+    _require(by, WRITE_REPORT, package.contract)
+    with transaction.atomic():
+        package = _locked(package)
+        if package.status not in EDITABLE:
+            raise ReportConflict(_("The package is with the client for sign-off and cannot change now."))
+        package.vendor_statement = (vendor_statement or "").strip()
+        package.save(update_fields=["vendor_statement", "updated_at"])
+    return package
+
+
+def submit_package(package: AcceptancePackage, *, by) -> AcceptancePackage:
+    """The vendor signs the form; the figures are frozen as they are now."""
+    _require(by, WRITE_REPORT, package.contract)
+    with transaction.atomic():
+        package = _locked(package)
+        if package.status not in EDITABLE:
+            raise ReportConflict(_("The package has already been submitted."))
+        if not package.vendor_statement:
+            raise ValidationError({"vendor_statement": _("Give the vendor's account of the service.")})
+        package.data = package_data(package.contract, package.period_start, package.period_end)
+        package.status = Status.SUBMITTED
+        package.submitted_by, package.submitted_at = by, timezone.now()
+        package.save()
+    return package
+
+
+def return_package(package: AcceptancePackage, *, by, comment: str) -> AcceptancePackage:
+    _require(by, SIGN_OFF_REPORT, package.contract)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": _("Say what needs changing.")})
+    with transaction.atomic():
+        package = _locked(package)
+        if package.status != Status.SUBMITTED:
+            raise ReportConflict(_("Only a submitted package can be returned."))
+        package.status, package.review_comment = Status.RETURNED, comment.strip()
+        package.save()
+    return package
+
+
+def sign_off_package(
+    package: AcceptancePackage, *, by, conclusion: str, opinion: str = ""
+) -> AcceptancePackage:
+    _require(by, SIGN_OFF_REPORT, package.contract)
+    if conclusion not in AcceptancePackage.Conclusion.values:
+        raise ValidationError({"conclusion": _("Choose the conclusion of the acceptance.")})
+    with transaction.atomic():
+        package = _locked(package)
+        if package.status != Status.SUBMITTED:
+            raise ReportConflict(_("Only a submitted package can be signed off."))
+        package.status = Status.SIGNED_OFF
+        package.conclusion, package.client_opinion = conclusion, (opinion or "").strip()
+        package.signed_off_by, package.signed_off_at = by, timezone.now()
+        package.save()
+        transaction.on_commit(lambda: _enqueue("reports.tasks.seal_package", package.pk))
+    return package
+
+
+# --- Sealing -------------------------------------------------------------------------------------
+
+
+def package_html(package: AcceptancePackage) -> str:
+    from reports.pdf import render_html
+
+    contract = package.contract
+    data = package.data or {}
+    signature = {
+        "vendor_org": str(contract.vendor),
+        "client_org": str(contract.client),
+        "vendor_by": _person(package.submitted_by) if package.submitted_by else "",
+        "vendor_at": _local_date(package.submitted_at),
+        "client_by": _person(package.signed_off_by) if package.signed_off_by else "",
+        "client_at": _local_date(package.signed_off_at),
+    }
+    period = f"{package.period_start:%Y-%m-%d} 至 {package.period_end:%Y-%m-%d}"
+    return render_html(
+        "reports/pdf/acceptance.html",
+        {
+            "doc": {"code": contract.code, "title": contract.title, "period_label": period},
+            "package": package,
+            "data": data,
+            "signature": signature,
+        },
+    )
+
+
+def render_package(package: AcceptancePackage) -> tuple[bytes, list[ReportVersion]]:
+    """The package as one PDF: its own pages, then each signed-off report of the period."""
+    from reports.pdf import combine, document
+    from reports.rendering import report_html
+
+    ids = [r["version_id"] for r in (package.data or {}).get("reports", []) if r.get("version_id")]
+    versions = list(
+        ReportVersion.objects.filter(pk__in=ids)
+        .select_related(
+            "report__contract__client", "report__contract__vendor", "submitted_by", "signed_off_by"
+        )
+        .order_by("report__period_start", "report__kind")
+    )
+    documents = [document(package_html(package))]
+    for version in versions:
+        html = report_html(version.data, version.narrative, signature=_signature(version.report, version))
+        documents.append(document(html))
+    return combine(documents), versions
+
+
+def _archive(package: AcceptancePackage, pdf: bytes, versions: list[ReportVersion]) -> bytes:
+    buffer = io.BytesIO()
+    contract = package.contract
+    period = f"{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{contract.code}-验收材料-{period}.pdf", pdf)
+        for version in versions:
+            report = version.report
+            name = f"reports/{report.period_start:%Y%m%d}-{report.kind}-v{version.number}.pdf"
+            with version.pdf.open("rb") as fh:
+                archive.writestr(name, fh.read())
+        rows = ledger.ledger_rows(contract, package.period_start, package.period_end)
+        archive.writestr(
+            f"巡检台账-{period}.xlsx",
+            ledger.export_xlsx(contract, package.period_start, package.period_end, rows),
+        )
+    return buffer.getvalue()
+
+
+def seal_package(package_id: int) -> bool:
+    """Render, sign and archive a signed-off package; a second call does nothing."""
+    from reports.signing import sign_pdf
+
+    package = (
+        AcceptancePackage.objects.select_related(
+            "contract__client", "contract__vendor", "submitted_by", "signed_off_by"
+        )
+        .filter(pk=package_id, status=Status.SIGNED_OFF, sealed_at__isnull=True)
+        .first()
+    )
+    if package is None:
+        return False
+    try:
+        pdf, versions = render_package(package)
+        signed = sign_pdf(
+            pdf,
+            reason=_("Acceptance signed off by %(person)s") % {"person": _person(package.signed_off_by)},
+            name=f"{package.contract.code} 验收材料",
+        )
+        archive = _archive(package, signed, versions)
+    except Exception as exc:
+        log.exception("reports: sealing acceptance package %s failed", package_id)
+        AcceptancePackage.objects.filter(pk=package_id).update(
+            seal_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return False
+    base = f"acceptance/{package.contract.code}-{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
+    storage = package.pdf.storage
+    stored_pdf = storage.save(f"{base}.pdf", ContentFile(signed))
+    stored_zip = storage.save(f"{base}.zip", ContentFile(archive))
+    if not AcceptancePackage.objects.filter(pk=package_id, sealed_at__isnull=True).update(
+        pdf=stored_pdf,
+        archive=stored_zip,
+        sha256=hashlib.sha256(signed).hexdigest(),
+        sealed_at=timezone.now(),
+        seal_error="",
+    ):
+        storage.delete(stored_pdf)
+        storage.delete(stored_zip)
+        return False
+    return True
