@@ -6,18 +6,20 @@ the contract-wide cap to the vendor's penalties. Money is Decimal yuan, rounded 
 at the end of each clause; percentages are in percent units.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contracts.models import Breach, Contract, Milestone, PenaltyClause
+from contracts.worktime import CHINA_TZ
 
 FEN = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -346,14 +348,20 @@ def _sum(amounts: list[Decimal], total: Decimal) -> str:
     return " + ".join(yuan(a) for a in amounts) + f" = {yuan(total)}"
 
 
-def _breach_figures(contract: Contract):
+def _breach_figures(contract: Contract, start: dt.date | None = None, end: dt.date | None = None):
     """One aggregate query: per clause (or unpriced kind) and waived flag, the sums pricing needs."""
     # Summed in fen, rounded per row: SQLite keeps decimals as binary floats, and integers
     # add up exactly there as on PostgreSQL.
     fen = F("days_late") * Round(F("overdue_amount") * 100)
+    breaches = Breach.objects.filter(contract=contract)
+    # Beijing days, both included; aware bounds rather than __date so that an index can serve it.
+    if start is not None:
+        breaches = breaches.filter(occurred_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=CHINA_TZ))
+    if end is not None:
+        after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=CHINA_TZ)
+        breaches = breaches.filter(occurred_at__lt=after)
     return (
-        Breach.objects.filter(contract=contract)
-        .values("clause_id", "kind", "waived")
+        breaches.values("clause_id", "kind", "waived")
         .annotate(
             n=Count("id"),
             days=Sum("days_late"),
@@ -363,10 +371,14 @@ def _breach_figures(contract: Contract):
     )
 
 
-def penalty_summary(contract: Contract) -> PenaltySummary:
+def penalty_summary(
+    contract: Contract, *, start: dt.date | None = None, end: dt.date | None = None
+) -> PenaltySummary:
     """Every clause's amount with its explanation, the capped vendor total and the client total.
 
     Two queries whatever the number of breaches: the clauses, and one aggregate of the breaches.
+    ``start``/``end`` (Beijing dates, both included) price only the breaches that occurred then,
+    as a period's report shows them: escalations and caps then apply to that period's breaches.
     """
     total = contract.total or Decimal(0)
     summary = PenaltySummary(contract=contract)
@@ -375,7 +387,7 @@ def penalty_summary(contract: Contract) -> PenaltySummary:
     }
     day_amounts = dict.fromkeys(items, Decimal(0))
     unpriced: dict[str, UnpricedKind] = {}
-    for row in _breach_figures(contract):
+    for row in _breach_figures(contract, start, end):
         item = items.get(row["clause_id"])
         if item is None:
             entry = unpriced.setdefault(row["kind"], UnpricedKind(kind=row["kind"]))
@@ -420,6 +432,82 @@ def penalty_summary(contract: Contract) -> PenaltySummary:
             % {"count": entry.breaches + entry.waived, "kind": entry.kind}
         )
     return summary
+
+
+# --- Many contracts at once -----------------------------------------------------------------
+
+
+@dataclass
+class Exposure:
+    """The contract's breaches and what they cost the vendor under its clauses."""
+
+    breaches: int = 0  # unwaived, the ones that count
+    recent: int = 0  # of those, since the caller's ``recent_since``
+    unpriced: int = 0  # unwaived breaches of a kind the contract has no clause for
+    vendor_total: Decimal = Decimal("0.00")  # after the contract-wide cap
+    capped: bool = False
+
+    def __add__(self, other: "Exposure") -> "Exposure":
+        return Exposure(
+            self.breaches + other.breaches,
+            self.recent + other.recent,
+            self.unpriced + other.unpriced,
+            self.vendor_total + other.vendor_total,
+            self.capped or other.capped,
+        )
+
+
+def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> dict[int, Exposure]:
+    """What the breaches cost the vendor on each of many contracts (the dashboard's exposure).
+
+    Two queries for all contracts: their clauses, and their breaches aggregated per contract,
+    clause and waived flag. Each clause is priced by ``_price`` and the vendor's sum capped as in
+    ``penalty_summary``, so the result equals its ``vendor_total`` for every contract."""
+    ids = [c.pk for c in contracts]
+    items = {
+        clause.pk: ClauseAmount(clause=clause) for clause in PenaltyClause.objects.filter(contract_id__in=ids)
+    }
+    day_amounts = dict.fromkeys(items, Decimal(0))
+    result = {c.pk: Exposure() for c in contracts}
+    # Summed in fen, rounded per row, as penalty_summary does (SQLite keeps decimals as floats).
+    fen = F("days_late") * Round(F("overdue_amount") * 100)
+    rows = (
+        Breach.objects.filter(contract_id__in=ids)
+        .values("contract_id", "clause_id", "waived")
+        .annotate(
+            n=Count("id"),
+            recent=Count("id", filter=Q(occurred_at__gte=recent_since)),
+            days=Sum("days_late"),
+            day_fen=Sum(fen, output_field=DecimalField(max_digits=30, decimal_places=0)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        if row["waived"]:
+            continue  # a waived breach stays in the ledger and counts zero
+        exposure = result[row["contract_id"]]
+        exposure.breaches += row["n"]
+        exposure.recent += row["recent"]
+        item = items.get(row["clause_id"])
+        if item is None:
+            exposure.unpriced += row["n"]
+            continue
+        item.breaches += row["n"]
+        item.days += row["days"] or 0
+        day_amounts[item.clause.pk] += Decimal(row["day_fen"] or 0) / HUNDRED
+    totals = {c.pk: c.total or Decimal(0) for c in contracts}
+    for item in items.values():
+        if item.clause.party != PenaltyClause.Party.VENDOR:
+            continue
+        _price(item, totals[item.clause.contract_id], day_amounts[item.clause.pk])
+        result[item.clause.contract_id].vendor_total += item.amount
+    for contract in contracts:
+        exposure = result[contract.pk]
+        if contract.penalty_cap_percent is not None:
+            cap = _money(contract.penalty_cap_percent / HUNDRED * totals[contract.pk])
+            if exposure.vendor_total > cap:
+                exposure.vendor_total, exposure.capped = cap, True
+    return result
 
 
 # --- Deduction ----------------------------------------------------------------------------------

@@ -279,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "contracts.models.Asset.Kind",
         "ComplaintSideEnum": "incidents.models.knowledge.Side",
+        # Reports reuse the names "kind", "status" and "due_unit" with choices of their own.
+        "ReportKindEnum": "reports.models.ReportKind",
+        "ReportStatusEnum": "reports.models.Report.Status",
+        "BuildStateEnum": "reports.models.BuildState",
+        "OffsetUnitEnum": "contracts.models.Milestone.OffsetUnit",
     },
 }
 

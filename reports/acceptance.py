@@ -24,7 +24,7 @@ from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from inspections import ledger
 from reports import periods
 from reports.models import AcceptancePackage, Report, ReportKind, ReportVersion
-from reports.services import ReportConflict, _enqueue, _local_date, _person, _signature
+from reports.services import ReportConflict, enqueue, local_date, person_name, signature_block
 
 log = logging.getLogger(__name__)
 Status = AcceptancePackage.Status
@@ -171,7 +171,7 @@ def sign_off_package(
         package.conclusion, package.client_opinion = conclusion, (opinion or "").strip()
         package.signed_off_by, package.signed_off_at = by, timezone.now()
         package.save()
-        transaction.on_commit(lambda: _enqueue("reports.tasks.seal_package", package.pk))
+        transaction.on_commit(lambda: enqueue("seal_package", package.pk))
     return package
 
 
@@ -186,10 +186,10 @@ def package_html(package: AcceptancePackage) -> str:
     signature = {
         "vendor_org": str(contract.vendor),
         "client_org": str(contract.client),
-        "vendor_by": _person(package.submitted_by) if package.submitted_by else "",
-        "vendor_at": _local_date(package.submitted_at),
-        "client_by": _person(package.signed_off_by) if package.signed_off_by else "",
-        "client_at": _local_date(package.signed_off_at),
+        "vendor_by": person_name(package.submitted_by) if package.submitted_by else "",
+        "vendor_at": local_date(package.submitted_at),
+        "client_by": person_name(package.signed_off_by) if package.signed_off_by else "",
+        "client_at": local_date(package.signed_off_at),
     }
     period = f"{package.period_start:%Y-%m-%d} 至 {package.period_end:%Y-%m-%d}"
     return render_html(
@@ -218,7 +218,9 @@ def render_package(package: AcceptancePackage) -> tuple[bytes, list[ReportVersio
     )
     documents = [document(package_html(package))]
     for version in versions:
-        html = report_html(version.data, version.narrative, signature=_signature(version.report, version))
+        html = report_html(
+            version.data, version.narrative, signature=signature_block(version.report, version)
+        )
         documents.append(document(html))
     return combine(documents), versions
 
@@ -259,7 +261,7 @@ def seal_package(package_id: int) -> bool:
         pdf, versions = render_package(package)
         signed = sign_pdf(
             pdf,
-            reason=_("Acceptance signed off by %(person)s") % {"person": _person(package.signed_off_by)},
+            reason=_("Acceptance signed off by %(person)s") % {"person": person_name(package.signed_off_by)},
             name=f"{package.contract.code} 验收材料",
         )
         archive = _archive(package, signed, versions)

@@ -96,16 +96,17 @@ def request_build(report: Report, *, by=None) -> bool:
         .update(build_state=BuildState.QUEUED, build_progress=0, build_error="", build_requested_at=now)
     )
     if claimed:
-        transaction.on_commit(lambda: _enqueue("reports.tasks.build_report", report.pk))
+        transaction.on_commit(lambda: enqueue("build_report", report.pk))
     report.refresh_from_db()
     return bool(claimed)
 
 
-def _enqueue(task_name: str, *args) -> None:
-    from celery import current_app
+def enqueue(task_name: str, *args) -> None:
+    """Send ``reports.tasks.<task_name>``; imported here, as the tasks module imports this one."""
+    from reports import tasks
 
     try:
-        current_app.send_task(task_name, args=args)
+        getattr(tasks, task_name).delay(*args)
     except Exception:
         # The row says what is wanted; the beat's tick sends it again once the broker is back.
         log.exception("reports: could not enqueue %s%s; the tick will", task_name, args)
@@ -134,7 +135,7 @@ def run_build(report_id: int) -> bool:
             report.contract, report.kind, report.period_start, report.period_end, progress=progress
         )
         Report.objects.filter(pk=report_id).update(build_progress=85)
-        pdf = write_pdf(report_html(data, report.narrative, signature=_signature(report), draft=True))
+        pdf = write_pdf(report_html(data, report.narrative, signature=signature_block(report), draft=True))
     except Exception as exc:
         log.exception("reports: building report %s failed", report_id)
         Report.objects.filter(pk=report_id).update(build_state=BuildState.FAILED, build_error=str(exc)[:2000])
@@ -157,15 +158,15 @@ def run_build(report_id: int) -> bool:
     return bool(saved)
 
 
-def _signature(report: Report, version: ReportVersion | None = None) -> dict:
+def signature_block(report: Report, version: ReportVersion | None = None) -> dict:
     contract = report.contract
     signature = {"vendor_org": str(contract.vendor), "client_org": str(contract.client)}
     submitted_by, submitted_at = (version or report).submitted_by, (version or report).submitted_at
     if submitted_by:
-        signature.update(vendor_by=_person(submitted_by), vendor_at=_local_date(submitted_at))
+        signature.update(vendor_by=person_name(submitted_by), vendor_at=local_date(submitted_at))
     if version is not None:
         signature.update(
-            client_by=_person(version.signed_off_by), client_at=_local_date(version.signed_off_at)
+            client_by=person_name(version.signed_off_by), client_at=local_date(version.signed_off_at)
         )
         signature["note"] = _("Version %(version)s, digitally signed by the portal on sign-off.") % {
             "version": version.number
@@ -173,12 +174,31 @@ def _signature(report: Report, version: ReportVersion | None = None) -> dict:
     return signature
 
 
-def _person(user) -> str:
+def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _local_date(moment) -> str:
+def local_date(moment) -> str:
     return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+def is_late(report: Report, today: dt.date) -> bool:
+    """Past its due date without a submission, or first submitted after it: the same days that
+    ``services`` counts for the breach (a return and resubmission keep the first submission)."""
+    if report.due_on is None:
+        return False
+    if report.first_submitted_at is not None:
+        return timezone.localtime(report.first_submitted_at).date() > report.due_on
+    return today > report.due_on
+
+
+def progress_of(report: Report) -> dict:
+    return {
+        "state": report.build_state,
+        "label": report.get_build_state_display(),
+        "percent": report.build_progress,
+        "error": report.build_error,
+    }
 
 
 # --- The vendor's part ---------------------------------------------------------------------------
@@ -276,7 +296,7 @@ def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
             signed_off_by=by,
             signed_off_at=now,
         )
-        transaction.on_commit(lambda: _enqueue("reports.tasks.seal_version", version.pk))
+        transaction.on_commit(lambda: enqueue("seal_version", version.pk))
     return version
 
 
@@ -320,10 +340,10 @@ def seal_version(version_id: int) -> bool:
         return False
     report = version.report
     try:
-        html = report_html(version.data, version.narrative, signature=_signature(report, version))
+        html = report_html(version.data, version.narrative, signature=signature_block(report, version))
         signed = sign_pdf(
             write_pdf(html),
-            reason=_("Signed off by %(person)s") % {"person": _person(version.signed_off_by)},
+            reason=_("Signed off by %(person)s") % {"person": person_name(version.signed_off_by)},
             name=f"{report.contract.code} {report.get_kind_display()} v{version.number}",
         )
     except Exception as exc:
@@ -441,14 +461,14 @@ def resend_stalled(now=None) -> dict:
         if Report.objects.filter(pk=pk, build_requested_at__lt=stale).update(
             build_state=BuildState.QUEUED, build_requested_at=now
         ):
-            _enqueue("reports.tasks.build_report", pk)
+            enqueue("build_report", pk)
     seals = list(
         ReportVersion.objects.filter(
             sealed_at__isnull=True, signed_off_at__lt=now - dt.timedelta(minutes=5)
         ).values_list("pk", flat=True)[:100]
     )
     for pk in seals:
-        _enqueue("reports.tasks.seal_version", pk)
+        enqueue("seal_version", pk)
     packages = list(
         AcceptancePackage.objects.filter(
             status=AcceptancePackage.Status.SIGNED_OFF,
@@ -457,7 +477,7 @@ def resend_stalled(now=None) -> dict:
         ).values_list("pk", flat=True)[:100]
     )
     for pk in packages:
-        _enqueue("reports.tasks.seal_package", pk)
+        enqueue("seal_package", pk)
     return {"builds": len(builds), "seals": len(seals) + len(packages)}
 
 

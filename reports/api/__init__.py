@@ -1,1 +1,3 @@
-"""The reports API; each module registers its viewsets on om_portal.api.router."""
+"""The reports API, one module per resource; each registers its viewsets on om_portal.api.router."""
+
+from reports.api import reports, requirements, versions  # noqa: F401

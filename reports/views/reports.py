@@ -186,15 +186,7 @@ def _message(error) -> str:
 @login_required
 @require_GET
 def progress(request, pk):
-    report = _report(request, pk)
-    return JsonResponse(
-        {
-            "state": report.build_state,
-            "label": report.get_build_state_display(),
-            "percent": report.build_progress,
-            "error": report.build_error,
-        }
-    )
+    return JsonResponse(services.progress_of(_report(request, pk)))
 
 
 def attachment(file, name: str, content_type: str = "application/pdf") -> FileResponse:

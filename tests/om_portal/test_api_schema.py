@@ -33,6 +33,9 @@ RESOURCES = [
     "checklist-templates",
     "checks",
     "check-results",
+    "report-requirements",
+    "reports",
+    "report-versions",
 ]
 
 

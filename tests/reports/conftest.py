@@ -6,6 +6,25 @@ import pytest
 from reports.models import BuildState, Report, ReportKind
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """PDFs and archives of each test in its own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def as_user(client):
+    """as_user(user) → the test client logged in as ``user``, with the English UI."""
+
+    def login(user):
+        client.force_login(user)
+        client.cookies["django_language"] = "en"
+        return client
+
+    return login
+
+
 @pytest.fixture
 def term_a(contract_a):
     """Contract A with seed 000's figures: a year's term and ¥708,000."""
