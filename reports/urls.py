@@ -1,11 +1,12 @@
 from django.urls import path
 
-from reports.views import acceptance, reports
+from reports.views import acceptance, reports, verify
 
 app_name = "reports"
 urlpatterns = [
     path("", reports.index, name="index"),
     path("new/", reports.create, name="create"),
+    path("verify/", verify.verify, name="verify"),
     path("<int:pk>/", reports.detail, name="detail"),
     path("<int:pk>/narrative/", reports.narrative, name="narrative"),
     path("<int:pk>/progress/", reports.progress, name="progress"),
