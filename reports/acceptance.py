@@ -59,13 +59,35 @@ def create_package(
     contract: Contract, scope: str, start: dt.date | None = None, end: dt.date | None = None, *, by
 ) -> AcceptancePackage:
     _require(by, BUILD_REPORT, contract)
-    if scope == AcceptancePackage.Scope.TERM:
+    Scope = AcceptancePackage.Scope
+    if scope not in Scope.values:
+        raise ValidationError({"scope": _("Choose the scope of the acceptance.")})
+    if scope == Scope.TERM:
         if not (contract.starts_on and contract.ends_on):
             raise ValidationError({"scope": _("The contract's term has no dates; choose the period.")})
+        # The whole term is the contract's own dates; others under "term" would be a mistake.
+        if (start or end) and (start, end) != (contract.starts_on, contract.ends_on):
+            raise ValidationError(
+                {"period_start": _("The whole term is the contract's; leave the period out.")}
+            )
         start, end = contract.starts_on, contract.ends_on
-    if start is None or end is None:
-        raise ValidationError({"period_start": _("Choose the period.")})
+    missing = {
+        name: _("Choose the period.")
+        for name, day in (("period_start", start), ("period_end", end))
+        if not day
+    }
+    if missing:
+        raise ValidationError(missing)
     periods.check_period(contract, start, end)
+    # A package called a quarter covers one of the term's quarters, clipped to it (seed 003).
+    if scope == Scope.QUARTER and (start, end) not in quarters(contract):
+        choices = ", ".join(f"{first} – {last}" for first, last in quarters(contract))
+        raise ValidationError(
+            {
+                "period_start": _("Choose one of the term's quarters: %(quarters)s.")
+                % {"quarters": choices or "—"}
+            }
+        )
     if AcceptancePackage.objects.filter(contract=contract, period_start=start, period_end=end).exists():
         raise ValidationError({"period_start": _("This period already has an acceptance package.")})
     return AcceptancePackage.objects.create(

@@ -36,6 +36,7 @@ RESOURCES = [
     "report-requirements",
     "reports",
     "report-versions",
+    "acceptance-packages",
 ]
 
 
