@@ -16,7 +16,7 @@ import zipfile
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contracts.models import Contract
@@ -98,9 +98,11 @@ def create_package(
 def package_data(contract: Contract, start: dt.date, end: dt.date) -> dict:
     """The package's figures: the period's overall figures (as a report builds them), its reports
     and their versions, and the milestones and payments. A few queries, whatever the term's size."""
-    from reports.building import build_data
+    from reports.building import attendance, build_data
 
     data = build_data(contract, ReportKind.ANNUAL, start, end)
+    # Seed 003's acceptance materials include the attendance records.
+    data["attendance"] = attendance(contract, start, end)
     reports = Report.objects.filter(contract=contract, period_start__gte=start, period_end__lte=end).order_by(
         "period_start", "kind"
     )
@@ -108,34 +110,36 @@ def package_data(contract: Contract, start: dt.date, end: dt.date) -> dict:
         v.report_id: v
         for v in ReportVersion.objects.filter(report__in=reports, sealed_at__isnull=False).order_by("number")
     }
-    data["reports"] = [
-        {
-            "id": report.pk,
-            "kind": report.kind,
-            "kind_label": report.get_kind_display(),
-            "period_start": report.period_start.isoformat(),
-            "period_end": report.period_end.isoformat(),
-            "status": report.status,
-            "status_label": report.get_status_display(),
-            "version": signed[report.pk].number if report.pk in signed else None,
-            "version_id": signed[report.pk].pk if report.pk in signed else None,
-            "sha256": signed[report.pk].sha256 if report.pk in signed else "",
-            "late": bool(report.late_flagged_at),
-        }
-        for report in reports
-    ]
-    data["milestones"] = [
-        {
-            "name": m.name,
-            "amount": str(m.value),
-            "due_on": m.due_on.isoformat() if m.due_on else None,
-            "status": m.status,
-            "status_label": m.get_status_display(),
-            "paid_on": m.paid_on.isoformat() if m.paid_on else None,
-            "deduction": str(m.deduction),
-        }
-        for m in contract.milestones.select_related("contract").order_by("position", "id")
-    ]
+    # The labels are printed in the Chinese PDF whoever submits the package.
+    with translation.override("zh-hans"):
+        data["reports"] = [
+            {
+                "id": report.pk,
+                "kind": report.kind,
+                "kind_label": report.get_kind_display(),
+                "period_start": report.period_start.isoformat(),
+                "period_end": report.period_end.isoformat(),
+                "status": report.status,
+                "status_label": report.get_status_display(),
+                "version": signed[report.pk].number if report.pk in signed else None,
+                "version_id": signed[report.pk].pk if report.pk in signed else None,
+                "sha256": signed[report.pk].sha256 if report.pk in signed else "",
+                "late": bool(report.late_flagged_at),
+            }
+            for report in reports
+        ]
+        data["milestones"] = [
+            {
+                "name": m.name,
+                "amount": str(m.value),
+                "due_on": m.due_on.isoformat() if m.due_on else None,
+                "status": m.status,
+                "status_label": m.get_status_display(),
+                "paid_on": m.paid_on.isoformat() if m.paid_on else None,
+                "deduction": str(m.deduction),
+            }
+            for m in contract.milestones.select_related("contract").order_by("position", "id")
+        ]
     return data
 
 
@@ -200,8 +204,24 @@ def sign_off_package(
 # --- Sealing -------------------------------------------------------------------------------------
 
 
+# The summary's parts, printed from the frozen figures with the reports' own section templates.
+SUMMARY_LAYOUT = [
+    ("reports_list", "报告清单"),
+    ("inspections", "巡检台账汇总"),
+    ("sla", "SLA 达成情况"),
+    ("trends", "各月运行趋势"),
+    ("incidents_table", "故障清单"),
+    ("breaches", "违约事项与违约金"),
+    ("staff", "人员结构"),
+    ("attendance", "人员考勤"),
+    ("milestones", "付款节点"),
+]
+
+
 def package_html(package: AcceptancePackage) -> str:
+    from contracts.worktime import CHINA_TZ
     from reports.pdf import render_html
+    from reports.rendering import summary_context
 
     contract = package.contract
     data = package.data or {}
@@ -214,15 +234,18 @@ def package_html(package: AcceptancePackage) -> str:
         "client_at": local_date(package.signed_off_at),
     }
     period = f"{package.period_start:%Y-%m-%d} 至 {package.period_end:%Y-%m-%d}"
-    return render_html(
-        "reports/pdf/acceptance.html",
-        {
-            "doc": {"code": contract.code, "title": contract.title, "period_label": period},
-            "package": package,
-            "data": data,
-            "signature": signature,
-        },
-    )
+    # Chinese, and Beijing time, whoever asks and wherever the worker runs.
+    with translation.override("zh-hans"), timezone.override(CHINA_TZ):
+        return render_html(
+            "reports/pdf/acceptance.html",
+            {
+                "doc": {"code": contract.code, "title": contract.title, "period_label": period},
+                "package": package,
+                "figures": data,
+                "signature": signature,
+                **summary_context(data, SUMMARY_LAYOUT),
+            },
+        )
 
 
 def render_package(package: AcceptancePackage) -> tuple[bytes, list[ReportVersion]]:

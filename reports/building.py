@@ -351,7 +351,7 @@ def _work_log(contract, start, end) -> list[dict]:
     return [{**entry, "date": _day(entry["date"])} for entry in entries]
 
 
-def _attendance(contract, start, end) -> dict:
+def attendance(contract, start, end) -> dict:
     """Seed 003's staff attendance: who was on duty how often, from the duty roster, and each
     post's headcount against the people holding it at the period's end."""
     shifts = DutyShift.objects.filter(contract=contract, date__gte=start, date__lte=end)
@@ -591,7 +591,7 @@ def build_data(
         # fault-handling completion, and the work plan"; seed 000: "the week's work, inspection
         # results, problems and their handling".
         if kind == ReportKind.WEEKLY:
-            data["attendance"] = _attendance(contract, start, end)
+            data["attendance"] = attendance(contract, start, end)
             data["inspection_days"] = _inspection_days(contract, first, after)
             data["abnormal_items"] = _abnormal_answers(contract, first, after)
             data["failed_checks"] = _failed_checks(contract, first, after)

@@ -324,11 +324,11 @@ def _charts(data: dict) -> dict:
     return made
 
 
-def _sections(kind: str, narrative: dict) -> list[dict]:
+def _sections(kind: str, narrative: dict, layout: list[tuple[str, str]] | None = None) -> list[dict]:
     headings = NARRATIVE_HEADINGS.get(kind, {})
     english = dict(NARRATIVE_SECTIONS.get(kind, []))
     sections = []
-    for name, arg in LAYOUT[kind]:
+    for name, arg in layout or LAYOUT[kind]:
         if name == "narrative":
             # A key without a Chinese heading here (added later) prints its own heading.
             heading = headings.get(arg) or str(english.get(arg, arg))
@@ -339,6 +339,12 @@ def _sections(kind: str, narrative: dict) -> list[dict]:
         section["heading"] = f"{chinese_number(len(sections) + 1)}、{section['title']}"
         sections.append(section)
     return sections
+
+
+def summary_context(data: dict, layout: list[tuple[str, str]]) -> dict:
+    """The figures, charts and numbered sections of ``layout`` for another document that prints
+    a snapshot's sections (the acceptance package's summary). Render it under zh-hans."""
+    return {"data": _view(data), "charts": _charts(data), "sections": _sections(data["kind"], {}, layout)}
 
 
 def report_html(data: dict, narrative: dict, *, signature: dict | None = None, draft: bool = False) -> str:
