@@ -51,27 +51,35 @@ BREACHED = (
     | Q(arrival_breached_at__isnull=False)
     | Q(resolution_breached_at__isnull=False)
 )
+# Still running and not breached: neither met nor missed yet, so left out of the rate, as the
+# reports count it (reports.building).
+PENDING = ~BREACHED & ~Q(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
 
 
 @dataclass
 class Attainment:
-    """Incidents with an SLA target: how many, and how many breached any of their clocks."""
+    """Incidents with an SLA target: how many, how many breached any of their clocks, and how
+    many are still running unbreached. The rate is met ÷ (met + breached), as in the reports."""
 
     with_target: int = 0
     breached: int = 0
+    pending: int = 0
 
     @property
     def met(self) -> int:
-        return self.with_target - self.breached
+        return self.with_target - self.breached - self.pending
 
     @property
     def percent(self) -> float | None:
-        if not self.with_target:
+        decided = self.met + self.breached
+        if not decided:
             return None
-        return round(100 * self.met / self.with_target, 1)
+        return round(100 * self.met / decided, 1)
 
     def __add__(self, other: "Attainment") -> "Attainment":
-        return Attainment(self.with_target + other.with_target, self.breached + other.breached)
+        return Attainment(
+            self.with_target + other.with_target, self.breached + other.breached, self.pending + other.pending
+        )
 
 
 @dataclass
@@ -195,13 +203,16 @@ def sla_attainment(contracts: list[Contract], now: dt.datetime, weeks: list[dt.d
     aggregates = {
         "recent": Count("id", filter=Q(reported_at__gte=since)),
         "recent_breached": Count("id", filter=Q(reported_at__gte=since) & BREACHED),
+        "recent_pending": Count("id", filter=Q(reported_at__gte=since) & PENDING),
         "year": Count("id", filter=in_year),
         "year_breached": Count("id", filter=in_year & BREACHED),
+        "year_pending": Count("id", filter=in_year & PENDING),
     }
     for n, (start, end) in enumerate(bounds):
         week = Q(reported_at__gte=start, reported_at__lt=end)
         aggregates[f"w{n}"] = Count("id", filter=week)
         aggregates[f"w{n}_breached"] = Count("id", filter=week & BREACHED)
+        aggregates[f"w{n}_pending"] = Count("id", filter=week & PENDING)
     rows = (
         Incident.objects.filter(
             HAS_TARGET, contract_id__in=[c.pk for c in contracts], reported_at__gte=horizon
@@ -212,9 +223,12 @@ def sla_attainment(contracts: list[Contract], now: dt.datetime, weeks: list[dt.d
     )
     return {
         row["contract_id"]: (
-            Attainment(row["recent"], row["recent_breached"]),
-            Attainment(row["year"], row["year_breached"]),
-            [Attainment(row[f"w{n}"], row[f"w{n}_breached"]) for n in range(len(bounds))],
+            Attainment(row["recent"], row["recent_breached"], row["recent_pending"]),
+            Attainment(row["year"], row["year_breached"], row["year_pending"]),
+            [
+                Attainment(row[f"w{n}"], row[f"w{n}_breached"], row[f"w{n}_pending"])
+                for n in range(len(bounds))
+            ],
         )
         for row in rows
     }

@@ -168,9 +168,8 @@ def signature_block(report: Report, version: ReportVersion | None = None) -> dic
         signature.update(
             client_by=person_name(version.signed_off_by), client_at=local_date(version.signed_off_at)
         )
-        signature["note"] = _("Version %(version)s, digitally signed by the portal on sign-off.") % {
-            "version": version.number
-        }
+        # The PDF is a Chinese document whatever the signer's language (as its template is).
+        signature["note"] = f"第 {version.number} 版，经甲方签认后由平台加盖数字签名。"
     return signature
 
 

@@ -172,6 +172,8 @@ class Breach(models.Model):
         indexes = [
             # The penalty summary aggregates a contract's unwaived breaches per clause.
             models.Index(fields=["contract", "clause"], name="breach_contract_clause_idx"),
+            # A period's report prices the breaches that occurred in the period.
+            models.Index(fields=["contract", "occurred_at"], name="breach_contract_occurred_idx"),
         ]
 
     def __str__(self):

@@ -91,12 +91,13 @@ def term_a(contract_a):
 def figures_a(term_a):
     """Incidents, breaches and slots of contract A with figures worked out by hand below."""
     a = term_a
-    # Last 30 days: four with a target, one breached (its resolution) → 3 / 4 = 75.0%.
+    # Last 30 days: four with a target; one breached (its resolution), one still new and
+    # unbreached (pending: not counted yet) → met 2 / (2 met + 1 breached) = 66.7%.
     incident(a, at(2026, 7, 10, 9, 0))
     incident(a, at(2026, 7, 1, 9, 0), breached="resolution", status="on_site", severity="severe")
     incident(a, at(2026, 6, 20, 9, 0), status="resolved")
     incident(a, at(2026, 7, 14, 9, 0), status="new", severity="emergency")
-    # The contract year before that: one more, its arrival breached → 3 / 5 = 60.0%.
+    # The contract year before that: one more, its arrival breached → 2 / (2 + 2) = 50.0%.
     incident(a, at(2026, 6, 1, 9, 0), breached="arrival")
     # Before the contract year: counted nowhere.
     incident(a, at(2026, 5, 20, 9, 0), breached="response")
@@ -141,10 +142,12 @@ def test_figures_worked_out_by_hand(figures_a, client_manager_a):
     [row] = board.contracts
     assert row.year == (dt.date(2026, 5, 29), dt.date(2027, 5, 28))
 
-    # 4 incidents with a target in the last 30 days, 1 breached: 3 / 4 = 75.0%.
-    assert (row.sla_recent.with_target, row.sla_recent.met, row.sla_recent.percent) == (4, 3, 75.0)
-    # This contract year (from 2026-05-29): those 4 and 2026-06-01's, 2 breached: 3 / 5 = 60.0%.
-    assert (row.sla_year.with_target, row.sla_year.met, row.sla_year.percent) == (5, 3, 60.0)
+    # 4 incidents with a target in the last 30 days: 1 breached, 1 pending (07-14, new), 2 met:
+    # 2 / (2 + 1) = 66.7%.
+    recent = row.sla_recent
+    assert (recent.with_target, recent.met, recent.pending, recent.percent) == (4, 2, 1, 66.7)
+    # This contract year (from 2026-05-29): those 4 and 2026-06-01's, 2 breached: 2 / 4 = 50.0%.
+    assert (row.sla_year.with_target, row.sla_year.met, row.sla_year.percent) == (5, 2, 50.0)
 
     # Open: 07-14 new (emergency), 07-01 on site (severe), 07-12 acknowledged (general).
     assert row.open == {"emergency": 1, "severe": 1, "general": 1}
@@ -167,7 +170,7 @@ def test_figures_worked_out_by_hand(figures_a, client_manager_a):
     assert (recent.done, recent.missed, recent.pending, recent.percent) == (3, 2, 1, 60.0)
 
     # One contract: the totals are its figures.
-    assert board.totals.sla_recent.percent == 75.0
+    assert board.totals.sla_recent.percent == 66.7
     assert board.totals.exposure.vendor_total == Decimal("20532.00")
     assert board.totals.open_total == 3
 
@@ -176,8 +179,9 @@ def test_weekly_trend(figures_a, client_manager_a):
     board = dashboard.dashboard_data(client_manager_a, [figures_a], now=NOW)
     assert board.weeks == [dt.date(2026, 5, 25) + dt.timedelta(weeks=n) for n in range(8)]
     # Weeks from 05-25: 06-01's breached → 0; 06-20 met → 100 (week of 06-15); 07-01 breached
-    # → 0 (06-29); 07-10 → 100 (07-06); 07-14 → 100 (07-13). 05-20 is before the first week.
-    assert [a.percent for a in board.weekly_sla] == [None, 0.0, None, 100.0, None, 0.0, 100.0, 100.0]
+    # → 0 (06-29); 07-10 → 100 (07-06); 07-14 is still pending → none decided (07-13). 05-20 is
+    # before the first week.
+    assert [a.percent for a in board.weekly_sla] == [None, 0.0, None, 100.0, None, 0.0, 100.0, None]
     # Slots: 06-10 done (06-08); 06-20 done (06-15); 07-01 done (06-29); 07-12 missed (07-06);
     # 07-13 missed, 07-14 done, 07-15 pending → 1 / 2 (07-13).
     assert [c.percent for c in board.weekly_inspections] == [
@@ -306,13 +310,16 @@ def test_which_contracts_are_shown(term_a):
 
 @pytest.fixture
 def live_a(term_a):
-    """Contract A with data relative to the real now: 4 incidents with a target, 1 breached."""
+    """Contract A with data relative to the real now: 4 open emergencies with a target (1 breached,
+    3 still running) and 3 resolved incidents that met their targets."""
     now = timezone.now()
     term_a.starts_on = timezone.localdate(now) - dt.timedelta(days=100)
     term_a.ends_on = term_a.starts_on + dt.timedelta(days=364)
     term_a.save()
     for days, breached in ((1, None), (2, "resolution"), (3, None), (4, None)):
         incident(term_a, now - dt.timedelta(days=days), breached=breached, status="new", severity="emergency")
+    for days in (5, 6, 7):
+        incident(term_a, now - dt.timedelta(days=days), status="resolved")
     return term_a
 
 
@@ -324,7 +331,7 @@ def test_the_page_in_chinese(client, live_a, client_manager_a):
     assert '<html lang="zh-CN">' in body
     assert "首页" in body  # the default language, whatever the browser asks
     assert "A-2026-OM" in body
-    assert "75.0%" in body  # 3 of 4 met, in the table and the ring
+    assert "75.0%" in body  # 3 met of 3 + 1 breached, in the table and the ring
     assert "紧急 4" in body  # four open emergencies, with the severity's Chinese label
     assert "css/dashboard.css" in body
     assert body.count("<svg") >= 4  # rings, severity bars, the trend
