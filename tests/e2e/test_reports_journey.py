@@ -34,15 +34,17 @@ OPINION = "同意验收，服务按合同履行。"
 
 
 @pytest.fixture
-def eager_celery(settings):
-    """Tasks run where they are sent: in the live server's thread, inside the request."""
+def eager_celery():
+    """Tasks run where they are sent: in the live server's thread, inside the request.
+
+    Set on the app's configuration itself: once another test has read it, Celery keeps its own
+    copy, and an override of Django's settings no longer reaches it."""
     from om_portal.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
-    # The app reads Django's CELERY_* settings live (config_from_object keeps the settings object,
-    # not a copy): the override reaches the app, and leaves with the fixture.
-    assert app.conf.task_always_eager and app.conf.task_eager_propagates
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture
