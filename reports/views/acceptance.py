@@ -16,7 +16,7 @@ from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, VIEW, WRITE_REPORT,
 from reports import acceptance
 from reports.models import AcceptancePackage
 from reports.services import ReportConflict
-from reports.views.reports import attachment
+from reports.views.reports import attachment, refusal
 
 
 class NewPackageForm(forms.Form):
@@ -90,15 +90,9 @@ def create(request, code):
             contract, scope, forms.DateField().clean(start), forms.DateField().clean(end), by=request.user
         )
     except (PermissionDenied, ValidationError) as error:
-        messages.error(request, _message(error))
+        messages.error(request, refusal(error))
         return redirect("reports:acceptance-list", code=contract.code)
     return redirect(package)
-
-
-def _message(error) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You may not do this.")
 
 
 @login_required
@@ -153,7 +147,7 @@ def act(request, pk, action):
         else:
             raise Http404
     except (ReportConflict, PermissionDenied, ValidationError) as error:
-        messages.error(request, _message(error))
+        messages.error(request, refusal(error))
     else:
         messages.success(request, done)
     return redirect(package)

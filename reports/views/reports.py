@@ -134,7 +134,7 @@ def narrative(request, pk):
         try:
             services.update_narrative(report, form.cleaned_data, by=request.user)
         except (ReportConflict, PermissionDenied, ValidationError) as error:
-            messages.error(request, _message(error))
+            messages.error(request, refusal(error))
         else:
             messages.success(request, _("The narrative is saved."))
     else:
@@ -171,13 +171,14 @@ def act(request, pk, action):
     try:
         ACTIONS[action](report, request.user, comment)
     except (ReportConflict, PermissionDenied, ValidationError) as error:
-        messages.error(request, _message(error))
+        messages.error(request, refusal(error))
     else:
         messages.success(request, str(DONE[action]))
     return redirect(report)
 
 
-def _message(error) -> str:
+def refusal(error) -> str:
+    """What a service's refusal says to the user, as one message."""
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or _("You may not do this.")
