@@ -113,7 +113,7 @@ class Report(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ReportKind.choices)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
-    due_on = models.DateField(_("due on"), null=True, blank=True)
+    due_on = models.DateField(_("submission due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     # The version being worked on; those signed off before it are ReportVersion rows.
     version = models.PositiveIntegerField(_("version"), default=1)

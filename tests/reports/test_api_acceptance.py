@@ -343,7 +343,7 @@ def test_the_whole_flow(contract_a, vendor_manager_a, client_manager_a):
     assert hashlib.sha256(sealed).hexdigest() == body["sha256"] == AcceptancePackage.objects.get(pk=pk).sha256
     assert verify_pdf(sealed).ok
     text = pdf_text(sealed)
-    for words in (statement, "<i>同意</i>验收", "☑ 整改后合格", "违约金合计 6372.00 元"):
+    for words in (statement, "<i>同意</i>验收", "☑ 附意见通过", "违约金合计 6372.00 元"):
         assert words in text, words
 
     response = client.get(body["links"]["archive"], HTTP_ACCEPT="application/zip")
