@@ -193,7 +193,12 @@ def progress(request, pk):
 def attachment(file, name: str, content_type: str = "application/pdf") -> FileResponse:
     """A stored file as a download, named in the user's language with an ASCII fallback."""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    response = FileResponse(file.open("rb"), content_type=content_type, as_attachment=True)
+    try:
+        handle = file.storage.open(file.name, "rb")
+    except FileNotFoundError:
+        # The row names a file the storage no longer has: absent, not a server error.
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type, as_attachment=True)
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     )

@@ -134,3 +134,9 @@ def test_progress_is_json(as_user, report_a, client_staff_a):
     Report.objects.filter(pk=report_a.pk).update(build_state=BuildState.RUNNING, build_progress=40)
     data = as_user(client_staff_a).get(reverse("reports:progress", kwargs={"pk": report_a.pk})).json()
     assert data == {"state": "running", "label": "Building", "percent": 40, "error": ""}
+
+
+def test_a_draft_whose_file_is_gone_is_404(as_user, report_a, client_staff_a):
+    Report.objects.filter(pk=report_a.pk).update(draft_pdf="reports/drafts/gone.pdf")
+    response = as_user(client_staff_a).get(reverse("reports:draft-pdf", kwargs={"pk": report_a.pk}))
+    assert response.status_code == 404
