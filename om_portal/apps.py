@@ -8,6 +8,13 @@ class OmPortalConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
+        from django.contrib.auth import signals
+
+        from om_portal import audit
+
+        signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
+        signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")
+        signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
 
         admin.site.site_header = _("O&M Contract Portal")
         admin.site.site_title = _("O&M Contract Portal")

@@ -158,3 +158,65 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.recipient} ({self.get_status_display()})"
+
+
+class AuditEntry(models.Model):
+    """One line of the audit trail: who did what to which object, when, from where, and how it
+    ended. Each line carries the hash of the one before it (``om_portal.audit``), so a changed or
+    deleted line breaks the chain; on PostgreSQL a trigger refuses updates, and deletes of lines
+    younger than the retention period, whoever the application's role is."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Success")
+        DENIED = "denied", _("Denied")
+        FAILED = "failed", _("Failed")
+
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    # Who, as text: the trail must outlive the account, and a foreign key would have to be
+    # updated (which the trigger refuses) when a user is deleted.
+    user_id = models.IntegerField(_("user id"), null=True, blank=True)
+    username = models.CharField(_("user"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=40)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    # The contract the object belongs to, so each party's auditor searches their own contracts.
+    contract_code = models.CharField(_("contract"), max_length=40, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            # The auditor's search: by time, and by user or contract within a time range.
+            models.Index(fields=["at"], name="audit_at_idx"),
+            models.Index(fields=["username", "at"], name="audit_user_at_idx"),
+            models.Index(fields=["contract_code", "at"], name="audit_contract_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.object_repr}"
+
+
+class AuditChain(models.Model):
+    """The head of the audit chain: the last line's id and hash. Appending locks this one row, so
+    lines are chained in the order they commit; and a deleted last line shows as a head that
+    points past the end."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+    # Where verification starts once old lines are purged: the hash the first kept line follows.
+    origin_hash = models.CharField(max_length=64, default="0" * 64)
+    purged_through = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chain")
+
+    def __str__(self):
+        return f"audit chain @ {self.last_id}"

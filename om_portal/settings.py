@@ -169,6 +169,7 @@ CELERY_BEAT_SCHEDULE = {
     # Creates and builds the reports of periods that closed, flags late ones, seals signed-off
     # PDFs a lost message left unsealed. Hourly: each step claims its rows, so a rerun is a no-op.
     "reports": {"task": "reports.tasks.tick", "schedule": 3600.0},
+    "audit-retention": {"task": "om_portal.tasks.purge_audit", "schedule": 86400.0},
 }
 # /healthz calls the worker down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=180)
@@ -230,6 +231,11 @@ INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 
 # A round carries several photos: big files go to disk while they upload, and the request as a
 # whole is bounded by the web server (client_max_body_size in the compose stack's proxy).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Audit trail -------------------------------------------------------------------------------
+# How long audit lines are kept; GB/T 22239 level 3 asks for at least 180 days, and less is
+# raised to that (om_portal.audit.MIN_RETENTION_DAYS).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- Reports --------------------------------------------------------------------------------------
 # The certificate and key that sign every signed-off PDF (PAdES), as PEM files; the key may be

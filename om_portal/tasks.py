@@ -31,3 +31,11 @@ def send_delivery(self, delivery_id):
 def requeue_stalled_deliveries():
     """Re-enqueue deliveries whose message was lost (beat, every few minutes)."""
     notifications.requeue_stalled()
+
+
+@shared_task(ignore_result=True)
+def purge_audit():
+    """Delete audit lines past their retention (beat, daily); a second run finds nothing."""
+    from om_portal import audit
+
+    audit.purge()
