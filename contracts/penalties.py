@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from contracts.models import Breach, Contract, Milestone, PenaltyClause
 from contracts.worktime import CHINA_TZ
+from om_portal import audit
 
 FEN = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -163,6 +164,13 @@ def record_breaches(specs: list[BreachSpec]) -> int:
         )
     # ON CONFLICT DO NOTHING on (contract, source, source_ref): a re-run records nothing twice.
     Breach.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    # Written in bulk: one line per contract on the audit trail (a ref already in the ledger
+    # was offered and skipped, as record_breach would).
+    offered: dict[int, tuple[Contract, list[str]]] = {}
+    for spec in specs:
+        offered.setdefault(spec.contract.pk, (spec.contract, []))[1].append(spec.source_ref)
+    for contract, refs in offered.values():
+        audit.record_bulk("create", Breach, len(refs), contract=contract, detail={"offered": refs[:50]})
     return len(rows)
 
 
@@ -539,4 +547,11 @@ def deduct_from_milestones(contract: Contract) -> list[tuple[Milestone, Decimal]
             remaining -= deducted
             result.append((milestone, deducted))
         Milestone.objects.bulk_update(unpaid, ["deduction"])
+        audit.record_bulk(
+            "update",
+            Milestone,
+            len(unpaid),
+            contract=contract,
+            detail={"deductions": {m.name: str(m.deduction) for m in unpaid}},
+        )
     return result

@@ -9,12 +9,16 @@ class OmPortalConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
         from django.contrib.auth import signals
+        from django.db.models.signals import post_delete, post_save
 
         from om_portal import audit
 
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")
         signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
+        # Every create, update and delete of the audited apps' models, wherever it is made.
+        post_save.connect(audit.on_save, dispatch_uid="audit-save")
+        post_delete.connect(audit.on_delete, dispatch_uid="audit-delete")
 
         admin.site.site_header = _("O&M Contract Portal")
         admin.site.site_title = _("O&M Contract Portal")

@@ -9,6 +9,7 @@ the retention period, whoever asks. ``purge()`` removes lines past the retention
 chain's origin to the first line kept.
 """
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -76,7 +77,9 @@ def record(
     contract_code: str = "",
     username: str = "",
 ) -> AuditEntry:
-    """Append one line. Call it inside the transaction of the change it records."""
+    """Append one line. Call it inside the transaction of the change it records. Without a
+    request, the one being served (if any) gives the address, and the user when none is given."""
+    request = request if request is not None else _current_request.get()
     if user is None and request is not None:
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -212,3 +215,76 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     # The password never reaches the trail; the name tried does (it may not be an account).
     username = str(credentials.get("username", ""))[:150]
     record("login_failed", request=request, username=username, outcome=Outcome.FAILED)
+
+
+# --- Requests and changes ------------------------------------------------------------------------
+# The request being served, for the lines its changes write: model saves happen deep in services
+# and forms, which are not handed the request. Celery tasks and commands have none: "system".
+_current_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
+
+# What each app keeps that the trail records on every create, update and delete: the contract and
+# its parts, incidents and their workflow, inspections, reports, accounts and roles. Left out:
+# the beat's own bookkeeping and rows written in bulk by the probes (recorded per run instead).
+AUDITED_APPS = {"contracts", "incidents", "inspections", "reports", "auth", "authtoken"}
+NOT_AUDITED = {"inspections.checkresult", "inspections.inspectionslot"}
+
+
+class AuditMiddleware:
+    """Makes the request known to the lines its changes write, and records each refusal (401,
+    403) with the path that was refused."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        if response.status_code in (401, 403):
+            record(
+                "access_denied",
+                request=request,
+                outcome=Outcome.DENIED,
+                detail={"method": request.method, "path": request.path[:300], "status": response.status_code},
+            )
+        return response
+
+
+def _audited(sender) -> bool:
+    meta = sender._meta
+    return meta.app_label in AUDITED_APPS and meta.label_lower not in NOT_AUDITED
+
+
+def on_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw or not _audited(sender):
+        return
+    detail = {"fields": sorted(update_fields)} if update_fields else {}
+    record("create" if created else "update", obj=instance, detail=detail)
+
+
+def on_delete(sender, instance, **kwargs):
+    if _audited(sender):
+        record("delete", obj=instance)
+
+
+def record_bulk(action: str, model, count: int, *, contract=None, detail: dict | None = None, user=None):
+    """One line for a change made in bulk (an import, a queryset update), which sends no signals."""
+    record(
+        action,
+        user=user,
+        contract_code=getattr(contract, "code", "") or "",
+        detail={"model": model._meta.label_lower, "count": count, **(detail or {})},
+    )
+
+
+def record_export(request, what: str, *, obj=None, contract=None, detail: dict | None = None):
+    """A download of data or a document (a ledger, a PDF, a package)."""
+    record(
+        "export",
+        request=request,
+        obj=obj,
+        contract_code=getattr(contract, "code", "") or "",
+        detail={"what": what, **(detail or {})},
+    )

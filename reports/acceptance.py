@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from inspections import ledger
+from om_portal import audit
 from reports import periods
 from reports.models import AcceptancePackage, Report, ReportKind, ReportVersion
 from reports.services import ReportConflict, enqueue, local_date, person_name, signature_block
@@ -197,6 +198,7 @@ def sign_off_package(
         package.conclusion, package.client_opinion = conclusion, (opinion or "").strip()
         package.signed_off_by, package.signed_off_at = by, timezone.now()
         package.save()
+        audit.record("sign_off", user=by, obj=package, detail={"conclusion": conclusion})
         transaction.on_commit(lambda: enqueue("seal_package", package.pk))
     return package
 

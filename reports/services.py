@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from contracts.models import Breach, Contract
 from contracts.penalties import record_breach
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
+from om_portal import audit
 from reports import periods
 from reports.models import (
     NARRATIVE_SECTIONS,
@@ -295,6 +296,7 @@ def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
             signed_off_by=by,
             signed_off_at=now,
         )
+        audit.record("sign_off", user=by, obj=report, detail={"version": version.number})
         transaction.on_commit(lambda: enqueue("seal_version", version.pk))
     return version
 

@@ -20,6 +20,7 @@ from contracts import assets_io
 from contracts.models import Asset
 from contracts.scoping import MANAGE_ASSETS, can
 from contracts.views.contracts import render_tab, visible_contract
+from om_portal import audit
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PAGE_SIZE = 50
@@ -78,6 +79,7 @@ def asset_export(request, code, fmt):
     # The export follows the list's filters, so what is on screen is what is downloaded.
     assets, _filters = _filtered_assets(request, contract)
     body = assets_io.export_assets(assets, fmt)
+    audit.record_export(request, "assets", contract=contract, detail={"format": fmt})
     # The code is a slug already; the filename still goes through the header's own encoding.
     filename = f"{contract.code}-assets-{timezone.localdate():%Y%m%d}.{fmt}"
     return HttpResponse(

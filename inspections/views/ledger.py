@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from contracts.models import Contract
 from contracts.scoping import VIEW
 from inspections import ledger
+from om_portal import audit
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,6 +98,9 @@ def ledger_view(request):
     start, end = form.cleaned_data["from"], form.cleaned_data["to"]
     if request.GET.get("format") == "xlsx":
         body = ledger.export_xlsx(contract, start, end, ledger.ledger_rows(contract, start, end))
+        audit.record_export(
+            request, "inspection_ledger", contract=contract, detail={"from": str(start), "to": str(end)}
+        )
         return _attachment(body, *filename(contract, start, end))
     page = Paginator(ledger.slots_in(contract, start, end), PAGE_SIZE).get_page(request.GET.get("page"))
     context.update(

@@ -321,7 +321,7 @@ class AcceptancePackageViewSet(
     )
     @action(detail=True, methods=["get"], renderer_classes=DOWNLOAD_RENDERERS)
     def pdf(self, request, pk=None):
-        return pdf_download(self._sealed().pdf)
+        return pdf_download(self._sealed().pdf, request=request, obj=self._sealed())
 
     @extend_schema(
         responses={
@@ -335,7 +335,7 @@ class AcceptancePackageViewSet(
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ZIPRenderer])
     def archive(self, request, pk=None):
-        response = pdf_download(self._sealed().archive)
+        response = pdf_download(self._sealed().archive, request=request, obj=self._sealed())
         # pdf_download streams and names any stored file; this one is a ZIP.
         response["Content-Type"] = ZIPRenderer.media_type
         return response

@@ -9,6 +9,7 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from om_portal import audit
 from reports.services import ReportConflict
 
 
@@ -29,13 +30,15 @@ class WorkflowErrorsMixin:
         return super().handle_exception(exc)
 
 
-def pdf_download(field) -> FileResponse:
-    """A stored PDF, read through the storage and streamed as an attachment under its stored name."""
+def pdf_download(field, *, request, obj) -> FileResponse:
+    """A stored PDF, read through the storage and streamed as an attachment under its stored name;
+    the download is on the audit trail."""
     try:
         handle = field.storage.open(field.name, "rb")
     except FileNotFoundError:
         # The row names a file the storage no longer has: absent, not a server error.
         raise Http404 from None
+    audit.record_export(request, field.field.name, obj=obj)
     return FileResponse(
         handle,
         as_attachment=True,

@@ -316,7 +316,7 @@ class ReportViewSet(
         report = self.get_object()
         if not report.draft_pdf:
             raise Http404
-        return pdf_download(report.draft_pdf)
+        return pdf_download(report.draft_pdf, request=request, obj=report)
 
 
 router.register("reports", ReportViewSet, basename="report")

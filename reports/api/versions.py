@@ -92,7 +92,7 @@ class ReportVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         version = self.get_object()
         if version.sealed_at is None:
             raise Conflict(_("The signed PDF is still being sealed; try again in a moment."))
-        return pdf_download(version.pdf)
+        return pdf_download(version.pdf, request=request, obj=version)
 
 
 router.register("report-versions", ReportVersionViewSet, basename="report-version")

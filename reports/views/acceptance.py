@@ -162,5 +162,9 @@ def download(request, pk, what):
         return redirect(package)
     period = f"{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
     if what == "pdf":
-        return attachment(package.pdf, f"{package.contract.code}-验收材料-{period}.pdf", "application/pdf")
-    return attachment(package.archive, f"{package.contract.code}-验收材料-{period}.zip", "application/zip")
+        return attachment(
+            request, package, package.pdf, f"{package.contract.code}-验收材料-{period}.pdf", "application/pdf"
+        )
+    return attachment(
+        request, package, package.archive, f"{package.contract.code}-验收材料-{period}.zip", "application/zip"
+    )

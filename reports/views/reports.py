@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, VIEW, WRITE_REPORT, can
+from om_portal import audit
 from reports import services
 from reports.forms import CommentForm, NarrativeForm, NewReportForm
 from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportKind, ReportVersion
@@ -190,14 +191,16 @@ def progress(request, pk):
     return JsonResponse(services.progress_of(_report(request, pk)))
 
 
-def attachment(file, name: str, content_type: str = "application/pdf") -> FileResponse:
-    """A stored file as a download, named in the user's language with an ASCII fallback."""
+def attachment(request, obj, file, name: str, content_type: str = "application/pdf") -> FileResponse:
+    """A stored file as a download, named in the user's language with an ASCII fallback; the
+    download is on the audit trail."""
     ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     try:
         handle = file.storage.open(file.name, "rb")
     except FileNotFoundError:
         # The row names a file the storage no longer has: absent, not a server error.
         raise Http404 from None
+    audit.record_export(request, file.field.name, obj=obj)
     response = FileResponse(handle, content_type=content_type, as_attachment=True)
     response["Content-Disposition"] = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
@@ -217,7 +220,7 @@ def draft_pdf(request, pk):
     report = _report(request, pk)
     if not report.draft_pdf:
         raise Http404
-    return attachment(report.draft_pdf, pdf_name(report, report.version, draft=True))
+    return attachment(request, report, report.draft_pdf, pdf_name(report, report.version, draft=True))
 
 
 @login_required
@@ -231,4 +234,4 @@ def version_pdf(request, pk, number):
     if not version.sealed_at:
         messages.info(request, _("The signed PDF is still being prepared; try again in a moment."))
         return redirect(version.report)
-    return attachment(version.pdf, pdf_name(version.report, version.number, draft=False))
+    return attachment(request, version, version.pdf, pdf_name(version.report, version.number, draft=False))

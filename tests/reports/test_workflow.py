@@ -226,3 +226,37 @@ def test_the_beat_makes_each_closed_period_once(term_a, django_capture_on_commit
     june = Report.objects.get(kind=ReportKind.MONTHLY, period_start=dt.date(2026, 6, 1))
     # June's report is due 5 working days after 06-30: 07-01, 02, 03, 06, 07 → Tuesday 07-07.
     assert june.due_on == dt.date(2026, 7, 7) and june.build_state == BuildState.QUEUED
+
+
+def test_a_sign_off_and_the_signed_pdfs_download_are_on_the_audit_trail(
+    term_a, vendor_manager_a, client_manager_a, as_user
+):
+    from django.urls import reverse
+
+    from om_portal.models import AuditEntry
+
+    report = services.create_report(
+        term_a, ReportKind.WEEKLY, dt.date(2026, 6, 1), dt.date(2026, 6, 7), by=vendor_manager_a
+    )
+    services.request_build(report, by=vendor_manager_a)
+    assert services.run_build(report.pk)
+    report = services.submit(Report.objects.get(pk=report.pk), by=vendor_manager_a)
+    version = services.sign_off(report, by=client_manager_a)
+    line = AuditEntry.objects.get(action="sign_off")
+    assert (line.username, line.object_type, line.contract_code, line.detail) == (
+        client_manager_a.username,
+        "reports.report",
+        "A-2026-OM",
+        {"version": 1},
+    )
+    assert services.seal_version(version.pk)
+    response = as_user(client_manager_a).get(
+        reverse("reports:version-pdf", kwargs={"pk": report.pk, "number": 1})
+    )
+    assert response.status_code == 200
+    export = AuditEntry.objects.get(action="export")
+    assert (export.username, export.object_type, export.detail) == (
+        client_manager_a.username,
+        "reports.reportversion",
+        {"what": "pdf"},
+    )
