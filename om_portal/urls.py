@@ -11,6 +11,7 @@ import contracts.api  # noqa: F401  (each app's api registers its viewsets on th
 import incidents.api  # noqa: F401
 import inspections.api  # noqa: F401
 import reports.api  # noqa: F401
+from contracts.views.audit import audit_search
 from om_portal import views
 from om_portal.api import router
 from reports.views import dashboard
@@ -26,6 +27,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", audit_search, name="audit"),
     path("contracts/", include("contracts.urls")),
     path("incidents/", include("incidents.urls")),
     path("inspections/", include("inspections.urls")),
