@@ -1,0 +1,194 @@
+"""Backup and restore: the database and the media files (signed PDFs, photos), with a manifest
+that a restore checks itself against.
+
+A backup is a folder: ``database.dump`` (pg_dump's custom format) or ``database.sqlite3``,
+``media.tar.gz``, and ``manifest.json`` holding each table's row count, the audit chain's head
+and the SHA-256 of every signed PDF. ``restore`` loads the folder into an EMPTY database and media
+folder, then compares: the same row counts, an intact audit chain ending at the same head, and
+the same signed PDFs byte for byte. Row counts are taken in one snapshot transaction, and
+pg_dump takes its own consistent snapshot; a portal writing during the backup can make them
+differ by the rows written in between, which restore reports (stop the beat and the web for a
+backup that must match exactly).
+"""
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+MANIFEST = "manifest.json"
+MEDIA_ARCHIVE = "media.tar.gz"
+
+
+class BackupError(Exception):
+    pass
+
+
+# --- What is checked ------------------------------------------------------------------------------
+
+
+def row_counts() -> dict[str, int]:
+    counts = {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        for model in apps.get_models():
+            if model._meta.managed and not model._meta.proxy:
+                counts[model._meta.db_table] = model._default_manager.using(connection.alias).count()
+    return dict(sorted(counts.items()))
+
+
+def signed_documents() -> dict[str, str]:
+    """Each signed PDF's stored name → the SHA-256 recorded for it: the rows of every model that
+    keeps a ``pdf`` file beside its ``sha256`` (signed reports, acceptance packages)."""
+    from django.db.models import FileField, Q
+
+    documents = {}
+    for model in apps.get_models():
+        fields = {f.name: f for f in model._meta.get_fields()}
+        if not (isinstance(fields.get("pdf"), FileField) and "sha256" in fields):
+            continue
+        for name, digest in model.objects.exclude(Q(sha256="") | Q(pdf="")).values_list("pdf", "sha256"):
+            documents[name] = digest
+    return dict(sorted(documents.items()))
+
+
+def _audit_head() -> dict:
+    from om_portal.models import AuditChain
+
+    head = AuditChain.objects.filter(pk=1).first()
+    return {"last_id": head.last_id, "last_hash": head.last_hash} if head else {}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- Backup --------------------------------------------------------------------------------------
+
+
+def _pg_env() -> dict:
+    db = connection.settings_dict
+    env = {**os.environ, "PGHOST": db["HOST"] or "127.0.0.1", "PGPORT": str(db["PORT"] or 5432)}
+    env["PGUSER"] = db["USER"] or "postgres"
+    env["PGDATABASE"] = db["NAME"]
+    if db["PASSWORD"]:
+        env["PGPASSWORD"] = db["PASSWORD"]
+    return env
+
+
+def _run(command: list[str], env: dict) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603  (our own arguments)
+    if done.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {done.stderr.strip()[:2000]}")
+
+
+def backup(folder: Path) -> dict:
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise BackupError(f"{folder} is not empty: a backup goes into a new folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "made_at": timezone.now().isoformat(),
+        "database": connection.vendor,
+        "rows": row_counts(),
+        "audit_head": _audit_head(),
+        "signed_documents": signed_documents(),
+    }
+    if connection.vendor == "postgresql":
+        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={folder / 'database.dump'}"], _pg_env())
+    elif connection.vendor == "sqlite":
+        # The online backup API copies a consistent database even while the portal writes.
+        import sqlite3
+
+        connection.ensure_connection()
+        with sqlite3.connect(folder / "database.sqlite3") as target:
+            connection.connection.backup(target)
+    else:
+        raise BackupError(f"no backup for {connection.vendor}")
+    media = Path(settings.MEDIA_ROOT)
+    with tarfile.open(folder / MEDIA_ARCHIVE, "w:gz") as archive:
+        if media.exists():
+            archive.add(media, arcname="media")
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return manifest
+
+
+# --- Restore -------------------------------------------------------------------------------------
+
+
+def _database_is_empty() -> bool:
+    return not connection.introspection.table_names()
+
+
+def restore(folder: Path) -> list[str]:
+    """Load a backup into this (empty) database and media folder; returns what does not match."""
+    folder = Path(folder)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    if manifest["database"] != connection.vendor:
+        raise BackupError(f"the backup is of {manifest['database']}, this database is {connection.vendor}")
+    if not _database_is_empty():
+        raise BackupError("the target database is not empty: restore into a new database.")
+    media = Path(settings.MEDIA_ROOT)
+    if media.exists() and any(media.iterdir()):
+        raise BackupError(f"the media folder {media} is not empty: restore into a new one.")
+    if connection.vendor == "postgresql":
+        _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={connection.settings_dict['NAME']}",
+              str(folder / "database.dump")], _pg_env())  # fmt: skip
+    else:
+        connection.close()
+        shutil.copyfile(folder / "database.sqlite3", connection.settings_dict["NAME"])
+    media.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(folder / MEDIA_ARCHIVE, "r:gz") as archive:
+        archive.extractall(media.parent / ".restore-tmp", filter="data")
+    extracted = media.parent / ".restore-tmp" / "media"
+    if extracted.exists():
+        for item in extracted.iterdir():
+            shutil.move(str(item), media / item.name)
+    shutil.rmtree(media.parent / ".restore-tmp", ignore_errors=True)
+    return check(manifest)
+
+
+def check(manifest: dict) -> list[str]:
+    from om_portal import audit
+
+    problems = []
+    counts = row_counts()
+    for table, expected in manifest["rows"].items():
+        if counts.get(table) != expected:
+            problems.append(f"{table}: {counts.get(table)} rows, the backup had {expected}")
+    _, chain = audit.verify()
+    problems += [f"audit trail: {p}" for p in chain]
+    if _audit_head() != manifest["audit_head"]:
+        problems.append("audit trail: its head differs from the backup's")
+    media = Path(settings.MEDIA_ROOT)
+    for name, digest in manifest["signed_documents"].items():
+        path = media / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif _sha256(path) != digest:
+            problems.append(f"{name}: its SHA-256 differs from the one on record")
+    return problems
+
+
+def describe(manifest: dict) -> str:
+    rows = sum(manifest["rows"].values())
+    made = dt.datetime.fromisoformat(manifest["made_at"])
+    return (
+        f"{rows} rows in {len(manifest['rows'])} tables, {len(manifest['signed_documents'])} signed PDFs, "
+        f"made {timezone.localtime(made):%Y-%m-%d %H:%M:%S}"
+    )
