@@ -13,7 +13,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # - Pango and PangoFT2 lay out the text (they pull in GLib, HarfBuzz, FriBiDi and fontconfig);
 # - libharfbuzz-subset0 subsets the embedded fonts: without it every PDF embeds whole fonts and
 #   a render takes 6–9 s;
-# - fonts-noto-cjk draws Chinese; fontconfig itself brings DejaVu for Latin text.
+# - fonts-noto-cjk draws Chinese; fontconfig itself brings DejaVu for Latin text;
+# - postgresql-client gives `manage.py backup` and `restore` pg_dump and pg_restore (15, as the
+#   stack's PostgreSQL).
 # Pillow, cffi and psycopg2-binary come as wheels with their own libraries.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
@@ -22,6 +24,7 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fontconfig \
         fonts-noto-cjk \
+        postgresql-client \
     && fc-cache -f \
     && rm -rf /var/lib/apt/lists/*
 
@@ -53,7 +56,7 @@ RUN DEBUG=false \
     OM_VAR_DIR=/tmp/om-build \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/om-build \
-    && install -d -o om -g om /app/media /app/var
+    && install -d -o om -g om /app/media /app/var /app/signing-dev
 
 USER om
 
