@@ -7,6 +7,7 @@ class OmPortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
+        from axes import signals as axes_signals
         from django.contrib import admin
         from django.contrib.auth import signals
         from django.db.models.signals import post_delete, post_save
@@ -16,6 +17,7 @@ class OmPortalConfig(AppConfig):
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")
         signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
+        axes_signals.user_locked_out.connect(audit.on_locked_out, dispatch_uid="audit-locked-out")
         # Every create, update and delete of the audited apps' models, wherever it is made.
         post_save.connect(audit.on_save, dispatch_uid="audit-save")
         post_delete.connect(audit.on_delete, dispatch_uid="audit-delete")

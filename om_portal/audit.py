@@ -211,6 +211,10 @@ def on_logout(sender, request, user, **kwargs):
         record("logout", user=user, request=request)
 
 
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    record("login_locked_out", request=request, username=str(username or "")[:150], outcome=Outcome.DENIED)
+
+
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # The password never reaches the trail; the name tried does (it may not be an account).
     username = str(credentials.get("username", ""))[:150]

@@ -5,6 +5,7 @@ With nothing set, the portal runs for development: SQLite and Celery's filesyste
 without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -70,7 +71,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "om_portal",
+    "om_portal.auth",
     "contracts",
     "incidents",
     "inspections",
@@ -85,9 +90,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether the session has passed the second factor (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "om_portal.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages (the login page says why the user is back) and before the views.
+    "om_portal.auth.middleware.IdleTimeoutMiddleware",
+    "om_portal.auth.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a login it refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "om_portal.urls"
@@ -186,16 +198,51 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", defau
 NOTIFICATION_TIMEOUT_SECONDS = env.int("NOTIFICATION_TIMEOUT_SECONDS", default=10)
 
 # --- Authentication -----------------------------------------------------------------------------
+# GB/T 22239 level 3 and OWASP ASVS L2: lockout, password complexity, session timeouts, a second
+# factor for the roles that sign off and administer (om_portal/auth/).
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username and address before any password is checked; it logs no one in.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Three of: upper-case, lower-case, digits, other characters.
+    {"NAME": "om_portal.auth.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The longest a login lasts however busy the session (IdleTimeoutMiddleware enforces it).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A session without a request for this long is logged out.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+
+# Lockout (django-axes): after AXES_FAILURE_LIMIT failed logins from one address for one username,
+# through the login form, the admin or the API token endpoint, that pair is refused for the
+# cool-off; `manage.py axes_reset` (or axes_reset_username NAME) unlocks. Keyed on the pair, as
+# axes advises, so that an attacker cannot lock a user out from another address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "om_portal.auth.lockout.lockout_response"
+# The audit trail records every login and logout; axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
+# No banner at every start of every command; lockouts are still logged as warnings.
+AXES_VERBOSE = False
+
+# Second factor (django-otp, TOTP): required for these roles, and for superusers while any role
+# is listed; an empty list turns it off. Other users may enrol from the Security page.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["client_manager", "administrator"])
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="O&M Portal")
 
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -319,5 +366,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs each layout step at INFO; its refusals and errors stay visible.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # axes logs every login at INFO; its lockouts are WARNING and stay visible.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

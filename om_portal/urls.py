@@ -5,7 +5,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 import contracts.api  # noqa: F401  (each app's api registers its viewsets on the router)
 import incidents.api  # noqa: F401
@@ -14,11 +13,14 @@ import reports.api  # noqa: F401
 from contracts.views.audit import audit_search
 from om_portal import views
 from om_portal.api import router
+from om_portal.auth import api as auth_api
+from om_portal.auth import views as auth_pages
 from reports.views import dashboard
 
 api_patterns = [
     path("", include(router.urls)),
-    path("auth/token/", obtain_auth_token, name="token"),
+    # DRF's token endpoint, with the one-time code of users who must use a second factor.
+    path("auth/token/", auth_api.obtain_token, name="token"),
 ]
 
 urlpatterns = [
@@ -26,6 +28,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/security/", auth_pages.security, name="security"),
+    path("account/second-factor/", auth_pages.verify, name="otp-verify"),
+    path("account/second-factor/enrol/", auth_pages.enrol, name="otp-enrol"),
+    path("account/second-factor/disable/", auth_pages.disable, name="otp-disable"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", audit_search, name="audit"),
     path("contracts/", include("contracts.urls")),

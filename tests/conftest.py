@@ -99,3 +99,11 @@ def administrator(make_user, client_org_a):
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create and log in many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def second_factor_off(settings):
+    # Client managers and administrators must give a TOTP code after their password; tests log
+    # in with force_login or the bare login form, so the second factor is off unless a test
+    # (tests/om_portal/test_auth_otp.py) turns it on. e2e tests share this process's settings.
+    settings.OTP_REQUIRED_ROLES = []

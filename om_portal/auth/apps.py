@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuthHardeningConfig(AppConfig):
+    name = "om_portal.auth"
+    # "auth" is Django's own label.
+    label = "om_portal_auth"
+    verbose_name = _("Authentication")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from om_portal.auth import middleware
+
+        # Every way of logging in (the form, the admin, force_login in tests) starts the session's
+        # clocks, so that the first request after it does not have to write the session.
+        user_logged_in.connect(middleware.start_session_clocks, dispatch_uid="session-clocks")
