@@ -2,8 +2,10 @@
 restored by another process into a fresh database and media folder, checked against its manifest."""
 
 import datetime as dt
+import hashlib
 import json
 import subprocess
+import tarfile
 import uuid
 
 import pytest
@@ -84,7 +86,7 @@ def test_a_changed_pdf_in_the_backup_is_found(tmp_path):
     media = tmp_path / "source" / "media" / "reports" / "signed"
     media.mkdir(parents=True)
     (media / "x.pdf").write_bytes(b"%PDF-1.7 signed")
-    digest = __import__("hashlib").sha256(b"%PDF-1.7 signed").hexdigest()
+    digest = hashlib.sha256(b"%PDF-1.7 signed").hexdigest()
     done = manage("shell", "-c", _fake_version(digest), env=source)
     assert done.returncode == 0, done.stderr
     backup = tmp_path / "backup"
@@ -99,8 +101,6 @@ def test_a_changed_pdf_in_the_backup_is_found(tmp_path):
     # The same backup with one byte of the PDF changed: the restore says which file.
     other = clean_env(tmp_path, OM_VAR_DIR=str(tmp_path / "other"))
     (tmp_path / "other").mkdir()
-    import tarfile
-
     with tarfile.open(backup / "media.tar.gz") as archive:
         archive.extractall(tmp_path / "unpacked", filter="data")
     (tmp_path / "unpacked" / "media" / "reports" / "signed" / "x.pdf").write_bytes(b"%PDF-1.7 signeD")
@@ -123,5 +123,6 @@ def _fake_version(digest: str) -> str:
         " period_end=dt.date(2026, 6, 7), status='signed_off')\n"
         "now = timezone.now()\n"
         "ReportVersion.objects.create(report=r, number=1, data={}, submitted_by=u, submitted_at=now,"
-        f" signed_off_by=u, signed_off_at=now, pdf='reports/signed/x.pdf', sha256='{digest}', sealed_at=now)\n"
+        " signed_off_by=u, signed_off_at=now, pdf='reports/signed/x.pdf',"
+        f" sha256='{digest}', sealed_at=now)\n"
     )
