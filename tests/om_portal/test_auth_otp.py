@@ -17,6 +17,17 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English messages: the pages in English, and the code outside them."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 TOKEN_URL = "/api/v1/auth/token/"
 PAGE = "/contracts/"
 
