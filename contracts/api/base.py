@@ -24,6 +24,21 @@ class ContractCodeField(serializers.SlugRelatedField):
         return Contract.objects.restrict(self.context["request"].user)
 
 
+def check_same_contract(attrs, instance, *names):
+    """Refuses a body whose related objects ``names`` belong to another contract than the
+    object's own (given, or kept from ``instance``): no object may point into another
+    organisation's contract, whichever of the two the body changes."""
+
+    def value(name):
+        return attrs[name] if name in attrs else getattr(instance, name, None)
+
+    contract = value("contract")
+    for name in names:
+        related = value(name)
+        if related is not None and contract is not None and related.contract_id != contract.id:
+            raise serializers.ValidationError({name: "It belongs to another contract."})
+
+
 class ContractFilterSetMixin(django_filters.FilterSet):
     contract = django_filters.CharFilter(field_name="contract__code", label="contract code")
 

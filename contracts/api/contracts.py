@@ -1,4 +1,6 @@
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -6,8 +8,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from contracts import services
-from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
-from contracts.api.penalties import PenaltySummarySerializer
+from contracts.api.base import (
+    ContractCodeField,
+    ContractFilterSetMixin,
+    ContractOwnedViewSet,
+    check_same_contract,
+)
+from contracts.api.penalties import Conflict, PenaltySummarySerializer
 from contracts.filters import ContractFilterSet
 from contracts.models import (
     Contract,
@@ -101,6 +108,12 @@ class ContractViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         if not can(self.request.user, MANAGE_CONTRACT, serializer.instance):
             raise PermissionDenied("Your role does not allow changing this contract.")
+        client = serializer.validated_data.get("client", serializer.instance.client)
+        if client != serializer.instance.client and not can_create_contract(self.request.user, client):
+            # Else a bureau's manager could hand its contract, and its history, to another bureau.
+            raise serializers.ValidationError(
+                {"client": "Only that bureau's managers may take on its contracts."}
+            )
         with transaction.atomic():
             serializer.save()
             services.refresh_due_dates(serializer.instance)
@@ -108,7 +121,14 @@ class ContractViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         if not can(self.request.user, MANAGE_CONTRACT, instance):
             raise PermissionDenied("Your role does not allow deleting this contract.")
-        instance.delete()
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            # Its incidents, changes and reports are the record of the service: a 409, not a 500.
+            raise Conflict(
+                _("The contract has a history (incidents, reports...); it cannot be deleted.")
+            ) from None
 
     @extend_schema(responses=PenaltySummarySerializer)
     @action(detail=True)
@@ -188,10 +208,7 @@ class SLATermSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
-        clause = attrs.get("penalty_clause")
-        contract = attrs.get("contract") or getattr(self.instance, "contract", None)
-        if clause is not None and clause.contract_id != contract.id:
-            raise serializers.ValidationError({"penalty_clause": "The clause belongs to another contract."})
+        check_same_contract(attrs, self.instance, "penalty_clause")
         return attrs
 
 
@@ -282,6 +299,15 @@ class DutyShiftSerializer(serializers.ModelSerializer):
             "phone",
             "note",
         ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["post"].queryset = StaffPost.objects.restrict(self.context["request"].user)
+        return fields
+
+    def validate(self, attrs):
+        check_same_contract(attrs, self.instance, "post")
+        return attrs
 
 
 class ServiceItemViewSet(ContractOwnedViewSet):

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -308,8 +308,14 @@ def part_edit(request, code, part_name, pk=None):
 def part_delete(request, code, part_name, pk):
     part, contract, obj = _part(request, code, part_name, pk)
     if request.method == "POST":
-        obj.delete()
-        messages.success(request, _("Deleted."))
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except ProtectedError:
+            # A clause with breaches recorded under it, say: the ledger keeps it (not a 500).
+            messages.error(request, _("Records refer to this; it cannot be deleted."))
+        else:
+            messages.success(request, _("Deleted."))
         return redirect(part.tab, code=contract.code)
     return render_tab(
         request, contract, part.tab.split(":")[1], "contracts/part_delete.html", obj=obj, title=_("Delete")

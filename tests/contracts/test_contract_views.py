@@ -356,3 +356,49 @@ def test_new_contracts_are_entered_by_the_bureaus_managers(
     body = {"code": "B-2027-OM", "client": client_org_b.name, "vendor": vendor_org_a.name, "title": "x"}
     assert api.post("/api/v1/contracts/", body, format="json").status_code == 403
     assert not Contract.objects.filter(code="B-2027-OM").exists()
+
+
+def test_a_clause_with_breaches_is_kept_with_a_message_and_a_free_one_is_deleted(
+    client, contract_a, client_manager_a
+):
+    import datetime as dt
+
+    from contracts.models import Breach, PenaltyClause
+
+    used = PenaltyClause.objects.create(
+        contract=contract_a, kind="late_report", title="报告迟交", shape="per_occurrence", rate_percent=1
+    )
+    Breach.objects.create(
+        contract=contract_a,
+        clause=used,
+        kind="late_report",
+        occurred_at=dt.datetime(2026, 6, 1, 2, tzinfo=dt.UTC),
+        source=Breach.Source.MANUAL,
+        source_ref="r-1",
+    )
+    free = PenaltyClause.objects.create(
+        contract=contract_a, kind="late_inspection", title="未用", shape="per_occurrence", rate_percent=1
+    )
+    client.force_login(client_manager_a)
+    response = client.post(
+        f"/contracts/A-2026-OM/clauses/{used.pk}/delete/", follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    assert "Records refer to this; it cannot be deleted." in response.content.decode()
+    assert PenaltyClause.objects.filter(pk=used.pk).exists()
+
+    client.post(f"/contracts/A-2026-OM/clauses/{free.pk}/delete/")
+    assert not PenaltyClause.objects.filter(pk=free.pk).exists()
+
+
+def test_deleting_a_contract_with_a_history_over_the_api_is_a_409(contract_a, administrator):
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
+    Incident.objects.create(contract=contract_a, title="故障", severity="minor", reported_at=timezone.now())
+    api = APIClient()
+    api.force_authenticate(administrator)
+    response = api.delete("/api/v1/contracts/A-2026-OM/")
+    assert response.status_code == 409, response.content
+    assert contract_a.__class__.objects.filter(pk=contract_a.pk).exists()

@@ -1,0 +1,46 @@
+"""The access matrix's world, built once per test module.
+
+Several hundred cases read the same two organisations, so the world is made once in a
+transaction that spans the module and is rolled back at its end; each test runs in a savepoint
+inside it (pytest-django's ``db``), and each role's requests in a savepoint of their own, so that
+what one role changes no other role and no other test sees. This is what Django's
+``TestCase.setUpTestData`` does for a class.
+"""
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.test import Client, override_settings
+
+from tests.access.world import build_world
+
+
+def log_in(world):
+    """A session per role, made once: each request then only presents its cookie."""
+    world.sessions, world.clients = {}, {}
+    for role, user in world.roles.items():
+        client = Client()
+        client.force_login(user)
+        world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("access-media"))
+    media.enable()
+    try:
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            # As a TestCase's class-wide transaction is marked, so that a durable block inside
+            # the application still runs as it would at the top level.
+            outer._from_testcase = True
+            outer.__enter__()
+            try:
+                world = build_world()
+                log_in(world)
+                yield world
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+    finally:
+        media.disable()
