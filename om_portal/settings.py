@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "om_portal.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "om_portal.middleware.ChineseFirstLocaleMiddleware",
@@ -343,6 +344,27 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security -----------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
+# Sent by om_portal.middleware.SecurityHeadersMiddleware. Every script, style and font is a file
+# under static/; SVG charts and the enrolment QR code are inline <svg> elements, images of
+# inspection photos come from the portal itself.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    # blob: the tablet's preview of a photo before it is sent.
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# The tablets take photos through the file input, which needs no camera permission.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# The largest request body accepted (a round's photos, an asset ledger, a PDF to verify); the
+# fields' own limits are smaller, this one refuses a flood before a view reads it.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=100 * 1024 * 1024)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

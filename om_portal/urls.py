@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import contracts.api  # noqa: F401  (each app's api registers its viewsets on the router)
 import incidents.api  # noqa: F401
@@ -15,6 +15,7 @@ from om_portal import views
 from om_portal.api import router
 from om_portal.auth import api as auth_api
 from om_portal.auth import views as auth_pages
+from om_portal.middleware import with_policy
 from reports.views import dashboard
 
 api_patterns = [
@@ -40,6 +41,15 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
+    path(
+        "api/docs/",
+        login_required(
+            # Swagger UI's page carries a <style> block of its own; its script is a file.
+            with_policy(
+                SpectacularSwaggerSplitView.as_view(url_name="schema"), style_src="'self' 'unsafe-inline'"
+            )
+        ),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]

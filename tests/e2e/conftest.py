@@ -68,8 +68,16 @@ def page(browser, live_server, blocked):
 
     context.route("**/*", only_live_server)
     page = context.new_page()
+    # The portal's Content Security Policy allows only its own files: a page that needs an inline
+    # script or style the policy refuses is broken for its users, so every test checks for one.
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert not refused, f"the Content Security Policy refused: {refused}"
 
 
 @pytest.fixture
