@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from om_portal.middleware import client_ip
 from om_portal.models import AuditChain, AuditEntry
 
 GENESIS = "0" * 64
@@ -59,11 +60,11 @@ def digest(entry: AuditEntry, prev_hash: str) -> str:
 
 
 def client_address(request) -> str | None:
-    """The address the request came from, as the web server saw it (a proxy in front of the
-    portal is the bureau's own; its address is what the portal can vouch for)."""
+    """The address the request came from: the one the trusted proxies saw (the lockout counts
+    failures by the same address, om_portal.middleware.client_ip)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def record(

@@ -1,4 +1,5 @@
 import functools
+import ipaddress
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -73,3 +74,28 @@ def with_policy(view, **directives):
         return response
 
     return wrapped
+
+
+def client_ip(request) -> str | None:
+    """The client's address for the lockout and the audit trail.
+
+    Behind ``TRUSTED_PROXY_COUNT`` proxies (the bureau's TLS proxy: 1), REMOTE_ADDR is the last
+    proxy's, and each proxy appends the address it saw to X-Forwarded-For. So the entry that many
+    places from the right is the one the outermost trusted proxy saw; entries left of it are the
+    client's to invent, and are never read. Without proxies the header is ignored altogether.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
+    if len(forwarded) < count:
+        # Not through the expected chain of proxies (a probe inside the network, say).
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

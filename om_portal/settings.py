@@ -230,6 +230,11 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 # cool-off; `manage.py axes_reset` (or axes_reset_username NAME) unlocks. Keyed on the pair, as
 # axes advises, so that an attacker cannot lock a user out from another address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# How many proxies in front of the portal append to X-Forwarded-For (the bureau's TLS proxy: 1).
+# 0 trusts no header: behind a proxy, every client would then share the proxy's address in the
+# lockout and the audit trail.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "om_portal.middleware.client_ip"
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
