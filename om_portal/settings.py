@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "om_portal.context_processors.portal",
+                "contracts.context_processors.duties",
             ],
         },
     },
@@ -246,7 +247,9 @@ AXES_VERBOSE = False
 
 # Second factor (django-otp, TOTP): required for these roles, and for superusers while any role
 # is listed; an empty list turns it off. Other users may enrol from the Security page.
-OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["client_manager", "administrator"])
+OTP_REQUIRED_ROLES = env.list(
+    "OTP_REQUIRED_ROLES", default=["client_manager", "administrator", "security_admin", "auditor"]
+)
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="O&M Portal")
 

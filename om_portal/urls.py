@@ -35,6 +35,7 @@ urlpatterns = [
     path("account/second-factor/disable/", auth_pages.disable, name="otp-disable"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", audit_search, name="audit"),
+    path("users/", include("contracts.urls_accounts")),
     path("contracts/", include("contracts.urls")),
     path("incidents/", include("incidents.urls")),
     path("inspections/", include("inspections.urls")),

@@ -4,12 +4,13 @@ from contracts.models.assets import Asset
 from contracts.models.calendar import CalendarDay, CalendarYear
 from contracts.models.contract import Contract, ServiceItem
 from contracts.models.milestones import Milestone
-from contracts.models.parties import ROLE_ORGANIZATION_KIND, Membership, Organization, Role
+from contracts.models.parties import DUTY_ROLES, ROLE_ORGANIZATION_KIND, Membership, Organization, Role
 from contracts.models.penalties import Breach, PenaltyClause
 from contracts.models.sla import Coverage, Severity, SLATerm, TargetUnit
 from contracts.models.staff import DutyShift, StaffAssignment, StaffPost
 
 __all__ = [
+    "DUTY_ROLES",
     "ROLE_ORGANIZATION_KIND",
     "Asset",
     "Breach",

@@ -30,6 +30,15 @@ class Role(models.TextChoices):
     VENDOR_MANAGER = "vendor_manager", _("Vendor manager")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # Manages accounts and roles (三权分立: the system's, the security's and the audit's
+    # administrators are three people); sees no contract's data.
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+
+
+# Separation of duties (GB/T 22239 level 3): who operates the portal, who grants access to it and
+# who reads the trail of both are different people. A user holds at most one of these roles, and
+# none of them together with a role of the service itself.
+DUTY_ROLES = frozenset({Role.ADMINISTRATOR, Role.SECURITY_ADMIN, Role.AUDITOR})
 
 
 # Which kind of organisation each role belongs to; auditors and administrators may sit in either.
@@ -75,3 +84,16 @@ class Membership(models.Model):
             raise ValidationError(
                 {"role": _("This role belongs to a %(kind)s organisation.") % {"kind": expected.label}}
             )
+        if self.user_id and self.role:
+            others = Membership.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
+            other_roles = set(others.values_list("role", flat=True))
+            if other_roles and (self.role in DUTY_ROLES or other_roles & DUTY_ROLES):
+                raise ValidationError(
+                    {
+                        "role": _(
+                            "Separation of duties: an administrator, a security administrator or an "
+                            "auditor holds no other role (this user is already %(roles)s)."
+                        )
+                        % {"roles": ", ".join(str(Role(role).label) for role in sorted(other_roles))}
+                    }
+                )

@@ -92,6 +92,8 @@ RIGHTS = {
         "write_report",
     },
     "auditor": {VIEW, "read_audit"},
+    # Grants access and sees none of the data it grants access to (三权分立).
+    "security_admin": {"manage_accounts"},
     # The portal's administrators change any contract's data but neither approve the bureau's
     # changes nor sign for either party.
     "administrator": {
@@ -129,7 +131,7 @@ SEES_EVERY_CONTRACT = {"administrator"}
 REFUSAL_MESSAGE = "You may not do this on contract"
 UNSAFE = {"post", "put", "patch", "delete"}
 # The project's own data: what a refused write must leave as it was.
-DATA_APPS = {"contracts", "incidents", "inspections", "reports"}
+DATA_APPS = {"contracts", "incidents", "inspections", "reports", "auth"}
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,8 @@ class Case:
     writer: str | None = ""
     ok: tuple = (200,)  # what an allowed GET answers
     scoped: bool = True  # False: not a contract's data (the calendar, the API's root)
+    # The portal's accounts, all organisations': its allowed roles see B's people by design.
+    portal_wide: bool = False
     why: str = ""  # a comment on a case that needs one
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -187,9 +191,17 @@ def snapshot() -> dict:
     with connection.cursor() as cursor:
         rows = {}
         for table in _tables():
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608 (table names from the models)
+            columns = _COLUMNS.get(table, "*")
+            cursor.execute(f"SELECT {columns} FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608 (table names from the models)
             rows[table] = cursor.fetchall()
     return rows
+
+
+# A body made from a representation logs the superuser in (bodies.representation): its last
+# login is the test's own write, not the request's.
+_COLUMNS = {
+    "auth_user": "id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active"
+}
 
 
 @functools.cache
@@ -292,12 +304,12 @@ def _judge_foreign(case, response) -> str | None:
     return None
 
 
-def _leaks(response, *, with_code: bool) -> str | None:
+def _leaks(response, *, with_code: bool, side: str = "B") -> str | None:
     text = text_of(response).lower()
     found = [
-        token for token in (MARK["B"], CODE["B"] if with_code else None) if token and token.lower() in text
+        token for token in (MARK[side], CODE[side] if with_code else None) if token and token.lower() in text
     ]
-    return f"the answer shows B's {found}" if found else None
+    return f"the answer shows {side}'s {found}" if found else None
 
 
 def run_role(case: Case, world, role: str) -> list[str]:
@@ -305,7 +317,7 @@ def run_role(case: Case, world, role: str) -> list[str]:
     that is rolled back, so that roles and sides do not see each other's changes."""
     problems = []
 
-    def attempt(side, judge, *, may_write=False, must_write=False, leak_code=None):
+    def attempt(side, judge, *, may_write=False, must_write=False, leak_code=None, leak_side="B"):
         with transaction.atomic():
             client = client_for(world, role)
             unsafe = case.method in UNSAFE
@@ -320,7 +332,9 @@ def run_role(case: Case, world, role: str) -> list[str]:
                     problems.append(f"the writer's request wrote nothing ({_status(response)})")
                 if diff and not may_write:
                     problems.append(f"refused, yet wrote to {diff} ({_status(response)})")
-                leak = _leaks(response, with_code=leak_code) if leak_code is not None else None
+                leak = (
+                    _leaks(response, with_code=leak_code, side=leak_side) if leak_code is not None else None
+                )
                 if leak:
                     problems.append(leak)
             transaction.set_rollback(True)
@@ -330,12 +344,18 @@ def run_role(case: Case, world, role: str) -> list[str]:
         return [f"{role}: {problem}" for problem in problems]
     allowed = role in case.allowed
     sees_all = role in SEES_EVERY_CONTRACT
+    if case.scoped and VIEW not in RIGHTS[role]:
+        # A role that sees no contract (the security administrator) meets A's objects as A's
+        # users meet B's: absent from lists, 404 in detail, nothing written.
+        # The marker only: a refusal may echo the contract code the request itself named.
+        attempt(world.a, _judge_foreign, leak_code=False, leak_side="A")
+        return [f"{role}: {problem}" for problem in problems]
     attempt(
         world.a,
         _judge_allowed if allowed else _judge_refused,
         may_write=allowed,
         must_write=role == case.expected_writer,
-        leak_code=None if sees_all else True,
+        leak_code=None if sees_all or (allowed and case.portal_wide) else True,
     )
     # The administrator sees B by design (test_admin_scope.py says so once, not per route).
     if case.scoped and not sees_all:

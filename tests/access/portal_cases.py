@@ -560,4 +560,54 @@ ACCOUNT = [
     post("otp-disable", SIGNED_IN, data=lambda w, s: WRONG_CODE, scoped=False, writer=None),
 ]
 
-PORTAL_CASES = [*OTHERS, *ACCOUNT, *CONTRACTS, *INCIDENTS, *INSPECTIONS, *REPORTS]
+
+# The security administrator's pages: accounts are no contract's data (scoped=False); A's client
+# staff member is the account acted on.
+def _account(s, **more):
+    return {"pk": s.users["client_staff"].pk, **more}
+
+
+def _new_account(w, s):
+    return {
+        "username": "new.person",
+        "full_name": "新人",
+        "password": "Kq7-long-enough",
+        "organization": s.client.pk,
+        "role": "client_staff",
+    }
+
+
+MANAGE_ACCOUNTS = who("manage_accounts")
+ACCOUNTS = [
+    get("accounts:list", MANAGE_ACCOUNTS, scoped=False, portal_wide=True),
+    *page("accounts:add", MANAGE_ACCOUNTS, data=_new_account, scoped=False),
+    get("accounts:detail", MANAGE_ACCOUNTS, _account, scoped=False),
+    post(
+        "accounts:role-add",
+        MANAGE_ACCOUNTS,
+        _account,
+        lambda w, s: {"organization": w.b.client.pk, "role": "client_staff"},
+        scoped=False,
+        portal_wide=True,
+    ),
+    post(
+        "accounts:role-remove",
+        MANAGE_ACCOUNTS,
+        lambda s: _account(s, membership=s.users["client_staff"].memberships.get().pk),
+        scoped=False,
+    ),
+    *[
+        post(
+            "accounts:act",
+            MANAGE_ACCOUNTS,
+            lambda s, action=action: _account(s, action=action),
+            label=action,
+            scoped=False,
+            # Nothing to undo: the account is open, not locked, and has no second factor.
+            writer="" if action == "deactivate" else None,
+        )
+        for action in ("deactivate", "activate", "unlock", "reset-second-factor")
+    ],
+]
+
+PORTAL_CASES = [*OTHERS, *ACCOUNT, *ACCOUNTS, *CONTRACTS, *INCIDENTS, *INSPECTIONS, *REPORTS]

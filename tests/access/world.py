@@ -66,7 +66,15 @@ MARK = {"A": "ALPHA7", "B": "BRAVO7"}
 CODE = {"A": "A-2026-OM", "B": "B-2026-OM"}
 # The roles of the matrix, each held by one user of organisation A (auditors and administrators
 # sit in A's bureau). The order is the order of the failure reports.
-ROLES = ("client_staff", "client_manager", "vendor_engineer", "vendor_manager", "auditor", "administrator")
+ROLES = (
+    "client_staff",
+    "client_manager",
+    "vendor_engineer",
+    "vendor_manager",
+    "auditor",
+    "administrator",
+    "security_admin",
+)
 ROLE_ORG = {
     "client_staff": "client",
     "client_manager": "client",
@@ -74,6 +82,7 @@ ROLE_ORG = {
     "vendor_manager": "vendor",
     "auditor": "client",
     "administrator": "client",
+    "security_admin": "client",
 }
 PDF = b"%PDF-1.4\n% the access matrix's stand-in for a signed PDF\n%%EOF\n"
 

@@ -140,7 +140,12 @@ def test_the_settings_come_from_the_environment(tmp_path):
     )
     env = clean_env(tmp_path)
     defaults = manage("shell", "--no-imports", "-c", code, env=env)
-    assert defaults.stdout.split() == ["5", "1800", "30", "client_manager,administrator"], defaults.stderr
+    assert defaults.stdout.split() == [
+        "5",
+        "1800",
+        "30",
+        "client_manager,administrator,security_admin,auditor",
+    ], defaults.stderr
     env.update(
         AXES_FAILURE_LIMIT="7", AXES_COOLOFF_MINUTES="15", SESSION_IDLE_MINUTES="10", OTP_REQUIRED_ROLES=""
     )

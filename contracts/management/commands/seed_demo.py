@@ -17,6 +17,7 @@ DEMO_USERS = [
     ("vendor_manager", Role.VENDOR_MANAGER, "北京慧讯通信技术开发公司"),
     ("auditor", Role.AUDITOR, "北京市公安局人口管理和基层工作总队"),
     ("admin", Role.ADMINISTRATOR, "北京市公安局人口管理和基层工作总队"),
+    ("security", Role.SECURITY_ADMIN, "北京市公安局人口管理和基层工作总队"),
 ]
 
 
