@@ -81,14 +81,23 @@ def can(user, action: str, contract) -> bool:
 def contract_clients(user):
     """The bureaus the user may enter new contracts for: where they are a client manager, or
     every bureau for administrators."""
-    from contracts.models import Membership, Organization, Role
+    from contracts.models import Organization, Role
 
     clients = Organization.objects.filter(kind=Organization.Kind.CLIENT)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return clients.none()
-    if user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists():
+    if is_administrator(user):
         return clients
     return clients.filter(memberships__user=user, memberships__role=Role.CLIENT_MANAGER)
+
+
+def is_administrator(user) -> bool:
+    """The portal's administrators: the role in any organisation, or a superuser."""
+    from contracts.models import Membership, Role
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
 
 
 def can_create_contract(user, client) -> bool:

@@ -27,7 +27,7 @@ from contracts.models import (
     StaffPost,
 )
 from contracts.penalties import penalty_summary
-from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can, can_create_contract
+from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can, can_create_contract, is_administrator
 from om_portal.api import router
 
 
@@ -108,12 +108,15 @@ class ContractViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         if not can(self.request.user, MANAGE_CONTRACT, serializer.instance):
             raise PermissionDenied("Your role does not allow changing this contract.")
-        client = serializer.validated_data.get("client", serializer.instance.client)
-        if client != serializer.instance.client and not can_create_contract(self.request.user, client):
-            # Else a bureau's manager could hand its contract, and its history, to another bureau.
-            raise serializers.ValidationError(
-                {"client": "Only that bureau's managers may take on its contracts."}
-            )
+        # The parties are fixed at signing, as on the portal's form; an administrator may correct
+        # a mistake. Else a bureau's manager could hand the contract, and its history, to another
+        # bureau or another vendor.
+        for party in ("client", "vendor"):
+            new = serializer.validated_data.get(party, getattr(serializer.instance, party))
+            if new != getattr(serializer.instance, party) and not is_administrator(self.request.user):
+                raise serializers.ValidationError(
+                    {party: "Only an administrator changes a contract's parties."}
+                )
         with transaction.atomic():
             serializer.save()
             services.refresh_due_dates(serializer.instance)

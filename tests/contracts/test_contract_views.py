@@ -380,9 +380,8 @@ def test_a_clause_with_breaches_is_kept_with_a_message_and_a_free_one_is_deleted
         contract=contract_a, kind="late_inspection", title="未用", shape="per_occurrence", rate_percent=1
     )
     client.force_login(client_manager_a)
-    response = client.post(
-        f"/contracts/A-2026-OM/clauses/{used.pk}/delete/", follow=True, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    client.cookies["django_language"] = "en"  # the portal is Chinese unless the user chose
+    response = client.post(f"/contracts/A-2026-OM/clauses/{used.pk}/delete/", follow=True)
     assert response.status_code == 200
     assert "Records refer to this; it cannot be deleted." in response.content.decode()
     assert PenaltyClause.objects.filter(pk=used.pk).exists()
