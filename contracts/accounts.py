@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contracts.models import Membership, Role
 from om_portal import audit
+from om_portal.auth import passwords
 
 
 class AccountRefused(Exception):
@@ -62,7 +63,7 @@ def _membership(user, organization, role) -> Membership:
 @transaction.atomic
 def create_account(by, *, username, full_name, email, password, organization, role):
     """A new account with its first role. The password meets the portal's rules (8+ characters in
-    three classes); the user changes it at will from the Security page."""
+    three classes), and its owner must replace it at the first login."""
     accounts(by)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
@@ -75,6 +76,8 @@ def create_account(by, *, username, full_name, email, password, organization, ro
     user.set_password(password)
     user.save()
     _membership(user, organization, role).save()
+    # The security administrator knows this password: its owner replaces it at the first login.
+    passwords.require_change(user)
     return user
 
 

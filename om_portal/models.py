@@ -1,5 +1,6 @@
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import models
@@ -220,3 +221,21 @@ class AuditChain(models.Model):
 
     def __str__(self):
         return f"audit chain @ {self.last_id}"
+
+
+class PasswordChangeRequired(models.Model):
+    """An account whose password someone else chose (a security administrator, for a new
+    account): its owner must choose their own at the next login before doing anything else, so
+    that no password known to two people stays in use (GB/T 22239 level 3)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    since = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("password change required")
+        verbose_name_plural = _("password changes required")
+
+    def __str__(self):
+        return str(self.user_id)

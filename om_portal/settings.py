@@ -98,6 +98,7 @@ MIDDLEWARE = [
     # After the messages (the login page says why the user is back) and before the views.
     "om_portal.auth.middleware.IdleTimeoutMiddleware",
     "om_portal.auth.middleware.SecondFactorMiddleware",
+    "om_portal.auth.middleware.PasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a login it refused into the lockout page.
     "axes.middleware.AxesMiddleware",

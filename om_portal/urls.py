@@ -30,6 +30,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/security/", auth_pages.security, name="security"),
+    path("account/password/", auth_pages.password_change, name="password-change"),
     path("account/second-factor/", auth_pages.verify, name="otp-verify"),
     path("account/second-factor/enrol/", auth_pages.enrol, name="otp-enrol"),
     path("account/second-factor/disable/", auth_pages.disable, name="otp-disable"),

@@ -14,7 +14,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
-from om_portal.auth import otp
+from om_portal.auth import otp, passwords
 from om_portal.auth.lockout import lockout_response
 
 
@@ -33,6 +33,10 @@ class TokenRequestSerializer(AuthTokenSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)  # the password, through every authentication backend
         user = attrs["user"]
+        if passwords.change_required(user):
+            raise serializers.ValidationError(
+                {"password": [_("Someone else chose this password: choose your own in the portal first.")]}
+            )
         if not otp.must_verify(user):
             return attrs
         device = otp.confirmed_device(user)

@@ -11,8 +11,9 @@ class AuthHardeningConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from om_portal.auth import middleware
+        from om_portal.auth import middleware, passwords
 
         # Every way of logging in (the form, the admin, force_login in tests) starts the session's
         # clocks, so that the first request after it does not have to write the session.
         user_logged_in.connect(middleware.start_session_clocks, dispatch_uid="session-clocks")
+        user_logged_in.connect(passwords.note_change_required, dispatch_uid="password-change-required")

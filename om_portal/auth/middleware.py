@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from om_portal.auth import otp
+from om_portal.auth.passwords import CHANGE_KEY
 
 # Unix times, in seconds, kept in the session.
 STARTED_KEY = "_auth_started_at"
@@ -123,3 +124,25 @@ class SecondFactorMiddleware:
         if request.path in _exempt_paths():
             return False
         return otp.must_verify(user)
+
+
+class PasswordChangeMiddleware:
+    """Holds a user whose password someone else chose at the password page until they choose
+    their own: pages redirect there, session-authenticated API calls get a 403. After the
+    second factor's gate, whose pages it lets through."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.session.get(CHANGE_KEY) and request.path not in _password_exempt_paths():
+            if is_api_path(request.path):
+                return JsonResponse(
+                    {"detail": _("Choose your own password in the portal before using the API.")}, status=403
+                )
+            return redirect("password-change")
+        return self.get_response(request)
+
+
+def _password_exempt_paths() -> set[str]:
+    return _exempt_paths() | {reverse("password-change")}

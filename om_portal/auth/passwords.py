@@ -46,3 +46,35 @@ class CharacterClassValidator:
             "upper-case letters, lower-case letters, digits, other characters (such as !, - or #).",
             self.min_classes,
         ) % {"count": self.min_classes}
+
+
+# --- A password someone else chose ---------------------------------------------------------------
+# Kept in the session at login, so that the gate costs no query on every request.
+CHANGE_KEY = "_password_change_required"
+
+
+def require_change(user) -> None:
+    from om_portal.models import PasswordChangeRequired
+
+    PasswordChangeRequired.objects.get_or_create(user=user)
+
+
+def change_required(user) -> bool:
+    from om_portal.models import PasswordChangeRequired
+
+    return PasswordChangeRequired.objects.filter(user=user).exists()
+
+
+def changed(request, user) -> None:
+    """The owner chose a password of their own: the gate opens."""
+    from om_portal.models import PasswordChangeRequired
+
+    PasswordChangeRequired.objects.filter(user=user).delete()
+    if hasattr(request, "session"):
+        request.session.pop(CHANGE_KEY, None)
+
+
+def note_change_required(sender, request, user, **kwargs):
+    """At login (connected to user_logged_in)."""
+    if request is not None and hasattr(request, "session") and change_required(user):
+        request.session[CHANGE_KEY] = True

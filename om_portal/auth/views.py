@@ -1,12 +1,14 @@
 """The second-factor pages: the code after the password, enrolling an authenticator app, and the
-Security page where a user sees and manages theirs."""
+Security page where a user sees and manages theirs; and the page to change one's password."""
 
 from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from om_portal.auth import otp
+from om_portal import audit
+from om_portal.auth import otp, passwords
 from om_portal.auth.forms import CodeForm
 
 
@@ -135,3 +138,24 @@ def disable(request):
         messages.success(request, _("The second factor is turned off for your account."))
         return redirect("security")
     return _security_page(request, form=form, status=400)
+
+
+@login_required
+def password_change(request):
+    """The user's own password: the current one, then the new one twice. Required before anything
+    else when someone else chose the current one (a new account)."""
+    user = request.user
+    required = bool(request.session.get(passwords.CHANGE_KEY))
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        # The session stays logged in (Django would otherwise end it with the old hash).
+        update_session_auth_hash(request, user)
+        passwords.changed(request, user)
+        audit.record("password_change", user=user, obj=user)
+        messages.success(request, _("Your password is changed."))
+        return redirect("security")
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "registration/password_change.html", {"form": form, "required": required}, status=status
+    )

@@ -558,6 +558,20 @@ ACCOUNT = [
         )
     ],
     post("otp-disable", SIGNED_IN, data=lambda w, s: WRONG_CODE, scoped=False, writer=None),
+    get("password-change", SIGNED_IN, scoped=False),
+    # A wrong current password: a form error for everyone, nothing written.
+    post(
+        "password-change",
+        SIGNED_IN,
+        data=lambda w, s: {
+            "old_password": "wrong",
+            "new_password1": "Mine-2026-x",
+            "new_password2": "Mine-2026-x",
+        },
+        scoped=False,
+        writer=None,
+        ok=(200, 400),
+    ),
 ]
 
 
