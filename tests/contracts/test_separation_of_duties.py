@@ -25,6 +25,16 @@ NEW_ACCOUNT = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read the English refusals, in pages and in the code outside them."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def security_admin(make_user, client_org_a):
     return make_user(Role.SECURITY_ADMIN, client_org_a, username="sec")
