@@ -100,7 +100,9 @@ def record(
         entry.object_repr = str(obj)[:200]
         contract_code = contract_code or _contract_code(obj)
     entry.contract_code = contract_code[:40]
-    with transaction.atomic():
+    # Inside the change's own transaction no savepoint is needed: a line that fails to append
+    # fails the change (two queries fewer per line, and audited writes wait on the lock less).
+    with transaction.atomic(savepoint=False):
         head = _head()
         entry.prev_hash = head.last_hash
         # The time is taken under the lock, so that the chain's order is also the time order.
