@@ -35,6 +35,7 @@ from inspections.models import (
     InspectionSlot,
     ItemResult,
 )
+from om_portal.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -306,6 +307,12 @@ def test_a_round_is_recorded_whole_and_the_slot_is_done(round_a, engineer_a, med
             24,
         )
     assert len(stored_files(media)) == 2
+    # The answers are one line on the audit trail, not one each: a line per answer turned the
+    # trail's lock a dozen times per round and 50 tablets waited on it (bench/load.py).
+    lines = AuditEntry.objects.filter(detail__model="inspections.itemresult")
+    assert [(line.action, line.detail["count"], line.detail["run"]) for line in lines] == [
+        ("create", len(answers), run.pk)
+    ]
 
 
 def test_an_optional_item_left_alone_has_no_answer(round_a, engineer_a):
