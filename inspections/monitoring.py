@@ -12,7 +12,8 @@ The flow, each step safe to run twice or at once in several processes:
 2. ``run_chunk`` (a worker) probes its checks concurrently (``inspections.probes``), saves one
    ``CheckResult`` per check with one INSERT per ``CHUNK`` results (``ON CONFLICT DO NOTHING``
    on (run, check): a redelivered chunk saves nothing twice, and skips the checks that already
-   have a result in the run), and brings each check's state up to date:
+   have a result in the run), and brings each check's state up to date (a result saved but
+   never acted on, its worker killed in between, is acted on by the chunk's next delivery):
    - unchanged (still passing, or still failing) in bulk, a few UPDATEs for the whole chunk;
    - a change between passing and failing is claimed per check by ``UPDATE … WHERE
      last_status = <what this worker read>``, in one transaction with what the change does: a
@@ -29,8 +30,9 @@ The flow, each step safe to run twice or at once in several processes:
    on time, or done late, still missed, with its one breach).
 4. A chunk lost on the way (a broker restart, a worker killed past its retries) is re-sent by
    the tick's sweeper: a run unfinished after ``STALLED_AFTER`` gets the checks still without a
-   result sent again, at most once per ``STALLED_AFTER`` of its age; after ``ABANDONED_AFTER``
-   it is finished with what it has (a check without a result counts as not passed).
+   result (or with one not acted on) sent again, at most once per ``STALLED_AFTER`` of its age;
+   after ``ABANDONED_AFTER`` it is finished with what it has (a check without a result counts
+   as not passed).
 
 Result messages are stored as the probe's English msgid and parameters and translated when
 shown (``CheckResult.text``); incident titles and timeline notes are written in the portal's
@@ -48,7 +50,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -188,9 +190,10 @@ def sweep_stalled_runs(now=None) -> dict:
             finished += _finish_if_complete(run, force=True, now=now)
             continue
         have = CheckResult.objects.filter(run_id=run.pk).values("automated_check_id")
+        behind = _behind(CheckResult.objects.filter(run_id=run.pk)).values("automated_check_id")
         rows = (
             AutomatedCheck.objects.filter(contract_id=run.contract_id, active=True)
-            .exclude(pk__in=have)
+            .filter(~Q(pk__in=have) | Q(pk__in=behind))
             .values_list("pk", "last_status")
         )
         ids = _check_order(list(rows))
@@ -228,27 +231,60 @@ class Outcome:
 
 def run_chunk(run_id: int, check_ids: list[int]) -> dict:
     """Probe these checks of the run, save their results, act on the changes, maybe finish the
-    run. Checks that already have a result in the run (a chunk delivered twice) are skipped."""
+    run. Checks that already have a result in the run (a chunk delivered twice) are not probed
+    again; a result of theirs that was never acted on (its worker died after saving it) is."""
     run = InspectionRun.objects.filter(pk=run_id).first()
     if run is None:  # deleted with its slot's contract
         return {"checked": 0, "changes": 0, "finished": False}
-    done = set(
-        CheckResult.objects.filter(run_id=run_id, automated_check_id__in=check_ids).values_list(
-            "automated_check_id", flat=True
-        )
-    )
+    saved = CheckResult.objects.filter(run_id=run_id, automated_check_id__in=check_ids)
+    done, behind = set(), []
+    # The test of _behind, in the one query a first delivery (which finds nothing) makes anyway.
+    for check_id, checked_at, started in saved.values_list(
+        "automated_check_id", "automated_check__last_checked_at", "started_at"
+    ):
+        done.add(check_id)
+        if checked_at is None or checked_at < started:
+            behind.append(check_id)
+    stored = {}
+    if behind:
+        stored = {result.automated_check_id: result for result in saved.filter(automated_check_id__in=behind)}
     position = {pk: index for index, pk in enumerate(dict.fromkeys(check_ids)) if pk not in done}
     checks = sorted(
-        AutomatedCheck.objects.filter(pk__in=position, contract_id=run.contract_id).select_related(
-            "contract", "asset", "incident"
-        ),
-        key=lambda check: position[check.pk],
+        AutomatedCheck.objects.filter(
+            pk__in=[*position, *stored], contract_id=run.contract_id
+        ).select_related("contract", "asset", "incident"),
+        key=lambda check: position.get(check.pk, -1),
     )
-    outcomes = probe_checks(checks)
-    _save_results(run, checks, outcomes)
-    changes = _update_states(checks, outcomes)
+    fresh = [check for check in checks if check.pk in position]
+    late = [check for check in checks if check.pk in stored]
+    outcomes = probe_checks(fresh)
+    _save_results(run, fresh, outcomes)
+    changes = _update_states(late + fresh, [_stored(stored[check.pk]) for check in late] + outcomes)
     finished = _finish_if_complete(run)
-    return {"checked": len(checks), "changes": changes, "finished": finished}
+    return {"checked": len(fresh), "changes": changes, "finished": finished}
+
+
+def _behind(results):
+    """Those of these results that their check's state has not taken in. Acting on a result sets
+    the check's last_checked_at to the result's start (a later run's, later still), so an
+    earlier or empty last_checked_at means a worker saved the result and died before acting."""
+    return results.filter(
+        Q(automated_check__last_checked_at__isnull=True)
+        | Q(automated_check__last_checked_at__lt=F("started_at"))
+    )
+
+
+def _stored(result: CheckResult) -> "Outcome":
+    """A saved result as the outcome it came from; its problems were summed up in its message."""
+    return Outcome(
+        status=result.status,
+        message=result.message,
+        params=result.params,
+        values=result.values,
+        started=result.started_at,
+        duration_ms=result.duration_ms,
+        problems=[] if result.status == OK else [(result.message, result.params)],
+    )
 
 
 def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:

@@ -30,3 +30,34 @@ def _announce_worker(sender, **kwargs):
     from om_portal.tasks import heartbeat
 
     heartbeat.delay()
+
+
+def _closed_channel_raises_a_connection_error():
+    """Keep a worker alive when Redis goes away while it holds an unacknowledged message.
+
+    On losing the broker, Celery 5.7's consumer closes the connection twice (``collect()``, then
+    ``close()``); by the second time kombu 5.7 has dropped the transport's client, and closing
+    the Redis channel, which tries to put the unacknowledged messages back, fails building a
+    client from it with an AttributeError. That is not among the connection errors the close
+    ignores, so it escapes as "Unrecoverable error" and the worker exits instead of
+    reconnecting (tests/faults/test_redis_restart.py). Raised as Redis's ConnectionError it is
+    ignored like any other error of a dead broker; the messages stay in Redis's unacked set,
+    which kombu restores after the visibility timeout (tasks are idempotent). The same trace as
+    celery/kombu#582; remove this once kombu closes a dead channel without it.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    connparams = getattr(kombu_redis.Channel, "_connparams", None)
+    if connparams is None or getattr(connparams, "_om_guarded", False):
+        return  # a kombu without this method has another close path: nothing to guard
+
+    def guarded(self, asynchronous=False):
+        if self.connection.client is None:
+            raise kombu_redis.get_redis_ConnectionError()("the broker connection is closed")
+        return connparams(self, asynchronous=asynchronous)
+
+    guarded._om_guarded = True
+    kombu_redis.Channel._connparams = guarded
+
+
+_closed_channel_raises_a_connection_error()
