@@ -4,7 +4,6 @@ is set to B's object of the same kind. The form must refuse (an error on the pag
 404) and nothing may be written, for the first non-administrator role allowed to post it.
 """
 
-import pytest
 from django.db import models, transaction
 from django.urls import reverse
 
@@ -35,28 +34,30 @@ def _writer(case):
 
 
 CASES = [
-    pytest.param(case, id=case.id)
-    for case in PORTAL_CASES
-    if case.method == "post" and case.data and case.scoped and _writer(case)
+    case for case in PORTAL_CASES if case.method == "post" and case.data and case.scoped and _writer(case)
 ]
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_no_form_points_into_another_organisation(case, world, db):
-    role = _writer(case)
-    url = reverse(case.route, kwargs=case.kwargs(world.a) if case.kwargs else None)
-    body = case.data(world, world.a)
-    swaps = _swaps(world, case, body)
-    if not swaps:
-        pytest.skip("the form names none of A's objects")
-    problems = []
-    for key, foreign in swaps.items():
-        with transaction.atomic():
-            client = client_for(world, role)
-            before = snapshot()
-            response = client.post(url, {**body, key: foreign})
-            diff = changed(before, snapshot())
-            if response.status_code >= 500 or response.status_code == 302 or diff:
-                problems.append(f"{key}=B's: answered {response.status_code}, wrote to {diff}")
-            transaction.set_rollback(True)
-    assert not problems, f"{case.id} as {role}:\n" + "\n".join(problems)
+def test_no_form_points_into_another_organisation(world, db):
+    """One test over every form (most name none of A's objects, and a case each would mostly skip)."""
+    problems, tried = [], []
+    for case in CASES:
+        role = _writer(case)
+        url = reverse(case.route, kwargs=case.kwargs(world.a) if case.kwargs else None)
+        body = case.data(world, world.a)
+        for key, foreign in _swaps(world, case, body).items():
+            tried.append(f"{case.id} {key}")
+            with transaction.atomic():
+                client = client_for(world, role)
+                before = snapshot()
+                response = client.post(url, {**body, key: foreign})
+                diff = changed(before, snapshot())
+                if response.status_code >= 500 or response.status_code == 302 or diff:
+                    problems.append(
+                        f"{case.id} as {role}, {key}=B's: answered {response.status_code}, wrote to {diff}"
+                    )
+                transaction.set_rollback(True)
+    # The forms that name A's objects: the contract's parts (clause, post), the incident and
+    # knowledge forms (contract, asset, plan), the inspection forms (asset, checklist)...
+    assert len(tried) >= 8, tried
+    assert not problems, "\n".join(problems)
