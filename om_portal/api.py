@@ -1,5 +1,12 @@
-"""What every API list shares: pagination, and the router that apps register their viewsets on."""
+"""What every API list shares: pagination, and the router that apps register their viewsets on;
+what every API field of a kind shares: times of day in the schema, plausible moments."""
 
+import datetime as dt
+
+from django_filters import utils
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.routers import DefaultRouter
 
@@ -10,6 +17,68 @@ class Pagination(PageNumberPagination):
 
 
 router = DefaultRouter()
+
+
+def _in_utc(value):
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC)
+    if isinstance(value, slice):  # a from-to range filter's value
+        return slice(_in_utc(value.start), _in_utc(value.stop))
+    return value
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's, with the moments of every filter in UTC.
+
+    ISO 8601 lets a client write any offset up to ±23:59 (``?reported_at_after=2026-07-24T09:30
+    -16:43`` is the same instant as ``…T18:13Z``), and django-filter hands it to the query as
+    written; PostgreSQL refuses offsets beyond ±15:59 with a DataError, which was a 500.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        cleaned = filterset.form.cleaned_data
+        for name, value in cleaned.items():
+            cleaned[name] = _in_utc(value)
+        return filterset.qs
+
+
+class TimeOfDayField(OpenApiSerializerFieldExtension):
+    """A ``TimeField`` in the schema as what DRF sends: a wall-clock time such as ``09:00:00``.
+
+    drf-spectacular writes ``format: time``, which JSON Schema defines as RFC 3339's full-time,
+    offset included (``09:00:00+08:00``); a contract's business day or a duty shift is a time
+    of day in the contract's own zone, and carries none.
+    """
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "example": "09:00:00",
+        }
+
+
+EARLIEST_MOMENT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST_MOMENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def plausible_moment(value):
+    """A validator for the moments clients send (reported, asked, occurred...): 1970 to 2099.
+
+    Year 186 parses, but nothing of a service contract happened then; and before 1901 the
+    portal's zone (Asia/Shanghai) has its local mean time, +08:05:43, which no client parses as
+    an RFC 3339 offset when the moment comes back in an answer.
+    """
+    if value is not None and not EARLIEST_MOMENT <= value < LATEST_MOMENT:
+        raise serializers.ValidationError("Give a date and time between 1970 and 2099.")
 
 
 def drf_validation_error(error):

@@ -317,7 +317,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "om_portal.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "om_portal.api.FilterBackend",  # django-filter's, moments in UTC
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -283,6 +283,14 @@ class StaffAssignmentSerializer(serializers.ModelSerializer):
         fields["post"].queryset = StaffPost.objects.restrict(self.context["request"].user)
         return fields
 
+    def validate(self, attrs):
+        # The table's check constraint says the same; without this it is a 500, not a 400.
+        starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
+        ends = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError({"ends_on": "The assignment cannot end before it starts."})
+        return attrs
+
 
 class DutyShiftSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
@@ -415,6 +423,28 @@ class DutyShiftViewSet(ContractOwnedViewSet):
                 "occasion": ["exact"],
             }
 
+
+def _money():
+    # As the view writes it, like DRF's DecimalField: a string in yuan with 2 places.
+    return serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class PriceCategorySerializer(serializers.Serializer):
+    category = serializers.CharField()
+    subtotal = _money()
+    items = ServiceItemSerializer(many=True)
+
+
+class PriceListSerializer(serializers.Serializer):
+    categories = PriceCategorySerializer(many=True)
+    priced_total = _money()
+    contract_total = _money()
+    difference = _money()
+    warning = serializers.CharField(allow_blank=True)
+
+
+# Here, not on the action: the answer's items are ServiceItemSerializer's, defined after the view.
+extend_schema_view(price_list=extend_schema(responses=PriceListSerializer))(ContractViewSet)
 
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("service-items", ServiceItemViewSet, basename="service-item")

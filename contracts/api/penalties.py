@@ -27,7 +27,7 @@ from contracts.penalties import (
     waive_breach,
 )
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_PENALTIES
-from om_portal.api import router
+from om_portal.api import plausible_moment, router
 
 
 class Conflict(APIException):
@@ -83,8 +83,8 @@ class PenaltyClauseSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
 
 class BreachSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
     contract = ContractCodeField()
-    waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     immutable_fields = ("contract", "kind", "source_ref")
 
     class Meta:
@@ -108,6 +108,7 @@ class BreachSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["clause", "source", "waived", "waived_reason", "waived_at", "created_at"]
+        extra_kwargs = {"occurred_at": {"validators": [plausible_moment]}}
         # record_breach owns idempotency on (contract, source, source_ref).
         validators = []
 

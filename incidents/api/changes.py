@@ -28,8 +28,9 @@ class ScopedIncidentField(serializers.PrimaryKeyRelatedField):
         return Incident.objects.restrict(self.context["request"].user)
 
 
-def _username():
-    return serializers.SlugRelatedField(slug_field="username", read_only=True)
+def _username(allow_null=True):
+    # Null until the step is taken (only the requester is always there).
+    return serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=allow_null)
 
 
 def _step():
@@ -50,7 +51,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
         read_only=True, help_text='"first", "second", or "" if not rejected.'
     )
     # People by username, not by an id the caller cannot look up.
-    requested_by = _username()
+    requested_by = _username(allow_null=False)
     first_approved_by = _username()
     second_approved_by = _username()
     rejected_by = _username()

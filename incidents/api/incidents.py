@@ -16,11 +16,11 @@ from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
 from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
 from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
-from om_portal.api import router
+from om_portal.api import plausible_moment, router
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = IncidentEvent
@@ -72,7 +72,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = [*WORKFLOW_FIELDS, *CLOCK_FIELDS]
-        extra_kwargs = {"reported_at": {"required": False}}
+        extra_kwargs = {"reported_at": {"required": False, "validators": [plausible_moment]}}
 
     def get_fields(self):
         fields = super().get_fields()
@@ -83,7 +83,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[*services.TRANSITIONS, "dispatch"])
-    at = serializers.DateTimeField(required=False)
+    at = serializers.DateTimeField(required=False, validators=[plausible_moment])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     cause = serializers.CharField(required=False, allow_blank=True, default="")
     impact = serializers.CharField(required=False, allow_blank=True, default="")
@@ -191,8 +191,9 @@ class IncidentViewSet(
             )
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
 
+    # A plain list: without pagination_class=None the schema shows the incident list's page.
     @extend_schema(responses=ClockSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def clocks(self, request, pk=None):
         """The three clocks recomputed from the timeline now (the evidence in a dispute)."""
         incident = self.get_object()
@@ -212,7 +213,7 @@ class IncidentViewSet(
         return Response(ClockSerializer(rows, many=True).data)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)
     def timeline(self, request, pk=None):
         incident = self.get_object()
         return Response(EventSerializer(incident.events.select_related("actor"), many=True).data)
@@ -265,7 +266,7 @@ class WorkLogViewSet(ContractOwnedViewSet):
 class ServiceRecordSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
     engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    confirmed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ServiceRecord
@@ -287,6 +288,10 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
             "client_feedback",
         ]
         read_only_fields = ["confirmed_at", "client_feedback"]
+        extra_kwargs = {
+            "started_at": {"validators": [plausible_moment]},
+            "ended_at": {"validators": [plausible_moment]},
+        }
 
     def validate(self, attrs):
         def value(name):

@@ -14,14 +14,14 @@ from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
-from om_portal.api import router
+from om_portal.api import plausible_moment, router
 
 # --- Knowledge base -------------------------------------------------------------------------------
 
 
 class KnowledgeArticleSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
-    author = serializers.StringRelatedField()
+    author = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = KnowledgeArticle
@@ -192,6 +192,10 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "asked_at": {"validators": [plausible_moment]},
+            "replied_at": {"validators": [plausible_moment]},
+        }
 
     def get_fields(self):
         fields = super().get_fields()
@@ -284,7 +288,7 @@ class ConsultationViewSet(ContractOwnedViewSet):
 class ComplaintSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
     filed_by = serializers.StringRelatedField()
-    decided_by = serializers.StringRelatedField()
+    decided_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Complaint

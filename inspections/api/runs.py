@@ -48,7 +48,7 @@ class ResultsSummarySerializer(serializers.Serializer):
 
 class InspectionRunSerializer(serializers.ModelSerializer):
     contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    performed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    performed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     template_name = serializers.CharField(source="template.name", read_only=True, default=None)
     due_at = serializers.DateTimeField(source="slot.due_at", read_only=True)
     answers = AnswerSerializer(many=True, read_only=True)

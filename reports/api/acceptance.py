@@ -94,8 +94,8 @@ class PackageListSerializer(serializers.ModelSerializer):
     scope_label = serializers.CharField(source="get_scope_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     conclusion_label = serializers.CharField(source="get_conclusion_display", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     links = serializers.SerializerMethodField()
 
     class Meta:

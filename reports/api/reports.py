@@ -125,8 +125,8 @@ class ReportSerializer(ReportListSerializer):
 
     narrative = serializers.DictField(child=serializers.CharField(), read_only=True)
     sections = serializers.SerializerMethodField()
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     versions = VersionSummarySerializer(many=True, read_only=True)
 
     class Meta(ReportListSerializer.Meta):
