@@ -14,6 +14,7 @@ from contracts.models import (
     StaffPost,
 )
 from contracts.scoping import contract_clients
+from om_portal.validators import plausible_moment
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -217,6 +218,7 @@ class BreachForm(forms.Form):
     clause = forms.ModelChoiceField(label=_("Clause"), queryset=PenaltyClause.objects.none())
     occurred_at = forms.DateTimeField(
         label=_("Occurred at"),
+        validators=[plausible_moment],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     days_late = forms.IntegerField(label=_("Days late"), min_value=0, required=False)

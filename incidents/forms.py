@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Asset, Severity, SLATerm
 from incidents.models import IncidentKind, IncidentSource, ServiceRecord, WorkLogEntry
 from incidents.services import party_users
+from om_portal.validators import plausible_moment
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -23,7 +24,11 @@ class IncidentForm(forms.Form):
         label=_("Source"), choices=IncidentSource.choices, initial=IncidentSource.PHONE
     )
     reported_at = forms.DateTimeField(
-        label=_("Reported at"), widget=DATETIME, required=False, help_text=_("Leave empty for now.")
+        label=_("Reported at"),
+        widget=DATETIME,
+        required=False,
+        help_text=_("Leave empty for now."),
+        validators=[plausible_moment],
     )
     reporter_name = forms.CharField(label=_("Reporter"), max_length=100, required=False)
     reporter_unit = forms.CharField(label=_("Reporter's unit"), max_length=200, required=False)
@@ -83,6 +88,8 @@ class ServiceRecordForm(forms.ModelForm):
         self.instance.contract = contract
         self.instance.engineer = engineer
         self.fields["incident"].queryset = contract.incidents.all()
+        for name in ("started_at", "ended_at"):
+            self.fields[name].validators.append(plausible_moment)
 
     def clean(self):
         data = super().clean()

@@ -6,9 +6,10 @@ import datetime as dt
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.routers import DefaultRouter
+
+from om_portal import validators
 
 
 class Pagination(PageNumberPagination):
@@ -66,19 +67,8 @@ class TimeOfDayField(OpenApiSerializerFieldExtension):
         }
 
 
-EARLIEST_MOMENT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-LATEST_MOMENT = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-
-
-def plausible_moment(value):
-    """A validator for the moments clients send (reported, asked, occurred...): 1970 to 2099.
-
-    Year 186 parses, but nothing of a service contract happened then; and before 1901 the
-    portal's zone (Asia/Shanghai) has its local mean time, +08:05:43, which no client parses as
-    an RFC 3339 offset when the moment comes back in an answer.
-    """
-    if value is not None and not EARLIEST_MOMENT <= value < LATEST_MOMENT:
-        raise serializers.ValidationError("Give a date and time between 1970 and 2099.")
+# Re-exported for the serializers that import it from here.
+plausible_moment = validators.plausible_moment
 
 
 def drf_validation_error(error):

@@ -22,6 +22,7 @@ from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
+from om_portal.validators import plausible_moment
 
 PAGE_SIZE = 25
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -103,6 +104,8 @@ class ConsultationForm(ContractOwnedForm):
         super().__init__(*args, **kwargs)
         self.fields["engineer"].queryset = services.vendor_engineers(self.allowed)
         self.fields["engineer"].label_from_instance = lambda user: user.get_full_name() or user.username
+        for name in ("asked_at", "replied_at"):
+            self.fields[name].validators.append(plausible_moment)
 
     def clean(self):
         data = super().clean()

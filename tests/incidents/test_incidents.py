@@ -225,3 +225,26 @@ def test_timeline_stores_codes_and_shows_labels(incident, engineer_a):
     assert (event.from_value, event.to_value) == ("new", "acknowledged")
     with translation.override("en"):
         assert (event.from_display, event.to_display) == ("New", "Acknowledged")
+
+
+def test_a_portal_moment_before_1970_is_a_form_error_as_on_the_api(client, contract_a, client_staff_a):
+    """Year 186 parses, and would be stored with Shanghai's local mean time (+08:05:43) that no
+    client reads back; the API refuses it (tests/fuzz), and so does the form."""
+    from django.utils import translation
+
+    client.force_login(client_staff_a)
+    with translation.override("en"):
+        client.cookies["django_language"] = "en"
+        response = client.post(
+            "/incidents/add/?contract=A-2026-OM",
+            {
+                "contract": "A-2026-OM",
+                "title": "宕机",
+                "severity": "general",
+                "kind": "software",
+                "source": "phone",
+                "reported_at": "0186-06-09T10:00",
+            },
+        )
+    assert response.status_code in (200, 400)
+    assert "between 1970 and 2099" in response.content.decode()
