@@ -9,10 +9,9 @@ what one role changes no other role and no other test sees. This is what Django'
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.test import Client, override_settings
 
-from tests.access.world import build_world
+from tests.access.world import build_world, rolled_back
 
 
 def log_in(world):
@@ -29,18 +28,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("access-media"))
     media.enable()
     try:
-        with django_db_blocker.unblock():
-            outer = transaction.atomic()
-            # As a TestCase's class-wide transaction is marked, so that a durable block inside
-            # the application still runs as it would at the top level.
-            outer._from_testcase = True
-            outer.__enter__()
-            try:
-                world = build_world()
-                log_in(world)
-                yield world
-            finally:
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
+        with rolled_back(django_db_blocker):
+            world = build_world()
+            log_in(world)
+            yield world
     finally:
         media.disable()

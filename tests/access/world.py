@@ -8,6 +8,7 @@ neither. The organisations' own names carry no marker: a new contract may name a
 every vendor's name is offered on the "new contract" form by design.
 """
 
+import contextlib
 import datetime as dt
 import io
 import zoneinfo
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -350,3 +352,20 @@ def build_world() -> SimpleNamespace:
     )
     assert Role.ADMINISTRATOR in role_users  # the matrix's administrator is A's Role.ADMINISTRATOR
     return world
+
+
+@contextlib.contextmanager
+def rolled_back(django_db_blocker):
+    """A transaction around a whole module's tests, rolled back at its end: the world is built
+    once and each test runs in a savepoint inside it (what TestCase.setUpTestData does)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # As a TestCase's class-wide transaction is marked, so that a durable block inside the
+        # application still runs as it would at the top level.
+        outer._from_testcase = True
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -18,12 +18,12 @@ import pytest
 import schemathesis
 from django.conf import settings
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
 from om_portal.wsgi import application
-from tests.access.world import build_world
+from tests.access.world import build_world, rolled_back
 
 SCHEMA_PATH = "/api/schema/"
 
@@ -55,27 +55,16 @@ def fuzz_world(django_db_setup, django_db_blocker, tmp_path_factory):
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        with django_db_blocker.unblock():
-            outer = transaction.atomic()
-            # As a TestCase's class-wide transaction is marked, so that a durable block inside
-            # the application still runs as it would at the top level.
-            outer._from_testcase = True
-            outer.__enter__()
-            try:
-                world = build_world()
-                world.tokens = {
-                    role: Token.objects.create(user=user).key for role, user in world.roles.items()
-                }
-                world.schema = schemathesis.openapi.from_wsgi(
-                    SCHEMA_PATH,
-                    application,
-                    config=schemathesis.Config.from_dict(CONFIG),
-                    headers=token_header(world.tokens["administrator"]),
-                )
-                yield world
-            finally:
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
+        with rolled_back(django_db_blocker):
+            world = build_world()
+            world.tokens = {role: Token.objects.create(user=user).key for role, user in world.roles.items()}
+            world.schema = schemathesis.openapi.from_wsgi(
+                SCHEMA_PATH,
+                application,
+                config=schemathesis.Config.from_dict(CONFIG),
+                headers=token_header(world.tokens["administrator"]),
+            )
+            yield world
     finally:
         request_finished.connect(close_old_connections)
         request_started.connect(close_old_connections)
