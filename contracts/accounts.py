@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contracts.models import Membership, Role
+from contracts.scoping import holds_role
 from om_portal import audit
 from om_portal.auth import passwords
 
@@ -25,16 +26,10 @@ class AccountRefused(Exception):
     """A change the rules forbid, with the reason to show."""
 
 
-def is_security_admin(user) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or Membership.objects.filter(user=user, role=Role.SECURITY_ADMIN).exists()
-
-
 def accounts(by):
     """The accounts ``by`` manages: every one but the superusers. PermissionDenied for anyone
     but a security administrator."""
-    if not is_security_admin(by):
+    if not holds_role(by, Role.SECURITY_ADMIN):
         raise PermissionDenied(_("Only security administrators manage accounts."))
     return get_user_model().objects.filter(is_superuser=False)
 

@@ -91,13 +91,20 @@ def contract_clients(user):
     return clients.filter(memberships__user=user, memberships__role=Role.CLIENT_MANAGER)
 
 
-def is_administrator(user) -> bool:
-    """The portal's administrators: the role in any organisation, or a superuser."""
-    from contracts.models import Membership, Role
+def holds_role(user, role: str) -> bool:
+    """Whether an active user holds ``role`` in any organisation; a superuser holds every role.
+    For the portal-wide roles: the administrator, the security administrator."""
+    from contracts.models import Membership
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).exists()
+    return user.is_superuser or Membership.objects.filter(user=user, role=role).exists()
+
+
+def is_administrator(user) -> bool:
+    from contracts.models import Role
+
+    return holds_role(user, Role.ADMINISTRATOR)
 
 
 def can_create_contract(user, client) -> bool:

@@ -1,5 +1,5 @@
 """What every API list shares: pagination, and the router that apps register their viewsets on;
-what every API field of a kind shares: times of day in the schema, plausible moments."""
+what every API field of a kind shares: filter moments in UTC, times of day in the schema."""
 
 import datetime as dt
 
@@ -8,8 +8,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.routers import DefaultRouter
-
-from om_portal import validators
 
 
 class Pagination(PageNumberPagination):
@@ -65,10 +63,6 @@ class TimeOfDayField(OpenApiSerializerFieldExtension):
             "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
             "example": "09:00:00",
         }
-
-
-# Re-exported for the serializers that import it from here.
-plausible_moment = validators.plausible_moment
 
 
 def drf_validation_error(error):

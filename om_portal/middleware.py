@@ -23,6 +23,11 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
+def policy_header(policy: dict) -> str:
+    """A Content-Security-Policy header from its directives (name → sources)."""
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
 class SecurityHeadersMiddleware:
     """The headers Django's SecurityMiddleware does not set: a Content Security Policy and a
     Permissions Policy on every answer, and the refusal of a request body larger than
@@ -35,9 +40,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = "; ".join(
-            f"{name} {value}".strip() for name, value in settings.CONTENT_SECURITY_POLICY.items()
-        )
+        self.policy = policy_header(settings.CONTENT_SECURITY_POLICY)
         self.permissions = settings.PERMISSIONS_POLICY
 
     def __call__(self, request):
@@ -64,8 +67,9 @@ def with_policy(view, **directives):
     """``view`` answered under the portal's policy with ``directives`` replaced (e.g.
     ``style_src="'self' 'unsafe-inline'"``): for a page of a library that the portal does not
     write, never for the portal's own templates."""
-    policy = {**settings.CONTENT_SECURITY_POLICY, **{k.replace("_", "-"): v for k, v in directives.items()}}
-    header = "; ".join(f"{name} {value}" for name, value in policy.items())
+    header = policy_header(
+        {**settings.CONTENT_SECURITY_POLICY, **{k.replace("_", "-"): v for k, v in directives.items()}}
+    )
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):

@@ -27,7 +27,8 @@ from contracts.penalties import (
     waive_breach,
 )
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_PENALTIES
-from om_portal.api import plausible_moment, router
+from om_portal.api import router
+from om_portal.validators import plausible_moment
 
 
 class Conflict(APIException):

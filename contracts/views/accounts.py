@@ -107,9 +107,17 @@ def account_add(request):
     return render(request, "contracts/accounts/add.html", {"form": form}, status=status)
 
 
+def _account(request, pk, *, shown=False):
+    """The account ``pk`` among those the user manages (else 404); ``shown``: with its roles and
+    second factor, for its page."""
+    users = accounts.accounts(request.user)
+    return get_object_or_404(_annotated(users) if shown else users, pk=pk)
+
+
 def _detail(request, user, role_form=None, status=200):
+    """The account's page; ``user`` as _account(..., shown=True) gives it."""
     context = {
-        "account": _annotated(accounts.accounts(request.user)).get(pk=user.pk),
+        "account": user,
         "locked": user.username in _locked_usernames([user.username]),
         "role_form": role_form or RoleForm(),
         "own": user.pk == request.user.pk,
@@ -119,13 +127,13 @@ def _detail(request, user, role_form=None, status=200):
 
 @login_required
 def account_detail(request, pk):
-    return _detail(request, get_object_or_404(accounts.accounts(request.user), pk=pk))
+    return _detail(request, _account(request, pk, shown=True))
 
 
 @login_required
 @require_POST
 def account_role_add(request, pk):
-    user = get_object_or_404(accounts.accounts(request.user), pk=pk)
+    user = _account(request, pk, shown=True)
     form = RoleForm(request.POST)
     if not form.is_valid():
         return _detail(request, user, form, status=400)
@@ -141,7 +149,7 @@ def account_role_add(request, pk):
 @login_required
 @require_POST
 def account_role_remove(request, pk, membership):
-    user = get_object_or_404(accounts.accounts(request.user), pk=pk)
+    user = _account(request, pk)
     found = get_object_or_404(Membership, pk=membership, user=user)
     try:
         accounts.remove_role(request.user, found)
@@ -166,7 +174,7 @@ ACTIONS = {
 @login_required
 @require_POST
 def account_act(request, pk, action):
-    user = get_object_or_404(accounts.accounts(request.user), pk=pk)
+    user = _account(request, pk)
     if action not in ACTIONS:
         raise Http404
     act, done = ACTIONS[action]

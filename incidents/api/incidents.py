@@ -16,7 +16,8 @@ from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
 from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
 from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
-from om_portal.api import plausible_moment, router
+from om_portal.api import router
+from om_portal.validators import plausible_moment
 
 
 class EventSerializer(serializers.ModelSerializer):

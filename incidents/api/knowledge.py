@@ -14,7 +14,8 @@ from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
-from om_portal.api import plausible_moment, router
+from om_portal.api import router
+from om_portal.validators import plausible_moment
 
 # --- Knowledge base -------------------------------------------------------------------------------
 
