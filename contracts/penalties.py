@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contracts import obligations
 from contracts.models import Breach, Contract, Milestone, PenaltyClause
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
@@ -58,9 +59,25 @@ def check_breach_figures(clause: PenaltyClause | None, *, days_late=None, overdu
         raise ValidationError(errors)
 
 
+def check_kind(kind: str) -> None:
+    """A breach or clause names a kind of ``contracts.obligations``; raises ValidationError."""
+    if obligations.get(kind) is None:
+        raise ValidationError({"kind": _("Unknown kind of breach %(kind)s.") % {"kind": kind}})
+
+
 def check_clause(clause: PenaltyClause) -> None:
     """Combinations the summary cannot price; the database constraints catch the rest."""
     errors = {}
+    kind = obligations.get(clause.kind)
+    if kind is None and clause.kind:  # a blank kind is the form's "required"
+        errors["kind"] = _("Unknown kind of breach %(kind)s.") % {"kind": clause.kind}
+    elif kind is not None and clause.shape and clause.shape not in kind.shapes:
+        errors["shape"] = _(
+            "A breach of “%(kind)s” cannot be priced this way; its clause can be: %(shapes)s."
+        ) % {
+            "kind": kind.label,
+            "shapes": ", ".join(str(PenaltyClause.Shape(shape).label) for shape in kind.shapes),
+        }
     if clause.base == PenaltyClause.Base.OVERDUE_AMOUNT and clause.shape != PenaltyClause.Shape.PER_DAY:
         errors["base"] = _("Only a per-day clause can be a share of the overdue amount.")
     if clause.shape == PenaltyClause.Shape.COUNT_THRESHOLD and not clause.threshold_count:
@@ -93,6 +110,7 @@ def record_breach(
     """
     if source not in Breach.Source.values:
         raise ValidationError({"source": _("Unknown source %(source)s.") % {"source": source}})
+    check_kind(kind)
     clause = PenaltyClause.objects.filter(contract=contract, kind=kind).first()
     check_breach_figures(clause, days_late=days_late, overdue_amount=overdue_amount)
     fields = {
@@ -137,6 +155,8 @@ def record_breaches(specs: list[BreachSpec]) -> int:
     """
     if not specs:
         return 0
+    for kind in {spec.kind for spec in specs}:
+        check_kind(kind)
     clauses = {
         (clause.contract_id, clause.kind): clause
         for clause in PenaltyClause.objects.filter(
@@ -437,7 +457,7 @@ def penalty_summary(
                 "%(count)s breaches of kind “%(kind)s” have no clause and are not priced",
                 entry.breaches + entry.waived,
             )
-            % {"count": entry.breaches + entry.waived, "kind": entry.kind}
+            % {"count": entry.breaches + entry.waived, "kind": obligations.label(entry.kind)}
         )
     return summary
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from contracts import obligations
 from contracts.worktime import CHINA_TZ
 from reports import charts
 from reports.models import NARRATIVE_SECTIONS, ReportKind
@@ -157,6 +158,12 @@ def _label(labels: dict, code) -> str:
     return labels.get(code, code or "")
 
 
+def _kind_label(code: str | None) -> str:
+    # The registry's Chinese words, whatever the language of the request that renders the PDF.
+    kind = obligations.get(code or "")
+    return kind.zh if kind is not None else (code or "")
+
+
 def _when(iso: str | None) -> str:
     """ "2026-06-03T10:15:00+08:00" → "2026-06-03 10:15" (stored in Beijing time already)."""
     return f"{iso[:10]} {iso[11:16]}" if iso else ""
@@ -262,9 +269,15 @@ def _view(data: dict) -> dict:
 
     breaches = dict(data.get("breaches", {}))
     breaches["lines"] = [
-        {**line, "when": _when(line["occurred_at"]), "source_label": _label(BREACH_SOURCE, line["source"])}
+        {
+            **line,
+            "when": _when(line["occurred_at"]),
+            "source_label": _label(BREACH_SOURCE, line["source"]),
+            "kind_label": _kind_label(line["kind"]),
+        }
         for line in breaches.get("lines", [])
     ]
+    breaches["unpriced"] = [{**u, "kind_label": _kind_label(u["kind"])} for u in breaches.get("unpriced", [])]
     breaches["clauses"] = [
         {**clause, "party_label": _label(PARTY, clause["party"]), "amount_yuan": _yuan(clause["amount"])}
         for clause in breaches.get("clauses", [])

@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from contracts import obligations
 from contracts.models.contract import MONEY, PERCENT, Contract
 from contracts.scoping import RestrictedQuerySet
 
@@ -39,9 +40,8 @@ class PenaltyClause(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="penalty_clauses", verbose_name=_("contract")
     )
-    # What other apps name when they record a breach: "late_inspection", "sla_resolution",
-    # "staff_replacement", "late_report"...
-    kind = models.SlugField(_("kind of breach"), max_length=50)
+    # What other apps name when they record a breach: a code of ``contracts.obligations``.
+    kind = models.SlugField(_("kind of breach"), max_length=50, choices=obligations.choices)
     title = models.CharField(_("clause title"), max_length=200)
     text = models.TextField(_("contract text"), blank=True)
     party = models.CharField(_("liable party"), max_length=6, choices=Party.choices, default=Party.VENDOR)
@@ -120,7 +120,7 @@ class Breach(models.Model):
         related_name="breaches",
         verbose_name=_("penalty clause"),
     )
-    kind = models.SlugField(_("kind of breach"), max_length=50)
+    kind = models.SlugField(_("kind of breach"), max_length=50, choices=obligations.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
     days_late = models.PositiveIntegerField(_("days late"), null=True, blank=True)
     overdue_amount = models.DecimalField(
@@ -177,4 +177,4 @@ class Breach(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.contract.code} · {self.kind} · {self.occurred_at:%Y-%m-%d}"
+        return f"{self.contract.code} · {self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"

@@ -232,7 +232,7 @@ class IncidentEvent(models.Model):
 
 
 def _value_label(value: str) -> str:
-    for choices in (Incident.Status, Severity, SLATerm.Condition, SLATerm.Clock):
+    for choices in (Incident.Status, Severity, SLATerm.Condition, SLATerm.Clock, IncidentKind):
         if value and value in choices.values:
             return str(choices(value).label)
     return value

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from contracts import obligations
 from contracts.models import Breach, Milestone, PenaltyClause, Role
 from contracts.penalties import deduct_from_milestones, penalty_summary, record_breach, waive_breach
 
@@ -323,7 +324,8 @@ def test_a_breach_without_a_clause_is_recorded_unpriced(contract_a):
     summary = penalty_summary(contract_a)
     assert summary.vendor_total == D(0)
     assert [(u.kind, u.breaches) for u in summary.unpriced] == [("late_report", 1)]
-    assert "breach of kind “late_report” has no clause" in summary.lines[-1]
+    # Issue 13: the line a person reads names the kind by its label, not its code.
+    assert f"breach of kind “{obligations.label('late_report')}” has no clause" in summary.lines[-1]
 
 
 def test_summary_takes_the_same_queries_for_50_breaches_or_500(contract_a):

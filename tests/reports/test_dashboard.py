@@ -388,7 +388,7 @@ def _more_contracts(base, n):
     now = timezone.now()
     for contract in made:
         clause = PenaltyClause.objects.create(
-            contract=contract, kind="sla", title="违约", shape="per_occurrence", rate_percent="1"
+            contract=contract, kind="sla_arrival", title="违约", shape="per_occurrence", rate_percent="1"
         )
         breach(contract, clause, now - dt.timedelta(days=1))
         incident(contract, now - dt.timedelta(days=2), breached="arrival", status="new")
