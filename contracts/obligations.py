@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils import translation
 from django.utils.functional import lazy
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Producer(models.TextChoices):
-    SLA_CLOCK = "sla_clock", _("SLA clock")
-    MISSED_SLOT = "missed_slot", _("Missed inspection slot")
-    LATE_REPORT = "late_report", _("Late report")
-    STAFFING = "staffing", _("Staffing rule")
-    PAYMENT = "payment", _("Payment")
-    MANUAL = "manual", _("By hand")
+    SLA_CLOCK = "sla_clock", pgettext_lazy("obligation producer", "SLA clock")
+    MISSED_SLOT = "missed_slot", pgettext_lazy("obligation producer", "Missed inspection slot")
+    LATE_REPORT = "late_report", pgettext_lazy("obligation producer", "Late report")
+    STAFFING = "staffing", pgettext_lazy("obligation producer", "Staffing rule")
+    PAYMENT = "payment", pgettext_lazy("obligation producer", "Payment")
+    MANUAL = "manual", pgettext_lazy("obligation producer", "By hand")
 
 
 # PenaltyClause.Shape's values; spelled out because the models import this module.

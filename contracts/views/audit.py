@@ -12,6 +12,7 @@ import datetime as dt
 import io
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -21,6 +22,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from contracts.models import Contract, Membership, Role
@@ -29,6 +31,66 @@ from om_portal.models import AuditEntry
 
 PAGE_SIZE = 50
 CSV_LIMIT = 50_000
+
+# The trail stores actions as codes (om_portal.audit); a person reads these.
+ACTIONS = {
+    "create": pgettext_lazy("audit action", "Created"),
+    "update": pgettext_lazy("audit action", "Changed"),
+    "delete": pgettext_lazy("audit action", "Deleted"),
+    "login": pgettext_lazy("audit action", "Logged in"),
+    "logout": pgettext_lazy("audit action", "Logged out"),
+    "login_failed": pgettext_lazy("audit action", "Login failed"),
+    "login_locked_out": pgettext_lazy("audit action", "Locked out after failed logins"),
+    "access_denied": pgettext_lazy("audit action", "Access denied"),
+    "export": pgettext_lazy("audit action", "Downloaded"),
+    "password_change": pgettext_lazy("audit action", "Password changed"),
+    "second_factor_reset": pgettext_lazy("audit action", "Second factor reset"),
+    "unlock": pgettext_lazy("audit action", "Account unlocked"),
+    "sign_off": pgettext_lazy("audit action", "Signed off"),
+    "audit_purge": pgettext_lazy("audit action", "Old lines purged"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS[action]) if action in ACTIONS else action.replace("_", " ")
+
+
+def model_label(label: str) -> str:
+    """ "contracts.breach" → the model's verbose name (违约记录)."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
+def _field_label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # a field since removed: its name, readable
+        return name.replace("_", " ")
+
+
+def detail_text(line) -> str:
+    """The line's detail as a person reads it: field and model names by their labels."""
+    detail = line.detail if isinstance(line.detail, dict) else {}
+    try:
+        model = (
+            apps.get_model(detail.get("model") or line.object_type)
+            if (detail.get("model") or line.object_type)
+            else None
+        )
+    except (LookupError, ValueError):
+        model = None
+    parts = []
+    for key, value in detail.items():
+        if key == "fields" and isinstance(value, list) and model is not None:
+            value = "、".join(_field_label(model, name) for name in value)
+        elif key == "model" and isinstance(value, str):
+            value = model_label(value)
+        elif isinstance(value, str) and key in ("what",):
+            value = value.replace("_", " ")
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
 
 
 def visible_lines(user):
@@ -51,7 +113,7 @@ class SearchForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     username = forms.CharField(label=_("User"), required=False, max_length=150)
-    action = forms.CharField(label=_("Action"), required=False, max_length=40)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", "—"), *ACTIONS.items()])
     contract = forms.CharField(label=_("Contract"), required=False, max_length=40)
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", "—"), *AuditEntry.Outcome.choices]
@@ -96,6 +158,10 @@ def audit_search(request):
     if request.GET.get("format") == "csv":
         return _csv(request, lines)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    for line in page.object_list:
+        line.action_label = action_label(line.action)
+        line.object_label = model_label(line.object_type) if line.object_type else ""
+        line.detail_text = detail_text(line)
     return render(request, "contracts/audit.html", {"form": form, "page": page})
 
 
@@ -124,14 +190,14 @@ def _csv(request, lines) -> HttpResponse:
                 line.pk,
                 timezone.localtime(line.at).isoformat(timespec="seconds"),
                 line.username,
-                line.action,
-                line.object_type,
+                action_label(line.action),
+                model_label(line.object_type) if line.object_type else "",
                 line.object_id,
                 line.object_repr,
                 line.contract_code,
-                line.outcome,
+                line.get_outcome_display(),
                 line.address or "",
-                line.detail,
+                detail_text(line),
             ]
         )
         count += 1
