@@ -21,7 +21,6 @@ from contracts import obligations
 from contracts.models import PenaltyClause, Role, SLATerm
 from contracts.penalties import record_breach
 from incidents.checker import check_deadlines
-from incidents.models import Incident
 from incidents.services import report_incident
 from reports.building import build_data
 from reports.models import BuildState, Report, ReportKind
@@ -88,8 +87,12 @@ def world(contract_a, client_manager_a):
                 shape=shape,
                 rate_percent=D("0.1"),
                 threshold_count=1 if shape == PenaltyClause.Shape.COUNT_THRESHOLD else None,
-                base=PenaltyClause.Base.OVERDUE_AMOUNT if kind.code == "late_payment" else PenaltyClause.Base.TOTAL,
-                party=PenaltyClause.Party.CLIENT if kind.code == "late_payment" else PenaltyClause.Party.VENDOR,
+                base=PenaltyClause.Base.OVERDUE_AMOUNT
+                if kind.code == "late_payment"
+                else PenaltyClause.Base.TOTAL,
+                party=PenaltyClause.Party.CLIENT
+                if kind.code == "late_payment"
+                else PenaltyClause.Party.VENDOR,
             )
         record_breach(
             contract,
@@ -106,7 +109,12 @@ def world(contract_a, client_manager_a):
         SLATerm.objects.create(contract=contract, clock=clock, target=10, unit="minutes")
     reported = timezone.now() - dt.timedelta(hours=3)
     incident = report_incident(
-        contract, by=client_manager_a, title="接入网中断", source="phone", reported_at=reported, needs_onsite=True
+        contract,
+        by=client_manager_a,
+        title="接入网中断",
+        source="phone",
+        reported_at=reported,
+        needs_onsite=True,
     )
     check_deadlines(timezone.now())
     incident.refresh_from_db()

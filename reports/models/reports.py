@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from contracts import obligations
 from contracts.models import Contract, Milestone
 from contracts.scoping import RestrictedQuerySet
 
@@ -80,6 +81,7 @@ class ReportRequirement(models.Model):
         _("a late report is a breach of kind"),
         max_length=50,
         blank=True,
+        choices=obligations.choices,
         help_text=_("Leave empty when the contract does not price a late report."),
     )
     active = models.BooleanField(_("active"), default=True)
