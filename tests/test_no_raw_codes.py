@@ -18,10 +18,11 @@ import pytest
 from django.utils import timezone, translation
 
 from contracts import obligations
-from contracts.models import PenaltyClause, Role, SLATerm
+from contracts.models import Breach, PenaltyClause, Role, SLATerm
 from contracts.penalties import record_breach
 from incidents.checker import check_deadlines
 from incidents.services import report_incident
+from om_portal.models import Delivery
 from reports.building import build_data
 from reports.models import BuildState, Report, ReportKind
 from reports.pdf import write_pdf
@@ -71,8 +72,10 @@ def _shape(kind) -> str:
 
 
 @pytest.fixture
-def world(contract_a, client_manager_a):
+def world(contract_a, client_manager_a, make_user, vendor_org_a):
     contract = contract_a
+    # Someone the checker's messages go to (the vendor's manager, nobody being on duty).
+    make_user(Role.VENDOR_MANAGER, vendor_org_a, email="manager@vendor.example")
     contract.starts_on, contract.ends_on = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     contract.total = D("708000.00")
     contract.save()
@@ -116,7 +119,8 @@ def world(contract_a, client_manager_a):
         reported_at=reported,
         needs_onsite=True,
     )
-    check_deadlines(timezone.now())
+    with translation.override("zh-hans"):  # the worker's language, settings.LANGUAGE_CODE
+        check_deadlines(timezone.now())
     incident.refresh_from_db()
     assert all(getattr(incident, f"{clock}_breached_at") for clock in SLATerm.Clock.values)
     with translation.override("zh-hans"):
@@ -173,6 +177,17 @@ def test_the_main_pages_show_labels_not_codes(world, client, client_manager_a, m
             if codes:
                 found[url] = sorted(codes)
     assert found == {}, found
+
+
+def test_the_checkers_messages_and_ledger_notes_show_labels(world):
+    deliveries = list(Delivery.objects.values_list("subject", "body"))
+    assert deliveries
+    for subject, body in deliveries:
+        assert raw_codes(subject + "\n" + body) == set(), (subject, body)
+    assert "到达现场" in "".join(body for _subject, body in deliveries)
+    notes = Breach.objects.filter(source=Breach.Source.INCIDENT).values_list("kind", "note")
+    assert {kind for kind, _note in notes} == {"sla_response", "sla_arrival", "sla_resolution"}
+    assert all(raw_codes(note) == set() for _kind, note in notes)
 
 
 def test_the_clause_form_offers_the_registry_by_label(world, client, client_manager_a):
