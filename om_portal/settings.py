@@ -348,6 +348,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.Report.Status",
         "BuildStateEnum": "reports.models.BuildState",
         "OffsetUnitEnum": "contracts.models.Milestone.OffsetUnit",
+        # Clauses, breaches and report requirements name a kind of breach of the registry.
+        "BreachKindEnum": "contracts.obligations.choices",
     },
 }
 
