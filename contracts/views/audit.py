@@ -48,6 +48,42 @@ ACTIONS = {
     "unlock": pgettext_lazy("audit action", "Account unlocked"),
     "sign_off": pgettext_lazy("audit action", "Signed off"),
     "audit_purge": pgettext_lazy("audit action", "Old lines purged"),
+    "import": pgettext_lazy("audit action", "Imported"),
+}
+
+
+# The keys of a line's detail (om_portal.audit and its callers).
+DETAIL_KEYS = {
+    "fields": pgettext_lazy("audit detail", "fields"),
+    "model": pgettext_lazy("audit detail", "object type"),
+    "count": pgettext_lazy("audit detail", "count"),
+    "offered": pgettext_lazy("audit detail", "offered"),
+    "what": pgettext_lazy("audit detail", "what"),
+    "lines": pgettext_lazy("audit detail", "lines"),
+    "query": pgettext_lazy("audit detail", "query"),
+    "method": pgettext_lazy("audit detail", "method"),
+    "path": pgettext_lazy("audit detail", "path"),
+    "status": pgettext_lazy("audit detail", "status"),
+    "version": pgettext_lazy("audit detail", "version"),
+    "conclusion": pgettext_lazy("audit detail", "conclusion"),
+    "locks": pgettext_lazy("audit detail", "locks lifted"),
+    "devices": pgettext_lazy("audit detail", "devices removed"),
+    "format": pgettext_lazy("audit detail", "format"),
+    "before": pgettext_lazy("audit detail", "before"),
+    "through": pgettext_lazy("audit detail", "through line"),
+    "from": pgettext_lazy("audit detail", "from"),
+    "to": pgettext_lazy("audit detail", "to"),
+    "created": pgettext_lazy("audit detail", "created"),
+    "updated": pgettext_lazy("audit detail", "updated"),
+    "deductions": pgettext_lazy("audit detail", "deductions"),
+    "mode": pgettext_lazy("audit detail", "mode"),
+    "run": pgettext_lazy("audit detail", "inspection run"),
+}
+# What an export line downloaded, when it is not a file field of the object.
+EXPORTS = {
+    "audit_trail": _("Audit trail"),
+    "assets": _("Asset ledger"),
+    "inspection_ledger": _("Inspection ledger"),
 }
 
 
@@ -55,41 +91,44 @@ def action_label(action: str) -> str:
     return str(ACTIONS[action]) if action in ACTIONS else action.replace("_", " ")
 
 
+def _model(label: str):
+    try:
+        return apps.get_model(label) if label else None
+    except (LookupError, ValueError):
+        return None
+
+
 def model_label(label: str) -> str:
     """ "contracts.breach" → the model's verbose name (违约记录)."""
-    try:
-        return str(apps.get_model(label)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return label
+    model = _model(label)
+    return str(model._meta.verbose_name) if model is not None else label
 
 
 def _field_label(model, name: str) -> str:
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # a field since removed: its name, readable
+    except Exception:  # no model, or a field since removed: its name, readable
         return name.replace("_", " ")
 
 
 def detail_text(line) -> str:
-    """The line's detail as a person reads it: field and model names by their labels."""
+    """The line's detail as a person reads it: keys, fields, models and exports by their labels."""
     detail = line.detail if isinstance(line.detail, dict) else {}
-    try:
-        model = (
-            apps.get_model(detail.get("model") or line.object_type)
-            if (detail.get("model") or line.object_type)
-            else None
-        )
-    except (LookupError, ValueError):
-        model = None
+    model = _model(detail.get("model") or line.object_type)
     parts = []
     for key, value in detail.items():
-        if key == "fields" and isinstance(value, list) and model is not None:
-            value = "、".join(_field_label(model, name) for name in value)
+        if key == "fields" and isinstance(value, list):
+            value = "、".join(_field_label(model, str(name)) for name in value)
         elif key == "model" and isinstance(value, str):
             value = model_label(value)
-        elif isinstance(value, str) and key in ("what",):
-            value = value.replace("_", " ")
-        parts.append(f"{key.replace('_', ' ')}: {value}")
+        elif key == "what" and isinstance(value, str):
+            value = str(EXPORTS[value]) if value in EXPORTS else _field_label(model, value)
+        elif isinstance(value, list):
+            value = "、".join(str(item) for item in value)
+        elif isinstance(value, dict):
+            value = "、".join(f"{name} {item}" for name, item in value.items())
+        label = DETAIL_KEYS.get(key, key.replace("_", " "))
+        parts.append(f"{label}: {value}")
     return "; ".join(parts)
 
 
