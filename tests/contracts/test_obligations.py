@@ -149,3 +149,27 @@ def test_a_breach_shows_its_label(contract_a):
     with translation.override("zh-hans"):
         assert breach.get_kind_display() == "到达现场超时"
         assert "到达现场超时" in str(breach)
+
+
+def test_every_seeded_clause_has_a_shape_its_kind_allows():
+    # The five contracts' clauses as load_seed_contracts writes them, e.g. seed 004's staff
+    # replacements (count threshold) and seed 001's late delivery (per day, at most 10%).
+    from contracts.seeds import SEED_CONTRACTS
+
+    for seed in SEED_CONTRACTS:
+        for clause in seed["penalty_clauses"]:
+            assert obligations.shape_allowed(clause["kind"], clause["shape"]), (seed["code"], clause["kind"])
+
+
+def test_the_migration_refuses_rows_of_an_unregistered_kind(contract_a):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("contracts.migrations.0004_kinds_breach_kind_choices")
+    migration.check_kinds_registered(apps, None)  # nothing unknown: passes
+    PenaltyClause.objects.create(
+        contract=contract_a, kind="late_lunch", title="x", shape="one_off", rate_percent=1
+    )
+    with pytest.raises(RuntimeError, match="late_lunch"):
+        migration.check_kinds_registered(apps, None)
