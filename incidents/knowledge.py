@@ -301,9 +301,8 @@ def consultation_rates(
     questions = Consultation.objects.filter(contract=contract, asked_at__gte=since, asked_at__lt=until)
     people = ("engineer", "engineer__username", "engineer__first_name", "engineer__last_name")
     if timely_hours is None and term is not None:
-        rows = _rates_under_term(
-            contract, questions.values(*people, "asked_at", "answered", "replied_at"), term
-        )
+        values = questions.values(*people, "asked_at", "answered", "replied_at")
+        rows = _rates_under_term(contract, values, term, range(start.year, end.year + 2))
     else:
         answered = Q(answered=True)
         hours = timely_hours if timely_hours is not None else DEFAULT_TIMELY_HOURS
