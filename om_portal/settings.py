@@ -348,6 +348,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.Report.Status",
         "BuildStateEnum": "reports.models.BuildState",
         "OffsetUnitEnum": "contracts.models.Milestone.OffsetUnit",
+        # An incident's kind, in the incident and in its reclassification.
+        "IncidentKindEnum": "incidents.models.IncidentKind",
     },
 }
 
