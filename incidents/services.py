@@ -456,19 +456,26 @@ def settle_breaches(incident, computed, now, *, by=None, reason="") -> None:
     met (an event entered late, a new severity) is withdrawn: kept in the ledger, counting zero,
     with a line on the timeline and on the audit trail.
     """
-    specs, events = [], []
+    specs, events, missed = [], [], []
     for name, clock in computed.items():
         recorded = getattr(incident, f"{name}_breached_at") is not None
         breached = is_breached(clock, now)
         if breached and not recorded and clock.met_at is not None and _claim_breach(incident, name, now):
             specs.append(breach_spec(incident, clock, now))
+            missed.append((incident, clock))
             # Learned when the late event happened: the timeline keeps its order.
             events.append(IncidentEvent(incident=incident, kind=Kind.BREACH, at=clock.met_at, to_value=name))
         elif recorded and not breached:
             _withdraw(incident, clock, now, by=by, reason=reason)
     if specs:
+        from incidents.notify import notify_clocks
+
         record_clock_breaches(specs)
         IncidentEvent.objects.bulk_create(events)
+        # The beat tells the contract's people of the breaches it records; these too.
+        names = ",".join(clock.name for _i, clock in missed)
+        key = f"sla:{incident.contract_id}:breach:late-entry:{incident.pk}:{names}"
+        notify_clocks(incident.contract, missed, "breach", now, dedupe_key=key)
 
 
 def _withdraw(incident, clock, now, *, by, reason):

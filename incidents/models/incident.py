@@ -49,7 +49,8 @@ class Incident(models.Model):
     """A fault or request from any source, with its three SLA clocks.
 
     The clocks are *derived*: ``incidents.clocks`` rebuilds them from the event timeline, and the
-    columns below are that result stored for lists and the checker (``next_deadline``).
+    columns below are that result stored for lists (``next_deadline``) and the checker
+    (``next_check_at``).
     """
 
     class Status(models.TextChoices):
@@ -136,7 +137,7 @@ class Incident(models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         indexes = [
-            # The SLA checker, every minute: WHERE next_deadline <= now. Partial: only incidents
+            # The SLA checker, every minute: WHERE next_check_at <= now. Partial: only incidents
             # with something pending are in it, a small fraction of all.
             # It carries the id, so the query reads the index alone (an index-only scan).
             models.Index(
