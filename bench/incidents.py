@@ -41,13 +41,13 @@ CHECKER_TARGET_MS, SPEEDUP_TARGET, TICK_TARGET_S, PAGE_TARGET_MS = 5, 1000, 1.0,
 
 # One INSERT … SELECT: row i = 1 is the oldest, 150 s apart (≈ 4.75 years). The newest OPEN rows
 # are open (as in life, old incidents are closed, so open rows sit at the table's end); of those,
-# the DUE oldest have a next_deadline in the last ~5.5 hours, the others over the next ~3 days.
-# Closed rows carry their resolution and no next_deadline (NULL: outside the partial index).
+# the DUE oldest have a next_check_at in the last ~5.5 hours, the others over the next ~3 days.
+# Closed rows carry their resolution and no next_check_at (NULL: outside the partial index).
 BULK_INSERT = """
 INSERT INTO incidents_incident (
     contract_id, title, description, severity, kind, condition, source, reporter_name,
     reporter_unit, needs_onsite, status, reported_at, resolved_at, closed_at, cause, impact,
-    method, result, next_deadline, created_at, updated_at)
+    method, result, next_check_at, created_at, updated_at)
 SELECT (%(contracts)s::bigint[])[1 + mod(i, cardinality(%(contracts)s::bigint[]))],
     '故障 ' || i, '系统报障，编号 ' || i, (ARRAY['emergency', 'severe', 'general'])[1 + mod(i, 3)],
     (ARRAY['hardware', 'software', 'network', 'data', 'security'])[1 + mod(i, 5)], '',
@@ -138,14 +138,14 @@ def bench_checker(now):
     print("\n1. Checker query (checker.due_incidents), EXPLAIN (ANALYZE, BUFFERS) Execution Time")
     # The tick the target names (1,000 due) and, for context, a quiet tick with 10 due.
     quiet = now - (DUE - 9) * dt.timedelta(seconds=20)
-    assert Incident.objects.filter(next_deadline__lte=now).count() == DUE
-    assert Incident.objects.filter(next_deadline__lte=quiet).count() == 10
+    assert Incident.objects.filter(next_check_at__lte=now).count() == DUE
+    assert Incident.objects.filter(next_check_at__lte=quiet).count() == 10
     ticks = {"1,000 due": now, "10 due (context)": quiet}
     sqls = {label: captured(lambda t=t: checker.due_incidents(t))[0] for label, t in ticks.items()}
     indexed = {label: explain(*sql, rounds=21) for label, sql in sqls.items()}
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("DROP INDEX incident_next_deadline_idx")
+            cursor.execute("DROP INDEX incident_next_check_idx")
         bare = {label: explain(*sql, rounds=7) for label, sql in sqls.items()}
         transaction.set_rollback(True)  # the index comes back
     for label, (ms, plan, buffers) in indexed.items():

@@ -381,7 +381,8 @@ def _breach_figures(contract: Contract, start: dt.date | None = None, end: dt.da
     # Summed in fen, rounded per row: SQLite keeps decimals as binary floats, and integers
     # add up exactly there as on PostgreSQL.
     fen = F("days_late") * Round(F("overdue_amount") * 100)
-    breaches = Breach.objects.filter(contract=contract)
+    # A withdrawn breach (the facts showed the obligation met) stays in the ledger, counting zero.
+    breaches = Breach.objects.filter(contract=contract, withdrawn_at__isnull=True)
     # Beijing days, both included; aware bounds rather than __date so that an index can serve it.
     if start is not None:
         breaches = breaches.filter(occurred_at__gte=dt.datetime.combine(start, dt.time(), tzinfo=CHINA_TZ))
@@ -500,7 +501,7 @@ def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> 
     # Summed in fen, rounded per row, as penalty_summary does (SQLite keeps decimals as floats).
     fen = F("days_late") * Round(F("overdue_amount") * 100)
     rows = (
-        Breach.objects.filter(contract_id__in=ids)
+        Breach.objects.filter(contract_id__in=ids, withdrawn_at__isnull=True)
         .values("contract_id", "clause_id", "waived")
         .annotate(
             n=Count("id"),

@@ -152,6 +152,8 @@ SEED_CONTRACTS = [
         ],
         "sla_terms": [
             _sla("arrival", 2, "hours", condition="phone_unresolved", note="电话不能解决时即刻派员到场"),
+            # 三.3(3) "一般问题乙方需在当日内予以答复": the reply to a consultation, the same day.
+            _sla("response", 1, "same_day", condition="consultation", note="一般问题当日内予以答复"),
             _sla(
                 "resolution",
                 5,
@@ -516,9 +518,31 @@ SEED_CONTRACTS = [
         ],
         "sla_terms": [
             _sla("arrival", 2, "hours", note="无现场值班人员时，收到通知后 2 小时内到场"),
-            _sla("arrival", 4, "hours", condition="other_unit", note="需协调其他单位"),
-            _sla("arrival", 1, "calendar_days", condition="finance_department", note="需协调财政厅"),
+            # "需协调其它单位的问题4小时内解决，需财政厅配合完成的，1日内解决故障": resolution targets.
+            # Missed, they are late performance (8.2 迟延履行…每发生一次 1%), as the 48 hours are:
+            # a fault waiting on another unit switches to these, so unpriced they would hide it.
+            _sla(
+                "resolution",
+                4,
+                "hours",
+                condition="other_unit",
+                clause="service_breach",
+                note="需协调其它单位的问题 4 小时内解决",
+            ),
+            _sla(
+                "resolution",
+                1,
+                "calendar_days",
+                condition="finance_department",
+                clause="service_breach",
+                note="需财政厅配合完成的，1 日内解决",
+            ),
             _sla("resolution", 48, "hours", clause="service_breach", note="超过 48 小时仍无法解决视为违约"),
+        ],
+        # Read as arrival targets by earlier loads: removed from a contract loaded then.
+        "superseded_sla_terms": [
+            _sla("arrival", 4, "hours", condition="other_unit"),
+            _sla("arrival", 1, "calendar_days", condition="finance_department"),
         ],
         "milestones": [
             {"name": "第一期（30%）", "amount": D("231000.00"), "trigger": "signing", "offset": 0},

@@ -299,6 +299,12 @@ def load_seed_contracts() -> list[tuple[Contract, bool]]:
                 contract=contract, kind=spec["kind"], defaults={k: v for k, v in spec.items() if k != "kind"}
             )
             clauses[clause.kind] = clause
+        for term in seed.get("superseded_sla_terms", []):
+            # An earlier load's wrong reading, as it loaded it (a term edited since is kept).
+            SLATerm.objects.filter(
+                contract=contract,
+                **{k: term[k] for k in ("severity", "condition", "clock", "target", "unit")},
+            ).delete()
         for term in seed["sla_terms"]:
             SLATerm.objects.get_or_create(
                 contract=contract,

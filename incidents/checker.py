@@ -1,4 +1,4 @@
-"""The SLA checker: every minute, find the incidents whose next deadline has passed, and warn
+"""The SLA checker: every minute, find the incidents whose next check has come, and warn
 or record the breach — each exactly once, however many workers run it at the same time.
 
 A tick works in batches of up to 1,000 incidents, in one transaction each, with a constant
@@ -22,11 +22,9 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from contracts import worktime
-from contracts.models import Breach, SLATerm
-from contracts.penalties import BreachSpec, record_breaches
+from contracts.models import SLATerm
 from incidents import services
 from incidents.models import Incident, IncidentEvent
 
@@ -43,8 +41,8 @@ def due_incidents(now=None, limit=BATCH) -> list[int]:
     """The ids of incidents with something due: one query on the partial index."""
     now = now or timezone.now()
     return list(
-        Incident.objects.filter(next_deadline__lte=now)
-        .order_by("next_deadline")
+        Incident.objects.filter(next_check_at__lte=now)
+        .order_by("next_check_at")
         .values_list("pk", flat=True)[:limit]
     )
 
@@ -65,9 +63,7 @@ def check_deadlines(now=None) -> dict:
 
 
 def breach_kind(clock) -> str:
-    """The ledger's kind: the linked clause's, else an unpriced "sla_<clock>"."""
-    clause = clock.term.penalty_clause if clock.term is not None else None
-    return clause.kind if clause is not None else f"sla_{clock.name}"
+    return services.breach_kind(clock)
 
 
 def _claim(column: str, ids: list[int], now) -> set[int]:
@@ -95,7 +91,7 @@ def check_batch(ids: list[int], now) -> dict:
         return done
     with transaction.atomic():
         incidents = list(
-            Incident.objects.filter(pk__in=ids, next_deadline__lte=now)
+            Incident.objects.filter(pk__in=ids, next_check_at__lte=now)
             .select_related("contract")
             .select_for_update(skip_locked=True, of=("self",))
         )
@@ -178,23 +174,7 @@ def _store(changes: dict, incidents: dict):
 def _record(claimed, now):
     specs, events = [], []
     for incident, clock in claimed["breached_at"]:
-        specs.append(
-            BreachSpec(
-                contract=incident.contract,
-                kind=breach_kind(clock),
-                occurred_at=clock.due_at,
-                source=Breach.Source.INCIDENT,
-                source_ref=services.breach_ref(incident, clock),
-                days_late=services.days_late(clock, now) if services.per_day(clock) else None,
-                note=_("%(number)s %(title)s: %(clock)s due %(due)s missed.")
-                % {
-                    "number": incident.number,
-                    "title": incident.title,
-                    "clock": SLATerm.Clock(clock.name).label,
-                    "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-                },
-            )
-        )
+        specs.append(services.breach_spec(incident, clock, now))
         events.append(
             IncidentEvent(incident=incident, kind=IncidentEvent.Kind.BREACH, at=now, to_value=clock.name)
         )
@@ -202,7 +182,7 @@ def _record(claimed, now):
         events.append(
             IncidentEvent(incident=incident, kind=IncidentEvent.Kind.WARNING, at=now, to_value=clock.name)
         )
-    record_breaches(specs)
+    services.record_clock_breaches(specs)
     IncidentEvent.objects.bulk_create(events, batch_size=500)
 
 

@@ -19,7 +19,10 @@ Rules, from the seeds:
   has one, and pauses the clock when it has none.
 * A target in minutes or hours counts time under the term's coverage (7×24, 5×8, 7×8); calendar
   days count around the clock; working days end at the close of the n-th working day (调休
-  included), and pauses push them by the working time they lasted.
+  included), and pauses push them by the working time they lasted; "the same day" (seed 000's
+  当日内) ends at 24:00 of the day asked (see ``same_day_deadline``).
+* An incident reported outside the contract's term starts no clock: the contract obliges
+  nothing on that day.
 """
 
 import datetime as dt
@@ -76,8 +79,27 @@ def pick_term(terms, clock: str, severity: str, condition: str):
     return best
 
 
+def same_day_deadline(asked_at: dt.datetime, day_ends: dt.time, calendar=None) -> dt.datetime:
+    """Seed 000's "一般问题乙方需在当日内予以答复": 24:00 Beijing time of the day asked.
+
+    The reading taken: the answer is owed by the resident engineers, who work the business day
+    of working days; a question asked after the business day ends (``day_ends``, 17:30 by
+    default) or on a non-working day is taken as asked on the next working day, so it is due by
+    24:00 of that day. A question asked before the day starts is due the same day.
+    """
+    local = worktime.to_china(asked_at)
+    day = local.date()
+    if not worktime.is_working_day(day, calendar):
+        day = worktime.add_working_days(day, 0, calendar)
+    elif local.time() >= day_ends:
+        day = worktime.add_working_days(day, 1, calendar)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=worktime.CHINA_TZ)
+
+
 def _budget(term, start: dt.datetime, hours, calendar) -> tuple[str, dt.timedelta]:
     """The term as an amount of time under a coverage, so pauses can be walked uniformly."""
+    if term.unit == "same_day":
+        return ALWAYS, same_day_deadline(start, hours[1], calendar) - start
     if term.unit == "minutes":
         return term.coverage, dt.timedelta(minutes=term.target)
     if term.unit == "hours":
@@ -154,6 +176,9 @@ def compute(incident, events, terms, *, warning_percent=80, hours=None, calendar
         "arrival": incident.needs_onsite or "dispatched" in first,
         "resolution": True,
     }
+
+    if incident.outside_term:
+        terms = []  # the contract obliges nothing outside its term: no clock starts
 
     clocks = {}
     for name in CLOCKS:

@@ -48,6 +48,15 @@ class IncidentForm(forms.Form):
         self.fields["handlers"].queryset = party_users(contract)
 
 
+class ReclassifyForm(forms.Form):
+    """The client's correction of the incident's severity, kind or SLA condition."""
+
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=IncidentKind.choices)
+    condition = forms.ChoiceField(label=_("SLA condition"), choices=SLATerm.Condition.choices, required=False)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
 class ResolveForm(forms.Form):
     cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 2}))
     impact = forms.CharField(label=_("Impact"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

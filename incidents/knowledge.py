@@ -14,14 +14,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from contracts.models import Contract, Membership, Role
+from contracts import worktime
+from contracts.models import Breach, Contract, Membership, Role, SLATerm, TargetUnit
+from contracts.penalties import BreachSpec
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_KNOWLEDGE, VIEW
+from incidents.clocks import same_day_deadline
 from incidents.models import Complaint, Consultation, Incident, KnowledgeArticle, Side
+from incidents.services import record_clock_breaches, withdraw_breaches
 
 # Seed 004 assesses a "timely" reply without defining it; a day is what seed 000 allows general
 # questions ("answered the same day"). Callers may pass another threshold.
 DEFAULT_TIMELY_HOURS = 24
+# The breach kind of a reply later than the contract's rule (registered with the other kinds).
+LATE_CONSULTATION = "late_consultation"
 
 SEARCH_FIELDS = ("title", "background", "symptoms", "solution")
 
@@ -129,6 +136,129 @@ def consultation_errors(contract, engineer, answered, asked_at, replied_at) -> d
     return errors
 
 
+def consultation_term(contract):
+    """The contract's timely-reply rule for consultations: its response term for general
+    questions (seed 000: "一般问题乙方需在当日内予以答复", the same day), or None."""
+    return (
+        SLATerm.objects.filter(
+            contract=contract, condition=SLATerm.Condition.CONSULTATION, clock=SLATerm.Clock.RESPONSE
+        )
+        .order_by("severity")  # the one for any severity first
+        .first()
+    )
+
+
+def reply_due(contract, asked_at, term, calendar=None) -> dt.datetime | None:
+    """When the reply to a question asked at ``asked_at`` is due under ``term``; None without a
+    term, or for a question asked outside the contract's term (it obliges nothing then)."""
+    if term is None or asked_at is None:
+        return None
+    day = worktime.to_china(asked_at).date()
+    if (contract.starts_on and day < contract.starts_on) or (contract.ends_on and day > contract.ends_on):
+        return None
+    calendar = calendar or worktime.Calendar(range(day.year, day.year + 2))
+    if term.unit == TargetUnit.SAME_DAY:
+        return same_day_deadline(asked_at, contract.business_day_ends, calendar)
+    return worktime.add_target(
+        asked_at,
+        term.target,
+        term.unit,
+        term.coverage,
+        contract.business_day_starts,
+        contract.business_day_ends,
+        calendar,
+    )
+
+
+def rule_label(term) -> str:
+    """The timely-reply rule in words, as the pages show it next to the deadline."""
+    if term is None:
+        return ""
+    if term.unit == TargetUnit.SAME_DAY:
+        return str(SAME_DAY_READING)
+    return _("within %(target)s %(unit)s") % {"target": term.target, "unit": term.get_unit_display()}
+
+
+SAME_DAY_READING = gettext_lazy(
+    "The same day: by 24:00 of the day asked; a question asked after the business day ends or on a "
+    "non-working day is due by 24:00 of the next working day."
+)
+
+
+def _late(consultation, now) -> bool:
+    due = consultation.reply_due
+    if due is None:
+        return False
+    if consultation.answered and consultation.replied_at is not None:
+        return consultation.replied_at > due
+    return due <= now
+
+
+def _late_spec(consultation) -> BreachSpec:
+    local = timezone.localtime(consultation.reply_due)
+    return BreachSpec(
+        contract=consultation.contract,
+        kind=LATE_CONSULTATION,
+        occurred_at=consultation.reply_due,
+        source=Breach.Source.CONSULTATION,
+        source_ref=f"consultation:{consultation.pk}",
+        note=_("Consultation of %(asked)s: the reply due %(due)s came late or not at all.")
+        % {
+            "asked": timezone.localtime(consultation.asked_at).strftime("%Y-%m-%d %H:%M"),
+            "due": local.strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
+@transaction.atomic
+def settle_consultation(consultation, *, by=None, now=None) -> Consultation:
+    """After a consultation is saved: store its reply deadline under the contract's rule; a reply
+    entered after it is a breach at once (``late_consultation``); an edit that shows the reply in
+    time withdraws the breach recorded before (kept in the ledger, on the audit trail)."""
+    now = now or timezone.now()
+    consultation = Consultation.objects.select_for_update().select_related("contract").get(pk=consultation.pk)
+    due = reply_due(consultation.contract, consultation.asked_at, consultation_term(consultation.contract))
+    if due != consultation.reply_due:
+        Consultation.objects.filter(pk=consultation.pk).update(reply_due=due)
+        consultation.reply_due = due
+    ref = f"consultation:{consultation.pk}"
+    if _late(consultation, now):
+        if consultation.reply_breached_at is None:
+            consultation.reply_breached_at = now
+            Consultation.objects.filter(pk=consultation.pk).update(reply_breached_at=now)
+            record_clock_breaches([_late_spec(consultation)])
+    elif consultation.reply_breached_at is not None:
+        withdraw_breaches(
+            consultation.contract_id,
+            Breach.Source.CONSULTATION,
+            ref,
+            now=now,
+            by=by,
+            reason=_("The consultation's corrected times show the reply in time."),
+        )
+        consultation.reply_breached_at = None
+        Consultation.objects.filter(pk=consultation.pk).update(reply_breached_at=None)
+    return consultation
+
+
+def check_consultations(now=None) -> int:
+    """The beat's sweep: questions still unanswered when their reply was due are breaches, each
+    claimed once by a conditional UPDATE (two beats record one). Returns how many it recorded."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Consultation.objects.filter(answered=False, reply_due__lte=now, reply_breached_at__isnull=True)
+            .select_related("contract")
+            .select_for_update(skip_locked=True, of=("self",))[:1000]
+        )
+        if not due:
+            return 0
+        # The rows are locked by this run and were read with the claim column empty: claimed.
+        Consultation.objects.filter(pk__in=[c.pk for c in due]).update(reply_breached_at=now)
+        record_clock_breaches([_late_spec(c) for c in due])
+    return len(due)
+
+
 @dataclass(frozen=True)
 class EngineerRates:
     engineer_id: int | None
@@ -157,27 +287,35 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
 
 
 def consultation_rates(
-    contract, start: dt.date, end: dt.date, timely_hours: float = DEFAULT_TIMELY_HOURS
+    contract, start: dt.date, end: dt.date, timely_hours: float | None = DEFAULT_TIMELY_HOURS, term=None
 ) -> list[EngineerRates]:
     """Seed 004's per-engineer answer rate (接听率) and timely-reply rate (及时回复率) for the
     questions asked from ``start`` to ``end`` (local dates, both included).
 
     Both rates are over all questions asked of the engineer: an unanswered question is also one
-    not answered in time. "Timely" is a reply within ``timely_hours`` of the question. One query.
+    not answered in time. "Timely" is a reply within ``timely_hours`` of the question or, with
+    ``timely_hours`` None and a contract ``term`` (seed 000: the same day), by the term's
+    deadline. One query.
     """
     since, until = period_bounds(start, end)
-    answered = Q(answered=True)
-    timely = answered & Q(replied_at__lte=F("asked_at") + dt.timedelta(hours=timely_hours))
-    rows = (
-        Consultation.objects.filter(contract=contract, asked_at__gte=since, asked_at__lt=until)
-        .values("engineer", "engineer__username", "engineer__first_name", "engineer__last_name")
-        .annotate(
-            asked=Count("pk"),
-            answered_count=Count("pk", filter=answered),
-            timely_count=Count("pk", filter=timely),
+    questions = Consultation.objects.filter(contract=contract, asked_at__gte=since, asked_at__lt=until)
+    people = ("engineer", "engineer__username", "engineer__first_name", "engineer__last_name")
+    if timely_hours is None and term is not None:
+        values = questions.values(*people, "asked_at", "answered", "replied_at")
+        rows = _rates_under_term(contract, values, term, range(start.year, end.year + 2))
+    else:
+        answered = Q(answered=True)
+        hours = timely_hours if timely_hours is not None else DEFAULT_TIMELY_HOURS
+        timely = answered & Q(replied_at__lte=F("asked_at") + dt.timedelta(hours=hours))
+        rows = (
+            questions.values(*people)
+            .annotate(
+                asked=Count("pk"),
+                answered_count=Count("pk", filter=answered),
+                timely_count=Count("pk", filter=timely),
+            )
+            .order_by("engineer__username")
         )
-        .order_by("engineer__username")
-    )
     result = []
     for row in rows:
         full_name = f"{row['engineer__last_name']}{row['engineer__first_name']}".strip()
@@ -193,6 +331,30 @@ def consultation_rates(
             )
         )
     return result
+
+
+def _rates_under_term(contract, questions, term, years) -> list[dict]:
+    """The counts per engineer with each question's own deadline under ``term`` (a same-day
+    deadline depends on the hour and the calendar, so it is not one SQL interval)."""
+    calendar = worktime.Calendar(years)
+    groups = {}
+    for q in questions:
+        row = groups.setdefault(
+            q["engineer"],
+            {
+                **{k: v for k, v in q.items() if k.startswith("engineer")},
+                "asked": 0,
+                "answered_count": 0,
+                "timely_count": 0,
+            },
+        )
+        row["asked"] += 1
+        if q["answered"]:
+            row["answered_count"] += 1
+            due = reply_due(contract, q["asked_at"], term, calendar)
+            if due is None or q["replied_at"] <= due:
+                row["timely_count"] += 1
+    return sorted(groups.values(), key=lambda row: row["engineer__username"] or "")
 
 
 # --- Complaints -----------------------------------------------------------------------------------

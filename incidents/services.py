@@ -14,15 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import Breach, Membership, Severity, SLATerm
+from contracts.models import Breach, Membership, PenaltyClause, Severity, SLATerm
+from contracts.penalties import BreachSpec, record_breaches
 from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
 from incidents import clocks
-from incidents.models import Incident, IncidentEvent
+from incidents.models import Incident, IncidentEvent, IncidentKind
+from om_portal import audit
 
 Status = Incident.Status
 Kind = IncidentEvent.Kind
 OPEN_WORKING = {Status.ACKNOWLEDGED, Status.ON_SITE}
 WAITING = {Status.WAITING_CLIENT, Status.WAITING_OTHER_UNIT, Status.WAITING_FINANCE}
+# Severity, kind and SLA condition are the client's call (its staff and managers): the bureau
+# decides how grave its own fault is; the vendor can ask in a comment.
+RECLASSIFY_INCIDENT = CLOSE_INCIDENT
 
 # action → (the states it may start from, the state it leads to, the right it needs).
 TRANSITIONS = {
@@ -49,6 +54,7 @@ EVENT_OF = {
     "resume": Kind.RESUMED,
     **dict.fromkeys(WAIT_STATES, Kind.WAITING),
 }
+WORKFLOW_EVENTS = [*dict.fromkeys(EVENT_OF.values()), Kind.CREATED, Kind.DISPATCHED]
 RESOLUTION_FIELDS = ("cause", "impact", "method", "result")
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("Acknowledge"),
@@ -116,7 +122,7 @@ def report_incident(
     _event(incident, Kind.CREATED, by, reported_at, to_value=incident.status)
     if incident.needs_onsite:
         _event(incident, Kind.DISPATCHED, by, reported_at)
-    refresh_clocks(incident)
+    refresh_clocks(incident, by=by)
     return incident
 
 
@@ -145,7 +151,10 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
             % {"action": ACTION_LABELS[action], "status": incident.get_status_display()}
         )
     at = at or timezone.now()
-    last = incident.events.order_by("-at", "-id").values_list("at", flat=True).first()
+    # Facts may be entered late (a response written down after the beat flagged it missed): only
+    # the workflow's own events fix the order, not the portal's notes about them.
+    facts = incident.events.filter(kind__in=WORKFLOW_EVENTS)
+    last = facts.order_by("-at", "-id").values_list("at", flat=True).first()
     if last and at < last:
         raise ValidationError(
             {"at": _("The timeline cannot go back before its last event (%(at)s).") % {"at": last}}
@@ -167,7 +176,7 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
     incident.status = target
     incident.save()
     _event(incident, EVENT_OF[action], by, at, from_value=previous, to_value=target, note=note)
-    refresh_clocks(incident)
+    refresh_clocks(incident, by=by)
     return incident
 
 
@@ -192,28 +201,39 @@ def dispatch(incident, *, by, at=None, note=""):
         incident.needs_onsite = True
         incident.save(update_fields=["needs_onsite", "updated_at"])
         _event(incident, Kind.DISPATCHED, by, at or timezone.now(), note=note)
-        refresh_clocks(incident)
+        refresh_clocks(incident, by=by)
     return incident
 
 
 @transaction.atomic
-def reclassify(incident, *, by, severity=None, condition=None, note=""):
-    """A new severity or SLA condition re-targets the clocks from the report."""
+def reclassify(incident, *, by, severity=None, kind=None, condition=None, note="") -> Incident:
+    """The client corrects the incident's severity, kind or SLA condition, with a reason: the
+    clocks are recomputed from the report under the new terms (a breach they show met is
+    withdrawn, a deadline they show missed is recorded), and the timeline keeps the change."""
     incident = _locked(incident)
-    _require(by, HANDLE_INCIDENT, incident.contract)
+    _require(by, RECLASSIFY_INCIDENT, incident.contract)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Give the reason for the change.")})
+    changes = []
+    for field, value, choices, event_kind in (
+        ("severity", severity, Severity, Kind.SEVERITY),
+        ("kind", kind, IncidentKind, Kind.KIND),
+        ("condition", condition, SLATerm.Condition, Kind.CONDITION),
+    ):
+        if value is None or value == getattr(incident, field):
+            continue
+        if value not in choices.values:
+            raise ValidationError({field: _("Unknown value %(value)s.") % {"value": value}})
+        changes.append((field, value, event_kind))
+    if not changes:
+        raise ValidationError(_("Nothing to change: the incident already has these values."))
     now = timezone.now()
-    if severity is not None and severity != incident.severity:
-        if severity not in Severity.values:
-            raise ValidationError({"severity": _("Unknown severity %(value)s.") % {"value": severity}})
-        _event(incident, Kind.SEVERITY, by, now, incident.severity, severity, note)
-        incident.severity = severity
-    if condition is not None and condition != incident.condition:
-        if condition not in SLATerm.Condition.values:
-            raise ValidationError({"condition": _("Unknown condition %(value)s.") % {"value": condition}})
-        _event(incident, Kind.CONDITION, by, now, incident.condition, condition, note)
-        incident.condition = condition
-    incident.save()
-    refresh_clocks(incident)
+    for field, value, event_kind in changes:
+        _event(incident, event_kind, by, now, getattr(incident, field), value, note)
+        setattr(incident, field, value)
+    incident.save(update_fields=[field for field, _v, _k in changes] + ["updated_at"])
+    refresh_clocks(incident, by=by, reason=_("Reclassified: %(reason)s") % {"reason": note})
     return incident
 
 
@@ -260,21 +280,51 @@ def clocks_of(incident, events=None, terms=None, calendar=None) -> dict[str, clo
     )
 
 
-def next_deadline(incident, computed, now) -> dt.datetime | None:
-    """The checker's next look: a pending warning, else a pending deadline, else a day later for
-    a per-day penalty that is still growing, else nothing."""
-    candidates = []
+def is_breached(clock, now) -> bool:
+    """Whether the clock missed its deadline: met after it, or still running past it."""
+    if not clock.applies or clock.term is None or clock.due_at is None:
+        return False
+    if clock.met_at is not None:
+        return clock.met_at > clock.due_at
+    return not clock.paused and clock.due_at <= now
+
+
+def schedule(incident, computed, now) -> dict:
+    """The incident's next deadline (what the lists show and filter on), its next warning, and
+    the checker's next look (a warning, a deadline, or one more day of a per-day penalty)."""
+    deadlines, warnings, checks = [], [], []
     for name, clock in computed.items():
         if not clock.running or clock.paused or clock.due_at is None:
             continue
+        deadlines.append(clock.due_at)
         if getattr(incident, f"{name}_breached_at") is None:
             warned = getattr(incident, f"{name}_warned_at") is not None
             warn = clock.warn_at is not None and clock.warn_at < clock.due_at and not warned
-            candidates.append(clock.warn_at if warn else clock.due_at)
+            if warn:
+                warnings.append(clock.warn_at)
+            checks.append(clock.warn_at if warn else clock.due_at)
         elif per_day(clock):
             days = (max(now, clock.due_at) - clock.due_at) // dt.timedelta(days=1) + 1
-            candidates.append(clock.due_at + dt.timedelta(days=days))
-    return min(candidates, default=None)
+            checks.append(clock.due_at + dt.timedelta(days=days))
+    return {
+        "next_deadline": min(deadlines, default=None),
+        "next_warning_at": min(warnings, default=None),
+        "next_check_at": min(checks, default=None),
+    }
+
+
+def next_deadline(incident, computed, now) -> dt.datetime | None:
+    """The earliest deadline of a clock still running (the one the incident's page counts to)."""
+    return schedule(incident, computed, now)["next_deadline"]
+
+
+def incident_breaches(incident):
+    """The ledger's entries for the incident's clocks, withdrawn ones included."""
+    return Breach.objects.filter(
+        contract_id=incident.contract_id,
+        source=Breach.Source.INCIDENT,
+        source_ref__startswith=f"incident:{incident.pk}:",
+    ).select_related("clause", "withdrawn_by")
 
 
 def breach_ref(incident, clock) -> str:
@@ -325,14 +375,131 @@ def derived_values(incident, computed, now) -> dict:
         "resolution_due": computed["resolution"].due_at,
         "responded_at": computed["response"].met_at,
         "arrived_at": computed["arrival"].met_at,
-        "next_deadline": next_deadline(incident, computed, now),
+        **schedule(incident, computed, now),
     }
 
 
-def refresh_clocks(incident, computed=None, now=None) -> dict[str, clocks.Clock]:
-    """Rebuild the clocks and store their result (only the derived columns are written)."""
+def breach_spec(incident, clock, now) -> BreachSpec:
+    """The ledger's entry for a missed clock: the checker and a late entry write the same one."""
+    return BreachSpec(
+        contract=incident.contract,
+        kind=breach_kind(clock),
+        occurred_at=clock.due_at,
+        source=Breach.Source.INCIDENT,
+        source_ref=breach_ref(incident, clock),
+        days_late=days_late(clock, now) if per_day(clock) else None,
+        note=_("%(number)s %(title)s: %(clock)s due %(due)s missed.")
+        % {
+            "number": incident.number,
+            "title": incident.title,
+            "clock": SLATerm.Clock(clock.name).label,
+            "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+
+
+def breach_kind(clock) -> str:
+    """The ledger's kind: the linked clause's, else an unpriced "sla_<clock>"."""
+    clause = clock.term.penalty_clause if clock.term is not None else None
+    return clause.kind if clause is not None else f"sla_{clock.name}"
+
+
+def record_clock_breaches(specs: list[BreachSpec]) -> None:
+    """Record missed clocks; a breach of the same clock withdrawn earlier (the facts then showed
+    it met) is put back in force, as the facts now show it missed again."""
+    record_breaches(specs)
+    by_key = {(spec.contract.pk, spec.source, spec.source_ref): spec for spec in specs}
+    withdrawn = Breach.objects.filter(
+        contract_id__in={spec.contract.pk for spec in specs},
+        source_ref__in=[spec.source_ref for spec in specs],
+        withdrawn_at__isnull=False,
+    )
+    for breach in withdrawn:  # rare: one query when none
+        spec = by_key.get((breach.contract_id, breach.source, breach.source_ref))
+        if spec is None:
+            continue
+        for field in ("kind", "occurred_at", "days_late", "note"):
+            setattr(breach, field, getattr(spec, field))
+        breach.clause = PenaltyClause.objects.filter(contract_id=breach.contract_id, kind=spec.kind).first()
+        breach.withdrawn_at, breach.withdrawn_reason, breach.withdrawn_by = None, "", None
+        breach.save()
+
+
+def withdraw_breaches(contract_id, source: str, source_ref: str, *, now, by, reason: str) -> int:
+    """Withdraw the breach recorded for ``source_ref``: the facts now show the duty met. It stays
+    in the ledger (counting zero), and the audit trail says who withdrew it and why."""
+    count = 0
+    for breach in Breach.objects.filter(
+        contract_id=contract_id, source=source, source_ref=source_ref, withdrawn_at__isnull=True
+    ):
+        Breach.objects.filter(pk=breach.pk).update(withdrawn_at=now, withdrawn_reason=reason, withdrawn_by=by)
+        audit.record("withdraw", user=by, obj=breach, detail={"reason": reason, "source_ref": source_ref})
+        count += 1
+    return count
+
+
+def _claim_breach(incident, name: str, now) -> bool:
+    """Set the clock's breach column if still empty; True when this call set it (as the
+    checker's claim, the row count decides, so the two never both record one breach)."""
+    column = f"{name}_breached_at"
+    claimed = Incident.objects.filter(pk=incident.pk, **{f"{column}__isnull": True}).update(**{column: now})
+    if claimed:
+        setattr(incident, column, now)
+    return bool(claimed)
+
+
+def settle_breaches(incident, computed, now, *, by=None, reason="") -> None:
+    """Make the ledger agree with the clocks just recomputed from the timeline.
+
+    A clock that ended after its deadline is a breach at once, however late the ending was
+    entered (the beat only sees deadlines passing). A breach whose clock the timeline now shows
+    met (an event entered late, a new severity) is withdrawn: kept in the ledger, counting zero,
+    with a line on the timeline and on the audit trail.
+    """
+    specs, events, missed = [], [], []
+    for name, clock in computed.items():
+        recorded = getattr(incident, f"{name}_breached_at") is not None
+        breached = is_breached(clock, now)
+        if breached and not recorded and clock.met_at is not None and _claim_breach(incident, name, now):
+            specs.append(breach_spec(incident, clock, now))
+            missed.append((incident, clock))
+            # Learned when the late event happened: the timeline keeps its order.
+            events.append(IncidentEvent(incident=incident, kind=Kind.BREACH, at=clock.met_at, to_value=name))
+        elif recorded and not breached:
+            _withdraw(incident, clock, now, by=by, reason=reason)
+    if specs:
+        from incidents.notify import notify_clocks
+
+        record_clock_breaches(specs)
+        IncidentEvent.objects.bulk_create(events)
+        # The beat tells the contract's people of the breaches it records; these too.
+        names = ",".join(clock.name for _i, clock in missed)
+        key = f"sla:{incident.contract_id}:breach:late-entry:{incident.pk}:{names}"
+        notify_clocks(incident.contract, missed, "breach", now, dedupe_key=key)
+
+
+def _withdraw(incident, clock, now, *, by, reason):
+    reason = reason or _("The timeline shows the %(clock)s clock met.") % {
+        "clock": SLATerm.Clock(clock.name).label
+    }
+    ref = breach_ref(incident, clock)
+    withdraw_breaches(incident.contract_id, Breach.Source.INCIDENT, ref, now=now, by=by, reason=reason)
+    # The clock may be missed again under the new deadline: the checker claims it afresh.
+    columns = {f"{clock.name}_breached_at": None}
+    if clock.warn_at is None or clock.warn_at > now:
+        columns[f"{clock.name}_warned_at"] = None
+    Incident.objects.filter(pk=incident.pk).update(**columns)
+    for column, value in columns.items():
+        setattr(incident, column, value)
+    _event(incident, Kind.WITHDRAWN, by, now, to_value=clock.name, note=reason)
+
+
+def refresh_clocks(incident, computed=None, now=None, *, by=None, reason="") -> dict[str, clocks.Clock]:
+    """Rebuild the clocks, settle the ledger with them, and store their result (only the derived
+    columns are written)."""
     computed = computed or clocks_of(incident)
     now = now or timezone.now()
+    settle_breaches(incident, computed, now, by=by, reason=reason)
     values = derived_values(incident, computed, now)
     # A plain UPDATE of these columns: the checker's claim columns are never overwritten here.
     Incident.objects.filter(pk=incident.pk).update(**values)

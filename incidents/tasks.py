@@ -1,9 +1,12 @@
 from celery import shared_task
 
-from incidents import checker
+from incidents import checker, knowledge
 
 
 @shared_task(ignore_result=True)
 def check_sla_deadlines():
-    """Beat, every minute: warn before and record breaches after SLA deadlines (idempotent)."""
-    return checker.check_deadlines()
+    """Beat, every minute: warn before and record breaches after SLA deadlines, and record the
+    consultations left unanswered past their reply deadline (each idempotent)."""
+    done = checker.check_deadlines()
+    done["consultations"] = knowledge.check_consultations()
+    return done

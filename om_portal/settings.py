@@ -350,6 +350,8 @@ SPECTACULAR_SETTINGS = {
         "OffsetUnitEnum": "contracts.models.Milestone.OffsetUnit",
         # Clauses, breaches and report requirements name a kind of breach of the registry.
         "BreachKindEnum": "contracts.obligations.choices",
+        # An incident's kind, in the incident and in its reclassification.
+        "IncidentKindEnum": "incidents.models.IncidentKind",
     },
 }
 

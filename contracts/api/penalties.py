@@ -86,7 +86,13 @@ class BreachSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
     contract = ContractCodeField()
     waived_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    # Withdrawn when the facts (an incident's corrected timeline) showed the obligation met.
+    withdrawn = serializers.SerializerMethodField()
+    withdrawn_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     immutable_fields = ("contract", "kind", "source_ref")
+
+    def get_withdrawn(self, breach) -> bool:
+        return breach.withdrawn_at is not None
 
     class Meta:
         model = Breach
@@ -105,10 +111,23 @@ class BreachSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
             "waived_reason",
             "waived_by",
             "waived_at",
+            "withdrawn",
+            "withdrawn_at",
+            "withdrawn_reason",
+            "withdrawn_by",
             "recorded_by",
             "created_at",
         ]
-        read_only_fields = ["clause", "source", "waived", "waived_reason", "waived_at", "created_at"]
+        read_only_fields = [
+            "clause",
+            "source",
+            "waived",
+            "waived_reason",
+            "waived_at",
+            "withdrawn_at",
+            "withdrawn_reason",
+            "created_at",
+        ]
         extra_kwargs = {"occurred_at": {"validators": [plausible_moment]}}
         # record_breach owns idempotency on (contract, source, source_ref).
         validators = []
@@ -136,6 +155,7 @@ class ClauseFilterSet(ContractFilterSetMixin):
 class BreachFilterSet(ContractFilterSetMixin):
     # ?occurred_at_after=2026-06-01&occurred_at_before=2026-07-01
     occurred_at = django_filters.DateTimeFromToRangeFilter()
+    withdrawn = django_filters.BooleanFilter(field_name="withdrawn_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = Breach
@@ -171,7 +191,7 @@ class BreachViewSet(ContractOwnedViewSet):
     ordering_fields = ["occurred_at", "created_at", "days_late"]
 
     def get_queryset(self):
-        return super().get_queryset().select_related("waived_by", "recorded_by")
+        return super().get_queryset().select_related("waived_by", "recorded_by", "withdrawn_by")
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -108,6 +108,7 @@ class Breach(models.Model):
         REPORT = "report", _("Report")
         STAFFING = "staffing", _("Staffing")
         MANUAL = "manual", _("Manual")
+        CONSULTATION = "consultation", _("Consultation")
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="breaches", verbose_name=_("contract")
@@ -126,7 +127,7 @@ class Breach(models.Model):
     overdue_amount = models.DecimalField(
         _("overdue amount"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     # What the breach is about in its source ("incident:42:resolution", "slot:2026-06-01T08:00").
     source_ref = models.CharField(_("source reference"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -141,6 +142,18 @@ class Breach(models.Model):
         verbose_name=_("waived by"),
     )
     waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
+    # Withdrawn: the facts were corrected (an edit of an incident's timeline, a new severity)
+    # and now show the obligation met. Kept in the ledger as evidence, it counts zero.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawing"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -27,6 +27,10 @@ class TargetUnit(models.TextChoices):
     HOURS = "hours", _("hours")
     CALENDAR_DAYS = "calendar_days", _("calendar days")
     WORKING_DAYS = "working_days", _("working days")
+    # Seed 000: "一般问题乙方需在当日内予以答复": by 24:00 Beijing time of the day asked (a
+    # question asked after the business day, or on a non-working day, is due by 24:00 of the
+    # next working day). The target is 1 (one day).
+    SAME_DAY = "same_day", _("the same day")
 
 
 class SLATerm(models.Model):

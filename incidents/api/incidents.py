@@ -11,10 +11,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
-from contracts.models import Asset
+from contracts.models import Asset, Severity, SLATerm
 from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
-from incidents.models import Incident, IncidentEvent, ServiceRecord, WorkLogEntry
+from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord, WorkLogEntry
 from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
 from om_portal.api import router
 from om_portal.validators import plausible_moment
@@ -34,6 +34,12 @@ class IncidentSerializer(serializers.ModelSerializer):
     handlers = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
     handler_usernames = serializers.ListField(child=serializers.CharField(), write_only=True, required=False)
     asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.all(), required=False, allow_null=True)
+    # The earliest deadline of a running clock is ``next_deadline``; the moment the checker
+    # warns of it (a share of the target's time) is this.
+    next_warning = serializers.DateTimeField(source="next_warning_at", read_only=True, allow_null=True)
+    outside_term = serializers.BooleanField(
+        read_only=True, help_text="Reported outside the contract's term: no clock runs."
+    )
 
     class Meta:
         model = Incident
@@ -67,6 +73,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "responded_at",
             "arrived_at",
             "next_deadline",
+            "next_warning",
+            "outside_term",
             "response_breached_at",
             "arrival_breached_at",
             "resolution_breached_at",
@@ -90,6 +98,25 @@ class TransitionSerializer(serializers.Serializer):
     impact = serializers.CharField(required=False, allow_blank=True, default="")
     method = serializers.CharField(required=False, allow_blank=True, default="")
     result = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReclassifySerializer(serializers.Serializer):
+    """The client's correction of an incident's severity, kind or SLA condition (one or more),
+    with the reason; the clocks follow from the report under the new terms."""
+
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    kind = serializers.ChoiceField(choices=IncidentKind.choices, required=False)
+    condition = serializers.ChoiceField(choices=SLATerm.Condition.choices, required=False, allow_blank=True)
+    reason = serializers.CharField(allow_blank=False, max_length=2000)
+
+    def validate(self, attrs):
+        if not {"severity", "kind", "condition"} & set(attrs):
+            raise serializers.ValidationError("Give a new severity, kind or condition.")
+        unknown = set(self.initial_data) - set(self.fields) if hasattr(self.initial_data, "keys") else set()
+        if unknown:
+            message = "Only severity, kind and condition can change, with a reason."
+            raise serializers.ValidationError({name: [message] for name in sorted(unknown)})
+        return attrs
 
 
 class ClockSerializer(serializers.Serializer):
@@ -191,6 +218,34 @@ class IncidentViewSet(
                 **resolution,
             )
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+
+    def _reclassify(self, request):
+        incident = self.get_object()
+        form = ReclassifySerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        incident = services.reclassify(
+            incident,
+            by=request.user,
+            severity=data.get("severity"),
+            kind=data.get("kind"),
+            condition=data.get("condition"),
+            note=data["reason"],
+        )
+        return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=ReclassifySerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def reclassify(self, request, pk=None):
+        """Change the severity, kind or SLA condition (the client's staff and managers), with a
+        reason: on the timeline, the clocks recomputed from the report under the new terms, a
+        breach they show met withdrawn."""
+        return self._reclassify(request)
+
+    @extend_schema(request=ReclassifySerializer, responses=IncidentSerializer)
+    def partial_update(self, request, pk=None):
+        """The same as ``reclassify``: only severity, kind and condition change, with a reason."""
+        return self._reclassify(request)
 
     # A plain list: without pagination_class=None the schema shows the incident list's page.
     @extend_schema(responses=ClockSerializer(many=True))

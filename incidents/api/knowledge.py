@@ -175,6 +175,12 @@ class DrillViewSet(ContractOwnedViewSet):
 
 class ConsultationSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
+    # The contract's timely-reply rule applied to this question (seed 000: the same day).
+    reply_due = serializers.DateTimeField(read_only=True, allow_null=True)
+    late = serializers.SerializerMethodField()
+
+    def get_late(self, row) -> bool:
+        return row.reply_breached_at is not None
 
     class Meta:
         model = Consultation
@@ -190,6 +196,8 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "answered",
             "replied_at",
             "answer",
+            "reply_due",
+            "late",
             "created_at",
             "updated_at",
         ]
@@ -220,9 +228,8 @@ class RatesQuerySerializer(serializers.Serializer):
     contract = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField()
-    timely_hours = serializers.IntegerField(
-        min_value=1, max_value=24 * 30, default=services.DEFAULT_TIMELY_HOURS
-    )
+    # Without it: the contract's own rule for consultations (seed 000: the same day), else 24 h.
+    timely_hours = serializers.IntegerField(min_value=1, max_value=24 * 30, required=False)
 
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
@@ -263,7 +270,14 @@ class ConsultationViewSet(ContractOwnedViewSet):
 
     def perform_create(self, serializer):
         self.check_manage(serializer.validated_data["contract"])
-        serializer.save(recorded_by=self.request.user)
+        with transaction.atomic():
+            serializer.save(recorded_by=self.request.user)
+            serializer.instance = services.settle_consultation(serializer.instance, by=self.request.user)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            super().perform_update(serializer)
+            serializer.instance = services.settle_consultation(serializer.instance, by=self.request.user)
 
     @extend_schema(
         parameters=[RatesQuerySerializer],
@@ -274,12 +288,17 @@ class ConsultationViewSet(ContractOwnedViewSet):
     @action(detail=False, filter_backends=[], pagination_class=None)
     def rates(self, request):
         """Seed 004's answer rate and timely-reply rate per engineer, both over all questions
-        asked in the period (``start`` and ``end`` included); timely = within ``timely_hours``."""
+        asked in the period (``start`` and ``end`` included); timely = within ``timely_hours``, or
+        without it by the contract's rule for consultations (seed 000: the same day, 24:00 of the
+        day asked; after the business day or on a non-working day, 24:00 of the next working
+        day), else within 24 hours."""
         query = RatesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         contract = get_object_or_404(Contract.objects.restrict(request.user), code=data["contract"])
-        rows = services.consultation_rates(contract, data["start"], data["end"], data["timely_hours"])
+        hours = data.get("timely_hours")
+        term = services.consultation_term(contract) if hours is None else None
+        rows = services.consultation_rates(contract, data["start"], data["end"], hours, term=term)
         return Response(EngineerRatesSerializer(rows, many=True).data)
 
 

@@ -38,6 +38,7 @@ CLOCK_FIELDS = [
     "responded_at",
     "arrived_at",
     "next_deadline",
+    "next_warning_at",
     "response_breached_at",
     "arrival_breached_at",
     "resolution_breached_at",
@@ -48,7 +49,8 @@ class Incident(models.Model):
     """A fault or request from any source, with its three SLA clocks.
 
     The clocks are *derived*: ``incidents.clocks`` rebuilds them from the event timeline, and the
-    columns below are that result stored for lists and the checker (``next_deadline``).
+    columns below are that result stored for lists (``next_deadline``) and the checker
+    (``next_check_at``).
     """
 
     class Status(models.TextChoices):
@@ -107,8 +109,12 @@ class Incident(models.Model):
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
-    # The earliest deadline or warning still to act on; NULL when nothing is pending.
-    next_deadline = models.DateTimeField(null=True, blank=True, editable=False)
+    # The earliest deadline of a clock still running (passed or not); NULL when none runs.
+    next_deadline = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
+    # The earliest warning moment (a share of a target's time) not yet warned of.
+    next_warning_at = models.DateTimeField(_("next warning"), null=True, blank=True, editable=False)
+    # The checker's next look: a warning, a deadline, or a day more of a per-day penalty.
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set once by the checker's conditional UPDATE: a clock breached (or warned) is claimed once.
     response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     arrival_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -131,9 +137,16 @@ class Incident(models.Model):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         indexes = [
-            # The SLA checker, every minute: WHERE next_deadline <= now. Partial: only incidents
+            # The SLA checker, every minute: WHERE next_check_at <= now. Partial: only incidents
             # with something pending are in it, a small fraction of all.
             # It carries the id, so the query reads the index alone (an index-only scan).
+            models.Index(
+                fields=["next_check_at"],
+                include=["id"],
+                name="incident_next_check_idx",
+                condition=models.Q(next_check_at__isnull=False),
+            ),
+            # The lists' "due before" filter.
             models.Index(
                 fields=["next_deadline"],
                 include=["id"],
@@ -160,6 +173,20 @@ class Incident(models.Model):
         return f"{self.contract.code}-{self.pk or 0:05d}"
 
     @property
+    def outside_term(self) -> bool:
+        """Reported before the contract's term began or after it ended (Beijing dates): the
+        contract obliges nothing then, so no clock starts."""
+        from contracts.worktime import to_china
+
+        if self.reported_at is None:
+            return False
+        day = to_china(self.reported_at).date()
+        contract = self.contract
+        return bool(
+            (contract.starts_on and day < contract.starts_on) or (contract.ends_on and day > contract.ends_on)
+        )
+
+    @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
 
@@ -182,11 +209,13 @@ class IncidentEvent(models.Model):
         REOPENED = "reopened", _("Reopened")
         CLOSED = "closed", _("Closed")
         SEVERITY = "severity", _("Severity changed")
+        KIND = "kind", _("Kind changed")
         CONDITION = "condition", _("SLA condition changed")
         ASSIGNED = "assigned", _("Handlers changed")
         COMMENT = "comment", _("Comment")
         WARNING = "warning", _("Deadline approaching")
         BREACH = "breach", _("Deadline missed")
+        WITHDRAWN = "withdrawn", _("Breach withdrawn")
         RECOVERED = "recovered", _("Check recovered")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
@@ -224,15 +253,17 @@ class IncidentEvent(models.Model):
     # show them as the labels of the current language.
     @property
     def from_display(self) -> str:
-        return _value_label(self.from_value)
+        return _value_label(self.from_value, self.kind)
 
     @property
     def to_display(self) -> str:
-        return _value_label(self.to_value)
+        return _value_label(self.to_value, self.kind)
 
 
-def _value_label(value: str) -> str:
-    for choices in (Incident.Status, Severity, SLATerm.Condition, SLATerm.Clock, IncidentKind):
+def _value_label(value: str, event_kind: str = "") -> str:
+    # "consultation" is both a kind of incident and an SLA condition: the event says which.
+    first = (IncidentKind,) if event_kind == IncidentEvent.Kind.KIND else ()
+    for choices in (*first, Incident.Status, Severity, SLATerm.Condition, SLATerm.Clock, IncidentKind):
         if value and value in choices.values:
             return str(choices(value).label)
     return value

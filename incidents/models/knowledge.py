@@ -184,6 +184,10 @@ class Consultation(models.Model):
     answered = models.BooleanField(_("answered"), default=False)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    # Derived from the contract's consultation term by incidents.knowledge.settle_consultation:
+    # when the reply is due, and when its breach was recorded (set once: the claim).
+    reply_due = models.DateTimeField(_("reply due"), null=True, blank=True, editable=False)
+    reply_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -212,6 +216,12 @@ class Consultation(models.Model):
         indexes = [
             # The rates read one contract's consultations of a period, grouped by engineer.
             models.Index(fields=["contract", "asked_at"], name="consult_contract_asked_idx"),
+            # The beat's sweep: unanswered questions past their reply deadline, not yet recorded.
+            models.Index(
+                fields=["reply_due"],
+                name="consult_reply_due_idx",
+                condition=models.Q(answered=False, reply_due__isnull=False, reply_breached_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from contracts.models import Contract, Severity
 from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
 from incidents import services
-from incidents.forms import IncidentForm, ResolveForm, ServiceRecordForm, WorkLogForm
+from incidents.forms import IncidentForm, ReclassifyForm, ResolveForm, ServiceRecordForm, WorkLogForm
 from incidents.models import Incident, ServiceRecord, WorkLogEntry
 
 PAGE = 50
@@ -143,6 +143,11 @@ def incident_detail(request, pk):
             "can_write_article": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED)
             and can(request.user, MANAGE_KNOWLEDGE, incident.contract),
             "resolve_form": ResolveForm(),
+            "can_reclassify": can(request.user, services.RECLASSIFY_INCIDENT, incident.contract),
+            "breaches": services.incident_breaches(incident),
+            "reclassify_form": ReclassifyForm(
+                initial={field: getattr(incident, field) for field in ("severity", "kind", "condition")}
+            ),
             "section": "incidents",
             "now": now,
         },
@@ -164,6 +169,19 @@ def incident_action(request, pk, action):
                 raise ValidationError(form.errors.as_data())
             services.transition(
                 incident, "resolve", by=request.user, note=request.POST.get("note", ""), **form.cleaned_data
+            )
+        elif action == "reclassify":
+            form = ReclassifyForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            data = form.cleaned_data
+            services.reclassify(
+                incident,
+                by=request.user,
+                severity=data["severity"],
+                kind=data["kind"],
+                condition=data["condition"],
+                note=data["reason"],
             )
         elif action in services.TRANSITIONS:
             services.transition(incident, action, by=request.user, note=request.POST.get("note", ""))

@@ -107,6 +107,10 @@ class ConsultationForm(ContractOwnedForm):
         for name in ("asked_at", "replied_at"):
             self.fields[name].validators.append(plausible_moment)
 
+    def after_save(self, obj, user):
+        # The reply's deadline under the contract's rule; a late reply is a breach at once.
+        services.settle_consultation(obj, by=user)
+
     def clean(self):
         data = super().clean()
         names = ["contract", "engineer", "answered", "asked_at", "replied_at"]
@@ -147,7 +151,13 @@ class DecisionForm(forms.Form):
 class StatsForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), widget=DATE)
     end = forms.DateField(label=gettext_lazy("To"), widget=DATE)
-    hours = forms.IntegerField(label=gettext_lazy("Timely within (hours)"), min_value=1, max_value=24 * 30)
+    hours = forms.IntegerField(
+        label=gettext_lazy("Timely within (hours)"),
+        min_value=1,
+        max_value=24 * 30,
+        required=False,
+        help_text=gettext_lazy("Empty: the contract's own rule for general questions."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -201,6 +211,8 @@ def _form_page(request, form_class, instance, action, back, title, initial=None,
                 if getattr(obj, field, None) is None:
                     setattr(obj, field, value)
             obj.save()
+            if hasattr(form, "after_save"):
+                form.after_save(obj, request.user)
         messages.success(request, _("Saved."))
         return redirect(obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else back)
     template, section = form_class.page
@@ -336,6 +348,7 @@ def consultation_list(request):
         exact=["channel"],
         channels=Consultation.Channel.choices,
         editable=set(editable),
+        same_day_reading=services.SAME_DAY_READING,
     )
 
 
@@ -363,13 +376,19 @@ def consultation_stats(request):
     if request.GET.get("contract"):
         contract = get_object_or_404(contracts, code=request.GET["contract"])
     today = timezone.localdate()
-    defaults = {"start": today.replace(day=1), "end": today, "hours": services.DEFAULT_TIMELY_HOURS}
+    defaults = {"start": today.replace(day=1), "end": today}
     form = StatsForm({**defaults, **request.GET.dict()})
-    rates = None
+    rates, rule = None, ""
     if contract is not None and form.is_valid():
         data = form.cleaned_data
-        rates = services.consultation_rates(contract, data["start"], data["end"], data["hours"])
-    context = {"contracts": contracts, "contract": contract, "form": form, "rates": rates}
+        # The contract's own rule (seed 000: the same day) unless the hours were asked for.
+        hours = data.get("hours")
+        term = services.consultation_term(contract) if hours is None else None
+        rule = services.rule_label(term)
+        if term is None and hours is None:
+            hours = services.DEFAULT_TIMELY_HOURS
+        rates = services.consultation_rates(contract, data["start"], data["end"], hours, term=term)
+    context = {"contracts": contracts, "contract": contract, "form": form, "rates": rates, "rule": rule}
     return render(request, "incidents/consultation_stats.html", {**context, "section": "consultations"})
 
 

@@ -287,6 +287,21 @@ INCIDENTS = [
     action(
         "api:incident-transition", "post", who("handle_incident"), "incident", _body(action="acknowledge")
     ),
+    # Severity and kind are the client's call (its staff and managers), with a reason.
+    action(
+        "api:incident-reclassify",
+        "post",
+        who("close_incident"),
+        "incident",
+        _body(severity="emergency", reason="影响全部用户"),
+    ),
+    Case(
+        "api:incident-detail",
+        "patch",
+        who("close_incident"),
+        pk("incident"),
+        _body(kind="network", reason="实为网络故障"),
+    ),
     # The draft is A's vendor engineer's: approvers pass the role's gate and are refused by its
     # state (400); only the requester submits or cancels it.
     action("api:change-request-submit", "post", who("request_change"), "change", writer="vendor_engineer"),

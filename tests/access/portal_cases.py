@@ -160,6 +160,7 @@ INCIDENT_ACTIONS = {
     "reopen": ("close_incident", {}),
     "dispatch": ("handle_incident", {}),
     "comment": ("report_incident", {"note": "已通知"}),
+    "reclassify": ("close_incident", {"severity": "emergency", "kind": "network", "reason": "影响全部用户"}),
 }
 # The incident is new: what cannot start from there is refused by its state, not its role.
 INCIDENT_STATE_REFUSES = {

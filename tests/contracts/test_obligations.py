@@ -166,7 +166,7 @@ def test_the_migration_refuses_rows_of_an_unregistered_kind(contract_a):
 
     from django.apps import apps
 
-    migration = importlib.import_module("contracts.migrations.0004_kinds_breach_kind_choices")
+    migration = importlib.import_module("contracts.migrations.0004_breach_kind_choices")
     migration.check_kinds_registered(apps, None)  # nothing unknown: passes
     PenaltyClause.objects.create(
         contract=contract_a, kind="late_lunch", title="x", shape="one_off", rate_percent=1

@@ -55,7 +55,10 @@ def test_warning_then_breach_once_each(contract_a, engineer_a, seed_004_terms):
     kinds = list(incident.events.values_list("kind", flat=True))
     assert kinds.count(IncidentEvent.Kind.WARNING) == 1 and kinds.count(IncidentEvent.Kind.BREACH) == 1
     incident.refresh_from_db()
-    assert incident.next_deadline is None
+    # Nothing more for the checker; the list still shows the (missed) deadline of the running
+    # resolution clock (issue 13, 7.1: the deadline, not the checker's next look).
+    assert incident.next_check_at is None
+    assert incident.next_deadline == at(2025, 3, 5, 10, 0)
     # The contract's ledger prices it: 1% × ¥770,000 = ¥7,700.
     from contracts.penalties import penalty_summary
 
@@ -84,8 +87,8 @@ def test_the_due_query_uses_the_partial_index(
         assert len(checker.due_incidents(now=at(2025, 3, 9, 0, 0))) == 1
     if connection.vendor == "postgresql":
         sql, params = (
-            Incident.objects.filter(next_deadline__lte=at(2025, 3, 9))
-            .order_by("next_deadline")
+            Incident.objects.filter(next_check_at__lte=at(2025, 3, 9))
+            .order_by("next_check_at")
             .values("pk")
             .query.sql_with_params()
         )
@@ -93,7 +96,7 @@ def test_the_due_query_uses_the_partial_index(
             cursor.execute("SET enable_seqscan = off")
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert "incident_next_deadline_idx" in plan
+        assert "incident_next_check_idx" in plan
 
 
 @pytest.mark.django_db(transaction=True)

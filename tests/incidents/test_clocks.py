@@ -31,7 +31,10 @@ def test_seed_000_five_working_days_across_national_day(contract_a, engineer_a, 
     # 1.5 (Fri) + 8.5 (09-29) + 8.5 (09-30) + 8.5 (10-08) = 27 h, then 8.2 h of 10-09 → 17:12.
     clock = services.clocks_of(incident)["resolution"]
     assert clock.warn_at == at(2024, 10, 9, 17, 12)
-    assert incident.next_deadline == clock.warn_at
+    # Issue 13 (7.1): the list's "next deadline" is the deadline; the warning is its own field,
+    # and the checker's next look is the warning (the old expectation counted down to it).
+    assert incident.next_deadline == at(2024, 10, 10, 17, 30)
+    assert incident.next_warning_at == clock.warn_at == incident.next_check_at
 
 
 def test_waiting_on_the_client_pauses_and_pushes_the_deadline(contract_a, engineer_a, term):

@@ -106,7 +106,7 @@ def test_checker_runs_at_once_in_the_worker_and_here_record_each_breach_once(wor
     for _ in range(3):
         check_sla_deadlines.delay()
     checker.check_deadlines()
-    wait_for(lambda: not Incident.objects.filter(next_deadline__isnull=False).exists(), timeout=90)
+    wait_for(lambda: not Incident.objects.filter(next_check_at__isnull=False).exists(), timeout=90)
     # One breach per incident, however many checkers raced for it.
     assert Breach.objects.filter(contract=contract).count() == 30
     assert sorted(Breach.objects.values_list("source_ref", flat=True)) == sorted(
