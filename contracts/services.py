@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from contracts import worktime
 from contracts.models import (
     Asset,
+    BuildTimeline,
     Contract,
     DutyShift,
     Milestone,
@@ -328,6 +329,8 @@ def load_seed_contracts() -> list[tuple[Contract, bool]]:
             for spec in seed["assets"]
             if (spec["kind"], spec["name"]) not in existing
         )
+        if "build_timeline" in seed:
+            BuildTimeline.objects.get_or_create(contract=contract, defaults=seed["build_timeline"])
         refresh_due_dates(contract)
         loaded.append((contract, created))
     return loaded
