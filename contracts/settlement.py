@@ -184,9 +184,8 @@ class Timeline:
 
 
 def timeline_of(contract: Contract) -> Timeline | None:
-    try:
-        timeline = contract.build_timeline
-    except BuildTimeline.DoesNotExist:
+    timeline = BuildTimeline.objects.filter(contract=contract).select_related("contract").first()
+    if timeline is None:
         return None
     problems = len(trial_run_problems(contract))
     return Timeline(
