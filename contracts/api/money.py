@@ -2,14 +2,13 @@
 
 ``lpr-rates`` is public knowledge, not contract data: every signed-in user reads it, only an
 administrator writes it. ``build-timelines`` follows the contract's scoping: the client side
-(MANAGE_CONTRACT) enters the dates; the deadlines and the warranty's end are derived, read-only.
+(MANAGE_CONTRACT) enters the dates and periods; the deadlines and the warranty's end are derived.
 """
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers, viewsets
 
-from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
-from contracts.api.penalties import ImmutableOnUpdate
+from contracts.api.base import ContractFilterSetMixin, ContractOwnedViewSet
 from contracts.models import BuildTimeline, LoanPrimeRate
 from contracts.scoping import MANAGE_CONTRACT, is_administrator
 from contracts.settlement import timeline_of
@@ -39,11 +38,11 @@ class LoanPrimeRateViewSet(viewsets.ModelViewSet):
     serializer_class = LoanPrimeRateSerializer
     filterset_fields = {"effective_on": ["gte", "lte"]}
     ordering_fields = ["effective_on"]
+    lookup_field = "effective_on"
 
 
-class BuildTimelineSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
-    contract = ContractCodeField()
-    immutable_fields = ("contract",)
+class BuildTimelineSerializer(serializers.ModelSerializer):
+    contract = serializers.CharField(source="contract.code", read_only=True)
     build_due_on = serializers.SerializerMethodField()
     initial_acceptance_due_on = serializers.SerializerMethodField()
     trial_run_problems = serializers.SerializerMethodField()
@@ -132,6 +131,10 @@ class BuildTimelineFilterSet(ContractFilterSetMixin):
 
 
 class BuildTimelineViewSet(ContractOwnedViewSet):
+    """A contract's timeline comes with the contract (the seed loader, the admin): the API reads it
+    and lets the client side enter its dates; it neither creates nor deletes one."""
+
+    http_method_names = ["get", "put", "patch", "head", "options"]
     queryset = BuildTimeline.objects.all()
     serializer_class = BuildTimelineSerializer
     manage_action = MANAGE_CONTRACT

@@ -44,6 +44,7 @@ class BuildTimeline(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        ordering = ["contract"]
         verbose_name = _("build timeline")
         verbose_name_plural = _("build timelines")
         constraints = [
