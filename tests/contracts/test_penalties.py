@@ -284,10 +284,12 @@ def test_record_breach_is_idempotent_on_source_ref(contract_a):
     )
     assert (created, created_again, again.pk) == (True, False, first.pk)
     record_breach(contract_a, "late_service", source_ref="slot:2026-06-01T13:00", **args)
-    # Without a reference every call is a new breach.
+    # Without a reference a call is a new breach, but not the same fact twice (issue 13, 5.4:
+    # same kind, moment and source is refused; it doubled the bill).
     record_breach(contract_a, "late_service", **args)
-    record_breach(contract_a, "late_service", **args)
-    assert Breach.objects.filter(contract=contract_a).count() == 4
+    with pytest.raises(ValidationError):
+        record_breach(contract_a, "late_service", **args)
+    assert Breach.objects.filter(contract=contract_a).count() == 3
 
 
 def test_record_breach_rereads_the_row_a_concurrent_run_inserted(contract_a, monkeypatch):
