@@ -409,3 +409,33 @@ def test_seed_001_build_timeline_and_delay(seeds, make_user):
         f"/api/v1/build-timelines/{timeline.pk}/", {"build_done_on": "2026-07-01"}, format="json"
     )
     assert refused.status_code == 403
+
+
+def test_the_beat_task_brings_late_payments_up_to_today(seeds):
+    # The hourly task (contracts.tasks.tick) runs settle() for today: seed 003's first payment,
+    # due 2026-06-13 and unpaid, is as many days late as days have passed since (七.1: 每逾期1日).
+    from django.utils import timezone
+
+    from contracts.tasks import tick
+
+    contract = seeds["BJ-2026-RP"]
+    first = contract.milestones.get(name="首付款")
+    today = timezone.localdate()
+    tick()
+    tick()  # a rerun the same day changes nothing
+    breaches = Breach.objects.filter(contract=contract, source="payment")
+    if today <= first.due_on:
+        assert not breaches.exists()
+    else:
+        (breach,) = breaches
+        assert breach.days_late == (today - dt.date(2026, 6, 13)).days
+
+
+def test_the_milestones_tab_shows_what_is_payable(contract_a, client, make_user):
+    # 9: a ¥1,000 payment with ¥400 deducted leaves ¥600 to pay.
+    Milestone.objects.create(
+        contract=contract_a, name="首付款", amount=D("1000.00"), trigger="signing", deduction=D("400.00")
+    )
+    client.force_login(make_user(Role.CLIENT_MANAGER, contract_a.client))
+    page = client.get(f"/contracts/{contract_a.code}/milestones/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "¥600.00" in page.content.decode()
