@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contracts.daycount import covered_days, days_line, right_reached
 from contracts.models import Breach, Contract, LoanPrimeRate, Milestone, PenaltyClause
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
@@ -267,46 +268,6 @@ class PenaltySummary:
         return [c for c in self.clauses if c.clause.party == PenaltyClause.Party.CLIENT]
 
 
-def covered_days(spans) -> list[tuple[dt.date, dt.date, int]]:
-    """The runs of consecutive Beijing days a per-day clause's breaches cover, with how many
-    breaches fall in each: a breach covers [its day, its day + days late). One duty missed
-    several times on one day is one day (DOMAIN.md: "每日 0.3%" counts days, not events)."""
-    runs: list[list] = []
-    for first, days, n in sorted(s for s in spans if s[1] > 0):
-        last = first + dt.timedelta(days=days - 1)
-        if runs and first <= runs[-1][1] + dt.timedelta(days=1):
-            runs[-1][1] = max(runs[-1][1], last)
-            runs[-1][2] += n
-        else:
-            runs.append([first, last, n])
-    return [tuple(run) for run in runs]
-
-
-RUNS_SHOWN = 12
-
-
-def _days_line(runs) -> str:
-    """How the days were counted: "3 breaches on 2026-06-01 (1 day) + … = 4 days"."""
-    parts = []
-    for first, last, n in runs[:RUNS_SHOWN]:
-        breaches = ngettext("%(count)s breach", "%(count)s breaches", n) % {"count": n}
-        if first == last:
-            parts.append(_("%(breaches)s on %(day)s (1 day)") % {"breaches": breaches, "day": first})
-        else:
-            parts.append(
-                _("%(breaches)s from %(first)s to %(last)s (%(days)s days)")
-                % {"breaches": breaches, "first": first, "last": last, "days": (last - first).days + 1}
-            )
-    if len(runs) > RUNS_SHOWN:
-        parts.append(_("%(count)s more runs") % {"count": len(runs) - RUNS_SHOWN})
-    days = sum((last - first).days + 1 for first, last, _n in runs)
-    return ngettext(
-        "Days counted once each: %(runs)s = %(days)s day",
-        "Days counted once each: %(runs)s = %(days)s days",
-        days,
-    ) % {"runs": " + ".join(parts), "days": days}
-
-
 def lpr_rate(
     clause: PenaltyClause, contract: Contract, lpr: LoanPrimeRate | None, item: ClauseAmount
 ) -> None:
@@ -364,7 +325,7 @@ def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
             runs = covered_days(item.spans)
             item.days = fmt["days"] = sum((last - first).days + 1 for first, last, _n in runs)
             if n > 1:
-                lines.append(_days_line(runs))
+                lines.append(days_line(runs))
         amount = rate * (day_amount if overdue else total * item.days)
         fmt["amount"] = yuan(_money(amount))
         if overdue and n > 1:
@@ -535,8 +496,6 @@ def penalty_summary(
         lpr = _lpr_for(contract)
         for item in lpr_items:
             lpr_rate(item.clause, contract, lpr, item)
-    from contracts.settlement import right_reached  # it builds on this module
-
     for item in items.values():
         _price(item, total, day_amounts[item.clause.id])
         if (right := right_reached(item)) is not None:
@@ -647,8 +606,6 @@ def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> 
         ):
             contract = by_pk[clause.contract_id]
             lpr_rate(item.clause, contract, _lpr_for(contract), item)
-    from contracts.settlement import right_reached  # it builds on this module
-
     totals = {c.pk: c.total or Decimal(0) for c in contracts}
     for item in items.values():
         if (right := right_reached(item)) is not None:

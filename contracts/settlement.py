@@ -12,10 +12,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from contracts.daycount import TerminationRight, right_reached
 from contracts.models import Breach, BuildTimeline, Contract, Milestone, PenaltyClause
-from contracts.penalties import ClauseAmount, _breach_figures, covered_days, record_breach
+from contracts.penalties import ClauseAmount, _breach_figures, record_breach
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
 
@@ -200,40 +200,6 @@ def timeline_of(contract: Contract) -> Timeline | None:
 
 
 # --- Termination rights ---------------------------------------------------------------------------
-
-
-@dataclass
-class TerminationRight:
-    """A right of the client to terminate that the breaches have reached, with its clause."""
-
-    clause: PenaltyClause
-    reason: str
-
-
-def right_reached(item: ClauseAmount) -> TerminationRight | None:
-    """Whether the clause's breaches (unwaived, as counted in ``item``) reach its termination
-    right: a number of breaches (``termination_at_count``), or a delay longer than
-    ``termination_after_days`` (seed 000 "逾期超过5日": consecutive days late, counted once each)."""
-    clause = item.clause
-    if clause.termination_at_count and item.breaches >= clause.termination_at_count:
-        return TerminationRight(
-            clause,
-            ngettext(
-                "%(count)s breach under “%(title)s” (the right arises at %(at)s)",
-                "%(count)s breaches under “%(title)s” (the right arises at %(at)s)",
-                item.breaches,
-            )
-            % {"count": item.breaches, "title": clause.title, "at": clause.termination_at_count},
-        )
-    if clause.termination_after_days is not None and item.spans:
-        longest = max((last - first).days + 1 for first, last, _n in covered_days(item.spans))
-        if longest > clause.termination_after_days:
-            return TerminationRight(
-                clause,
-                _("A delay of %(days)s days under “%(title)s”, more than %(limit)s")
-                % {"days": longest, "title": clause.title, "limit": clause.termination_after_days},
-            )
-    return None
 
 
 def termination_rights(contract: Contract) -> list[TerminationRight]:
