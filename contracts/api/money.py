@@ -8,6 +8,7 @@ administrator writes it. ``build-timelines`` follows the contract's scoping: the
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, serializers, viewsets
 
+from contracts import services
 from contracts.api.base import ContractFilterSetMixin, ContractOwnedViewSet
 from contracts.models import BuildTimeline, LoanPrimeRate
 from contracts.scoping import MANAGE_CONTRACT, is_administrator
@@ -139,6 +140,11 @@ class BuildTimelineViewSet(ContractOwnedViewSet):
     serializer_class = BuildTimelineSerializer
     manage_action = MANAGE_CONTRACT
     filterset_class = BuildTimelineFilterSet
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        # The acceptance dates start the milestones that wait on them (seed 001: 30 working days).
+        services.refresh_due_dates(serializer.instance.contract)
 
 
 router.register("lpr-rates", LoanPrimeRateViewSet, basename="lpr-rate")

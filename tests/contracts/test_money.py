@@ -404,6 +404,17 @@ def test_seed_001_build_timeline_and_delay(seeds, make_user):
         f"/api/v1/build-timelines/{timeline.pk}/", {"final_acceptance_on": "2026-08-01"}, format="json"
     )
     assert bad.status_code == 400 and "final_acceptance_on" in bad.json()
+    # 一.②/③: the payments "通过初验后30个工作日内" and "终验合格 … 后30个工作日内" start from the
+    # timeline's dates (before, they waited on a trigger date nobody entered: no due date at all).
+    # The 30 working days themselves are the official calendar's (tests/contracts/test_worktime.py).
+    api_as(manager).patch(f"/api/v1/build-timelines/{timeline.pk}/", {"build_days": 180}, format="json")
+    from contracts import worktime
+
+    initial = contract.milestones.get(name="初验款")
+    assert initial.due_on is not None
+    assert initial.due_on == worktime.add_working_days(dt.date(2026, 8, 10), 30)
+    final = contract.milestones.get(name="终验款")
+    assert final.due_on == worktime.add_working_days(dt.date(2027, 4, 1), 30)
     vendor = make_user(Role.VENDOR_MANAGER, contract.vendor)
     refused = api_as(vendor).patch(
         f"/api/v1/build-timelines/{timeline.pk}/", {"build_done_on": "2026-07-01"}, format="json"
