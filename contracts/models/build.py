@@ -1,11 +1,20 @@
 import datetime as dt
 
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models.contract import Contract
 from contracts.scoping import RestrictedQuerySet
+
+# A period of up to ten years, a date within this century: the derived deadlines stay dates.
+DAYS = [MaxValueValidator(3650)]
+
+
+def plausible_date(value):
+    if not dt.date(1970, 1, 1) <= value < dt.date(2100, 1, 1):
+        raise ValidationError(_("Give a date between 1970 and 2099."), code="implausible")
 
 
 class BuildTimeline(models.Model):
@@ -22,23 +31,29 @@ class BuildTimeline(models.Model):
     contract = models.OneToOneField(
         Contract, on_delete=models.CASCADE, related_name="build_timeline", verbose_name=_("contract")
     )
-    build_days = models.PositiveIntegerField(_("build period (calendar days)"), default=180)
+    build_days = models.PositiveIntegerField(_("build period (calendar days)"), default=180, validators=DAYS)
     initial_acceptance_days = models.PositiveIntegerField(
-        _("initial acceptance within (calendar days)"), default=30
+        _("initial acceptance within (calendar days)"), default=30, validators=DAYS
     )
-    trial_run_days = models.PositiveIntegerField(_("trial run (calendar days)"), default=180)
+    trial_run_days = models.PositiveIntegerField(_("trial run (calendar days)"), default=180, validators=DAYS)
     trial_extension_days = models.PositiveIntegerField(
-        _("trial run extension per problem (calendar days)"), default=30
+        _("trial run extension per problem (calendar days)"), default=30, validators=DAYS
     )
     final_acceptance_days = models.PositiveIntegerField(
-        _("final acceptance within (calendar days)"), default=30
+        _("final acceptance within (calendar days)"), default=30, validators=DAYS
     )
     warranty_years = models.PositiveIntegerField(
-        _("warranty (years)"), default=3, validators=[MinValueValidator(1)]
+        _("warranty (years)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
-    build_done_on = models.DateField(_("build completed on"), null=True, blank=True)
-    initial_acceptance_on = models.DateField(_("initial acceptance on"), null=True, blank=True)
-    final_acceptance_on = models.DateField(_("final acceptance on"), null=True, blank=True)
+    build_done_on = models.DateField(
+        _("build completed on"), null=True, blank=True, validators=[plausible_date]
+    )
+    initial_acceptance_on = models.DateField(
+        _("initial acceptance on"), null=True, blank=True, validators=[plausible_date]
+    )
+    final_acceptance_on = models.DateField(
+        _("final acceptance on"), null=True, blank=True, validators=[plausible_date]
+    )
 
     scope_path = "contract"
     objects = RestrictedQuerySet.as_manager()

@@ -404,6 +404,10 @@ def test_seed_001_build_timeline_and_delay(seeds, make_user):
         f"/api/v1/build-timelines/{timeline.pk}/", {"final_acceptance_on": "2026-08-01"}, format="json"
     )
     assert bad.status_code == 400 and "final_acceptance_on" in bad.json()
+    for field, value in (("build_done_on", "9999-12-31"), ("trial_run_days", 2_000_000_000)):
+        # A date or period whose deadlines would leave the calendar: a 400, not a 500.
+        odd = api_as(manager).patch(f"/api/v1/build-timelines/{timeline.pk}/", {field: value}, format="json")
+        assert odd.status_code == 400 and field in odd.json()
     # 一.②/③: the payments "通过初验后30个工作日内" and "终验合格 … 后30个工作日内" start from the
     # timeline's dates (before, they waited on a trigger date nobody entered: no due date at all).
     # The 30 working days themselves are the official calendar's (tests/contracts/test_worktime.py).
