@@ -193,6 +193,8 @@ class PenaltyClauseForm(ContractChildForm):
             "escalation_mode",
             "threshold_count",
             "termination_after_days",
+            "termination_at_count",
+            "rate_source",
         ]
 
     def clean(self):

@@ -13,13 +13,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, DecimalField, F, Q, Sum
-from django.db.models.functions import Round
+from django.db.models.functions import Round, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from contracts import obligations
-from contracts.models import Breach, Contract, Milestone, PenaltyClause
+from contracts.daycount import covered_days, days_line, right_reached
+from contracts.models import Breach, Contract, LoanPrimeRate, Milestone, PenaltyClause
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
 
@@ -80,6 +81,11 @@ def check_clause(clause: PenaltyClause) -> None:
         }
     if clause.base == PenaltyClause.Base.OVERDUE_AMOUNT and clause.shape != PenaltyClause.Shape.PER_DAY:
         errors["base"] = _("Only a per-day clause can be a share of the overdue amount.")
+    if (
+        clause.rate_source == PenaltyClause.RateSource.LPR_ONE_YEAR
+        and clause.shape != PenaltyClause.Shape.PER_DAY
+    ):
+        errors["rate_source"] = _("Only a per-day clause takes its rate from the LPR.")
     if clause.shape == PenaltyClause.Shape.COUNT_THRESHOLD and not clause.threshold_count:
         errors["threshold_count"] = _("A count-threshold clause needs its count.")
     if clause.escalation_at is not None:
@@ -123,6 +129,19 @@ def record_breach(
         "recorded_by": recorded_by,
     }
     if not source_ref:
+        # A second entry of the same fact (same kind, moment and source) would double the bill.
+        twin = Breach.objects.filter(
+            contract=contract, kind=kind, occurred_at=occurred_at, source=source, source_ref=""
+        ).first()
+        if twin is not None:
+            raise ValidationError(
+                {
+                    "occurred_at": _(
+                        "This breach is already recorded (same kind, moment and source, entry #%(id)s)."
+                    )
+                    % {"id": twin.pk}
+                }
+            )
         return Breach.objects.create(contract=contract, source=source, **fields), True
     # get_or_create inserts inside its own savepoint; when a concurrent run of the same source
     # inserted first, the unique constraint's IntegrityError rolls that back and it re-reads the
@@ -227,6 +246,17 @@ class ClauseAmount:
     days: int = 0
     amount: Decimal = Decimal("0.00")
     lines: list[str] = field(default_factory=list)
+    # (first Beijing day, days late, breaches): the days a per-day clause's breaches cover.
+    spans: list[tuple[dt.date, int, int]] = field(default_factory=list)
+    # The rate applied when it is not the clause's written one (seed 003: from the LPR).
+    rate_percent: Decimal | None = None
+    lpr: LoanPrimeRate | None = None
+
+    def add_row(self, row) -> None:
+        """Count one row of ``_breach_figures`` (unwaived) into the clause."""
+        self.breaches += row["n"]
+        if row["days_late"] is not None:
+            self.spans.append((row["day"], row["days_late"], row["n"]))
 
 
 @dataclass
@@ -246,6 +276,8 @@ class PenaltySummary:
     vendor_capped: bool = False
     client_total: Decimal = Decimal("0.00")  # late payment and the like: never under the cap
     lines: list[str] = field(default_factory=list)
+    # The client's termination rights the breaches reached (contracts.settlement.TerminationRight).
+    termination_rights: list = field(default_factory=list)
 
     @property
     def vendor_clauses(self) -> list[ClauseAmount]:
@@ -256,17 +288,64 @@ class PenaltySummary:
         return [c for c in self.clauses if c.clause.party == PenaltyClause.Party.CLIENT]
 
 
+def lpr_rate(
+    clause: PenaltyClause, contract: Contract, lpr: LoanPrimeRate | None, item: ClauseAmount
+) -> None:
+    """Seed 003 七.1: "按照合同生效当日的1年期LPR … 支付未付款项的逾期违约金": the one-year LPR in
+    force on the day the contract took effect is an annual rate; each day overdue costs a 365th
+    of it on the unpaid amount. Sets the item's daily rate (None: no rate entered yet)."""
+    item.lpr = lpr
+    effective = contract.starts_on
+    if lpr is None:
+        item.rate_percent = None
+        item.lines.append(
+            _("No one-year LPR in force on %(day)s has been entered: an administrator enters it")
+            % {"day": effective or _("the day the contract took effect")}
+        )
+        return
+    item.rate_percent = lpr.one_year_percent / 365
+    item.lines.append(
+        _(
+            "Rate: the one-year LPR in force on %(day)s (published %(published)s) %(annual)s%% a year "
+            "÷ 365 = %(daily)s%% a day"
+        )
+        % {
+            "day": effective,
+            "published": lpr.effective_on,
+            "annual": percent(lpr.one_year_percent),
+            "daily": percent(item.rate_percent.quantize(Decimal("0.000001"))),
+        }
+    )
+
+
 def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
     """Fill in the clause's amount and one explanation line per step."""
     clause, n, lines = item.clause, item.breaches, item.lines
     Shape = PenaltyClause.Shape
-    rate = clause.rate_percent / HUNDRED
-    fmt = {"rate": percent(clause.rate_percent), "base": yuan(total), "count": n, "days": item.days}
+    if clause.rate_source == PenaltyClause.RateSource.LPR_ONE_YEAR:
+        if item.rate_percent is None:
+            item.amount = Decimal("0.00")
+            return
+        rate_percent = item.rate_percent
+    else:
+        rate_percent = clause.rate_percent
+    rate = rate_percent / HUNDRED
+    shown_rate = percent(rate_percent.quantize(Decimal("0.000001")))
+    fmt = {"rate": shown_rate, "base": yuan(total), "count": n, "days": item.days}
     if n == 0:
         amount = Decimal(0)
         lines.append(_("No breach counts"))
     elif clause.shape == Shape.PER_DAY:
         overdue = clause.base == PenaltyClause.Base.OVERDUE_AMOUNT
+        if overdue:
+            # Each breach is its own overdue payment: its days × its amount, summed.
+            item.days = sum(days * count for _day, days, count in item.spans)
+            fmt["days"] = item.days
+        else:
+            runs = covered_days(item.spans)
+            item.days = fmt["days"] = sum((last - first).days + 1 for first, last, _n in runs)
+            if n > 1:
+                lines.append(days_line(runs))
         amount = rate * (day_amount if overdue else total * item.days)
         fmt["amount"] = yuan(_money(amount))
         if overdue and n > 1:
@@ -280,13 +359,6 @@ def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
                 % fmt
             )
         else:
-            if n > 1:
-                lines.append(
-                    ngettext(
-                        "%(count)s breach, days late added up", "%(count)s breaches, days late added up", n
-                    )
-                    % fmt
-                )
             if overdue and item.days:
                 # One breach: its overdue amount comes back out of the day-weighted sum.
                 fmt["base"] = yuan(day_amount / item.days)
@@ -376,8 +448,14 @@ def _sum(amounts: list[Decimal], total: Decimal) -> str:
     return " + ".join(yuan(a) for a in amounts) + f" = {yuan(total)}"
 
 
+# Per Beijing day and days late, so that a per-day clause counts the days its breaches cover; the
+# rows grow with the distinct days, not with the breaches.
+BREACH_DAY = TruncDate("occurred_at", tzinfo=CHINA_TZ)
+
+
 def _breach_figures(contract: Contract, start: dt.date | None = None, end: dt.date | None = None):
-    """One aggregate query: per clause (or unpriced kind) and waived flag, the sums pricing needs."""
+    """One aggregate query: per clause (or unpriced kind), waived flag, Beijing day and days late,
+    the sums pricing needs."""
     # Summed in fen, rounded per row: SQLite keeps decimals as binary floats, and integers
     # add up exactly there as on PostgreSQL.
     fen = F("days_late") * Round(F("overdue_amount") * 100)
@@ -390,14 +468,18 @@ def _breach_figures(contract: Contract, start: dt.date | None = None, end: dt.da
         after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=CHINA_TZ)
         breaches = breaches.filter(occurred_at__lt=after)
     return (
-        breaches.values("clause_id", "kind", "waived")
+        breaches.annotate(day=BREACH_DAY)
+        .values("clause_id", "kind", "waived", "day", "days_late")
         .annotate(
             n=Count("id"),
-            days=Sum("days_late"),
             day_fen=Sum(fen, output_field=DecimalField(max_digits=30, decimal_places=0)),
         )
         .order_by()
     )
+
+
+def _lpr_for(contract: Contract) -> LoanPrimeRate | None:
+    return LoanPrimeRate.in_force_on(contract.starts_on) if contract.starts_on else None
 
 
 def penalty_summary(
@@ -405,7 +487,8 @@ def penalty_summary(
 ) -> PenaltySummary:
     """Every clause's amount with its explanation, the capped vendor total and the client total.
 
-    Two queries whatever the number of breaches: the clauses, and one aggregate of the breaches.
+    Two queries whatever the number of breaches: the clauses, and one aggregate of the breaches
+    (a third when a clause takes its rate from the LPR).
     ``start``/``end`` (Beijing dates, both included) price only the breaches that occurred then,
     as a period's report shows them: escalations and caps then apply to that period's breaches.
     """
@@ -420,15 +503,24 @@ def penalty_summary(
         item = items.get(row["clause_id"])
         if item is None:
             entry = unpriced.setdefault(row["kind"], UnpricedKind(kind=row["kind"]))
-            setattr(entry, "waived" if row["waived"] else "breaches", row["n"])
+            if row["waived"]:
+                entry.waived += row["n"]
+            else:
+                entry.breaches += row["n"]
         elif row["waived"]:
             item.waived += row["n"]
         else:
-            item.breaches += row["n"]
-            item.days += row["days"] or 0
+            item.add_row(row)
             day_amounts[item.clause.id] += Decimal(row["day_fen"] or 0) / HUNDRED
+    lpr_items = [i for i in items.values() if i.clause.rate_source == PenaltyClause.RateSource.LPR_ONE_YEAR]
+    if lpr_items:
+        lpr = _lpr_for(contract)
+        for item in lpr_items:
+            lpr_rate(item.clause, contract, lpr, item)
     for item in items.values():
         _price(item, total, day_amounts[item.clause.id])
+        if (right := right_reached(item)) is not None:
+            summary.termination_rights.append(right)
     summary.clauses = list(items.values())
     summary.unpriced = sorted(unpriced.values(), key=lambda u: u.kind)
 
@@ -475,6 +567,8 @@ class Exposure:
     unpriced: int = 0  # unwaived breaches of a kind the contract has no clause for
     vendor_total: Decimal = Decimal("0.00")  # after the contract-wide cap
     capped: bool = False
+    # The client's termination rights reached (contracts.settlement.TerminationRight).
+    rights: list = field(default_factory=list)
 
     def __add__(self, other: "Exposure") -> "Exposure":
         return Exposure(
@@ -483,6 +577,7 @@ class Exposure:
             self.unpriced + other.unpriced,
             self.vendor_total + other.vendor_total,
             self.capped or other.capped,
+            self.rights + other.rights,
         )
 
 
@@ -502,11 +597,11 @@ def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> 
     fen = F("days_late") * Round(F("overdue_amount") * 100)
     rows = (
         Breach.objects.filter(contract_id__in=ids, withdrawn_at__isnull=True)
-        .values("contract_id", "clause_id", "waived")
+        .annotate(day=BREACH_DAY)
+        .values("contract_id", "clause_id", "waived", "day", "days_late")
         .annotate(
             n=Count("id"),
             recent=Count("id", filter=Q(occurred_at__gte=recent_since)),
-            days=Sum("days_late"),
             day_fen=Sum(fen, output_field=DecimalField(max_digits=30, decimal_places=0)),
         )
         .order_by()
@@ -521,11 +616,21 @@ def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> 
         if item is None:
             exposure.unpriced += row["n"]
             continue
-        item.breaches += row["n"]
-        item.days += row["days"] or 0
+        item.add_row(row)
         day_amounts[item.clause.pk] += Decimal(row["day_fen"] or 0) / HUNDRED
+    by_pk = {c.pk: c for c in contracts}
+    for item in items.values():
+        clause = item.clause
+        if (
+            clause.party == PenaltyClause.Party.VENDOR
+            and clause.rate_source == PenaltyClause.RateSource.LPR_ONE_YEAR
+        ):
+            contract = by_pk[clause.contract_id]
+            lpr_rate(item.clause, contract, _lpr_for(contract), item)
     totals = {c.pk: c.total or Decimal(0) for c in contracts}
     for item in items.values():
+        if (right := right_reached(item)) is not None:
+            result[item.clause.contract_id].rights.append(right)
         if item.clause.party != PenaltyClause.Party.VENDOR:
             continue
         _price(item, totals[item.clause.contract_id], day_amounts[item.clause.pk])

@@ -134,12 +134,14 @@ SEED_CONTRACTS = [
                 "title": "服务质量经通知仍未改正",
                 "shape": "one_off",
                 "rate_percent": D(20),
+                "termination_at_count": 1,  # 第六条 3: 甲方有权解除本合同
             },
             {
                 "kind": "subcontracting",
                 "title": "未经同意分包或转包",
                 "shape": "one_off",
                 "rate_percent": D(20),
+                "termination_at_count": 1,  # 第六条 4: 甲方有权解除本合同
             },
             {
                 "kind": "late_payment",
@@ -148,6 +150,7 @@ SEED_CONTRACTS = [
                 "shape": "per_day",
                 "base": "overdue_amount",
                 "rate_percent": D("0.01"),
+                "text": "甲方未按期付款的，逾期付款部分金额按照每日万分之一的标准计算违约金，计算日期从应付款之日起。",
             },
         ],
         "sla_terms": [
@@ -282,7 +285,28 @@ SEED_CONTRACTS = [
                 "rate_percent": D(10),
             },
             {"kind": "secret_leak", "title": "泄露秘密", "shape": "one_off", "rate_percent": D(30)},
+            {
+                # 五 (2): a problem in the trial run extends it by 30 days (the build timeline
+                # counts these breaches); a second one gives the bureau the right to terminate.
+                # Not priced on its own: 0%.
+                "kind": "trial_run_problem",
+                "title": "试运行期间发生问题",
+                "shape": "per_occurrence",
+                "rate_percent": D(0),
+                "termination_at_count": 2,
+                "text": "项目通过初验后进入为期180个日历日的试运行期,期间如发生问题,自发现问题之日起试运行期将予以延长30个日历日。延长期限内,再次发生问题的,甲方有权根据本合同第九条的规定,解除合同并追究乙方的违约及赔偿责任。",
+            },
         ],
+        # 五: build within 180 calendar days of signing, initial acceptance within 30, a 180-day
+        # trial run (+30 per problem), final acceptance within 30; 八.2: 3 years of warranty.
+        "build_timeline": {
+            "build_days": 180,
+            "initial_acceptance_days": 30,
+            "trial_run_days": 180,
+            "trial_extension_days": 30,
+            "final_acceptance_days": 30,
+            "warranty_years": 3,
+        },
         "sla_terms": [
             *[
                 _sla(clock, target, "hours", severity=severity, note="售后服务方案：7×24 值守")
@@ -446,6 +470,20 @@ SEED_CONTRACTS = [
                 "title": "乙方未能履行合同约定",
                 "shape": "one_off",
                 "rate_percent": D(20),
+                "termination_at_count": 1,  # 七.2: 并解除合同
+            },
+            {
+                # 七.1: the one-year LPR in force on the day the contract took effect (an annual
+                # rate, a 365th of it a day) on the unpaid amount, at most 10% of the total.
+                "kind": "late_payment",
+                "title": "甲方逾期付款",
+                "party": "client",
+                "shape": "per_day",
+                "base": "overdue_amount",
+                "rate_source": "lpr_one_year",
+                "rate_percent": D(0),
+                "cap_percent": D(10),
+                "text": "甲方逾期付款的,每逾期1日,乙方有权要求甲方按照合同生效当日的1年期LPR(中国人民银行授权全国银行间同业拆借中心公布的1年期贷款市场报价利率)支付未付款项的逾期违约金,逾期违约金的最高限额为合同总价的10%。",
             },
         ],
         "sla_terms": [
@@ -501,6 +539,7 @@ SEED_CONTRACTS = [
                 "escalation_at": 3,
                 "escalation_percent": D(20),
                 "escalation_mode": "replaces",
+                "termination_at_count": 3,  # 8.2: 发生三次 … 甲方有权解除合同
             },
             {
                 "kind": "staff_replacement",
@@ -508,12 +547,22 @@ SEED_CONTRACTS = [
                 "shape": "count_threshold",
                 "rate_percent": D(1),
                 "threshold_count": 2,
+                "termination_at_count": 1,  # 人员 3: 扣除 … 1% 或解除合同
             },
             {
                 "kind": "kpi_failure",
                 "title": "连续 3 次未达到公安部考核指标",
                 "shape": "one_off",
                 "rate_percent": D(10),
+                "termination_at_count": 1,  # 8.4: 并有权解除合同
+            },
+            {
+                "kind": "staff_conduct",
+                "title": "技术服务人员态度恶劣并造成恶劣影响",
+                "shape": "one_off",
+                "rate_percent": D(20),
+                "termination_at_count": 1,
+                "text": "8.3如因乙方技术服务人员未按照甲方的维护工作要求及相关管理规定，在日常系统维护过程中对群众、来访人员、工作人员态度恶劣、工作拖沓、推诿等并造成恶劣影响的，甲方有权解除合同，并就因此造成的影响向乙方进行追溯和要求赔偿，同时乙方应向甲方支付合同总价20%的违约金。",
             },
         ],
         "sla_terms": [

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from contracts import worktime
 from contracts.models import (
     Asset,
+    BuildTimeline,
     Contract,
     DutyShift,
     Milestone,
@@ -85,6 +86,14 @@ def milestone_trigger_date(milestone: Milestone) -> dt.date | None:
     trigger = Milestone.Trigger
     if milestone.trigger_date:
         return milestone.trigger_date
+    if milestone.trigger in (trigger.INITIAL_ACCEPTANCE, trigger.FINAL_ACCEPTANCE):
+        # A build contract's acceptances are dated on its timeline (seed 001's 初验 and 终验).
+        timeline = BuildTimeline.objects.filter(contract_id=milestone.contract_id).first()
+        if timeline is None:
+            return None
+        if milestone.trigger == trigger.INITIAL_ACCEPTANCE:
+            return timeline.initial_acceptance_on
+        return timeline.final_acceptance_on
     return {
         trigger.SIGNING: contract.signed_on,
         trigger.EFFECTIVE: contract.starts_on,
@@ -334,6 +343,8 @@ def load_seed_contracts() -> list[tuple[Contract, bool]]:
             for spec in seed["assets"]
             if (spec["kind"], spec["name"]) not in existing
         )
+        if "build_timeline" in seed:
+            BuildTimeline.objects.get_or_create(contract=contract, defaults=seed["build_timeline"])
         refresh_due_dates(contract)
         loaded.append((contract, created))
     return loaded

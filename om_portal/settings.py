@@ -185,6 +185,8 @@ CELERY_BEAT_SCHEDULE = {
     # Creates and builds the reports of periods that closed, flags late ones, seals signed-off
     # PDFs a lost message left unsealed. Hourly: each step claims its rows, so a rerun is a no-op.
     "reports": {"task": "reports.tasks.tick", "schedule": 3600.0},
+    # Late payments and build delays grow a day at a time; each breach is updated in place.
+    "contracts": {"task": "contracts.tasks.tick", "schedule": 3600.0},
     "audit-retention": {"task": "om_portal.tasks.purge_audit", "schedule": 86400.0},
 }
 # /healthz calls the worker down when its last heartbeat is older than this.

@@ -11,10 +11,13 @@ page costs the same dozen queries for one contract or a hundred, ten incidents o
   one aggregate of the breaches) instead of two per contract;
 - inspection completion: slots due in the last 7 and 30 days, done or missed;
 - a trend over the last weeks of SLA attainment and inspection completion;
-- unpaid milestones due in the next 60 days, and the reports waiting on the user.
+- unpaid milestones overdue or due in the next 60 days, and the reports waiting on the user;
+- the client's termination rights that the breaches reached.
 
 The contracts shown are the user's (``Contract.objects.restrict``) that are in service: active,
-or ended less than ``ENDED_SHOWN_DAYS`` ago, while their acceptance and last payment are settled.
+or ended less than ``ENDED_SHOWN_DAYS`` ago, while their acceptance and last payment are settled,
+and any ended contract with money still open: an unpaid milestone, or vendor penalties above what
+the milestones had deducted.
 """
 
 import datetime as dt
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,13 +178,36 @@ def current_year(contract: Contract, today: dt.date) -> tuple[dt.date, dt.date]:
     return contract_year(contract, today)
 
 
-def shown_on_dashboard(contract: Contract, today: dt.date) -> bool:
-    """Active contracts, and those ended recently: their acceptance and last payment still run."""
+def shown_on_dashboard(contract: Contract, today: dt.date, money_open: bool = False) -> bool:
+    """Active contracts, those ended recently (their acceptance and last payment still run), and
+    any ended one with money still open (``money_open``: see ``open_money``)."""
     if contract.status == Contract.Status.ACTIVE:
         return True
     if contract.status == Contract.Status.DRAFT:
         return False
-    return contract.ends_on is None or contract.ends_on >= today - dt.timedelta(days=ENDED_SHOWN_DAYS)
+    recent = contract.ends_on is None or contract.ends_on >= today - dt.timedelta(days=ENDED_SHOWN_DAYS)
+    return recent or money_open
+
+
+def open_money(contracts: list[Contract], exposure: dict[int, Exposure]) -> set[int]:
+    """One query: the contracts with an unpaid milestone, or whose vendor penalties exceed what
+    the milestones had deducted (penalties not yet settled)."""
+    rows = (
+        Milestone.objects.filter(contract_id__in=[c.pk for c in contracts])
+        .values("contract_id")
+        .annotate(unpaid=Count("id", filter=Q(status__in=UNPAID)), deducted=Sum("deduction"))
+        .order_by()
+    )
+    deducted = {}
+    result = set()
+    for row in rows:
+        deducted[row["contract_id"]] = row["deducted"] or 0
+        if row["unpaid"]:
+            result.add(row["contract_id"])
+    for contract in contracts:
+        if exposure[contract.pk].vendor_total > deducted.get(contract.pk, 0):
+            result.add(contract.pk)
+    return result
 
 
 # --- The aggregates ------------------------------------------------------------------------------
@@ -291,10 +317,11 @@ def inspection_completion(contracts: list[Contract], now: dt.datetime, weeks: li
 
 
 def upcoming_milestones(user, today: dt.date, limit: int = LIST_LIMIT) -> tuple[list[Milestone], int]:
-    """Unpaid milestones due in the next 60 days, soonest first: status IN (unpaid) and a due_on
-    range read the (status, due_on) index. At most ``limit`` of them, and how many there are."""
+    """Unpaid milestones overdue or due in the next 60 days, the longest overdue first: status IN
+    (unpaid) and a due_on bound read the (status, due_on) index. At most ``limit`` of them, and how
+    many there are. An overdue one stays until it is paid, whatever its contract's state."""
     milestones = Milestone.objects.restrict(user).filter(
-        status__in=UNPAID, due_on__gte=today, due_on__lte=today + dt.timedelta(days=MILESTONE_DAYS)
+        status__in=UNPAID, due_on__lte=today + dt.timedelta(days=MILESTONE_DAYS)
     )
     return _first_and_count(
         milestones.select_related("contract").order_by("due_on", "contract__code", "position", "id"), limit
@@ -331,10 +358,20 @@ def _first_and_count(queryset, limit: int):
 def dashboard_data(user, contracts: list[Contract], now: dt.datetime | None = None) -> Dashboard:
     """The dashboard of ``user`` over ``contracts`` (theirs: ``Contract.objects.restrict(user)``,
     already read by the caller): 8 queries whatever the number of contracts and rows, one more for
-    each of the three lists that is full (its count)."""
+    each of the three lists that is full (its count), and one when an ended contract is kept on
+    the page only by its money (``open_money``)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    shown = sorted((c for c in contracts if shown_on_dashboard(c, today)), key=lambda c: c.code)
+    # The exposure of every contract not a draft: an ended one with unsettled penalties stays.
+    candidates = [c for c in contracts if c.status != Contract.Status.DRAFT]
+    recent_since = now - dt.timedelta(days=RECENT_DAYS)
+    exposure = vendor_exposure(candidates, recent_since=recent_since) if candidates else {}
+    # Money is asked about only for the contracts nothing else keeps on the page (one query).
+    past = [c for c in candidates if not shown_on_dashboard(c, today)]
+    money = open_money(past, exposure) if past else set()
+    shown = sorted(
+        (c for c in candidates if shown_on_dashboard(c, today, c.pk in money)), key=lambda c: c.code
+    )
     weeks = week_starts(today)
     rows = [Figures(contract=c, year=current_year(c, today)) for c in shown]
     totals = Figures()
@@ -343,7 +380,6 @@ def dashboard_data(user, contracts: list[Contract], now: dt.datetime | None = No
     if shown:
         sla = sla_attainment(shown, now, weeks)
         opened = open_incidents(shown)
-        exposure = vendor_exposure(shown, recent_since=now - dt.timedelta(days=RECENT_DAYS))
         inspections = inspection_completion(shown, now, weeks)
         for row in rows:
             pk = row.contract.pk

@@ -36,6 +36,8 @@ class PenaltyClauseForm(forms.ModelForm):
             "escalation_mode",
             "threshold_count",
             "termination_after_days",
+            "termination_at_count",
+            "rate_source",
         ]
 
     def clean(self):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
@@ -250,6 +252,15 @@ class MilestoneSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"amount": "Give an amount or a share of the total."})
         if value("status") == Milestone.Status.PAID and not value("paid_on"):
             raise serializers.ValidationError({"paid_on": "A paid milestone needs the date it was paid."})
+        # A deduction never exceeds the payment it is taken from (the payable would go negative).
+        contract = value("contract")
+        deduction = value("deduction") or Decimal(0)
+        if contract is not None and deduction:
+            amount = value("amount")
+            payment = amount if amount is not None else (contract.total * value("percent") / 100)
+            if deduction > payment.quantize(Decimal("0.01")):
+                message = _("A deduction cannot exceed the payment (%(value)s).") % {"value": payment}
+                raise serializers.ValidationError({"deduction": message})
         return attrs
 
 

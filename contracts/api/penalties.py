@@ -71,6 +71,8 @@ class PenaltyClauseSerializer(ImmutableOnUpdate, serializers.ModelSerializer):
             "escalation_mode",
             "threshold_count",
             "termination_after_days",
+            "rate_source",
+            "termination_at_count",
         ]
 
     def validate(self, attrs):
@@ -242,6 +244,20 @@ class ClauseAmountSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     lines = serializers.ListField(child=serializers.CharField())
+    # The daily rate applied when it is not the clause's own (seed 003: from the LPR), and that LPR.
+    applied_rate_percent = serializers.DecimalField(
+        source="rate_percent", max_digits=12, decimal_places=8, allow_null=True
+    )
+    lpr_effective_on = serializers.DateField(source="lpr.effective_on", allow_null=True, default=None)
+    lpr_one_year_percent = serializers.DecimalField(
+        source="lpr.one_year_percent", max_digits=6, decimal_places=3, allow_null=True, default=None
+    )
+
+
+class TerminationRightSerializer(serializers.Serializer):
+    kind = serializers.CharField(source="clause.kind")
+    title = serializers.CharField(source="clause.title")
+    reason = serializers.CharField()
 
 
 class UnpricedKindSerializer(serializers.Serializer):
@@ -259,6 +275,7 @@ class PenaltySummarySerializer(serializers.Serializer):
     vendor_capped = serializers.BooleanField()
     client_total = serializers.DecimalField(max_digits=14, decimal_places=2)
     lines = serializers.ListField(child=serializers.CharField())
+    termination_rights = TerminationRightSerializer(many=True)
 
 
 router.register("penalty-clauses", PenaltyClauseViewSet, basename="penalty-clause")

@@ -1,11 +1,13 @@
 """The contracts app's models, one module per concern."""
 
 from contracts.models.assets import Asset
+from contracts.models.build import BuildTimeline
 from contracts.models.calendar import CalendarDay, CalendarYear
 from contracts.models.contract import Contract, ServiceItem
 from contracts.models.milestones import Milestone
 from contracts.models.parties import DUTY_ROLES, ROLE_ORGANIZATION_KIND, Membership, Organization, Role
 from contracts.models.penalties import Breach, PenaltyClause
+from contracts.models.rates import LoanPrimeRate
 from contracts.models.sla import Coverage, Severity, SLATerm, TargetUnit
 from contracts.models.staff import DutyShift, StaffAssignment, StaffPost
 
@@ -14,11 +16,13 @@ __all__ = [
     "ROLE_ORGANIZATION_KIND",
     "Asset",
     "Breach",
+    "BuildTimeline",
     "CalendarDay",
     "CalendarYear",
     "Contract",
     "Coverage",
     "DutyShift",
+    "LoanPrimeRate",
     "Membership",
     "Milestone",
     "Organization",

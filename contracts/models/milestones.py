@@ -92,4 +92,18 @@ class Milestone(models.Model):
 
     @property
     def payable(self) -> Decimal:
-        return self.value - self.deduction
+        """What the client still pays: a deduction never takes it below zero (the rest of a
+        penalty stays with the bond or a claim)."""
+        return max(Decimal("0.00"), self.value - self.deduction)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        has_value = self.amount is not None or self.percent is not None
+        if self.deduction and has_value and self.contract_id and self.deduction > self.value:
+            raise ValidationError(
+                {
+                    "deduction": _("A deduction cannot exceed the payment (%(value)s).")
+                    % {"value": f"¥{self.value:,.2f}"}
+                }
+            )

@@ -37,6 +37,12 @@ class PenaltyClause(models.Model):
         VENDOR = "vendor", _("Vendor pays")
         CLIENT = "client", _("Client pays")
 
+    class RateSource(models.TextChoices):
+        FIXED = "fixed", _("The rate written in the clause")
+        # Seed 003: "按照合同生效当日的1年期LPR": the annual rate in force on the day the contract
+        # took effect, charged per day at a 365th of it.
+        LPR_ONE_YEAR = "lpr_one_year", _("One-year LPR in force when the contract took effect, per day 1/365")
+
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="penalty_clauses", verbose_name=_("contract")
     )
@@ -67,6 +73,14 @@ class PenaltyClause(models.Model):
     )
     # Informational: the delay (in days) after which the client may terminate (seed 000: 5).
     termination_after_days = models.PositiveIntegerField(_("termination after days"), null=True, blank=True)
+    rate_source = models.CharField(
+        _("rate source"), max_length=12, choices=RateSource.choices, default=RateSource.FIXED
+    )
+    # The number of breaches at which the client may terminate (seed 004 §8.2: three; §8.3 and
+    # seed 003 §七.2: one; seed 001 §五: a second trial-run problem).
+    termination_at_count = models.PositiveIntegerField(
+        _("termination at breach count"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
 
     scope_path = "contract"
     objects = RestrictedQuerySet.as_manager()
@@ -109,6 +123,8 @@ class Breach(models.Model):
         STAFFING = "staffing", _("Staffing")
         MANUAL = "manual", _("Manual")
         CONSULTATION = "consultation", _("Consultation")
+        PAYMENT = "payment", _("Payment")
+        SCHEDULE = "schedule", _("Build schedule")
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="breaches", verbose_name=_("contract")

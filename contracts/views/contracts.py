@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from contracts import services, worktime
+from contracts import services, settlement, worktime
 from contracts.checks import contracts_beyond_calendar, last_known_year
 from contracts.filters import ContractFilterSet
 from contracts.forms import (
@@ -126,6 +126,8 @@ def contract_detail(request, code):
         roster_gaps=services.roster_gaps(contract, today, today + dt.timedelta(days=30)),
         beyond_calendar=contracts_beyond_calendar(Contract.objects.filter(pk=contract.pk)),
         last_known_year=last_known_year(),
+        termination_rights=settlement.termination_rights(contract),
+        timeline=settlement.timeline_of(contract),
     )
 
 

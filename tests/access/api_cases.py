@@ -276,6 +276,51 @@ CONTRACTS = [
     Case("api:calendar-day-list", "get", SIGNED_IN, scoped=False),
     Case("api:calendar-day-detail", "get", SIGNED_IN, lambda s: {"date": "2026-10-01"}, scoped=False),
     Case("api:api-root", "get", SIGNED_IN, scoped=False),
+    # The one-year LPR is public knowledge that only an administrator enters (seed 003's rate).
+    Case("api:lpr-rate-list", "get", SIGNED_IN, scoped=False),
+    Case(
+        "api:lpr-rate-list",
+        "post",
+        frozenset({"administrator"}),
+        data=lambda w, s: {"effective_on": "2026-06-22", "one_year_percent": "2.900"},
+        scoped=False,
+    ),
+    Case("api:lpr-rate-detail", "get", SIGNED_IN, lambda s: {"effective_on": "2026-05-20"}, scoped=False),
+    *[
+        Case(
+            "api:lpr-rate-detail",
+            method,
+            frozenset({"administrator"}),
+            lambda s: {"effective_on": "2026-05-20"},
+            data,
+            scoped=False,
+        )
+        for method, data in (
+            ("put", lambda w, s: {"effective_on": "2026-05-20", "one_year_percent": "3.100"}),
+            ("patch", lambda w, s: {"source": "改"}),
+            ("delete", None),
+        )
+    ],
+    # A build timeline comes with its contract: read, and its dates entered, never created or
+    # deleted over the API (405).
+    Case("api:build-timeline-list", "get", ALL),
+    Case("api:build-timeline-list", "post", NOBODY, data=body(), refusal="405", writer=None),
+    Case("api:build-timeline-detail", "get", ALL, pk("timeline")),
+    Case(
+        "api:build-timeline-detail",
+        "put",
+        who("manage_contract"),
+        pk("timeline"),
+        lambda w, s: {"build_days": 180, "build_done_on": "2026-07-01"},
+    ),
+    Case(
+        "api:build-timeline-detail",
+        "patch",
+        who("manage_contract"),
+        pk("timeline"),
+        _body(build_done_on="2026-07-02"),
+    ),
+    Case("api:build-timeline-detail", "delete", NOBODY, pk("timeline"), refusal="405", writer=None),
 ]
 
 INCIDENTS = [

@@ -24,9 +24,11 @@ from PIL import Image
 from contracts.models import (
     Asset,
     Breach,
+    BuildTimeline,
     CalendarDay,
     Contract,
     DutyShift,
+    LoanPrimeRate,
     Membership,
     Milestone,
     Organization,
@@ -146,6 +148,7 @@ def build_side(tag: str, users: dict) -> SimpleNamespace:
         trigger="signing",
         trigger_date=dt.date(2026, 1, 5),
     )
+    s.timeline = BuildTimeline.objects.create(contract=c, build_done_on=dt.date(2026, 6, 30))
     s.post = StaffPost.objects.create(contract=c, name=f"{mark} 驻场岗", shift="5x8")
     s.assignment = StaffAssignment.objects.create(
         post=s.post, person=f"{mark} 张三", starts_on=dt.date(2026, 1, 1)
@@ -347,6 +350,9 @@ def build_world() -> SimpleNamespace:
     world.a = build_side("A", role_users)
     world.b = build_side("B", b_users)
     world.root = get_user_model().objects.create_superuser("root-reader", email=None, password=None)
+    world.lpr = LoanPrimeRate.objects.create(
+        effective_on=dt.date(2026, 5, 20), one_year_percent=Decimal("3.000")
+    )
     world.calendar_day = CalendarDay.objects.create(
         date=dt.date(2026, 10, 1), is_working_day=False, name="国庆"
     )

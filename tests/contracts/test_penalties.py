@@ -2,6 +2,7 @@
 contract's text in the test itself (DOMAIN.md, shared/seeds/)."""
 
 import datetime as dt
+import itertools
 from decimal import Decimal as D
 
 import pytest
@@ -39,8 +40,13 @@ def clause(contract, kind, shape, rate, **fields):
     )
 
 
-def breach(contract, kind, **fields):
-    return record_breach(contract, kind, occurred_at=WHEN, source="manual", **fields)[0]
+_minutes = itertools.count()
+
+
+def breach(contract, kind, occurred_at=None, **fields):
+    # Each a minute after the last: two identical manual breaches are refused (issue 13, 5.4).
+    occurred_at = occurred_at or WHEN + dt.timedelta(minutes=next(_minutes))
+    return record_breach(contract, kind, occurred_at=occurred_at, source="manual", **fields)[0]
 
 
 def of(summary, kind):
@@ -187,7 +193,8 @@ def test_seed_002_one_off_and_client_late_payment_capped_at_three_percent(contra
     # 20 days × 0.1% × ¥711,880 = ¥14,237.60, under the 3% cap (¥21,356.40).
     assert summary.client_total == 20 * D("0.001") * D(711880) == D("14237.60")
 
-    breach(contract_a, "late_payment", days_late=25)  # 45 days: 4.5%, capped at 3%
+    # A second delay from the 21st day on (days covered once each): 45 days, 4.5%, capped at 3%.
+    breach(contract_a, "late_payment", days_late=25, occurred_at=WHEN + dt.timedelta(days=20))
     summary = penalty_summary(contract_a)
     assert summary.client_total == D("0.03") * D(711880) == D("21356.40")
     assert summary.vendor_total == D("35594.00")
@@ -278,10 +285,12 @@ def test_record_breach_is_idempotent_on_source_ref(contract_a):
     )
     assert (created, created_again, again.pk) == (True, False, first.pk)
     record_breach(contract_a, "late_service", source_ref="slot:2026-06-01T13:00", **args)
-    # Without a reference every call is a new breach.
+    # Without a reference a call is a new breach, but not the same fact twice (issue 13, 5.4:
+    # same kind, moment and source is refused; it doubled the bill).
     record_breach(contract_a, "late_service", **args)
-    record_breach(contract_a, "late_service", **args)
-    assert Breach.objects.filter(contract=contract_a).count() == 4
+    with pytest.raises(ValidationError):
+        record_breach(contract_a, "late_service", **args)
+    assert Breach.objects.filter(contract=contract_a).count() == 3
 
 
 def test_record_breach_rereads_the_row_a_concurrent_run_inserted(contract_a, monkeypatch):

@@ -79,6 +79,7 @@ def real_keys(world: SimpleNamespace) -> dict:
         "acceptance-packages": a.package,
         "assets": a.asset,
         "breaches": a.breach,
+        "build-timelines": a.timeline,
         "change-requests": a.change,
         "check-results": a.result,
         "checklist-templates": a.template,
@@ -109,6 +110,7 @@ def real_keys(world: SimpleNamespace) -> dict:
     keys = {name: {"id": obj.pk} for name, obj in objects.items()}
     keys["contracts"] = {"code": a.code}
     keys["calendar-days"] = {"date": world.calendar_day.date.isoformat()}
+    keys["lpr-rates"] = {"effective_on": world.lpr.effective_on.isoformat()}
     return keys
 
 

@@ -17,6 +17,8 @@ RESOURCES = [
     "staff-assignments",
     "duty-shifts",
     "calendar-days",
+    "lpr-rates",
+    "build-timelines",
     "incidents",
     "change-requests",
     "knowledge-articles",

@@ -244,7 +244,8 @@ def test_upcoming_milestones_and_reports_awaiting_action(
     last_day = milestone("进度款", today + dt.timedelta(days=60), status="invoiced")
     milestone("已付款", today + dt.timedelta(days=5), status="paid", paid_on=today)
     milestone("尾款", today + dt.timedelta(days=61))
-    milestone("逾期款", today - dt.timedelta(days=1))
+    # Issue 13, 7.2: an overdue milestone stays on the list, first, until it is paid.
+    overdue = milestone("逾期款", today - dt.timedelta(days=1))
 
     def report(kind, status, due_on=None):
         return Report.objects.create(
@@ -263,7 +264,7 @@ def test_upcoming_milestones_and_reports_awaiting_action(
     report(ReportKind.ANNUAL, "signed_off", dt.date(2026, 7, 1))
 
     board = dashboard.dashboard_data(client_manager_a, [term_a], now=NOW)
-    assert board.milestones == [soon, last_day] and board.milestone_count == 2
+    assert board.milestones == [overdue, soon, last_day] and board.milestone_count == 3
     assert board.to_sign_off == [submitted] and board.to_sign_off_count == 1
     assert board.to_write == []
 
