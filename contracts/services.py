@@ -260,6 +260,36 @@ CONTRACT_FIELDS = [
 ]
 
 
+# Values an earlier seed had wrong, corrected on a contract already loaded with them (and only
+# then, so an edit made in the portal survives): (code, field, wrong value, the text's value).
+SEED_CORRECTIONS = [
+    # Seed 003, clause 六.1: two ways offered, the first chosen (一次性验收), not the quarterly one.
+    ("BJ-2026-RP", "acceptance_method", "periodic", "one_time"),
+]
+
+
+def _correct_seed(contract: Contract) -> None:
+    for code, name, wrong, right in SEED_CORRECTIONS:
+        if contract.code == code and getattr(contract, name) == wrong:
+            setattr(contract, name, right)
+            contract.save(update_fields=[name])
+
+
+@transaction.atomic
+def load_seeds() -> tuple[list[tuple[Contract, bool]], int]:
+    """The seed contracts and every duty they oblige, whatever the mode: each app with seed
+    duties (inspection schedules and checklists, report requirements) gives its
+    ``load_seed_duties`` on its AppConfig, so this lower app imports none of them. Returns the
+    contracts and how many duty rows were created; a second run creates nothing."""
+    from django.apps import apps
+
+    loaded = load_seed_contracts()
+    created = sum(
+        config.load_seed_duties() for config in apps.get_app_configs() if hasattr(config, "load_seed_duties")
+    )
+    return loaded, created
+
+
 @transaction.atomic
 def load_seed_contracts() -> list[tuple[Contract, bool]]:
     """Create the five seed contracts with everything they oblige.
@@ -283,6 +313,7 @@ def load_seed_contracts() -> list[tuple[Contract, bool]]:
                 **{f: seed[f] for f in CONTRACT_FIELDS if f in seed},
             },
         )
+        _correct_seed(contract)
         for position, item in enumerate(seed["service_items"]):
             ServiceItem.objects.get_or_create(
                 contract=contract,
