@@ -147,6 +147,35 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def check_key_staff_change(
+    contract: Contract,
+    *,
+    role: str,
+    person: str,
+    instance: StaffAssignment | None = None,
+    client_consent=False,
+) -> None:
+    """Refuses changing who holds a key role without the client's consent where the contract
+    says so (seed 003: "项目经理及技术负责人不得随意更换…须…得到甲方的同意"), however the change is entered: a
+    new holder of a role somebody held, or another person written on an assignment. The
+    replacement (``replace_staff``) is the way to record it, with the consent."""
+    if not (contract.key_staff_change_needs_consent and role in KEY_ROLES) or client_consent:
+        return
+    if instance is not None and instance.pk:
+        changed = person != instance.person or role != instance.role
+    else:
+        changed = StaffAssignment.objects.filter(post__contract=contract, role=role).exists()
+    if changed:
+        raise ValidationError(
+            {
+                "client_consent": _(
+                    "The project manager and technical lead change only with the client's consent: "
+                    "record the change as a replacement, with the consent."
+                )
+            }
+        )
+
+
 @transaction.atomic
 def replace_staff(
     assignment: StaffAssignment,
