@@ -49,6 +49,10 @@ class DateRangeSerializer(serializers.Serializer):
     end = serializers.DateField()
 
     def validate(self, attrs):
+        # The calendar is known from 1970 to 2099 at most; beyond, a day's arithmetic overflows.
+        for name in ("start", "end"):
+            if not 1970 <= attrs[name].year <= 2099:
+                raise serializers.ValidationError({name: "Ask for days between 1970 and 2099."})
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": "The range ends before it starts."})
         if (attrs["end"] - attrs["start"]).days >= MAX_DAYS:

@@ -342,6 +342,12 @@ class ReplacementSerializer(serializers.Serializer):
     client_consent = serializers.BooleanField(default=False)
     consent_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
+    def validate_on(self, value):
+        # A contract year is counted from it: year 9999 would overflow.
+        if not 1970 <= value.year <= 2099:
+            raise serializers.ValidationError("Give a day between 1970 and 2099.")
+        return value
+
 
 class DutyShiftSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()

@@ -72,7 +72,14 @@ def test_an_administrators_override_is_applied_and_named(api):
 
 @pytest.mark.parametrize(
     "query",
-    [{}, {"start": "2025-10-01"}, {"start": "2025-10-05", "end": "2025-10-01"}, {"start": "x", "end": "y"}],
+    [
+        {},
+        {"start": "2025-10-01"},
+        {"start": "2025-10-05", "end": "2025-10-01"},
+        {"start": "x", "end": "y"},
+        {"start": "9999-12-30", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+    ],
 )
 def test_a_bad_range_is_a_400_naming_the_field(api, query):
     answer = api.get("/api/v1/working-days/", query)

@@ -123,6 +123,7 @@ def test_replacing_an_ended_assignment_or_on_a_bad_day_is_a_400(seeds, make_user
     current = assign(contract, "工程师甲", dt.date(2024, 12, 16))
     assert replace(api, current, person="乙", on="2024-12-16", reason="离职").status_code == 400
     assert replace(api, current, person="乙", reason="离职").status_code == 400  # no date
+    assert replace(api, current, person="乙", on="9999-12-31", reason="离职").status_code == 400
     assert replace(api, current, person="乙", on="2025-03-01", reason="离职").status_code == 201
     ended = replace(api, current, person="丙", on="2025-04-01", reason="离职")
     assert ended.status_code == 400
