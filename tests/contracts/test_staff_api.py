@@ -136,3 +136,24 @@ def test_a_role_that_may_not_manage_staff_cannot_replace(seeds, make_user):
     api = api_as(make_user, contract, role=Role.VENDOR_ENGINEER)
     assert replace(api, current, person="乙", on="2025-03-01", reason="离职").status_code == 403
     assert StaffAssignment.objects.filter(post__contract=contract).count() == 1
+
+
+def test_the_portal_form_cannot_add_a_second_project_manager_without_consent(seeds, make_user, client):
+    # Seed 003: "项目经理及技术负责人不得随意更换…须…得到甲方的同意"; the form has no consent
+    # field, so the change goes through the replacement, which asks for it.
+    contract = seeds["BJ-2026-RP"]
+    manager = assign(contract, "项目经理甲", dt.date(2026, 5, 29), role="project_manager")
+    client.force_login(make_user(Role.VENDOR_MANAGER, contract.vendor))
+    client.cookies["django_language"] = "en"
+    answer = client.post(
+        f"/contracts/{contract.code}/assignments/add/",
+        {
+            "post": manager.post_id,
+            "person": "项目经理乙",
+            "role": "project_manager",
+            "starts_on": "2026-08-01",
+        },
+    )
+    assert answer.status_code == 200  # the form again, with the refusal
+    assert "record the change as a replacement" in answer.content.decode()
+    assert StaffAssignment.objects.filter(post__contract=contract).count() == 1
