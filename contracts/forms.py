@@ -140,6 +140,22 @@ class StaffAssignmentForm(ContractChildForm):
         fields = ["post", "person", "role", "starts_on", "ends_on"]
         widgets = {"starts_on": DATE, "ends_on": DATE}
 
+    def clean(self):
+        cleaned = super().clean()
+        from contracts.services import check_key_staff_change
+
+        try:
+            check_key_staff_change(
+                self.contract,
+                role=cleaned.get("role", ""),
+                person=cleaned.get("person", ""),
+                instance=self.instance,
+            )
+        except forms.ValidationError as error:
+            # The form has no consent field: the message says to record a replacement.
+            raise forms.ValidationError(error.message_dict["client_consent"]) from error
+        return cleaned
+
 
 class AssetForm(ContractChildForm):
     class Meta:

@@ -447,7 +447,8 @@ SEED_CONTRACTS = [
         "ends_on": dt.date(2027, 5, 28),
         "status": "active",
         "total": D("6015320.00"),
-        "acceptance_method": "periodic",
+        # Clause 六.1 offers two ways and picks the first: 一次性验收 (once, at the end).
+        "acceptance_method": "one_time",
         "key_staff_change_needs_consent": True,
         "notes": "单次维修费用 1 万元（含）以内由乙方承担，超过部分由甲方承担。年度总结在服务结束后 15 日内提交。"
         "甲方逾期付款按合同生效当日 1 年期 LPR 计，最高 10%（LPR 待录入）。",

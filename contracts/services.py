@@ -156,6 +156,35 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def check_key_staff_change(
+    contract: Contract,
+    *,
+    role: str,
+    person: str,
+    instance: StaffAssignment | None = None,
+    client_consent=False,
+) -> None:
+    """Refuses changing who holds a key role without the client's consent where the contract
+    says so (seed 003: "项目经理及技术负责人不得随意更换…须…得到甲方的同意"), however the change is entered: a
+    new holder of a role somebody held, or another person written on an assignment. The
+    replacement (``replace_staff``) is the way to record it, with the consent."""
+    if not (contract.key_staff_change_needs_consent and role in KEY_ROLES) or client_consent:
+        return
+    if instance is not None and instance.pk:
+        changed = person != instance.person or role != instance.role
+    else:
+        changed = StaffAssignment.objects.filter(post__contract=contract, role=role).exists()
+    if changed:
+        raise ValidationError(
+            {
+                "client_consent": _(
+                    "The project manager and technical lead change only with the client's consent: "
+                    "record the change as a replacement, with the consent."
+                )
+            }
+        )
+
+
 @transaction.atomic
 def replace_staff(
     assignment: StaffAssignment,
@@ -269,6 +298,36 @@ CONTRACT_FIELDS = [
 ]
 
 
+# Values an earlier seed had wrong, corrected on a contract already loaded with them (and only
+# then, so an edit made in the portal survives): (code, field, wrong value, the text's value).
+SEED_CORRECTIONS = [
+    # Seed 003, clause 六.1: two ways offered, the first chosen (一次性验收), not the quarterly one.
+    ("BJ-2026-RP", "acceptance_method", "periodic", "one_time"),
+]
+
+
+def _correct_seed(contract: Contract) -> None:
+    for code, name, wrong, right in SEED_CORRECTIONS:
+        if contract.code == code and getattr(contract, name) == wrong:
+            setattr(contract, name, right)
+            contract.save(update_fields=[name])
+
+
+@transaction.atomic
+def load_seeds() -> tuple[list[tuple[Contract, bool]], int]:
+    """The seed contracts and every duty they oblige, whatever the mode: each app with seed
+    duties (inspection schedules and checklists, report requirements) gives its
+    ``load_seed_duties`` on its AppConfig, so this lower app imports none of them. Returns the
+    contracts and how many duty rows were created; a second run creates nothing."""
+    from django.apps import apps
+
+    loaded = load_seed_contracts()
+    created = sum(
+        config.load_seed_duties() for config in apps.get_app_configs() if hasattr(config, "load_seed_duties")
+    )
+    return loaded, created
+
+
 @transaction.atomic
 def load_seed_contracts() -> list[tuple[Contract, bool]]:
     """Create the five seed contracts with everything they oblige.
@@ -292,6 +351,7 @@ def load_seed_contracts() -> list[tuple[Contract, bool]]:
                 **{f: seed[f] for f in CONTRACT_FIELDS if f in seed},
             },
         )
+        _correct_seed(contract)
         for position, item in enumerate(seed["service_items"]):
             ServiceItem.objects.get_or_create(
                 contract=contract,

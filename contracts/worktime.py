@@ -247,3 +247,56 @@ def add_target(
         day = add_working_days(to_china(start).date(), target, calendar)
         return dt.datetime.combine(day, day_ends, tzinfo=CHINA_TZ)
     raise ValueError(f"unknown target unit {unit!r}")
+
+
+# --- The calendar as a list of days ---------------------------------------------------------------
+
+# What a day is, in the calendar's words: its kind, and what says so.
+WORKDAY, WEEKEND, HOLIDAY, MAKEUP_WORKDAY = "workday", "weekend", "holiday", "makeup_workday"
+OVERRIDE, ADMIN_YEAR, OFFICIAL, ESTIMATE = "override", "admin_year", "official", "estimate"
+
+
+def calendar_days(start: dt.date, end: dt.date, calendar: Calendar | None = None) -> list[dict]:
+    """Each day of ``[start, end]`` as the engine counts it: working or not; its kind (a working
+    day, a weekend, a holiday or swapped day off, or a weekend day made a working day by 调休);
+    the holiday's name; where the answer comes from (an administrator's override, a year an
+    administrator entered in full, the published schedule, or the package's estimate); and
+    whether the year's schedule is published (``official``): ``holidays.China`` knows the years
+    the State Council has announced, and a later one (2027) is its estimate by rule, without
+    the swaps, until an administrator enters it."""
+    from contracts.models import CalendarDay
+
+    calendar = _calendar(calendar, start.year, end.year)
+    names = dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "name"))
+    package = holidays.China(language="zh_CN", years=range(start.year, end.year + 1))
+    published = official_years()
+    days, day = [], start
+    while day <= end:
+        working = calendar.is_working_day(day)
+        if day in calendar._overrides:
+            source = OVERRIDE
+        elif calendar._completed_by_admin(day.year):
+            source = ADMIN_YEAR
+        else:
+            source = OFFICIAL if day.year in published else ESTIMATE
+        weekend = day.weekday() >= 5
+        if working:
+            kind = MAKEUP_WORKDAY if weekend else WORKDAY
+        else:
+            kind = WEEKEND if weekend and not (names.get(day) or package.get(day)) else HOLIDAY
+        if source == OVERRIDE:
+            name = names.get(day, "")
+        else:
+            name = "" if source == ADMIN_YEAR else package.get(day) or ""
+        days.append(
+            {
+                "date": day,
+                "is_working_day": working,
+                "kind": kind,
+                "name": name,
+                "source": source,
+                "official": day.year in published or calendar._completed_by_admin(day.year),
+            }
+        )
+        day += ONE_DAY
+    return days

@@ -36,7 +36,7 @@ from contracts import worktime
 from contracts.models import Breach, Contract, PenaltyClause
 from contracts.penalties import record_breach
 from contracts.worktime import CHINA_TZ, ONE_DAY, to_china
-from inspections.models import HeightenedPeriod, InspectionSchedule, InspectionSlot
+from inspections.models import HeightenedPeriod, InspectionMode, InspectionSchedule, InspectionSlot
 from inspections.models.schedules import DEFAULT_GRACE
 
 Kind = InspectionSchedule.Kind
@@ -151,9 +151,10 @@ def compute_slots(
 ) -> list[SlotTime]:
     """The slots due in ``[start, end)`` from these (active) schedules and periods, in order.
 
-    Only days within the contract's term count. On a day a heightened period covers, each daily
-    or several-times-a-day schedule is due at the period's times instead of its own, with the
-    period's grace; a contract without one gets the period's rounds on their own.
+    Only days within the contract's term count. On a day a heightened period covers, each manual
+    daily or several-times-a-day schedule is due at the period's times instead of its own, with
+    the period's grace; a contract without one gets the period's rounds on their own. Automated
+    schedules keep their own times.
     """
     start, end = _moment(start), _moment(end)
     first_day, last_day = start.date(), end.date()
@@ -172,8 +173,14 @@ def compute_slots(
             month_starts[year, month] = worktime.add_working_days(dt.date(year, month, 1), 0, calendar)
         return month_starts[year, month]
 
-    daily = [s for s in schedules if s.kind in InspectionSchedule.DAILY_KINDS]
-    others = [s for s in schedules if s.kind not in InspectionSchedule.DAILY_KINDS]
+    # A heightened period replaces the rounds engineers walk, not the machines' checks: an
+    # automated daily schedule keeps its own times on the period's days.
+    daily = [
+        s
+        for s in schedules
+        if s.kind in InspectionSchedule.DAILY_KINDS and s.mode != InspectionMode.AUTOMATED
+    ]
+    others = [s for s in schedules if s not in daily]
     slots = []
     day = first_day
     while day <= last_day:
@@ -189,6 +196,11 @@ def compute_slots(
                     due = _at(day, time)
                     slots.append(SlotTime(contract.pk, schedule, None, due, _deadline(schedule, due)))
         for schedule in others:
+            if schedule.kind in InspectionSchedule.DAILY_KINDS:
+                for time in schedule.times:
+                    due = _at(day, time)
+                    slots.append(SlotTime(contract.pk, schedule, None, due, _deadline(schedule, due)))
+                continue
             if not _falls_on(schedule, day, first_working_day):
                 continue
             due = _at(day, schedule.times[0])
@@ -269,6 +281,14 @@ def materialise_slots(start, end, *, now=None) -> dict:
         if stale:
             # Still pending re-checked: a slot submitted meanwhile is kept.
             removed, _by_model = InspectionSlot.objects.filter(pk__in=stale, status=Status.PENDING).delete()
+        wanted = [
+            slot
+            for identity, slot in expected.items()
+            # A slot whose deadline has passed is not made: it would be missed on arrival,
+            # a breach of a schedule or period entered after the fact.
+            if identity not in existing and slot.deadline > now
+        ]
+        covered = _covered_by_done_rounds(wanted)
         missing = [
             InspectionSlot(
                 contract_id=slot.contract_id,
@@ -277,14 +297,41 @@ def materialise_slots(start, end, *, now=None) -> dict:
                 due_at=slot.due_at,
                 deadline=slot.deadline,
             )
-            for identity, slot in expected.items()
-            # A slot whose deadline has passed is not made: it would be missed on arrival,
-            # a breach of a schedule or period entered after the fact.
-            if identity not in existing and slot.deadline > now
+            for slot in wanted
+            if slot.identity not in covered
         ]
         # A concurrent run may insert the same slots first: theirs stand, ours are skipped.
         InspectionSlot.objects.bulk_create(missing, batch_size=500, ignore_conflicts=True)
     return {"created": len(missing), "removed": removed}
+
+
+def _covered_by_done_rounds(slots: list[SlotTime]) -> set[tuple]:
+    """The heightened period's rounds that a round of the same schedule already done that day
+    covers: a period entered after the day's round was walked adds no round whose time to do
+    it holds that walk (each done round covers one, the earliest). One query."""
+    rounds = [s for s in slots if s.period is not None and s.schedule is not None]
+    if not rounds:
+        return set()
+    done = InspectionSlot.objects.filter(
+        schedule_id__in={s.schedule.pk for s in rounds},
+        heightened_period__isnull=True,
+        done_at__isnull=False,
+        due_at__gte=min(s.due_at for s in rounds) - ONE_DAY,
+        due_at__lt=max(s.deadline for s in rounds) + ONE_DAY,
+    ).values_list("schedule_id", "due_at", "done_at")
+    covered = set()
+    for schedule_id, due_at, done_at in done:
+        day = to_china(due_at).date()
+        for slot in sorted(rounds, key=lambda s: s.due_at):
+            if (
+                slot.schedule.pk == schedule_id
+                and slot.due_at.date() == day
+                and slot.due_at <= done_at <= slot.deadline
+                and slot.identity not in covered
+            ):
+                covered.add(slot.identity)
+                break
+    return covered
 
 
 # --- Due, overdue, done, missed -----------------------------------------------------------------

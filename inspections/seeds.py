@@ -1,8 +1,9 @@
 """The inspection duties of the five seed contracts (see DOMAIN.md), by contract code.
 
-``load_seed_inspections`` makes the schedules and checklists the contract texts ask for; like
-``contracts.services.load_seed_contracts`` it changes nothing on a second run. Heightened periods
-are not here: they are declared per event (National Day, 高考...), not by the contracts.
+``load_seed_inspections`` makes the schedules and checklists the contract texts ask for; the
+``load_seed_contracts`` command runs it in any mode, and a second run changes nothing. Heightened
+periods are not here: they are declared per event (National Day, 高考...), not by the contracts;
+a period's rounds default to seed 000's three, at 08:00, 13:00 and 19:00.
 """
 
 import datetime as dt
@@ -76,9 +77,34 @@ SEED_INSPECTIONS = {
             }
         ],
     },
-    # Seed 001: the monthly O&M plan before the 5th working day.
+    # Seed 001's after-sales plan: "每天早上" a status check with the equipment status form;
+    # field devices, network and hosts checked monthly; the platform software maintained at least
+    # once a quarter; the monthly O&M plan before the 5th working day.
     "BJ-SSP-UPG": {
         "schedules": [
+            {
+                "name": "每日早间状态检查",
+                "kind": InspectionSchedule.Kind.DAILY,
+                "times_of_day": ["08:30"],
+                "grace": dt.timedelta(hours=3),
+                "checklist_kind": "morning-status",
+            },
+            {
+                "name": "月度设备性能检查",
+                "kind": InspectionSchedule.Kind.MONTHLY_DAY,
+                "day_of_month": 1,
+                "times_of_day": ["10:00"],
+                "grace": dt.timedelta(days=7),
+                "what": "前端设备、网络及主机性能检查。",
+            },
+            {
+                "name": "季度平台软件维护",
+                "kind": InspectionSchedule.Kind.QUARTERLY,
+                "day_of_month": 1,
+                "times_of_day": ["10:00"],
+                "grace": dt.timedelta(days=30),
+                "what": "平台软件维护（每季度至少一次）。",
+            },
             {
                 "name": "月度运维计划",
                 "kind": InspectionSchedule.Kind.MONTHLY_WORKING_DAY,
@@ -86,9 +112,22 @@ SEED_INSPECTIONS = {
                 "times_of_day": ["09:00"],
                 "grace": None,
                 "what": "提交本月运维工作计划。",
+            },
+        ],
+        "checklists": [
+            {
+                "key": "morning-status",
+                "name": "设备状态表",
+                "items": [
+                    ("设备", CHECK, "前端设备在线状态正常"),
+                    ("网络", CHECK, "网络设备及链路运行正常"),
+                    ("主机", CHECK, "服务器及存储运行正常"),
+                    ("接口", CHECK, "各对接接口调用正常"),
+                    ("备份", CHECK, "昨日数据备份完成"),
+                    ("记录", TEXT, "设备状态及异常情况"),
+                ],
             }
         ],
-        "checklists": [],
     },
     # Seed 003: daily inspections; the device and technical ledgers updated at each one; the
     # record says who, what and the result; machine-room inspections with reports.

@@ -144,6 +144,75 @@ def package_data(contract: Contract, start: dt.date, end: dt.date) -> dict:
     return data
 
 
+def _expected_periods(contract: Contract, kind: str, start: dt.date, end: dt.date) -> list[tuple]:
+    """The whole periods of ``kind`` (clipped to the term) inside ``[start, end]``."""
+    found, day = [], start
+    while day <= end:
+        period = periods.period_of(contract, kind, day)
+        if period and start <= period[0] and period[1] <= end:
+            found.append(period)
+        day = periods.calendar_period(contract, kind, day)[1] + dt.timedelta(days=1)
+    return found
+
+
+def package_gaps(package: AcceptancePackage, today: dt.date | None = None) -> dict:
+    """What the package's period still lacks, shown before anyone signs: the period not over
+    yet, the reports of the period not signed off, and the reports a requirement asks for
+    whose period has ended with none made. ``complete`` when it lacks nothing."""
+    contract = package.contract
+    today = today or timezone.localdate()
+    start, end = package.period_start, package.period_end
+    reports = list(
+        Report.objects.filter(contract=contract, period_start__gte=start, period_end__lte=end).order_by(
+            "period_start", "kind"
+        )
+    )
+    made = {(r.kind, r.period_start) for r in reports}
+    labels = dict(ReportKind.choices)
+    missing = [
+        {
+            "kind": requirement.kind,
+            "kind_label": str(labels[requirement.kind]),
+            "period_start": first,
+            "period_end": last,
+        }
+        for requirement in contract.report_requirements.filter(active=True).order_by("kind")
+        for first, last in _expected_periods(contract, requirement.kind, start, end)
+        if last < today and (requirement.kind, first) not in made
+    ]
+    unsigned = [
+        {
+            "id": r.pk,
+            "kind": r.kind,
+            "kind_label": r.get_kind_display(),
+            "period_start": r.period_start,
+            "period_end": r.period_end,
+            "status": r.status,
+            "status_label": r.get_status_display(),
+        }
+        for r in reports
+        if r.status != Report.Status.SIGNED_OFF
+    ]
+    over = end < today
+    return {
+        "period_over": over,
+        "reports_not_signed_off": unsigned,
+        "missing_reports": missing,
+        "complete": over and not unsigned and not missing,
+    }
+
+
+def _refuse_open_period(package: AcceptancePackage) -> None:
+    """A period not over cannot be accepted: its service is not all delivered yet."""
+    if package.period_end >= timezone.localdate():
+        raise ValidationError(
+            {
+                "period_end": _("The period runs until %(end)s: it can be signed off once it is over.")
+                % {"end": package.period_end}
+            }
+        )
+
+
 def update_form(package: AcceptancePackage, *, by, vendor_statement: str) -> AcceptancePackage:
     _require(by, WRITE_REPORT, package.contract)
     with transaction.atomic():
@@ -190,6 +259,7 @@ def sign_off_package(
     _require(by, SIGN_OFF_REPORT, package.contract)
     if conclusion not in AcceptancePackage.Conclusion.values:
         raise ValidationError({"conclusion": _("Choose the conclusion of the acceptance.")})
+    _refuse_open_period(package)
     with transaction.atomic():
         package = _locked(package)
         if package.status != Status.SUBMITTED:

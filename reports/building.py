@@ -216,15 +216,24 @@ def _incident_list(contract, first, after, *, with_text: bool) -> list[dict]:
 
 
 def _slots_in(contract, first, after):
-    return InspectionSlot.objects.filter(contract=contract, due_at__gte=first, due_at__lt=after)
+    # Only the slots due by now: a report of a period still running (or a future slot made
+    # ahead by the beat) must not count rounds that were not yet due.
+    return InspectionSlot.objects.filter(
+        contract=contract, due_at__gte=first, due_at__lt=after, due_at__lte=timezone.now()
+    )
 
 
 def _slot_counts() -> dict:
     zero = Value(0, output_field=IntegerField())
+    Status = InspectionSlot.Status
     return {
         "due": Count("id"),
-        "done": Count("id", filter=Q(status=InspectionSlot.Status.DONE)),
-        "missed": Count("id", filter=Q(status=InspectionSlot.Status.MISSED)),
+        "done": Count("id", filter=Q(status=Status.DONE)),
+        # Past its deadline and still pending is missed, as on the dashboard: the beat may not
+        # have marked it yet.
+        "missed": Count(
+            "id", filter=Q(status=Status.MISSED) | Q(status=Status.PENDING, deadline__lt=timezone.now())
+        ),
         "runs": Count("run"),
         "abnormal_items": Coalesce(Sum("run__items_abnormal"), zero),
         "failed_checks": Coalesce(Sum("run__checks_failed"), zero),
@@ -241,7 +250,9 @@ def _inspection_row(row: dict) -> dict:
         "abnormal": row["abnormal_items"] + row["failed_checks"],
         "abnormal_items": row["abnormal_items"],
         "failed_checks": row["failed_checks"],
-        "completion_percent": _percent(row["done"], row["due"]),
+        # Of the slots decided (done, or missed): one still within its time is neither, as on
+        # the dashboard (reports.dashboard.Completion).
+        "completion_percent": _percent(row["done"], row["done"] + row["missed"]),
     }
 
 

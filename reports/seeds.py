@@ -2,7 +2,8 @@
 
 The contracts name the reports but rarely a due date; where they are silent the report is due a
 few working days after its period (2 for a week, 5 for a month, 10 for a quarter or half year),
-which the bureau can change per contract. ``load_seed_requirements`` changes nothing on a second run.
+which the bureau can change per contract. The ``load_seed_contracts`` command runs
+``load_seed_requirements`` in any mode; a second run changes nothing.
 """
 
 from django.db import transaction
@@ -28,11 +29,12 @@ SEED_REQUIREMENTS = {
         (ReportKind.HALF_YEARLY, 10, WORKING, "", "半年巡检报告和故障分析报告"),
         (ReportKind.ANNUAL, 10, WORKING, "", "年报：服务情况总结和改进建议、人员管理架构、不足及改进方法"),
     ],
-    # Seed 003: the weekly report (attendance, task statistics, fault handling, plan), stage
-    # reports for quarterly acceptance, and the annual summary within 15 days after the term.
+    # Seed 003: the weekly report (attendance, task statistics, fault handling, plan), the stage
+    # reports and the annual summary (within 15 days after the term) that clause 六.1's one-time
+    # acceptance is held on.
     "BJ-2026-RP": [
         (ReportKind.WEEKLY, 2, WORKING, "", "周报：人员考勤、任务统计、状态及故障处理完成情况、工作计划"),
-        (ReportKind.QUARTERLY, 10, WORKING, "", "阶段报告（按季度验收时）"),
+        (ReportKind.QUARTERLY, 10, WORKING, "", "阶段报告：验收材料之一"),
         (ReportKind.ANNUAL, 15, CALENDAR, "", "年度总结：合同期满后 15 日内提交"),
     ],
     # Seed 004: weekly and monthly reports; late or incomplete service is a breach, 1% each.

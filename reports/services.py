@@ -414,7 +414,25 @@ def flag_late_reports(today: dt.date | None = None) -> int:
             requirement = requirement_for(report.contract, report.kind)
             if requirement and requirement.breach_kind:
                 _record_late(report, requirement, _late_days(report, today))
+    _count_missing_days(today)
     return flagged
+
+
+def _count_missing_days(today: dt.date) -> int:
+    """A report still missing keeps counting: its breach's days late follow the calendar each
+    day until it is submitted (seed 000: a weekly report 6 days missing is 6 days at 0.3%, and
+    past 5 days the bureau may terminate), never more than today's count, so a rerun changes
+    nothing. Returns how many breaches grew."""
+    grown = 0
+    missing = Report.objects.filter(
+        due_on__lt=today, first_submitted_at__isnull=True, late_flagged_at__isnull=False
+    ).values_list("pk", "due_on")
+    for pk, due_on in missing:
+        days = (today - due_on).days
+        grown += Breach.objects.filter(
+            source=Breach.Source.REPORT, source_ref=f"report:{pk}", days_late__lt=days
+        ).update(days_late=days)
+    return grown
 
 
 # --- The beat -------------------------------------------------------------------------------------

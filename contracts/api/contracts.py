@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
@@ -9,13 +10,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from contracts import services
+from contracts import services, worktime
 from contracts.api.base import (
     ContractCodeField,
     ContractFilterSetMixin,
     ContractOwnedViewSet,
     check_same_contract,
 )
+from contracts.api.calendar import DateRangeSerializer, RosterGapsSerializer, date_range
 from contracts.api.penalties import Conflict, PenaltySummarySerializer
 from contracts.filters import ContractFilterSet
 from contracts.models import (
@@ -165,6 +167,28 @@ class ContractViewSet(viewsets.ModelViewSet):
             }
         )
 
+    @extend_schema(parameters=[DateRangeSerializer], responses=RosterGapsSerializer)
+    @action(detail=True, url_path="roster-gaps")
+    def roster_gaps(self, request, code=None):
+        """The weekends and holidays of ``?start=&end=`` (within the term) with nobody on site,
+        where the contract needs somebody (seed 004: "周末、节假日…必须安排不少于1名工程师")."""
+        contract = self.get_object()
+        start, end = date_range(request)
+        gaps = set(services.roster_gaps(contract, start, end))
+        days = [day for day in worktime.calendar_days(start, end) if day["date"] in gaps] if gaps else []
+        return Response(
+            RosterGapsSerializer(
+                {
+                    "contract": contract.code,
+                    "start": start,
+                    "end": end,
+                    "onsite_on_non_working_days": contract.onsite_on_non_working_days,
+                    "count": len(days),
+                    "gaps": days,
+                }
+            ).data
+        )
+
 
 class ServiceItemSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
@@ -300,7 +324,40 @@ class StaffAssignmentSerializer(serializers.ModelSerializer):
         ends = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
         if starts and ends and ends < starts:
             raise serializers.ValidationError({"ends_on": "The assignment cannot end before it starts."})
+        self.validate_key_staff(attrs)
         return attrs
+
+    def validate_key_staff(self, attrs):
+        post = attrs.get("post", getattr(self.instance, "post", None))
+        if post is None:
+            return
+        try:
+            services.check_key_staff_change(
+                post.contract,
+                role=attrs.get("role", getattr(self.instance, "role", "")),
+                person=attrs.get("person", getattr(self.instance, "person", "")),
+                instance=self.instance,
+                client_consent=attrs.get("client_consent", False),
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+
+
+class ReplacementSerializer(serializers.Serializer):
+    """A replacement, as the portal's form takes it: the successor from ``on``, the reason, and
+    (seed 003's key roles) the client's consent."""
+
+    person = serializers.CharField(max_length=100)
+    on = serializers.DateField()
+    reason = serializers.CharField(max_length=300)
+    client_consent = serializers.BooleanField(default=False)
+    consent_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    def validate_on(self, value):
+        # A contract year is counted from it: year 9999 would overflow.
+        if not 1970 <= value.year <= 2099:
+            raise serializers.ValidationError("Give a day between 1970 and 2099.")
+        return value
 
 
 class DutyShiftSerializer(serializers.ModelSerializer):
@@ -417,6 +474,24 @@ class StaffAssignmentViewSet(ContractOwnedViewSet):
         self.check_manage(serializer.validated_data["post"].contract)
         with transaction.atomic():
             serializer.save()
+
+    @extend_schema(request=ReplacementSerializer, responses={201: StaffAssignmentSerializer})
+    @action(detail=True, methods=["post"])
+    def replace(self, request, pk=None):
+        """Replace the person of a current assignment, as the portal does (``replace_staff``):
+        the same consent rule and the same counting of replacements towards a staffing clause."""
+        assignment = self.get_object()
+        self.check_manage(assignment.post.contract)
+        body = ReplacementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            successor = services.replace_staff(assignment, recorded_by=request.user, **body.validated_data)
+        except DjangoValidationError as error:
+            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
+            raise serializers.ValidationError(detail) from error
+        return Response(
+            StaffAssignmentSerializer(successor, context=self.get_serializer_context()).data, status=201
+        )
 
 
 class DutyShiftViewSet(ContractOwnedViewSet):

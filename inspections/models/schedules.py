@@ -98,7 +98,7 @@ class InspectionSchedule(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    # The kinds a heightened period replaces on the days it covers.
+    # The kinds a heightened period replaces on the days it covers (manual schedules only).
     DAILY_KINDS = (Kind.DAILY, Kind.SEVERAL_DAILY)
     # The kinds placed on a day of the month (clamped: day 31 in February is its last day).
     DAY_OF_MONTH_KINDS = (Kind.MONTHLY_DAY, Kind.QUARTERLY, Kind.HALF_YEARLY)
@@ -238,9 +238,9 @@ class HeightenedPeriod(models.Model):
 
     Whole Beijing calendar days, both ends included: a period is declared by dates ("National
     Day, 30 September to 7 October"), and it replaces the daily schedules day by day. On each
-    day it covers, a listed contract's daily and several-times-a-day schedules run at this
-    period's times instead of their own (weekly and monthly ones are untouched); a contract
-    without a daily schedule still gets the period's rounds.
+    day it covers, a listed contract's manual daily and several-times-a-day schedules run at this
+    period's times instead of their own (automated, weekly and monthly ones are untouched); a
+    contract without a manual daily schedule still gets the period's rounds.
     """
 
     name = models.CharField(_("name"), max_length=200)

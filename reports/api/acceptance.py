@@ -24,7 +24,7 @@ from contracts.api.base import ContractCodeField, ContractFilterSetMixin
 from om_portal.api import router
 from reports import acceptance
 from reports.api.base import DOWNLOAD_RENDERERS, Conflict, PDFRenderer, WorkflowErrorsMixin, pdf_download
-from reports.models import AcceptancePackage
+from reports.models import AcceptancePackage, ReportKind
 from reports.services import NARRATIVE_MAX_CHARS
 
 Scope = AcceptancePackage.Scope
@@ -137,10 +137,34 @@ class PackageListSerializer(serializers.ModelSerializer):
         }
 
 
+class MissingReportSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    kind_label = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+
+
+class UnsignedReportSerializer(MissingReportSerializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+
+
+class PackageGapsSerializer(serializers.Serializer):
+    """What the period lacks before it can be accepted; sign-off refuses a period not over."""
+
+    period_over = serializers.BooleanField()
+    reports_not_signed_off = UnsignedReportSerializer(many=True)
+    missing_reports = MissingReportSerializer(many=True, help_text="Required, period ended, none made.")
+    complete = serializers.BooleanField()
+
+
 class PackageSerializer(PackageListSerializer):
-    """One package: the list's fields, the form's text and the frozen figures."""
+    """One package: the list's fields, the form's text, the frozen figures, and what the period
+    lacks (until it is signed off)."""
 
     figures = serializers.SerializerMethodField()
+    gaps = serializers.SerializerMethodField()
 
     class Meta(PackageListSerializer.Meta):
         fields = [
@@ -149,6 +173,7 @@ class PackageSerializer(PackageListSerializer):
             "client_opinion",
             "review_comment",
             "figures",
+            "gaps",
             "created_at",
             "updated_at",
         ]
@@ -157,6 +182,12 @@ class PackageSerializer(PackageListSerializer):
     @extend_schema_field(FiguresSerializer(allow_null=True))
     def get_figures(self, package):
         return figures(package.data)
+
+    @extend_schema_field(PackageGapsSerializer(allow_null=True))
+    def get_gaps(self, package):
+        if package.status == Status.SIGNED_OFF:
+            return None
+        return PackageGapsSerializer(acceptance.package_gaps(package)).data
 
 
 class PackageCreateSerializer(serializers.ModelSerializer):

@@ -110,6 +110,8 @@ def detail(request, pk):
             "package": package,
             "contract": contract,
             "data": preview or {},
+            # Shown before anyone signs: what the period still lacks.
+            "gaps": acceptance.package_gaps(package) if package.status != package.Status.SIGNED_OFF else None,
             "may_write": can(request.user, WRITE_REPORT, contract),
             "may_sign_off": can(request.user, SIGN_OFF_REPORT, contract),
             "sign_off_form": SignOffForm(),

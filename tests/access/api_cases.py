@@ -271,10 +271,31 @@ CONTRACTS = [
     ],
     Case("api:contract-penalties", "get", ALL, lambda s: {"code": s.code}),
     Case("api:contract-price-list", "get", ALL, lambda s: {"code": s.code}),
+    Case(
+        "api:contract-roster-gaps",
+        "get",
+        ALL,
+        lambda s: {"code": s.code},
+        lambda w, s: {"start": "2026-10-01", "end": "2026-10-08"},
+    ),
+    action(
+        "api:staff-assignment-replace",
+        "post",
+        who("manage_staff"),
+        "assignment",
+        _body(person="赵六", on="2026-12-01", reason="离职"),
+    ),
     action("api:breach-waive", "post", who("manage_penalties"), "breach", _body(reason="不可抗力")),
     # The calendar is public knowledge, not an organisation's data.
     Case("api:calendar-day-list", "get", SIGNED_IN, scoped=False),
     Case("api:calendar-day-detail", "get", SIGNED_IN, lambda s: {"date": "2026-10-01"}, scoped=False),
+    Case(
+        "api:working-day-list",
+        "get",
+        SIGNED_IN,
+        data=lambda w, s: {"start": "2026-10-01", "end": "2026-10-08"},
+        scoped=False,
+    ),
     Case("api:api-root", "get", SIGNED_IN, scoped=False),
     # The one-year LPR is public knowledge that only an administrator enters (seed 003's rate).
     Case("api:lpr-rate-list", "get", SIGNED_IN, scoped=False),

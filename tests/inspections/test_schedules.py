@@ -233,6 +233,51 @@ def test_a_period_entered_later_replaces_only_the_future_pending_slots(contract_
     assert set(InspectionSlot.objects.values_list("schedule", flat=True)) == {daily.pk}
 
 
+def test_a_heightened_period_replaces_the_manual_rounds_not_the_automated_checks(contract_a):
+    # Seed 003: a machine-room round by an engineer at 09:30 and automated checks at 08:00,
+    # 12:00, 16:00 and 20:00. On a heightened day (seed 000's three rounds, 08:00, 13:00, 19:00)
+    # the engineer's round runs at the period's times; the machines keep their own schedule.
+    manual = make_schedule(contract_a, name="机房日常巡检", times_of_day=["09:30"])
+    automated = make_schedule(
+        contract_a,
+        name="系统自动巡检",
+        kind=Kind.SEVERAL_DAILY,
+        times_of_day=["08:00", "12:00", "16:00", "20:00"],
+        grace=dt.timedelta(minutes=30),
+        mode="automated",
+    )
+    period = make_period([contract_a], dt.date(2026, 10, 1), dt.date(2026, 10, 1))
+    slots = schedules.slots_between(contract_a, dt.date(2026, 10, 1), dt.date(2026, 10, 2))
+    # 3 heightened rounds of the manual schedule + 4 automated checks = 7, none at 09:30.
+    assert sorted((s.due_at, s.schedule.name, s.period is not None) for s in slots) == sorted(
+        [(at(2026, 10, 1, h), manual.name, True) for h in (8, 13, 19)]
+        + [(at(2026, 10, 1, h), automated.name, False) for h in (8, 12, 16, 20)]
+    )
+    assert all(s.deadline == s.due_at + dt.timedelta(minutes=30) for s in slots if s.schedule == automated)
+    assert period.pk in {s.period.pk for s in slots if s.period}
+
+
+def test_a_period_entered_after_the_days_round_adds_no_round_that_round_covers(contract_a):
+    daily = make_schedule(contract_a)  # 09:00, two hours to do it
+    window = (at(2024, 9, 30), at(2024, 10, 1))
+    assert schedules.materialise_slots(*window, now=at(2024, 9, 29))["created"] == 1
+    schedules.complete_slot(InspectionSlot.objects.get(), at=at(2024, 9, 30, 9, 10))
+    # Entered at 09:30 on 30 September: the period's 08:00 round is open until 10:00 and the
+    # round walked at 09:10 falls in it, so it is not asked for again; 13:00 and 19:00 are.
+    make_period([contract_a], dt.date(2024, 9, 30), dt.date(2024, 10, 7))
+    assert schedules.materialise_slots(*window, now=at(2024, 9, 30, 9, 30)) == {"created": 2, "removed": 0}
+    assert schedules.materialise_slots(*window, now=at(2024, 9, 30, 9, 30)) == {"created": 0, "removed": 0}
+    rows = InspectionSlot.objects.order_by("due_at").values_list("due_at", "status")
+    assert [(due.astimezone(CN), status) for due, status in rows] == [
+        (at(2024, 9, 30, 9), Status.DONE),
+        (at(2024, 9, 30, 13), Status.PENDING),
+        (at(2024, 9, 30, 19), Status.PENDING),
+    ]
+    # Nothing is missed at 10:00: no breach for a round already walked.
+    assert schedules.mark_missed(now=at(2024, 9, 30, 10, 30)) == 0
+    assert set(InspectionSlot.objects.values_list("schedule", flat=True)) == {daily.pk}
+
+
 # --- Missed slots and breaches ------------------------------------------------------------------
 
 

@@ -316,3 +316,45 @@ def test_penalty_summary_prices_only_the_breaches_of_the_period(contract_a, june
     # From July on: 07-01 00:00 → 1 day → ¥2,124.00; up to May: 05-30 → 2 days → ¥4,248.00.
     assert penalty_summary(contract_a, start=dt.date(2026, 7, 1)).vendor_total == Decimal("2124.00")
     assert penalty_summary(contract_a, end=dt.date(2026, 5, 31)).vendor_total == Decimal("4248.00")
+
+
+def test_completion_counts_only_the_slots_due_by_the_time_of_the_build(contract_a, monkeypatch):
+    from inspections.models import InspectionSchedule, InspectionSlot
+
+    set_term(contract_a)
+    schedule = InspectionSchedule.objects.create(contract=contract_a, name="日常巡检")
+    Status = InspectionSlot.Status
+    # A daily round at 09:00, 4 hours to do it, over the week of Monday 2026-06-01.
+    for day, status in enumerate(
+        [
+            Status.DONE,
+            Status.MISSED,
+            Status.PENDING,
+            Status.PENDING,
+            Status.PENDING,
+            Status.PENDING,
+            Status.PENDING,
+        ],
+        start=1,
+    ):
+        InspectionSlot.objects.create(
+            contract=contract_a,
+            schedule=schedule,
+            due_at=at(2026, 6, day, 9),
+            deadline=at(2026, 6, day, 13),
+            status=status,
+            done_at=at(2026, 6, day, 10) if status == Status.DONE else None,
+        )
+    # Built on Wednesday 06-03 at 14:00: Monday done, Tuesday missed, Wednesday's round past its
+    # deadline (13:00) and not marked yet — missed too; Thursday to Sunday not due yet.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: at(2026, 6, 3, 14))
+    figures = build_data(contract_a, "weekly", dt.date(2026, 6, 1), dt.date(2026, 6, 7))["inspections"]
+    # Due by then: 3 slots; 1 done, 2 missed: 1 / 3 = 33.3% (not 1 / 7 = 14.3%).
+    assert (figures["due"], figures["done"], figures["missed"], figures["pending"]) == (3, 1, 2, 0)
+    assert figures["completion_percent"] == 33.3
+    # At 10:00 on Wednesday its round is due but still within its 4 hours: neither done nor
+    # missed, so left out of the rate: 1 / (1 + 1) = 50.0%.
+    monkeypatch.setattr("django.utils.timezone.now", lambda: at(2026, 6, 3, 10))
+    figures = build_data(contract_a, "weekly", dt.date(2026, 6, 1), dt.date(2026, 6, 7))["inspections"]
+    assert (figures["due"], figures["done"], figures["missed"], figures["pending"]) == (3, 1, 1, 1)
+    assert figures["completion_percent"] == 50.0

@@ -182,9 +182,12 @@ def test_a_late_report_is_flagged_once_and_priced_per_day(
     report = built_report(due_on=dt.date(2026, 6, 9))
     assert services.flag_late_reports(dt.date(2026, 6, 9)) == 0  # due today: not late yet
     assert services.flag_late_reports(dt.date(2026, 6, 11)) == 1
-    assert services.flag_late_reports(dt.date(2026, 6, 12)) == 0  # flagged once
     breach = Breach.objects.get(source=Breach.Source.REPORT, source_ref=f"report:{report.pk}")
     assert breach.days_late == 2
+    # Flagged once; still missing the next day, its breach counts a third day (issue 13).
+    assert services.flag_late_reports(dt.date(2026, 6, 12)) == 0
+    breach.refresh_from_db()
+    assert breach.days_late == 3
     # Submitted on Friday 06-12: 3 days late in the end.
     monkeypatch.setattr("django.utils.timezone.now", lambda: at(2026, 6, 12, 10, 0))
     services.submit(report, by=vendor_manager_a)
@@ -193,6 +196,32 @@ def test_a_late_report_is_flagged_once_and_priced_per_day(
     # 3 days × 0.3% × ¥708,000 = ¥6,372.00
     clause = penalty_summary(term_a).vendor_clauses[0]
     assert clause.amount == Decimal("6372.00")
+
+
+def test_a_report_never_delivered_keeps_counting_days_late(built_report, term_a):
+    _late_clause(term_a)
+    ReportRequirement.objects.create(
+        contract=term_a,
+        kind=ReportKind.WEEKLY,
+        due_offset=2,
+        breach_kind="late_service",
+        due_unit=Milestone.OffsetUnit.WORKING_DAYS,
+    )
+    report = built_report(due_on=dt.date(2026, 6, 9))
+    # Seed 000: "每逾期一日按合同总额的千分之三支付违约金；逾期超过 5 日，甲方有权解除合同".
+    # The beat runs every day; the report never comes.
+    for day in range(10, 16):
+        services.flag_late_reports(dt.date(2026, 6, day))
+    breach = Breach.objects.get(source=Breach.Source.REPORT, source_ref=f"report:{report.pk}")
+    # Due 06-09, still missing on 06-15: 15 − 9 = 6 days late (more than 5: the right to terminate).
+    assert breach.days_late == 6
+    # 6 days × 0.3% × ¥708,000 = ¥12,744.00, not the 1 day of the first flag (¥2,124.00).
+    assert penalty_summary(term_a).vendor_clauses[0].amount == Decimal("12744.00")
+    # The same day again changes nothing; an earlier day never shrinks the count.
+    services.flag_late_reports(dt.date(2026, 6, 15))
+    services.flag_late_reports(dt.date(2026, 6, 12))
+    breach.refresh_from_db()
+    assert breach.days_late == 6
 
 
 def test_a_report_submitted_in_time_is_no_breach(built_report, term_a, vendor_manager_a, monkeypatch):

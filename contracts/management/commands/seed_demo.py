@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from contracts.models import Membership, Organization, Role
-from contracts.services import load_seed_contracts
+from contracts.services import load_seeds
 
 DEMO_PASSWORD = "OmPortal-Demo-2026"  # noqa: S105  (printed for development; refused with DEBUG off)
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         User = get_user_model()
         rows = []
         with transaction.atomic():
-            load_seed_contracts()
+            load_seeds()
             for username, role, organization_name in DEMO_USERS:
                 organization = Organization.objects.get(name=organization_name)
                 user, created = User.objects.get_or_create(username=username)
