@@ -23,7 +23,8 @@ def _is_secret(name: str) -> bool:
 
 
 def _fields(instance):
-    return [f for f in instance._meta.concrete_fields if not f.primary_key]
+    # An auto_now stamp says when, which the line itself says.
+    return [f for f in instance._meta.concrete_fields if not (f.primary_key or getattr(f, "auto_now", False))]
 
 
 def snapshot(instance) -> dict:
