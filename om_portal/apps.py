@@ -13,7 +13,7 @@ class OmPortalConfig(AppConfig):
         from django.contrib.auth import signals
         from django.db.models.signals import post_delete, post_init, post_save
 
-        from om_portal import audit, audit_changes
+        from om_portal import audit, audit_changes, checks  # noqa: F401  (checks registers itself)
 
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")
