@@ -124,3 +124,16 @@ def _flush_past_the_audit_guard():
 
 
 _flush_past_the_audit_guard()
+
+
+def _share_the_audit_key():
+    """Children of the suite (manage.py, workers, gunicorn) get their own var folder, hence
+    another development audit key: hand them this run's, as web, worker and beat share one."""
+    import os
+
+    from django.conf import settings
+
+    os.environ.setdefault("AUDIT_KEY", settings.AUDIT_KEY)
+
+
+_share_the_audit_key()
