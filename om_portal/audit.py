@@ -137,25 +137,32 @@ def record(
     # Inside the change's own transaction no savepoint is needed: a line that fails to append
     # fails the change (two queries fewer per line, and audited writes wait on the lock less).
     with transaction.atomic(savepoint=False):
-        head = _head()
-        entry.prev_hash = head.last_hash
-        # The time is taken under the lock, so that the chain's order is also the time order.
-        entry.at = timezone.now()
-        entry.hash = digest(entry, entry.prev_hash)
-        entry.save(force_insert=True)
-        head.last_id, head.last_hash = entry.pk, entry.hash
-        AuditChain.objects.filter(pk=1).update(
-            last_id=entry.pk, last_hash=entry.hash, head_mac=head_mac(head)
-        )
+        _append(_head(), entry)
     return entry
 
 
+def _append(head: AuditChain, entry: AuditEntry) -> None:
+    entry.prev_hash = head.last_hash
+    # The time is taken under the lock, so that the chain's order is also the time order.
+    entry.at = timezone.now()
+    entry.hash = digest(entry, entry.prev_hash)
+    entry.save(force_insert=True)
+    head.last_id, head.last_hash = entry.pk, entry.hash
+    AuditChain.objects.filter(pk=1).update(last_id=entry.pk, last_hash=entry.hash, head_mac=head_mac(head))
+
+
+HEAD_MISSING = "audit_head_missing"
+
+
 def _head() -> AuditChain:
-    """The chain's head, locked; migration 0003 makes it, and a flushed test database again."""
+    """The chain's head, locked. Migration 0003 makes it, and nothing can delete it but an owner
+    past the triggers: a missing head means the trail was emptied, so a new one starts with a
+    line saying so, which verification reports for good (new lines re-key the head)."""
     head = AuditChain.objects.select_for_update().filter(pk=1).first()
     if head is None:
         AuditChain.objects.get_or_create(pk=1, defaults={"head_mac": head_mac(AuditChain(pk=1))})
         head = AuditChain.objects.select_for_update().get(pk=1)
+        _append(head, AuditEntry(action=HEAD_MISSING, outcome=Outcome.FAILED, detail={"found": "no head"}))
     return head
 
 
@@ -220,6 +227,8 @@ def verify(*, chunk: int = 2000) -> tuple[int, list[Problem]]:
             )
         if digest(entry, entry.prev_hash, keyed=entry.pk > head.unkeyed_through) != entry.hash:
             problems.append(Problem(entry.pk, "its content does not match its hash: the line was changed"))
+        if entry.action == HEAD_MISSING:
+            problems.append(Problem(entry.pk, "the trail had been emptied: this line starts it anew"))
         expected_prev, last_id = entry.hash, entry.pk
     if (last_id, expected_prev) != (head.last_id, head.last_hash):
         problems.append(

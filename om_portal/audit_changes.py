@@ -27,20 +27,38 @@ def _fields(instance):
     return [f for f in instance._meta.concrete_fields if not (f.primary_key or getattr(f, "auto_now", False))]
 
 
+# Per model: the attribute names kept, and those of JSON fields among them (copied, not shared).
+_PLANS: dict = {}
+
+
+def _plan(instance) -> tuple[tuple, tuple]:
+    plan = _PLANS.get(type(instance))
+    if plan is None:
+        fields = _fields(instance)
+        plan = (
+            tuple(f.attname for f in fields),
+            tuple(f.attname for f in fields if f.get_internal_type() == "JSONField"),
+        )
+        _PLANS[type(instance)] = plan
+    return plan
+
+
 def snapshot(instance) -> dict:
     """The instance's loaded field values, by attribute name (deferred fields left out)."""
+    names, json_names = _plan(instance)
     values = instance.__dict__
-    kept = {f.attname: values[f.attname] for f in _fields(instance) if f.attname in values}
+    kept = {name: values[name] for name in names if name in values}
     # A JSON value can be changed in place: keep a copy of it, not the object itself.
-    for name, value in kept.items():
+    for name in json_names:
+        value = kept.get(name)
         if isinstance(value, dict | list):
-            kept[name] = copy.deepcopy(value)
+            kept[name] = copy.deepcopy(value) if value else value.copy()
     return kept
 
 
 def on_init(sender, instance, **kwargs):
     # A fresh instance is a create: its values are not "before" values of anything.
-    if instance.pk is not None:
+    if instance.__dict__.get(instance._meta.pk.attname) is not None:
         instance.__dict__[ATTRIBUTE] = snapshot(instance)
 
 

@@ -112,15 +112,26 @@ def second_factor_off(settings):
 def _flush_past_the_audit_guard():
     """The audit trail refuses TRUNCATE (om_portal migration 0005), and the test runner empties
     every table with it after a transactional test: its flush runs in replica mode, where user
-    triggers do not fire (the tests connect as a superuser; the portal's role could not)."""
-    from django.db.backends.postgresql.operations import DatabaseOperations
+    triggers do not fire (the tests connect as a superuser; the portal's role could not). The
+    flushed database is a new one: its audit head is put back as migration 0003 makes it (a
+    missing head is otherwise an emptied trail, om_portal.audit._head)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
 
-    flush = DatabaseOperations.execute_sql_flush
+    flush = BaseDatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
-        return flush(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+        replica = (
+            ["SET LOCAL session_replication_role = replica"] if self.connection.vendor == "postgresql" else []
+        )
+        flush(self, [*replica, *sql_list])
+        from om_portal import audit
+        from om_portal.models import AuditChain
 
-    DatabaseOperations.execute_sql_flush = execute_sql_flush
+        AuditChain.objects.using(self.connection.alias).get_or_create(
+            pk=1, defaults={"head_mac": audit.head_mac(AuditChain(pk=1))}
+        )
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
 
 
 _flush_past_the_audit_guard()

@@ -102,6 +102,10 @@ def test_an_emptied_trail_is_found():
     _as_owner(("DELETE FROM om_portal_auditentry", []), ("DELETE FROM om_portal_auditchain", []))
     _, problems = audit.verify()
     assert problems and "head is missing" in problems[0].message
+    # The portal writes on, from a new head; the trail says for good that it was emptied.
+    line = audit.record("test")
+    _, problems = audit.verify()
+    assert [p.entry_id for p in problems] == [line.pk - 1]
 
 
 @postgres_only
@@ -223,3 +227,28 @@ def test_the_anchor_command_and_task_write_todays_anchor(tmp_path, settings):
     body = json.loads(path.read_text())
     assert (body["last_id"], body["last_hash"]) == (line.pk, line.hash)
     assert audit_anchor.check(body) == []
+
+
+def test_the_auditor_downloads_an_anchor(client, make_user, client_org_a):
+    from django.urls import reverse
+
+    from contracts.models import Role
+
+    client.force_login(make_user(Role.AUDITOR, client_org_a))
+    (line,) = _lines(1)
+    response = client.get(reverse("audit-anchor"))
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    body = json.loads(response.content)
+    assert (body["last_id"], body["last_hash"]) == (line.pk, line.hash)
+    assert audit_anchor.check(body) == []
+    assert AuditEntry.objects.filter(action="export", detail__what="audit_anchor").exists()
+
+
+def test_a_backup_manifest_serves_as_an_anchor(tmp_path):
+    _lines(2)
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"audit_head": {}, "audit_anchor": audit_anchor.make()}))
+    call_command("verify_audit", anchor=[str(manifest)])
+    (tmp_path / "junk.json").write_text("[]")
+    with pytest.raises(CommandError, match="not an anchor"):
+        call_command("verify_audit", anchor=[str(tmp_path / "junk.json")])

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         for path in options["anchor"]:
             try:
                 problems += audit_anchor.check(audit_anchor.read(path))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise CommandError(f"{path}: not an anchor ({exc})") from exc
         for problem in problems:
             self.stderr.write(str(problem))
