@@ -56,7 +56,7 @@ RUN DEBUG=false \
     OM_VAR_DIR=/tmp/om-build \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/om-build \
-    && install -d -o om -g om /app/media /app/var /app/signing-dev
+    && install -d -o om -g om /app/media /app/var /app/signing-dev /app/audit-anchors
 
 USER om
 

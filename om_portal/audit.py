@@ -1,17 +1,23 @@
 """The audit trail: a tamper-evident record of logins, denied access, changes, sign-offs, exports.
 
-Every line holds the SHA-256 of its own fields and of the line before it. Appending locks the
-chain's head row (``AuditChain``), so lines are chained in the order their transactions commit,
-and a line written inside a transaction that rolls back disappears with what it described.
-``verify()`` walks the chain and names the first line that was changed or removed; on
-PostgreSQL a trigger (migration 0003) refuses to change lines, or to delete those younger than
-the retention period, whoever asks. ``purge()`` removes lines past the retention and moves the
-chain's origin to the first line kept.
+Every line holds an HMAC-SHA256, keyed with ``AUDIT_KEY`` (kept outside the database), of its own
+fields and of the line before it; the chain's head row (``AuditChain``) carries an HMAC of its
+own, so whoever can write the tables but lacks the key can neither re-chain rewritten lines nor
+move the head back over deleted ones. Lines written before the key was introduced keep their
+plain SHA-256 up to ``AuditChain.unkeyed_through``: the first keyed line seals them, since its
+HMAC covers the hash of the last of them. Appending locks the head row, so lines are chained in
+the order their transactions commit, and a line written inside a transaction that rolls back
+disappears with what it described. ``verify()`` walks the chain and names what was changed or
+removed; on PostgreSQL triggers (migrations 0003, 0005) refuse to change lines, to delete any
+but purged ones, to TRUNCATE the trail, or to move its head other than forward.
+``purge()`` removes lines past the retention and moves the chain's origin to the first line
+kept. A daily anchor (``om_portal.audit_anchor``) lets the auditor keep the head elsewhere.
 """
 
 import contextvars
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
@@ -19,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from om_portal import audit_changes as changes
 from om_portal.middleware import client_ip
 from om_portal.models import AuditChain, AuditEntry
 
@@ -38,25 +45,47 @@ HASHED = (
     "address",
     "detail",
 )
+# Keyed lines also cover the contract's id (added with the key: old lines have none).
+HASHED_KEYED = (*HASHED, "contract_id")
 
 
-def _canonical(entry: AuditEntry) -> dict:
-    values = {name: getattr(entry, name) for name in HASHED}
+def chain_key() -> bytes:
+    """The chain's HMAC key: AUDIT_KEY, or one derived from SECRET_KEY when it is not set
+    (check --deploy warns: rotating SECRET_KEY would then break the chain's verification)."""
+    if settings.AUDIT_KEY:
+        return settings.AUDIT_KEY.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"om-portal audit chain", hashlib.sha256).digest()
+
+
+def mac(payload: str) -> str:
+    return hmac.new(chain_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _canonical(entry: AuditEntry, keyed: bool = True) -> dict:
+    values = {name: getattr(entry, name) for name in (HASHED_KEYED if keyed else HASHED)}
     # Time in UTC to the microsecond, as both databases give it back.
     values["at"] = entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     values["address"] = str(entry.address) if entry.address else None
     return values
 
 
-def digest(entry: AuditEntry, prev_hash: str) -> str:
+def digest(entry: AuditEntry, prev_hash: str, *, keyed: bool = True) -> str:
+    """The line's HMAC under the chain's key; ``keyed=False``: the plain SHA-256 of lines written
+    before the key (up to ``AuditChain.unkeyed_through``)."""
     payload = json.dumps(
-        {"prev": prev_hash, **_canonical(entry)},
+        {"prev": prev_hash, **_canonical(entry, keyed)},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return mac(payload) if keyed else hashlib.sha256(payload.encode()).hexdigest()
+
+
+def head_mac(head: AuditChain) -> str:
+    """The head row's own HMAC: without the key nobody can point it at an earlier line."""
+    fields = (head.last_id, head.last_hash, head.purged_through, head.origin_hash, head.unkeyed_through)
+    return mac("head:" + ":".join(str(f) for f in fields))
 
 
 def client_address(request) -> str | None:
@@ -77,6 +106,7 @@ def record(
     detail: dict | None = None,
     contract_code: str = "",
     username: str = "",
+    contract=None,
 ) -> AuditEntry:
     """Append one line. Call it inside the transaction of the change it records. Without a
     request, the one being served (if any) gives the address, and the user when none is given."""
@@ -98,41 +128,56 @@ def record(
         entry.object_type = obj._meta.label_lower
         entry.object_id = str(obj.pk)[:64]
         entry.object_repr = str(obj)[:200]
-        contract_code = contract_code or _contract_code(obj)
+        contract = contract or _contract_of(obj)
+    if contract is not None:
+        # The id as well as the code: a line stays tied to its contract if the code changes.
+        entry.contract_id = contract.pk
+        contract_code = contract_code or getattr(contract, "code", "") or ""
     entry.contract_code = contract_code[:40]
     # Inside the change's own transaction no savepoint is needed: a line that fails to append
     # fails the change (two queries fewer per line, and audited writes wait on the lock less).
     with transaction.atomic(savepoint=False):
-        head = _head()
-        entry.prev_hash = head.last_hash
-        # The time is taken under the lock, so that the chain's order is also the time order.
-        entry.at = timezone.now()
-        entry.hash = digest(entry, entry.prev_hash)
-        entry.save(force_insert=True)
-        AuditChain.objects.filter(pk=1).update(last_id=entry.pk, last_hash=entry.hash)
+        _append(_head(), entry)
     return entry
 
 
+def _append(head: AuditChain, entry: AuditEntry) -> None:
+    entry.prev_hash = head.last_hash
+    # The time is taken under the lock, so that the chain's order is also the time order.
+    entry.at = timezone.now()
+    entry.hash = digest(entry, entry.prev_hash)
+    entry.save(force_insert=True)
+    head.last_id, head.last_hash = entry.pk, entry.hash
+    AuditChain.objects.filter(pk=1).update(last_id=entry.pk, last_hash=entry.hash, head_mac=head_mac(head))
+
+
+HEAD_MISSING = "audit_head_missing"
+
+
 def _head() -> AuditChain:
-    """The chain's head, locked; migration 0003 makes it, and a flushed test database again."""
+    """The chain's head, locked. Migration 0003 makes it, and nothing can delete it but an owner
+    past the triggers: a missing head means the trail was emptied, so a new one starts with a
+    line saying so, which verification reports for good (new lines re-key the head)."""
     head = AuditChain.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        AuditChain.objects.get_or_create(pk=1)
+        AuditChain.objects.get_or_create(pk=1, defaults={"head_mac": head_mac(AuditChain(pk=1))})
         head = AuditChain.objects.select_for_update().get(pk=1)
+        _append(head, AuditEntry(action=HEAD_MISSING, outcome=Outcome.FAILED, detail={"found": "no head"}))
     return head
 
 
-def _contract_code(obj) -> str:
-    """The code of the contract an object hangs off, following its model's scope path."""
+def _contract_of(obj):
+    """The contract an object hangs off (itself, for a contract), following its model's scope
+    path; None for objects outside any contract."""
     path = getattr(type(obj), "scope_path", None)
     if path is None:
-        return ""
+        return None
     target = obj
     for step in [s for s in path.split("__") if s]:
         target = getattr(target, step, None)
         if target is None:
-            return ""
-    return getattr(target, "code", "") or ""
+            return None
+    return target if getattr(target, "code", "") else None
 
 
 # --- Verification and retention ------------------------------------------------------------------
@@ -152,9 +197,26 @@ def verify(*, chunk: int = 2000) -> tuple[int, list[Problem]]:
     """Walk the chain from its origin; returns how many lines were checked and what is wrong.
 
     A changed line fails its own hash; a deleted line breaks the link of the one after it; lines
-    deleted from the end leave the head pointing past the last line."""
-    head = AuditChain.objects.filter(pk=1).first() or AuditChain()
+    deleted from the end leave the head pointing past the last line, and a head moved back over
+    them fails its own HMAC; an emptied trail has no head."""
     problems: list[Problem] = []
+    head = AuditChain.objects.filter(pk=1).first()
+    if head is None:
+        problems.append(Problem(None, "its head is missing: the trail was emptied"))
+        head = AuditChain()
+    elif not hmac.compare_digest(head.head_mac, head_mac(head)):
+        problems.append(
+            Problem(
+                None, "its head does not match its key: the head was moved, or the key is not this trail's"
+            )
+        )
+    survivors = AuditEntry.objects.filter(pk__lte=head.purged_through).count()
+    if survivors:
+        problems.append(
+            Problem(
+                None, f"{survivors} line(s) at or below the purge mark (line {head.purged_through}) remain"
+            )
+        )
     expected_prev, checked, last_id = head.origin_hash, 0, head.purged_through
     lines = AuditEntry.objects.filter(pk__gt=head.purged_through).order_by("pk").iterator(chunk_size=chunk)
     for entry in lines:
@@ -163,8 +225,10 @@ def verify(*, chunk: int = 2000) -> tuple[int, list[Problem]]:
             problems.append(
                 Problem(entry.pk, "does not follow the line before it: a line was removed or changed")
             )
-        if digest(entry, entry.prev_hash) != entry.hash:
+        if digest(entry, entry.prev_hash, keyed=entry.pk > head.unkeyed_through) != entry.hash:
             problems.append(Problem(entry.pk, "its content does not match its hash: the line was changed"))
+        if entry.action == HEAD_MISSING:
+            problems.append(Problem(entry.pk, "the trail had been emptied: this line starts it anew"))
         expected_prev, last_id = entry.hash, entry.pk
     if (last_id, expected_prev) != (head.last_id, head.last_hash):
         problems.append(
@@ -188,12 +252,16 @@ def purge(now=None) -> int:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=retention_days())
     with transaction.atomic():
-        _head()
+        head = _head()
         last_old = AuditEntry.objects.filter(at__lt=cutoff).order_by("-pk").values("pk", "hash").first()
         if last_old is None:
             return 0
+        # The mark moves first: the trigger lets only lines at or below it be deleted.
+        head.origin_hash, head.purged_through = last_old["hash"], last_old["pk"]
+        AuditChain.objects.filter(pk=1).update(
+            origin_hash=head.origin_hash, purged_through=head.purged_through, head_mac=head_mac(head)
+        )
         deleted, _ = AuditEntry.objects.filter(pk__lte=last_old["pk"]).delete()
-        AuditChain.objects.filter(pk=1).update(origin_hash=last_old["hash"], purged_through=last_old["pk"])
         record(
             "audit_purge", detail={"lines": deleted, "through": last_old["pk"], "before": cutoff.isoformat()}
         )
@@ -214,14 +282,34 @@ def on_logout(sender, request, user, **kwargs):
         record("logout", user=user, request=request)
 
 
+def _targeted(username: str):
+    """The account a failed login or a lockout aimed at, when the name is one: the line is then
+    that account's, and its organisations' auditors see it."""
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        return None
+    model = get_user_model()
+    return model._default_manager.filter(**{model.USERNAME_FIELD: username}).first()
+
+
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
-    record("login_locked_out", request=request, username=str(username or "")[:150], outcome=Outcome.DENIED)
+    username = str(username or "")[:150]
+    record(
+        "login_locked_out",
+        request=request,
+        user=_targeted(username),
+        username=username,
+        outcome=Outcome.DENIED,
+    )
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # The password never reaches the trail; the name tried does (it may not be an account).
     username = str(credentials.get("username", ""))[:150]
-    record("login_failed", request=request, username=username, outcome=Outcome.FAILED)
+    record(
+        "login_failed", request=request, user=_targeted(username), username=username, outcome=Outcome.FAILED
+    )
 
 
 # --- Requests and changes ------------------------------------------------------------------------
@@ -238,7 +326,8 @@ NOT_AUDITED = {"inspections.checkresult", "inspections.inspectionslot"}
 
 class AuditMiddleware:
     """Makes the request known to the lines its changes write, and records each refusal (401,
-    403) with the path that was refused."""
+    403) with the path that was refused, and each 404 of a signed-in user on a URL naming an
+    object (another organisation's object answers 404: the probe is what the auditor needs)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -249,14 +338,23 @@ class AuditMiddleware:
             response = self.get_response(request)
         finally:
             _current_request.reset(token)
-        if response.status_code in (401, 403):
+        status = response.status_code
+        if status in (401, 403) or (status == 404 and _names_an_object(request)):
             record(
-                "access_denied",
+                "access_denied" if status != 404 else "not_found",
                 request=request,
                 outcome=Outcome.DENIED,
-                detail={"method": request.method, "path": request.path[:300], "status": response.status_code},
+                detail={"method": request.method, "path": request.path[:300], "status": status},
             )
         return response
+
+
+def _names_an_object(request) -> bool:
+    """A signed-in user's request to a route that takes an object's id or code. Unrouted paths
+    (a favicon, a typo) are left out, so that the trail is not flooded with them."""
+    user = getattr(request, "user", None)
+    match = getattr(request, "resolver_match", None)
+    return bool(getattr(user, "is_authenticated", False) and match is not None and match.kwargs)
 
 
 def _audited(sender) -> bool:
@@ -268,6 +366,9 @@ def on_save(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw or not _audited(sender):
         return
     detail = {"fields": sorted(update_fields)} if update_fields else {}
+    if not created:
+        detail.update(changes.changed(instance, update_fields))
+    changes.remember(instance)
     record("create" if created else "update", obj=instance, detail=detail)
 
 
@@ -281,7 +382,7 @@ def record_bulk(action: str, model, count: int, *, contract=None, detail: dict |
     record(
         action,
         user=user,
-        contract_code=getattr(contract, "code", "") or "",
+        contract=contract,
         detail={"model": model._meta.label_lower, "count": count, **(detail or {})},
     )
 
@@ -292,6 +393,6 @@ def record_export(request, what: str, *, obj=None, contract=None, detail: dict |
         "export",
         request=request,
         obj=obj,
-        contract_code=getattr(contract, "code", "") or "",
+        contract=contract,
         detail={"what": what, **(detail or {})},
     )

@@ -3,12 +3,12 @@ that a restore checks itself against.
 
 A backup is a folder: ``database.dump`` (pg_dump's custom format) or ``database.sqlite3``,
 ``media.tar.gz``, and ``manifest.json`` holding each table's row count, the audit chain's head
-and the SHA-256 of every signed PDF. ``restore`` loads the folder into an EMPTY database and media
-folder, then compares: the same row counts, an intact audit chain ending at the same head, and
-the same signed PDFs byte for byte. Row counts are taken in one snapshot transaction, and
-pg_dump takes its own consistent snapshot; a portal writing during the backup can make them
-differ by the rows written in between, which restore reports (stop the beat and the web for a
-backup that must match exactly).
+(also as an HMAC'd anchor, om_portal.audit_anchor) and the SHA-256 of every signed PDF.
+``restore`` loads the folder into an EMPTY database and media folder, then compares: the same
+row counts, an intact audit chain ending at the same head, and the same signed PDFs byte for
+byte. Row counts are taken in one snapshot transaction, and pg_dump takes its own consistent
+snapshot; a portal writing during the backup can make them differ by the rows written in
+between, which restore reports (stop the beat and the web for a backup that must match exactly).
 """
 
 import datetime as dt
@@ -101,12 +101,16 @@ def backup(folder: Path) -> dict:
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: a backup goes into a new folder.")
+    from om_portal import audit_anchor
+
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {
         "made_at": timezone.now().isoformat(),
         "database": connection.vendor,
         "rows": row_counts(),
         "audit_head": _audit_head(),
+        # The same head, HMAC'd: verify_audit --anchor manifest.json checks a later trail holds it.
+        "audit_anchor": audit_anchor.make(),
         "signed_documents": signed_documents(),
     }
     if connection.vendor == "postgresql":
@@ -164,7 +168,7 @@ def restore(folder: Path) -> list[str]:
 
 
 def check(manifest: dict) -> list[str]:
-    from om_portal import audit
+    from om_portal import audit, audit_anchor
 
     problems = []
     counts = row_counts()
@@ -175,6 +179,8 @@ def check(manifest: dict) -> list[str]:
     problems += [f"audit trail: {p}" for p in chain]
     if _audit_head() != manifest["audit_head"]:
         problems.append("audit trail: its head differs from the backup's")
+    if "audit_anchor" in manifest:
+        problems += [f"audit trail: {p}" for p in audit_anchor.check(manifest["audit_anchor"])]
     media = Path(settings.MEDIA_ROOT)
     for name, digest in manifest["signed_documents"].items():
         path = media / name

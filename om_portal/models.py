@@ -183,6 +183,9 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     # The contract the object belongs to, so each party's auditor searches their own contracts.
     contract_code = models.CharField(_("contract"), max_length=40, blank=True)
+    # And its id, which a change of code does not change (no foreign key: this app sits below
+    # contracts, and the line must outlive the contract).
+    contract_id = models.BigIntegerField(_("contract id"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SUCCESS)
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
@@ -198,6 +201,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["at"], name="audit_at_idx"),
             models.Index(fields=["username", "at"], name="audit_user_at_idx"),
             models.Index(fields=["contract_code", "at"], name="audit_contract_at_idx"),
+            models.Index(fields=["contract_id", "at"], name="audit_contract_id_at_idx"),
         ]
 
     def __str__(self):
@@ -214,6 +218,10 @@ class AuditChain(models.Model):
     # Where verification starts once old lines are purged: the hash the first kept line follows.
     origin_hash = models.CharField(max_length=64, default="0" * 64)
     purged_through = models.BigIntegerField(default=0)
+    # Lines up to this id were written before the chain was keyed: plain SHA-256 (migration 0005).
+    unkeyed_through = models.BigIntegerField(default=0)
+    # The HMAC of the fields above (om_portal.audit.head_mac): a head moved back is found.
+    head_mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit chain")

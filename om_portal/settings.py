@@ -188,6 +188,7 @@ CELERY_BEAT_SCHEDULE = {
     # Late payments and build delays grow a day at a time; each breach is updated in place.
     "contracts": {"task": "contracts.tasks.tick", "schedule": 3600.0},
     "audit-retention": {"task": "om_portal.tasks.purge_audit", "schedule": 86400.0},
+    "audit-anchor": {"task": "om_portal.tasks.write_audit_anchor", "schedule": 86400.0},
 }
 # /healthz calls the worker down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=180)
@@ -296,6 +297,24 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # How long audit lines are kept; GB/T 22239 level 3 asks for at least 180 days, and less is
 # raised to that (om_portal.audit.MIN_RETENTION_DAYS).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+
+def _development_audit_key() -> str:
+    # Like the development secret: a file outside the database, shared by web, worker and beat.
+    path = VAR_DIR / "dev-audit-key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# The key of the audit chain's HMAC: kept outside the database, so that whoever can write the
+# tables cannot re-chain rewritten lines. In production set it (check --deploy warns); without it
+# the chain is keyed with a key derived from SECRET_KEY (om_portal.audit.chain_key).
+AUDIT_KEY = env.str("AUDIT_KEY", default="") or (_development_audit_key() if DEBUG else "")
+# Where the daily anchors (the chain's head, HMAC'd) are written for the auditor to keep elsewhere.
+AUDIT_ANCHOR_DIR = Path(env.str("AUDIT_ANCHOR_DIR", default=str(VAR_DIR / "audit-anchors")))
 
 # --- Reports --------------------------------------------------------------------------------------
 # The certificate and key that sign every signed-off PDF (PAdES), as PEM files; the key may be

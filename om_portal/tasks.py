@@ -39,3 +39,11 @@ def purge_audit():
     from om_portal import audit
 
     audit.purge()
+
+
+@shared_task(ignore_result=True)
+def write_audit_anchor():
+    """Write today's anchor of the audit trail (beat, daily); a rerun replaces it with the newer head."""
+    from om_portal import audit_anchor
+
+    audit_anchor.write()

@@ -10,7 +10,7 @@ import contracts.api  # noqa: F401  (each app's api registers its viewsets on th
 import incidents.api  # noqa: F401
 import inspections.api  # noqa: F401
 import reports.api  # noqa: F401
-from contracts.views.audit import audit_search
+from contracts.views.audit import audit_anchor_download, audit_search
 from om_portal import views
 from om_portal.api import router
 from om_portal.auth import api as auth_api
@@ -36,6 +36,7 @@ urlpatterns = [
     path("account/second-factor/disable/", auth_pages.disable, name="otp-disable"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", audit_search, name="audit"),
+    path("audit/anchor/", audit_anchor_download, name="audit-anchor"),
     path("users/", include("contracts.urls_accounts")),
     path("contracts/", include("contracts.urls")),
     path("incidents/", include("incidents.urls")),

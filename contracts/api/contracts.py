@@ -30,6 +30,7 @@ from contracts.models import (
     StaffAssignment,
     StaffPost,
 )
+from contracts.models.contract import CODE_FIXED
 from contracts.penalties import penalty_summary
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can, can_create_contract, is_administrator
 from om_portal.api import router
@@ -78,6 +79,12 @@ class ContractSerializer(serializers.ModelSerializer):
 
     def get_term_progress(self, contract) -> float | None:
         return contract.term_progress()
+
+    def validate_code(self, code):
+        instance = self.instance
+        if instance is not None and code != instance.code and instance.status != Contract.Status.DRAFT:
+            raise serializers.ValidationError(str(CODE_FIXED))
+        return code
 
     def validate(self, attrs):
         starts = attrs.get("starts_on", getattr(self.instance, "starts_on", None))

@@ -17,6 +17,18 @@ PERCENT = {
 }
 
 
+CODE_FIXED = _("Once a contract is active its code is fixed: the audit trail and documents refer to it.")
+
+
+def code_is_fixed(contract) -> bool:
+    """Whether ``contract`` (unsaved changes in hand) changes the code of a contract that is
+    active, ended or terminated as stored: only a draft's code may still change."""
+    if contract.pk is None:
+        return False
+    stored = type(contract).objects.filter(pk=contract.pk).values_list("code", "status").first()
+    return stored is not None and stored[1] != Contract.Status.DRAFT and stored[0] != contract.code
+
+
 class Contract(models.Model):
     """An O&M contract between a client bureau and a vendor; its code is its public key."""
 
@@ -118,6 +130,8 @@ class Contract(models.Model):
 
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The term cannot end before it starts.")})
+        if code_is_fixed(self):
+            raise ValidationError({"code": CODE_FIXED})
 
     def term_progress(self, today: dt.date | None = None) -> float | None:
         """How much of the term has passed, from 0.0 to 1.0; None without both dates."""

@@ -1,8 +1,11 @@
 """The auditor's search of the audit trail (/audit/).
 
 Separation of duties: the trail is read by auditors, not by the administrators whose acts it
-records. An auditor sees the lines about the contracts of their organisations and the lines of
-their organisations' members; a superuser (the installation's owner) sees every line. Nobody can
+records. An auditor sees the lines about the contracts of their organisations (by the contract's
+id, or by its code on lines older than the id), the lines of their organisations' members
+(failed logins and lockouts included, which are tied to the account they aimed at), and a
+superuser's lines outside any contract (a superuser stands outside every organisation, so nobody
+would see them otherwise); a superuser (the installation's owner) sees every line. Nobody can
 change or delete a line here or anywhere else (om_portal.audit). A CSV download of a search is
 itself a line of the trail.
 """
@@ -10,9 +13,11 @@ itself a line of the trail.
 import csv
 import datetime as dt
 import io
+import json
 
 from django import forms
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -26,7 +31,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from contracts.models import Contract, Membership, Role
-from om_portal import audit
+from om_portal import audit, audit_anchor
 from om_portal.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -141,11 +146,17 @@ def visible_lines(user):
     organizations = Membership.objects.filter(user=user, role=Role.AUDITOR).values("organization_id")
     if not organizations.exists():
         return None
-    contracts = Contract.objects.filter(Q(client__in=organizations) | Q(vendor__in=organizations)).values(
-        "code"
-    )
+    contracts = Contract.objects.filter(Q(client__in=organizations) | Q(vendor__in=organizations))
     members = Membership.objects.filter(organization__in=organizations).values("user_id")
-    return AuditEntry.objects.filter(Q(contract_code__in=contracts) | Q(user_id__in=members))
+    superusers = get_user_model().objects.filter(is_superuser=True).values("pk")
+    return AuditEntry.objects.filter(
+        Q(contract_id__in=contracts.values("pk"))
+        | Q(contract_id__isnull=True, contract_code__in=contracts.values("code"))
+        | Q(user_id__in=members)
+        # A superuser's acts outside any contract (accounts, roles, settings): their acts on a
+        # contract are seen by that contract's auditors, through the clauses above.
+        | Q(user_id__in=superusers, contract_id__isnull=True, contract_code="")
+    )
 
 
 class SearchForm(forms.Form):
@@ -170,9 +181,13 @@ class SearchForm(forms.Form):
             lines = lines.filter(at__gte=_midnight(data["start"]))
         if data.get("end"):
             lines = lines.filter(at__lt=_midnight(data["end"] + dt.timedelta(days=1)))
-        for name, lookup in (("username", "username"), ("action", "action"), ("contract", "contract_code")):
+        for name, lookup in (("username", "username"), ("action", "action")):
             if data.get(name):
                 lines = lines.filter(**{lookup: data[name]})
+        if data.get("contract"):
+            # The code named, or the contract that holds it now (its lines under an older code).
+            now_named = Contract.objects.filter(code=data["contract"]).values("pk")
+            lines = lines.filter(Q(contract_code=data["contract"]) | Q(contract_id__in=now_named))
         if data.get("outcome"):
             lines = lines.filter(outcome=data["outcome"])
         return lines
@@ -202,6 +217,23 @@ def audit_search(request):
         line.object_label = model_label(line.object_type) if line.object_type else ""
         line.detail_text = detail_text(line)
     return render(request, "contracts/audit.html", {"form": form, "page": page})
+
+
+@login_required
+@require_GET
+def audit_anchor_download(request):
+    """The chain's head now, HMAC'd: the auditor keeps it outside the portal and later checks
+    the trail against it (verify_audit --anchor), so that a rollback of the trail shows."""
+    if visible_lines(request.user) is None:
+        raise PermissionDenied(_("Only auditors read the audit trail."))
+    body = audit_anchor.make()
+    audit.record_export(request, "audit_anchor", detail={"last_id": body["last_id"]})
+    filename = f"audit-anchor-{body['date']}.json"
+    return HttpResponse(
+        json.dumps(body, indent=1) + "\n",
+        content_type="application/json",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
 
 
 def _csv(request, lines) -> HttpResponse:

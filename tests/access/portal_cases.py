@@ -542,6 +542,7 @@ OTHERS = [
     get("home"),
     # Separation of duties: the trail is the auditors'.
     get("audit", who("read_audit")),
+    get("audit-anchor", who("read_audit")),
 ]
 
 # One's own account: no object in the URL, so nothing of another user or organisation to reach.

@@ -54,6 +54,8 @@ def test_backup_restores_into_a_fresh_database(signed_portal, tmp_path, settings
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["signed_documents"] == {signed_portal.pdf.name: signed_portal.sha256}
     assert manifest["rows"]["om_portal_auditentry"] == AuditEntry.objects.count() > 0
+    # Issue 14: the head is also anchored (HMAC'd), and the restore checks it.
+    assert manifest["audit_anchor"]["last_id"] == manifest["audit_head"]["last_id"] > 0
 
     name = f"om_restore_{uuid.uuid4().hex[:8]}"
     _psql(f"CREATE DATABASE {name}")

@@ -18,9 +18,15 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
 APP_SERVICES = ("web", "worker", "beat")
-REQUIRED = {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example", "POSTGRES_PASSWORD": "p"}
+REQUIRED = {
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "portal.example",
+    "POSTGRES_PASSWORD": "p",
+    "POSTGRES_APP_PASSWORD": "a",
+    "AUDIT_KEY": "k" * 40,
+}
 
 
 def _compose_command() -> list[str]:
@@ -78,18 +84,28 @@ def test_compose_config_is_valid_and_has_the_stack(tmp_path):
     for name in APP_SERVICES:
         environment = services[name]["environment"]
         assert environment["DEBUG"] == "false"
-        assert environment["DATABASE_URL"] == "postgres://om:p@postgres:5432/om"
+        # Issue 14: the portal is not the tables' owner, who could disable the audit triggers.
+        assert environment["DATABASE_URL"] == "postgres://om_app:a@postgres:5432/om"
+        assert environment["AUDIT_KEY"] == REQUIRED["AUDIT_KEY"]
         assert environment["REDIS_URL"] == "redis://redis:6379/0"
         assert environment["SECRET_KEY"] == REQUIRED["SECRET_KEY"]
         assert environment["ALLOWED_HOSTS"] == "portal.example"
         assert environment["BEHIND_TLS_PROXY"] == "true"
         conditions = {dep: spec["condition"] for dep, spec in services[name]["depends_on"].items()}
-        assert conditions == {"postgres": "service_healthy", "redis": "service_healthy"}
+        assert conditions == {
+            "postgres": "service_healthy",
+            "redis": "service_healthy",
+            "migrate": "service_completed_successfully",
+        }
+        assert "migrate" not in " ".join(services[name]["command"])
 
     for name in ("postgres", "redis", "web"):
         assert services[name]["healthcheck"]["test"], name
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
-    assert "migrate" in " ".join(services["web"]["command"])
+    # Migrations run once, as the owner, before the portal starts.
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert services["migrate"]["environment"]["DATABASE_URL"] == "postgres://om:p@postgres:5432/om"
+    assert services["postgres"]["environment"]["POSTGRES_APP_PASSWORD"] == "a"
     assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
 
@@ -121,6 +137,16 @@ def test_env_example_names_every_variable_compose_reads():
     example = ENV_EXAMPLE.read_text()
     named = set(re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", example, flags=re.MULTILINE))
     assert used <= named, f"not in .env.example: {sorted(used - named)}"
+
+
+def test_the_portals_role_may_only_read_and_write_rows():
+    script = (ROOT / "deploy" / "postgres" / "10-portal-role.sh").read_text()
+    grants = [line.strip() for line in script.splitlines() if line.strip().startswith("GRANT")]
+    assert grants and all("om_app" in g for g in grants)
+    tables = " ".join(g for g in grants if "TABLES" in g)
+    assert "SELECT, INSERT, UPDATE, DELETE ON" in tables
+    assert not any(word in " ".join(grants) for word in ("TRUNCATE", "ALL PRIVILEGES", "CREATE ON", "OWNER"))
+    assert "REVOKE CREATE ON SCHEMA public FROM om_app" in script
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------

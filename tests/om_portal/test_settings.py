@@ -17,6 +17,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portal.example.gov.cn",
     "DATABASE_URL": "postgres://om@127.0.0.1:5432/om",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "AUDIT_KEY": "Qm7-audit-chain-key-of-sufficient-length-0193",
 }
 
 
@@ -66,3 +67,12 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = manage("check", "--deploy", "--fail-level", "DEBUG", env=clean_env(tmp_path, **PRODUCTION))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_without_an_audit_key(tmp_path):
+    """Issue 14: the audit chain's key is kept outside the database; the operator must set it."""
+    for key, warning in (("", "om_portal.W001"), ("short", "om_portal.W002")):
+        env = clean_env(tmp_path, **{**PRODUCTION, "AUDIT_KEY": key})
+        result = manage("check", "--deploy", "--fail-level", "ERROR", env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert warning in result.stdout + result.stderr
