@@ -52,6 +52,7 @@ from contracts.scoping import (
     MANAGE_STAFF,
     can,
     contract_clients,
+    is_administrator,
 )
 
 TABS = [
@@ -126,6 +127,7 @@ def contract_detail(request, code):
         roster_gaps=services.roster_gaps(contract, today, today + dt.timedelta(days=30)),
         beyond_calendar=contracts_beyond_calendar(Contract.objects.filter(pk=contract.pk)),
         last_known_year=last_known_year(),
+        calendar_can_act=is_administrator(request.user),
     )
 
 
