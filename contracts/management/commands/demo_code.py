@@ -16,6 +16,7 @@ from om_portal.auth import otp
 
 class Command(BaseCommand):
     help = "Show the current one-time code of a demo account (development only)."
+    requires_system_checks = []  # just the code: the calendar warning belongs elsewhere
 
     def add_arguments(self, parser):
         parser.add_argument("username", choices=[username for username, _role, _org in DEMO_USERS])
@@ -30,5 +31,7 @@ class Command(BaseCommand):
         if device is None:
             raise CommandError(f"{username} has no demo authenticator (it uses its own, or none).")
         seconds_left = device.step - int(time.time() - device.t0) % device.step
+        # The code alone on stdout (for scripts), the time left on stderr.
         self.stdout.write(otp.current_code(device))
+        self.stdout.flush()
         self.stderr.write(f"valid for about {seconds_left} s more")
