@@ -4,32 +4,39 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test install lint format messages bench clean
+.PHONY: run test install install-dev lint format messages bench clean
 
-# Reinstalled whenever pyproject.toml changes.
+# What running needs; reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) .
+	@touch $@
+
+# The test extras (pytest, Playwright, schemathesis, ruff) on top, for make test and the tools.
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install $(PIP_FLAGS) '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 # Web on http://127.0.0.1:8000/, a Celery worker and beat; SQLite and a filesystem broker under
 # var/ unless DATABASE_URL / REDIS_URL are set. Ctrl-C stops all three.
 run: install
 	$(PY) manage.py runall
 
-test: install
+test: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 

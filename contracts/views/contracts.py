@@ -52,6 +52,7 @@ from contracts.scoping import (
     MANAGE_STAFF,
     can,
     contract_clients,
+    is_administrator,
 )
 
 TABS = [
@@ -128,6 +129,7 @@ def contract_detail(request, code):
         last_known_year=last_known_year(),
         termination_rights=settlement.termination_rights(contract),
         timeline=settlement.timeline_of(contract),
+        calendar_can_act=is_administrator(request.user),
     )
 
 

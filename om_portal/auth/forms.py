@@ -1,12 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CodeForm(forms.Form):
     """A one-time code from an authenticator app."""
 
     code = forms.CharField(
-        label=_("Code"),
+        # Its own context: the bare "Code" is a contract's code (编号), this one is 验证码.
+        label=pgettext_lazy("one-time password", "Code"),
         max_length=20,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}

@@ -7,12 +7,14 @@ off for everyone: the tests run that way, and switch it on where they test it.
 """
 
 import base64
+import time
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
@@ -76,3 +78,29 @@ def qr_svg(device: TOTPDevice) -> str:
     It carries the secret, so it is only ever put in the enrolment page itself, never in a URL."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
     return image.to_string(encoding="unicode")
+
+
+# The embedded demo (DEBUG on, ``seed_demo``) enrols its accounts with a device of this name, so a
+# person can try every role without a phone: ``manage.py demo_code <user>`` shows its current code.
+DEMO_DEVICE_NAME = "demo"
+
+
+def enrol_demo(user) -> TOTPDevice:
+    """Give a demo account a confirmed authenticator unless it already has one (kept as it is)."""
+    device = confirmed_device(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+    return device
+
+
+def demo_device(user) -> TOTPDevice | None:
+    """The account's demo authenticator, if its confirmed device is still the one the demo made."""
+    device = confirmed_device(user)
+    return device if device is not None and device.name == DEMO_DEVICE_NAME else None
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the device's app would show now (django-otp's own TOTP, with the device's drift)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"

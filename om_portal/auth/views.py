@@ -68,7 +68,10 @@ def verify(request):
         if verified is not None:
             _mark_verified(request, verified)
             return redirect(next_url)
-    return render(request, "registration/otp_verify.html", {"form": form, "next": next_url})
+    # In the embedded demo, say where the demo authenticator's code is shown.
+    demo = settings.DEBUG and device.name == otp.DEMO_DEVICE_NAME
+    context = {"form": form, "next": next_url, "demo_username": user.get_username() if demo else ""}
+    return render(request, "registration/otp_verify.html", context)
 
 
 @login_required

@@ -3,6 +3,7 @@ from django.shortcuts import render
 
 from contracts.checks import contracts_beyond_calendar, last_known_year
 from contracts.models import Contract
+from contracts.scoping import is_administrator
 from reports.dashboard import dashboard_charts, dashboard_data
 
 
@@ -19,7 +20,9 @@ def dashboard(request):
         {
             "active_contracts": [c for c in contracts if c.status == Contract.Status.ACTIVE],
             "contract_count": len(contracts),
-            "beyond_calendar": contracts_beyond_calendar(visible),
+            # Only those who can enter the missing schedule are warned here; the others see a
+            # quiet note on the affected contract's page.
+            "beyond_calendar": contracts_beyond_calendar(visible) if is_administrator(request.user) else [],
             "last_known_year": last_known_year(),
             "board": board,
             "charts": dashboard_charts(board),

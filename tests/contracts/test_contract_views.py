@@ -1,5 +1,7 @@
 """The contract pages: every tab renders for its parties, is 404 for others, and edits follow roles."""
 
+import re
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -226,8 +228,8 @@ def test_api_price_list_of_a_contract(contract_a, vendor_engineer_a):
     assert body["warning"]
 
 
-def test_dashboard_and_contract_page_warn_when_the_term_outruns_the_calendar(
-    client, contract_a, vendor_engineer_a
+def test_the_calendar_warning_reaches_administrators_and_is_a_quiet_note_for_the_others(
+    client, contract_a, vendor_engineer_a, administrator
 ):
     import datetime as dt
 
@@ -236,13 +238,31 @@ def test_dashboard_and_contract_page_warn_when_the_term_outruns_the_calendar(
     # Seed 003's term ends 2027-05-28; no package knows 2027's official schedule.
     contract_a.starts_on, contract_a.ends_on = dt.date(2026, 5, 29), dt.date(2027, 5, 28)
     contract_a.save()
+    # The administrator, who can enter the schedule, is warned on the dashboard and the contract.
+    client.force_login(administrator)
+    for url in ["/", "/contracts/A-2026-OM/"]:
+        response = client.get(url)
+        assert "A-2026-OM" in response.context["beyond_calendar"][0].code
+        assert 'class="message error" role="alert">' in response.content.decode()
+        assert "2027" in response.content.decode()
+    # The others cannot act on it: no banner on their dashboard, a quiet note on the contract only.
     client.force_login(vendor_engineer_a)
-    for url in ["/", "/contracts/A-2026-OM/"]:
-        assert "A-2026-OM" in client.get(url).context["beyond_calendar"][0].code
-        assert "2027" in client.get(url).content.decode()
+    home = client.get("/")
+    assert list(home.context["beyond_calendar"]) == []
+    assert "calendar-note" not in home.content.decode()
+    page = client.get("/contracts/A-2026-OM/").content.decode()
+    # The note names the last year whose schedule is known.
+    [note] = re.findall(r'<p class="muted small calendar-note">(.*?)</p>', page, flags=re.DOTALL)
+    assert "2026" in note
+    assert 'class="message error" role="alert">' not in page
+    # Once the year is entered, nobody is warned.
     CalendarYear.objects.create(year=2027, source="国务院办公厅通知")
-    for url in ["/", "/contracts/A-2026-OM/"]:
-        assert list(client.get(url).context["beyond_calendar"]) == []
+    for user in (administrator, vendor_engineer_a):
+        client.force_login(user)
+        for url in ["/", "/contracts/A-2026-OM/"]:
+            response = client.get(url)
+            assert list(response.context["beyond_calendar"]) == []
+            assert "calendar-note" not in response.content.decode()
 
 
 def test_breaches_are_recorded_and_waived_in_the_portal_by_client_managers(

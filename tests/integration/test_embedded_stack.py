@@ -4,6 +4,7 @@ The stack is `manage.py runall` itself; Ctrl-C (SIGINT) must stop web, worker an
 """
 
 import json
+import re
 import signal
 import socket
 import sqlite3
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.om_portal.helpers import ROOT, clean_env
+from tests.om_portal.helpers import ROOT, clean_env, manage
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +75,11 @@ def test_make_run_stack_runs_a_task_without_redis_and_stops_on_ctrl_c(tmp_path):
             assert db.execute("SELECT count(*) FROM om_portal_workerheartbeat").fetchone()[0] >= 1
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
             assert "运维合同管理平台" in response.read().decode()
+
+        # A trial without a phone: the terminal names the command, which shows a demo account's code.
+        assert "manage.py demo_code <user>" in (tmp_path / "stack.log").read_text()
+        shown = manage("demo_code", "client_manager", env=env)
+        assert re.fullmatch(r"\d{6}\n", shown.stdout), shown.stderr
     finally:
         stack.send_signal(signal.SIGINT)
         stack.wait(timeout=60)

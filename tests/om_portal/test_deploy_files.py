@@ -41,7 +41,13 @@ def run_compose_config(tmp_path, variables: dict[str, str], env_file: Path | Non
     if env_file is None:
         env_file = tmp_path / "empty.env"
         env_file.write_text("")
-    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **variables}
+    # The same file feeds the services' env_file (OM_ENV_FILE), as .env does in the checkout.
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "OM_ENV_FILE": str(env_file),
+        **variables,
+    }
     return subprocess.run(
         [*_compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config"],
         cwd=ROOT,
@@ -147,6 +153,65 @@ def test_the_portals_role_may_only_read_and_write_rows():
     assert "SELECT, INSERT, UPDATE, DELETE ON" in tables
     assert not any(word in " ".join(grants) for word in ("TRUNCATE", "ALL PRIVILEGES", "CREATE ON", "OWNER"))
     assert "REVOKE CREATE ON SCHEMA public FROM om_app" in script
+
+
+# --- Every setting the README names reaches the stack -------------------------------------------
+
+README = ROOT / "README.md"
+SETTINGS_PY = ROOT / "om_portal" / "settings.py"
+# Set by docker-compose.yml itself: a value in .env must not change them.
+FIXED_BY_STACK = {
+    "DEBUG",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "MEDIA_ROOT",
+    "REPORT_SIGNING_DEV_DIR",
+    "AUDIT_ANCHOR_DIR",
+}
+# Read by compose (interpolation) or by gunicorn, not by the portal's settings.
+STACK_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD", "WEB_PORT", "WEB_CONCURRENCY"}
+
+
+def readme_settings() -> set[str]:
+    """The names in the first column of the README's "Settings" table."""
+    text = README.read_text()
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, flags=re.MULTILINE))
+
+
+def test_the_readme_lists_every_setting_the_portal_reads():
+    read = set(re.findall(r"env(?:\.[a-z_]+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", SETTINGS_PY.read_text()))
+    listed = readme_settings()
+    assert len(read) > 30
+    assert read <= listed, f"read by settings.py, not in the README: {sorted(read - listed)}"
+    assert listed - STACK_ONLY <= read, f"in the README, read nowhere: {sorted(listed - STACK_ONLY - read)}"
+
+
+def test_env_example_lists_every_setting_the_readme_names():
+    named = set(re.findall(r"^#?\s*([A-Z_][A-Z0-9_]*)=", ENV_EXAMPLE.read_text(), flags=re.MULTILINE))
+    listed = readme_settings()
+    assert listed <= named, f"in the README, not in .env.example: {sorted(listed - named)}"
+
+
+def test_compose_passes_every_readme_setting_from_env_to_the_services(tmp_path):
+    """Each setting written in .env reaches web, worker and beat, but those the stack fixes."""
+    listed = readme_settings()
+    values = {name: f"from-env-{name.lower()}" for name in listed - FIXED_BY_STACK - STACK_ONLY}
+    values.update(SECRET_KEY=REQUIRED["SECRET_KEY"], ALLOWED_HOSTS=REQUIRED["ALLOWED_HOSTS"])
+    env_file = tmp_path / ".env"
+    lines = [f"{name}={value}" for name, value in values.items()]
+    lines += [f"{name}={REQUIRED[name]}" for name in ("POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD")]
+    lines += [f"{name}=from-env" for name in FIXED_BY_STACK]
+    env_file.write_text("\n".join(lines) + "\n")
+    result = run_compose_config(tmp_path, {}, env_file=env_file)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for name in APP_SERVICES:
+        environment = services[name]["environment"]
+        missing = {key for key, value in values.items() if environment.get(key) != value}
+        assert not missing, f"{name} does not get {sorted(missing)} from .env"
+        assert all(environment[key] != "from-env" for key in FIXED_BY_STACK)
+        assert environment["DEBUG"] == "false"
 
 
 # --- Dockerfile ---------------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+import os
+import sys
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -5,6 +8,7 @@ from django.db import transaction
 
 from contracts.models import Membership, Organization, Role
 from contracts.services import load_seeds
+from om_portal.auth import otp
 
 DEMO_PASSWORD = "OmPortal-Demo-2026"  # noqa: S105  (printed for development; refused with DEBUG off)
 
@@ -42,7 +46,22 @@ class Command(BaseCommand):
                     user=user, organization=organization, defaults={"role": role}
                 )
                 password = DEMO_PASSWORD if user.check_password(DEMO_PASSWORD) else "(changed since)"
-                rows.append((username, role.label, password))
+                # The roles that must prove a second factor come enrolled, so a trial needs no phone.
+                if otp.required_by_role(user):
+                    otp.enrol_demo(user)
+                rows.append((username, role.label, password, otp.demo_device(user) is not None))
         self.stdout.write("Demo users (log in at http://127.0.0.1:8000/):")
-        for username, role, password in rows:
-            self.stdout.write(f"  {username:<16} {role!s:<18} {password}")
+        for username, role, password, enrolled in rows:
+            code = "one-time code: see below" if enrolled else ""
+            self.stdout.write(f"  {username:<16} {role!s:<18} {password:<20} {code}".rstrip())
+        if any(enrolled for *_, enrolled in rows):
+            self.stdout.write(
+                "Accounts asking for a one-time code come with a demo authenticator; the code it "
+                f"shows now: {_python()} manage.py demo_code <user>"
+            )
+
+
+def _python() -> str:
+    """This interpreter as the person at the terminal would type it (``.venv/bin/python``)."""
+    path = os.path.relpath(sys.executable, settings.BASE_DIR)
+    return sys.executable if path.startswith("..") else path

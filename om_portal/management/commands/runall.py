@@ -56,6 +56,13 @@ class Command(BaseCommand):
             f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}  Broker: {broker}"
         )
         self.stdout.write(f"Portal on http://{addr}:{port}/ — Ctrl-C stops web, worker and beat.")
+        if settings.DEBUG and not no_demo and settings.OTP_REQUIRED_ROLES:
+            # The last lines before the logs: where a demo account's one-time code comes from.
+            python_path = os.path.relpath(python, settings.BASE_DIR)
+            self.stdout.write(
+                "Asked for a one-time code? In another terminal: "
+                f"{python if python_path.startswith('..') else python_path} manage.py demo_code <user>"
+            )
 
         stopping = []
 
