@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -254,6 +253,10 @@ OTP_REQUIRED_ROLES = env.list(
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="O&M Portal")
 
+# How long an API token lasts (om_portal.auth.tokens): a working day by default; a script logs in
+# again (password and one-time code) for a new one. check --deploy warns above a week.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=12)
+
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -311,7 +314,8 @@ REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=50 * 1024 *
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # "Authorization: Token <key>", over hashed expiring tokens (om_portal.auth.tokens).
+        "om_portal.auth.tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "om_portal.api.Pagination",
