@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from om_portal import audit
-from om_portal.auth import otp, passwords, tokens
+from om_portal.audit import client_address
+from om_portal.auth import otp, passwords, throttle, tokens
 from om_portal.auth.lockout import lockout_response
 
 
@@ -90,6 +91,7 @@ class ObtainTokenView(APIView):
                 return lockout_response(request._request)
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         user = serializer.validated_data["user"]
+        throttle.note_success(user.get_username(), client_address(request._request))
         key, token = tokens.issue(user)
         audit.record("api_token_issued", user=user, request=request._request, obj=token)
         return Response({"token": key, "expires_at": token.expires_at})
