@@ -12,7 +12,7 @@ class OmPortalConfig(AppConfig):
         from django.contrib.auth import signals
         from django.db.models.signals import post_delete, post_save
 
-        from om_portal import audit
+        from om_portal import audit, checks  # noqa: F401  (checks: registers the deploy checks)
 
         signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit-login")
         signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit-logout")

@@ -17,6 +17,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "portal.example.gov.cn",
     "DATABASE_URL": "postgres://om@127.0.0.1:5432/om",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    # What the operator must set (issue 14): check --deploy warns without it (om_portal.W012).
+    "API_TOKEN_LIFETIME_HOURS": "12",
 }
 
 
