@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from contracts.models import Membership, Role
 from contracts.scoping import holds_role
 from om_portal import audit
-from om_portal.auth import passwords
+from om_portal.auth import passwords, tokens
 
 
 class AccountRefused(Exception):
@@ -85,6 +85,8 @@ def add_role(by, user, organization, role) -> Membership:
         )
     membership = _membership(user, organization, role)
     membership.save()
+    # A token carries no rights of its own: whoever holds it logs in again under the new roles.
+    tokens.revoke(user)
     return membership
 
 
@@ -92,6 +94,7 @@ def add_role(by, user, organization, role) -> Membership:
 def remove_role(by, membership) -> None:
     _guard(by, membership.user)
     membership.delete()
+    tokens.revoke(membership.user)
 
 
 @transaction.atomic
@@ -100,6 +103,7 @@ def set_active(by, user, active: bool) -> None:
     _guard(by, user)
     user.is_active = active
     user.save(update_fields=["is_active"])
+    tokens.revoke(user)
 
 
 @transaction.atomic
@@ -117,4 +121,6 @@ def reset_second_factor(by, user) -> None:
     requires one)."""
     _guard(by, user)
     removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    # A token was issued on the lost factor's code: whoever holds the phone holds no token.
+    tokens.revoke(user)
     audit.record("second_factor_reset", user=by, obj=user, detail={"devices": removed})

@@ -24,6 +24,7 @@ from contracts.scoping import (
     REQUEST_CHANGE,
     can,
 )
+from contracts.sides import CLIENT, require_side
 from incidents.models import ChangeRequest, WorkLogEntry
 
 Status = ChangeRequest.Status
@@ -83,6 +84,8 @@ def _check_decision(change, user, step=""):
         change.contract,
         _("Your role does not allow deciding this step of a change request."),
     )
+    # The bureau approves: an account that somehow also acts for the vendor approves nothing.
+    require_side(user, change.contract, CLIENT)
     if not pending:
         raise _state_error(change)
     if change.requested_by_id == user.pk:

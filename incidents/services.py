@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from contracts.models import Breach, Membership, PenaltyClause, Severity, SLATerm
 from contracts.penalties import BreachSpec, record_breaches
 from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
+from contracts.sides import CLIENT, require_another_person, require_side
 from incidents import clocks
-from incidents.models import Incident, IncidentEvent, IncidentKind
+from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
 from om_portal import audit
 
 Status = Incident.Status
@@ -507,3 +508,23 @@ def refresh_clocks(incident, computed=None, now=None, *, by=None, reason="") -> 
         setattr(incident, name, value)
     settle_late_days([incident.contract_id], late_days_due(incident, computed, now))
     return computed
+
+
+def check_confirm_record(sheet, by) -> None:
+    """Who confirms a service record sheet (seed 002: the client accepts in writing): a person of
+    the contract's client side, never the engineer who filled it in. PermissionDenied otherwise."""
+    if not can(by, CLOSE_INCIDENT, sheet.contract):
+        raise PermissionDenied(_("Only the client confirms a service record sheet."))
+    require_side(by, sheet.contract, CLIENT)
+    require_another_person(by, sheet.engineer_id, _("You filled in this sheet: the client confirms it."))
+
+
+def confirm_record(sheet, *, by, feedback: str = "") -> bool:
+    """Confirm ``sheet``; False when someone confirmed it first."""
+    check_confirm_record(sheet, by)
+    updated = (
+        ServiceRecord.objects.filter(pk=sheet.pk, confirmed_at__isnull=True)
+        .exclude(engineer=by)
+        .update(confirmed_by=by, confirmed_at=timezone.now(), client_feedback=feedback or "")
+    )
+    return bool(updated)

@@ -98,12 +98,26 @@ def _run(command: list[str], env: dict) -> None:
 
 
 def backup(folder: Path) -> dict:
+    """The backup holds every password hash and document: its folder is 0700 and its files 0600
+    whatever the umask (pg_dump and tarfile create files by it)."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: a backup goes into a new folder.")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    umask = os.umask(0o077)
+    try:
+        manifest = _write_backup(folder)
+    finally:
+        os.umask(umask)
+    for path in folder.iterdir():
+        path.chmod(0o600)
+    return manifest
+
+
+def _write_backup(folder: Path) -> dict:
     from om_portal import audit_anchor
 
-    folder.mkdir(parents=True, exist_ok=True)
     manifest = {
         "made_at": timezone.now().isoformat(),
         "database": connection.vendor,

@@ -80,26 +80,46 @@ def with_policy(view, **directives):
     return wrapped
 
 
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies if proxy.strip())
+
+
+def trusted_proxy(address: str, proxies=None) -> bool:
+    """Whether ``address`` is one of the proxies in TRUSTED_PROXIES (addresses or CIDR ranges)."""
+    networks = _networks(tuple(settings.TRUSTED_PROXIES if proxies is None else proxies))
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str | None:
     """The client's address for the lockout and the audit trail.
 
-    Behind ``TRUSTED_PROXY_COUNT`` proxies (the bureau's TLS proxy: 1), REMOTE_ADDR is the last
-    proxy's, and each proxy appends the address it saw to X-Forwarded-For. So the entry that many
-    places from the right is the one the outermost trusted proxy saw; entries left of it are the
-    client's to invent, and are never read. Without proxies the header is ignored altogether.
+    X-Forwarded-For is read only when the request comes from a listed proxy (REMOTE_ADDR in
+    ``TRUSTED_PROXIES``): a client that reaches the portal directly, or sends its own header
+    through the proxy, cannot choose its address. From the right, each entry is the address the
+    hop after it saw; the walk skips the trusted proxies and stops at the first address that is
+    not one: the client. Entries left of it were written by the client and are never read. An
+    entry that is not an address stops the walk at the last proxy that vouched for it.
+    ``TRUSTED_PROXY_COUNT``, when above 0, caps how many entries are read.
     """
     remote = request.META.get("REMOTE_ADDR") or None
-    count = settings.TRUSTED_PROXY_COUNT
-    if count <= 0:
+    if remote is None or not settings.TRUSTED_PROXIES:
         return remote
     forwarded = [
         part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
     ]
-    if len(forwarded) < count:
-        # Not through the expected chain of proxies (a probe inside the network, say).
-        return remote
-    candidate = forwarded[-count]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
+    if settings.TRUSTED_PROXY_COUNT > 0:
+        forwarded = forwarded[-settings.TRUSTED_PROXY_COUNT :]
+    current = remote
+    for entry in reversed(forwarded):
+        if not trusted_proxy(current):
+            break
+        try:
+            current = str(ipaddress.ip_address(entry))
+        except ValueError:
+            break
+    return current

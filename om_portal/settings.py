@@ -6,6 +6,7 @@ without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
 import datetime as dt
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -66,7 +67,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "om_portal.auth.middleware.SecondFactorMiddleware",
     "om_portal.auth.middleware.PasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a login refused for the account's wait (om_portal.auth.throttle) into a 429.
+    "om_portal.auth.throttle.UsernameThrottleMiddleware",
     # Last, as django-axes asks: turns a login it refused into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -209,6 +211,8 @@ NOTIFICATION_TIMEOUT_SECONDS = env.int("NOTIFICATION_TIMEOUT_SECONDS", default=1
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out username and address before any password is checked; it logs no one in.
     "axes.backends.AxesStandaloneBackend",
+    # Slows an account guessed at from many addresses (om_portal.auth.throttle); logs no one in.
+    "om_portal.auth.throttle.UsernameThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -235,11 +239,27 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 # cool-off; `manage.py axes_reset` (or axes_reset_username NAME) unlocks. Keyed on the pair, as
 # axes advises, so that an attacker cannot lock a user out from another address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-# How many proxies in front of the portal append to X-Forwarded-For (the bureau's TLS proxy: 1).
-# 0 trusts no header: behind a proxy, every client would then share the proxy's address in the
-# lockout and the audit trail.
+# The proxies in front of the portal (addresses or CIDR ranges, comma-separated: the bureau's TLS
+# proxy, e.g. 10.1.2.3, or in the compose stack its network's gateway, 172.30.0.1). X-Forwarded-For
+# is believed only from them (om_portal.middleware.client_ip); empty trusts no header: behind a
+# proxy, every client would then share the proxy's address in the lockout and the audit trail.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or a CIDR range."
+        ) from None
+# At most how many X-Forwarded-For entries are read (0: no cap beyond TRUSTED_PROXIES).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "om_portal.middleware.client_ip"
+# Across all addresses (om_portal.auth.throttle): after this many failures for one username within
+# the window, each attempt waits a doubling delay (answered 429 with Retry-After), never a lockout;
+# addresses the user logged in from before are not slowed.
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=10)
+LOGIN_USERNAME_WINDOW_MINUTES = env.int("LOGIN_USERNAME_WINDOW_MINUTES", default=15)
+LOGIN_USERNAME_MAX_DELAY_SECONDS = env.int("LOGIN_USERNAME_MAX_DELAY_SECONDS", default=300)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -256,6 +276,10 @@ OTP_REQUIRED_ROLES = env.list(
 )
 # The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="O&M Portal")
+
+# How long an API token lasts (om_portal.auth.tokens): a working day by default; a script logs in
+# again (password and one-time code) for a new one. check --deploy warns above a week.
+API_TOKEN_LIFETIME_HOURS = env.int("API_TOKEN_LIFETIME_HOURS", default=12)
 
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -332,7 +356,8 @@ REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=50 * 1024 *
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # "Authorization: Token <key>", over hashed expiring tokens (om_portal.auth.tokens).
+        "om_portal.auth.tokens.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "om_portal.api.Pagination",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
+from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from inspections import ledger
 from om_portal import audit
 from reports import periods
@@ -42,6 +43,14 @@ def _locked(package) -> AcceptancePackage:
     if package.status == Status.SIGNED_OFF:
         raise ReportConflict(_("This acceptance package is signed off and cannot change."))
     return package
+
+
+def _require_reviewer(package: AcceptancePackage, by) -> None:
+    """The client's side reviews, and never the person who signed the vendor's form."""
+    require_side(by, package.contract, CLIENT)
+    require_another_person(
+        by, package.submitted_by_id, _("You submitted this package: another person signs it off.")
+    )
 
 
 def quarters(contract: Contract) -> list[tuple[dt.date, dt.date]]:
@@ -227,6 +236,7 @@ def update_form(package: AcceptancePackage, *, by, vendor_statement: str) -> Acc
 def submit_package(package: AcceptancePackage, *, by) -> AcceptancePackage:
     """The vendor signs the form; the figures are frozen as they are now."""
     _require(by, WRITE_REPORT, package.contract)
+    require_side(by, package.contract, VENDOR)
     with transaction.atomic():
         package = _locked(package)
         if package.status not in EDITABLE:
@@ -248,6 +258,7 @@ def return_package(package: AcceptancePackage, *, by, comment: str) -> Acceptanc
         package = _locked(package)
         if package.status != Status.SUBMITTED:
             raise ReportConflict(_("Only a submitted package can be returned."))
+        _require_reviewer(package, by)
         package.status, package.review_comment = Status.RETURNED, comment.strip()
         package.save()
     return package
@@ -264,6 +275,7 @@ def sign_off_package(
         package = _locked(package)
         if package.status != Status.SUBMITTED:
             raise ReportConflict(_("Only a submitted package can be signed off."))
+        _require_reviewer(package, by)
         package.status = Status.SIGNED_OFF
         package.conclusion, package.client_opinion = conclusion, (opinion or "").strip()
         package.signed_off_by, package.signed_off_at = by, timezone.now()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from contracts.models import Breach, Contract
 from contracts.penalties import record_breach
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
+from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from om_portal import audit
 from reports import periods
 from reports.models import (
@@ -242,6 +243,7 @@ def update_narrative(report: Report, narrative: dict, *, by) -> Report:
 
 def submit(report: Report, *, by) -> Report:
     _require(by, WRITE_REPORT, report.contract)
+    require_side(by, report.contract, VENDOR)
     with transaction.atomic():
         report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
         _refuse_frozen(report)
@@ -258,16 +260,25 @@ def submit(report: Report, *, by) -> Report:
     return report
 
 
+def _require_reviewer(report: Report, by) -> None:
+    """The client's side reviews, and never the person who submitted (on the locked row)."""
+    require_side(by, report.contract, CLIENT)
+    require_another_person(
+        by, report.submitted_by_id, _("You submitted this report: another person signs it off.")
+    )
+
+
 def return_report(report: Report, *, by, comment: str) -> Report:
     _require(by, SIGN_OFF_REPORT, report.contract)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what needs changing.")})
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
+        report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
         _refuse_frozen(report)
         if report.status != Status.SUBMITTED:
             raise ReportConflict(_("Only a submitted report can be returned."))
+        _require_reviewer(report, by)
         report.status = Status.RETURNED
         report.reviewed_by, report.reviewed_at, report.review_comment = by, timezone.now(), comment
         report.save()
@@ -278,10 +289,11 @@ def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
     """Freeze the submitted report into a new version and have a worker seal its PDF."""
     _require(by, SIGN_OFF_REPORT, report.contract)
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
+        report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
         _refuse_frozen(report)
         if report.status != Status.SUBMITTED:
             raise ReportConflict(_("Only a submitted report can be signed off."))
+        _require_reviewer(report, by)
         now = timezone.now()
         report.status = Status.SIGNED_OFF
         report.reviewed_by, report.reviewed_at, report.review_comment = by, now, (comment or "").strip()

@@ -50,6 +50,11 @@ ROLE_ORGANIZATION_KIND = {
 }
 
 
+def side_of_role(role: str) -> str | None:
+    """The side of a contract a role acts for (client or vendor); None for the duty roles."""
+    return ROLE_ORGANIZATION_KIND.get(role)
+
+
 class Membership(models.Model):
     """A user's place in an organisation, with the role that decides what they may do there."""
 
@@ -95,5 +100,20 @@ class Membership(models.Model):
                             "auditor holds no other role (this user is already %(roles)s)."
                         )
                         % {"roles": ", ".join(str(Role(role).label) for role in sorted(other_roles))}
+                    }
+                )
+            # One side of every contract: a client's role and a vendor's role together would let
+            # one person submit and sign off the same report (migration 0004 holds the database
+            # to it as well).
+            side = side_of_role(self.role)
+            crossing = sorted(role for role in other_roles if side_of_role(role) not in (None, side))
+            if side and crossing:
+                raise ValidationError(
+                    {
+                        "role": _(
+                            "An account belongs to one side: the client or the vendor, never both "
+                            "(this user is already %(roles)s)."
+                        )
+                        % {"roles": ", ".join(str(Role(role).label) for role in crossing)}
                     }
                 )

@@ -301,7 +301,11 @@ def record_detail(request, pk):
         ),
         pk=pk,
     )
-    can_confirm = sheet.confirmed_at is None and can(request.user, CLOSE_INCIDENT, sheet.contract)
+    can_confirm = sheet.confirmed_at is None
+    try:
+        services.check_confirm_record(sheet, request.user)
+    except PermissionDenied:
+        can_confirm = False
     return render(
         request,
         "incidents/record_detail.html",
@@ -313,15 +317,8 @@ def record_detail(request, pk):
 @require_POST
 def record_confirm(request, pk):
     """The client confirms the sheet (seed 002: the client inspects at will and accepts in writing)."""
-    sheet = get_object_or_404(ServiceRecord.objects.restrict(request.user), pk=pk)
-    if not can(request.user, CLOSE_INCIDENT, sheet.contract):
-        raise PermissionDenied
-    updated = ServiceRecord.objects.filter(pk=pk, confirmed_at__isnull=True).update(
-        confirmed_by=request.user,
-        confirmed_at=timezone.now(),
-        client_feedback=request.POST.get("feedback", ""),
-    )
-    if updated:
+    sheet = get_object_or_404(ServiceRecord.objects.restrict(request.user).select_related("contract"), pk=pk)
+    if services.confirm_record(sheet, by=request.user, feedback=request.POST.get("feedback", "")):
         messages.success(request, _("Confirmed."))
     else:
         messages.error(request, _("This sheet was confirmed already."))

@@ -8,13 +8,14 @@ login form's, and a locked-out caller gets a 429 with the time to wait.
 import django_otp
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
+from rest_framework import parsers, renderers, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from om_portal.auth import otp, passwords
+from om_portal import audit
+from om_portal.audit import client_address
+from om_portal.auth import otp, passwords, throttle, tokens
 from om_portal.auth.lockout import lockout_response
 
 
@@ -57,13 +58,26 @@ class TokenRequestSerializer(AuthTokenSerializer):
         return attrs
 
 
-class ObtainTokenView(ObtainAuthToken):
+class ObtainTokenView(APIView):
+    """DRF's ObtainAuthToken, over hashed expiring tokens (om_portal.auth.tokens): each login
+    issues a new key, shown in this answer only."""
+
+    throttle_classes = ()
+    permission_classes = ()
+    parser_classes = (parsers.FormParser, parsers.MultiPartParser, parsers.JSONParser)
+    renderer_classes = (renderers.JSONRenderer,)
     serializer_class = TokenRequestSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        kwargs["context"] = {"request": self.request, "format": self.format_kwarg, "view": self}
+        return self.serializer_class(*args, **kwargs)
 
     @extend_schema(
         request=TokenRequestSerializer,
         responses={
-            200: inline_serializer("IssuedToken", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "IssuedToken", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+            ),
             400: OpenApiResponse(description="Wrong credentials or one-time code, by field."),
             429: OpenApiResponse(description="Locked out after too many failed logins; see Retry-After."),
         },
@@ -76,8 +90,11 @@ class ObtainTokenView(ObtainAuthToken):
                 # its middleware looks at: the view answers for it.
                 return lockout_response(request._request)
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        user = serializer.validated_data["user"]
+        throttle.note_success(user.get_username(), client_address(request._request))
+        key, token = tokens.issue(user)
+        audit.record("api_token_issued", user=user, request=request._request, obj=token)
+        return Response({"token": key, "expires_at": token.expires_at})
 
 
 obtain_token = ObtainTokenView.as_view()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from om_portal import audit
-from om_portal.auth import otp, passwords
+from om_portal.auth import otp, passwords, tokens
 from om_portal.auth.forms import CodeForm
 
 
@@ -155,6 +155,7 @@ def password_change(request):
         # The session stays logged in (Django would otherwise end it with the old hash).
         update_session_auth_hash(request, user)
         passwords.changed(request, user)
+        tokens.revoke(user)  # they fail on the new password anyway; the rows go now
         audit.record("password_change", user=user, obj=user)
         messages.success(request, _("Your password is changed."))
         return redirect("security")

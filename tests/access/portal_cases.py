@@ -264,7 +264,13 @@ INCIDENTS = [
         },
     ),
     get("incidents:record-detail", ALL, pk("record")),
-    post("incidents:record-confirm", who("close_incident"), pk("record"), lambda w, s: {"feedback": "满意"}),
+    # The client's written acceptance (seed 002): the portal's administrator is no side (issue 14).
+    post(
+        "incidents:record-confirm",
+        who("close_incident") - {"administrator"},
+        pk("record"),
+        lambda w, s: {"feedback": "满意"},
+    ),
     get("incidents:changes"),
     *page(
         "incidents:change-add",

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from contracts.models import Contract, Membership, Role
+from contracts.models import Contract, Role
 
 
 def codes(queryset):
@@ -22,8 +22,11 @@ def test_outsider_sees_only_their_own_organisations_contract(contract_a, contrac
 
 
 def test_member_of_both_sides_sees_both(contract_a, contract_b, make_user, client_org_a, vendor_org_b):
+    """Refused since issue 14 (one side per account), but older data may hold such an account."""
+    from tests.legacy import membership_past_every_guard
+
     user = make_user(Role.CLIENT_STAFF, client_org_a)
-    Membership.objects.create(user=user, organization=vendor_org_b, role=Role.VENDOR_ENGINEER)
+    membership_past_every_guard(user=user, organization=vendor_org_b, role=Role.VENDOR_ENGINEER)
     assert codes(Contract.objects.restrict(user)) == ["A-2026-OM", "B-2026-OM"]
 
 

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
+from om_portal.auth import tokens
 from om_portal.wsgi import application
 from tests.access.world import build_world, rolled_back
 
@@ -57,7 +57,7 @@ def fuzz_world(django_db_setup, django_db_blocker, tmp_path_factory):
     try:
         with rolled_back(django_db_blocker):
             world = build_world()
-            world.tokens = {role: Token.objects.create(user=user).key for role, user in world.roles.items()}
+            world.tokens = {role: tokens.issue(user)[0] for role, user in world.roles.items()}
             world.schema = schemathesis.openapi.from_wsgi(
                 SCHEMA_PATH,
                 application,

@@ -317,9 +317,10 @@ def test_a_period_lists_contracts_by_code_and_each_must_be_managed(
     assert created.json()["times_of_day"] == ["08:00", "13:00", "19:00"]
     # Client staff see contract A but do not manage its inspections.
     assert api_as(client_staff_a).post("/api/v1/heightened-periods/", PERIOD).status_code == 403
-    # A vendor manager of A who is also client staff of B sees both, manages only A: refused whole.
+    # A vendor manager of A who is also an engineer of B's vendor sees both, manages only A:
+    # refused whole.
     both = make_user(Role.VENDOR_MANAGER, vendor_org_a)
-    Membership.objects.create(user=both, organization=client_org_b, role=Role.CLIENT_STAFF)
+    Membership.objects.create(user=both, organization=contract_b.vendor, role=Role.VENDOR_ENGINEER)
     count = HeightenedPeriod.objects.count()
     shared = {**PERIOD, "contracts": ["A-2026-OM", "B-2026-OM"]}
     assert api_as(both).post("/api/v1/heightened-periods/", shared).status_code == 403

@@ -169,7 +169,7 @@ FIXED_BY_STACK = {
     "AUDIT_ANCHOR_DIR",
 }
 # Read by compose (interpolation) or by gunicorn, not by the portal's settings.
-STACK_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD", "WEB_PORT", "WEB_CONCURRENCY"}
+STACK_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_APP_PASSWORD", "WEB_PORT", "WEB_CONCURRENCY", "PORTAL_SUBNET"}
 
 
 def readme_settings() -> set[str]:

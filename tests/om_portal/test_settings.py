@@ -18,6 +18,8 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://om@127.0.0.1:5432/om",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "AUDIT_KEY": "Qm7-audit-chain-key-of-sufficient-length-0193",
+    # What the operator must set (issue 14): check --deploy warns without it (om_portal.W012).
+    "API_TOKEN_LIFETIME_HOURS": "12",
 }
 
 
