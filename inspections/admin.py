@@ -140,6 +140,7 @@ class AutomatedCheckForm(forms.ModelForm):
             "options",
             "timeout",
             "password",
+            "admin_allowed",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -167,6 +168,10 @@ class AutomatedCheckAdmin(admin.ModelAdmin):
         "last_checked_at",
         "failing_since",
         "incident",
+        "approval",
+        "approved_by",
+        "approved_at",
+        "paused_reason",
         "created_at",
         "updated_at",
     ]
@@ -174,8 +179,19 @@ class AutomatedCheckAdmin(admin.ModelAdmin):
         (None, {"fields": ["contract", "asset", "name", "kind", "severity", "active"]}),
         (
             pgettext_lazy("automated check", "Target"),
-            {"fields": ["target", "port", "options", "timeout", "password", "clear_password"]},
+            {
+                "fields": [
+                    "target",
+                    "port",
+                    "options",
+                    "timeout",
+                    "password",
+                    "clear_password",
+                    "admin_allowed",
+                ]
+            },
         ),
+        (_("approval"), {"fields": ["approval", "approved_by", "approved_at", "paused_reason"]}),
         (_("Monitoring"), {"fields": ["last_status", "last_checked_at", "failing_since", "incident"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contracts.models import Contract
-from contracts.scoping import MANAGE_INSPECTIONS
+from contracts.scoping import MANAGE_INSPECTIONS, is_administrator
+from inspections import targets
 from inspections.models import (
     AutomatedCheck,
     ChecklistItem,
@@ -403,7 +404,7 @@ class CheckForm(ContractPartForm):
 
     class Meta:
         model = AutomatedCheck
-        fields = ["name", "asset", "kind", "target", "port", "timeout", "severity", "active"]
+        fields = ["name", "asset", "kind", "target", "port", "timeout", "severity", "active", "admin_allowed"]
         # "target" alone is an SLA target (时限) in the portal's catalogue.
         labels = {"target": pgettext_lazy("automated check", "Target")}
         help_texts = {"timeout": _("Seconds, up to 60. Blank: the run's timeout.")}
@@ -411,8 +412,12 @@ class CheckForm(ContractPartForm):
     PASSWORD_FIELDS = ("new_password", "clear_password")
     OPTION_NAMES = sorted({name for names in OPTIONS.values() for name in names})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only an administrator lets a check reach internal addresses (inspections.targets).
+        self.by_administrator = user is not None and is_administrator(user)
+        if not self.by_administrator:
+            del self.fields["admin_allowed"]
         self.fields["asset"].queryset = self.contract.assets.order_by("kind", "name")
         self.fields["port"].validators += [MinValueValidator(1), MaxValueValidator(65535)]
         self.fields["timeout"].validators += [MinValueValidator(0.001), MaxValueValidator(60)]
@@ -426,7 +431,7 @@ class CheckForm(ContractPartForm):
             del self.fields["clear_password"]
 
     def main_fields(self):
-        return [self[name] for name in self.Meta.fields]
+        return [self[name] for name in self.Meta.fields if name in self.fields]
 
     def option_groups(self):
         """The option boxes grouped by the kinds of check they apply to, titled by those kinds:
@@ -461,6 +466,11 @@ class CheckForm(ContractPartForm):
                 if not options.get(name):
                     self.add_error(name, _("A database check needs it."))
         self.instance.options = options
+        # The administrator's allowance was given to the target as it was: another's edit of
+        # where the check points drops it.
+        retargeting = {*targets.TARGET_FIELDS, *self.OPTION_NAMES, *self.PASSWORD_FIELDS}
+        if self.instance.admin_allowed and not self.by_administrator and retargeting & set(self.changed_data):
+            self.instance.admin_allowed = False
         # Only a database check logs in; another kind keeps no password.
         if kind != CheckKind.POSTGRES or data.get("clear_password"):
             self.instance.password = ""

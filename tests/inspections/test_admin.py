@@ -53,7 +53,7 @@ def superuser(make_user):
 def one_of_each(contract_a, vendor_engineer_a, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     asset = Asset.objects.create(
-        contract=contract_a, kind="database", name="业务库", host="127.0.0.1", port=5432
+        contract=contract_a, kind="database", name="业务库", host="10.1.2.4", port=5432
     )
     schedule = InspectionSchedule.objects.create(
         contract=contract_a, name="机房日巡检", checklist_kind="machine-room"
