@@ -440,6 +440,7 @@ INSPECTIONS = [
         _manage("check"),
         lambda w, s: _check_body(w, s, name="改"),
     ),
+    post("inspections:automated-check-approve", who("manage_contract"), _manage("check")),
     *[
         post(
             "inspections:set-active",
