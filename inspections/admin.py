@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistItem,
     ChecklistTemplate,
@@ -43,6 +44,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 # --- Schedules and periods ----------------------------------------------------------------------
+
+
+@admin.register(AllowedNetwork)
+class AllowedNetworkAdmin(admin.ModelAdmin):
+    list_display = ["network", "contract", "note", "created_at"]
+    list_filter = ["contract"]
+    search_fields = ["network", "note", "contract__code"]
+    autocomplete_fields = ["contract"]
 
 
 @admin.register(InspectionSchedule)

@@ -187,6 +187,10 @@ INCIDENT_DATA = [
 ]
 
 INSPECTION_DATA = [
+    # Where the checks may point: the client side's to write (issue 14).
+    Resource(
+        "allowed-network", "network", who("manage_contract"), body(network="10.0.6.0/24"), {"note": "改"}
+    ),
     Resource(
         "checklist-template",
         "template",

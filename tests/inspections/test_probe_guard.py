@@ -20,7 +20,7 @@ from inspections.probes import (
     TcpCheck,
     run_checks_sync,
 )
-from inspections.probes.guard import STRICT, TargetPolicy
+from inspections.probes.guard import TargetPolicy
 
 _connects: list = []
 _recording = threading.Event()
@@ -212,7 +212,3 @@ def test_a_json_secret_never_comes_back_in_the_result(server):
     assert result.status == "failed"
     assert result.text == "The JSON value at db.password did not equal the expected value"
     assert "s3cret" not in repr((result.message, result.params, result.values, result.problems))
-
-
-def test_the_default_policy_is_strict():
-    assert STRICT.allow_internal is False and STRICT.networks is None
