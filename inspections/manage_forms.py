@@ -7,6 +7,7 @@ into the stored shapes and put the models' errors next to the box they are about
 """
 
 import datetime as dt
+import ipaddress
 import json
 import re
 from decimal import Decimal
@@ -21,6 +22,7 @@ from contracts.models import Contract
 from contracts.scoping import MANAGE_INSPECTIONS, is_administrator
 from inspections import targets
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistItem,
     ChecklistTemplate,
@@ -303,6 +305,26 @@ def item_formset(template: ChecklistTemplate, contract: Contract, data=None) -> 
 
 
 # --- Automated checks ---------------------------------------------------------------------------
+
+
+class NetworkForm(ContractPartForm):
+    """A network the contract's checks may reach (the client side's, inspections.targets)."""
+
+    class Meta:
+        model = AllowedNetwork
+        fields = ["network", "note"]
+
+    def clean(self):
+        data = super().clean()
+        # The model's clean() writes the network as stored: 10.2.0.1/16 is 10.2.0.0/16.
+        try:
+            network = str(ipaddress.ip_network((data.get("network") or "").strip(), strict=False))
+        except ValueError:
+            return data
+        if AllowedNetwork.objects.filter(contract=self.contract, network=network).exists():
+            self.add_error("network", _("This network is allowed already."))
+        return data
+
 
 CheckKind = AutomatedCheck.Kind
 POSITIVE = [MinValueValidator(0.001)]

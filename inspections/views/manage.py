@@ -27,8 +27,16 @@ from contracts.models import Contract
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_INSPECTIONS, VIEW, can
 from contracts.views.contracts import TABS, visible_contract
 from inspections import schedules, targets
-from inspections.manage_forms import CheckForm, ChecklistForm, PeriodForm, ScheduleForm, item_formset
+from inspections.manage_forms import (
+    CheckForm,
+    ChecklistForm,
+    NetworkForm,
+    PeriodForm,
+    ScheduleForm,
+    item_formset,
+)
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistTemplate,
     HeightenedPeriod,
@@ -211,6 +219,7 @@ def contract_inspections(request, code):
             "tabs": TABS,
             "can_manage": can(user, MANAGE_INSPECTIONS, contract),
             "can_approve": can(user, MANAGE_CONTRACT, contract),
+            "networks": AllowedNetwork.objects.restrict(user, VIEW).filter(contract=contract),
             "schedule_rows": schedule_rows,
             "current_periods": current_periods,
             "past_periods": past_periods,
@@ -418,6 +427,45 @@ def check_approve(request, code, pk):
     return redirect(page_url(contract))
 
 
+def _network_contract(request, code) -> Contract:
+    contract = visible_contract(request, code)
+    if not can(request.user, MANAGE_CONTRACT, contract):
+        raise PermissionDenied
+    return contract
+
+
+@login_required
+@require_POST
+def network_add(request, code):
+    """The client side allows a network to the contract's checks."""
+    contract = _network_contract(request, code)
+    form = NetworkForm(request.POST, contract=contract)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:  # the same network added meanwhile
+            messages.error(request, _("This network is allowed already."))
+        else:
+            messages.success(
+                request, _("Checks may now reach %(network)s.") % {"network": form.instance.network}
+            )
+    else:
+        problems = [message for messages_ in form.errors.values() for message in messages_]
+        messages.error(request, " ".join(problems))
+    return redirect(page_url(contract))
+
+
+@login_required
+@require_POST
+def network_delete(request, code, pk):
+    contract = _network_contract(request, code)
+    network = get_object_or_404(AllowedNetwork.objects.restrict(request.user, VIEW), contract=contract, pk=pk)
+    network.delete()
+    messages.success(request, _("Checks may no longer reach %(network)s.") % {"network": network.network})
+    return redirect(page_url(contract))
+
+
 @login_required
 @require_POST
 def set_active(request, code, part, pk):
@@ -453,5 +501,7 @@ urlpatterns = [
     path("contract/<slug:code>/checks/add/", check_edit, name="automated-check-add"),
     path("contract/<slug:code>/checks/<int:pk>/edit/", check_edit, name="automated-check-edit"),
     path("contract/<slug:code>/checks/<int:pk>/approve/", check_approve, name="automated-check-approve"),
+    path("contract/<slug:code>/networks/add/", network_add, name="network-add"),
+    path("contract/<slug:code>/networks/<int:pk>/delete/", network_delete, name="network-delete"),
     path("contract/<slug:code>/<slug:part>/<int:pk>/active/", set_active, name="set-active"),
 ]

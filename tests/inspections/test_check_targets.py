@@ -335,3 +335,24 @@ def test_refused_database_logins_back_off_and_pause_the_check_until_it_is_edited
     assert edited.status_code == 200, edited.content
     check.refresh_from_db()
     assert (check.login_failures, check.paused_reason, check.retry_after) == (0, "", None)
+
+
+def test_the_client_allows_and_removes_networks_on_the_page(
+    client, contract_a, vendor_manager_a, client_manager_a
+):
+    client.force_login(vendor_manager_a)
+    assert client.post(f"{PAGE}networks/add/", {"network": "10.3.0.0/16"}).status_code == 403
+    client.force_login(client_manager_a)
+    assert (
+        client.post(f"{PAGE}networks/add/", {"network": "10.3.0.1/16", "note": "业务网"}).status_code == 302
+    )
+    assert client.post(f"{PAGE}networks/add/", {"network": "10.3.0.0/16"}).status_code == 302  # a message
+    assert client.post(f"{PAGE}networks/add/", {"network": "127.0.0.0/8"}).status_code == 302  # a message
+    network = AllowedNetwork.objects.get(contract=contract_a)
+    assert network.network == "10.3.0.0/16"
+    assert "10.3.0.0/16" in client.get(PAGE).content.decode()
+    client.force_login(vendor_manager_a)
+    assert client.post(f"{PAGE}networks/{network.pk}/delete/").status_code == 403
+    client.force_login(client_manager_a)
+    assert client.post(f"{PAGE}networks/{network.pk}/delete/").status_code == 302
+    assert not AllowedNetwork.objects.exists()
