@@ -356,3 +356,19 @@ def test_the_client_allows_and_removes_networks_on_the_page(
     client.force_login(client_manager_a)
     assert client.post(f"{PAGE}networks/{network.pk}/delete/").status_code == 302
     assert not AllowedNetwork.objects.exists()
+
+
+def test_the_demo_checks_of_make_run_are_allowed_and_approved(settings):
+    """`make run` probes the portal itself on loopback: the operator's seed allows and approves it."""
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo_inspections", "--port", "8000")
+    checks = list(
+        AutomatedCheck.objects.filter(contract__code="BJ-2026-RP").select_related("asset", "contract")
+    )
+    assert len(checks) == 2
+    assert all(check.admin_allowed and targets.is_runnable(check) for check in checks)
+    policies = targets.policies_for(checks)
+    assert all(policy.allow_internal for policy in policies)

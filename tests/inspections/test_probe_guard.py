@@ -26,9 +26,14 @@ _connects: list = []
 _recording = threading.Event()
 
 
+_lookups: list = []
+
+
 def _audit(event, args):
     if event == "socket.connect" and _recording.is_set():
         _connects.append(args[1])
+    if event == "socket.getaddrinfo" and _recording.is_set():
+        _lookups.append(args[0])
 
 
 sys.addaudithook(_audit)
@@ -37,6 +42,7 @@ sys.addaudithook(_audit)
 @pytest.fixture
 def connects():
     _connects.clear()
+    _lookups.clear()
     _recording.set()
     yield _connects
     _recording.clear()
@@ -212,3 +218,22 @@ def test_a_json_secret_never_comes_back_in_the_result(server):
     assert result.status == "failed"
     assert result.text == "The JSON value at db.password did not equal the expected value"
     assert "s3cret" not in repr((result.message, result.params, result.values, result.problems))
+
+
+def test_a_host_is_looked_up_once_per_run_and_only_its_checked_addresses_are_connected(server, connects):
+    """No second lookup that a hostile DNS server could answer differently (DNS rebinding):
+    HTTP (the session's resolver answers from the pins), TCP and a redirect use the first."""
+    port = _port(server)
+    server.redirects["/hop"] = "/landing"
+    results = run_checks_sync(
+        [
+            HttpCheck(f"http://localhost:{port}/"),
+            HttpCheck(f"http://localhost:{port}/hop", follow_redirects=True),
+            TcpCheck("localhost", port),
+        ],
+        policy=ALLOWED,
+        concurrency=1,
+    )
+    assert all(result.ok for result in results), [result.text for result in results]
+    assert _lookups.count("localhost") == 1
+    assert {address[0] for address in connects} <= {"127.0.0.1", "::1"}
