@@ -103,16 +103,25 @@ def approve_existing_checks(apps, schema_editor):
 
 
 def forget_echoed_values(apps, schema_editor):
-    """Results saved before the fix quote the JSON value a target answered: keep what differed."""
+    """Results saved before the fix quote what a target answered (a JSON value, a database
+    server's or an HTTP parser's words): keep what differed, drop what was there."""
     CheckResult = apps.get_model("inspections", "CheckResult")
-    old = "JSON value at %(path)s is %(got)r, expected %(expected)r"
-    new = "The JSON value at %(path)s did not equal the expected value"
-    for result in CheckResult.objects.filter(values__has_key="json_value").iterator():
+    reworded = {
+        "JSON value at %(path)s is %(got)r, expected %(expected)r": (
+            "The JSON value at %(path)s did not equal the expected value"
+        ),
+        "Database login failed: %(reason)s": "The server did not complete a PostgreSQL login",
+        "Malformed answer: %(reason)s": "The answer is not valid HTTP",
+    }
+    echoed = models.Q(values__has_key="json_value") | models.Q(message__in=list(reworded))
+    for result in CheckResult.objects.filter(echoed).iterator():
         values = dict(result.values)
         values.pop("json_value", None)
         result.values = values
-        if result.message == old:
-            result.message, result.params = new, {"path": result.params.get("path", "")}
+        if result.message in reworded:
+            path = result.params.get("path") if isinstance(result.params, dict) else None
+            result.message = reworded[result.message]
+            result.params = {"path": path} if "%(path)s" in result.message else {}
         result.save(update_fields=["values", "message", "params"])
 
 

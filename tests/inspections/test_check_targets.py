@@ -372,3 +372,44 @@ def test_the_demo_checks_of_make_run_are_allowed_and_approved(settings):
     assert all(check.admin_allowed and targets.is_runnable(check) for check in checks)
     policies = targets.policies_for(checks)
     assert all(policy.allow_internal for policy in policies)
+
+
+def test_the_migration_approves_existing_checks_and_forgets_the_values_results_quoted(app):
+    """Checks made before approvals existed stay approved as they stand; results saved before the
+    fix lose what the target answered (run here on today's models: the same fields)."""
+    import importlib
+
+    from django.apps import apps
+
+    from inspections.models import InspectionRun
+
+    migration = importlib.import_module("inspections.migrations.0003_ssrf_check_targets_approval")
+    check = AutomatedCheck.objects.create(contract=app.contract, asset=app, name="旧检查", kind="http")
+    slot = InspectionSlot.objects.create(
+        contract=app.contract,
+        schedule=InspectionSchedule.objects.create(contract=app.contract, name="旧计划", mode="automated"),
+        due_at=timezone.now(),
+        deadline=timezone.now() + dt.timedelta(hours=2),
+    )
+    run = InspectionRun.objects.create(
+        slot=slot, contract=app.contract, mode="automated", started_at=timezone.now()
+    )
+    old = CheckResult.objects.create(
+        run=run,
+        automated_check=check,
+        contract=app.contract,
+        status="failed",
+        message="JSON value at %(path)s is %(got)r, expected %(expected)r",
+        params={"path": "db.password", "got": SECRET, "expected": "x"},
+        values={"json_value": SECRET, "http_status": 200},
+        started_at=timezone.now(),
+        duration_ms=1.0,
+    )
+    migration.approve_existing_checks(apps, None)
+    migration.forget_echoed_values(apps, None)
+    check.refresh_from_db()
+    old.refresh_from_db()
+    assert check.approval == "approved" and check.approved_signature == targets.signature(check)
+    assert targets.is_runnable(check)
+    assert old.text == "The JSON value at db.password did not equal the expected value"
+    assert SECRET not in json.dumps([old.params, old.values]) and old.values == {"http_status": 200}
