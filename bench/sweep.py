@@ -369,6 +369,7 @@ def _pipeline(ports):
     from contracts.models import Asset, Contract, Organization
     from incidents.models import Incident
     from inspections import monitoring, tasks
+    from inspections import targets as check_targets
     from inspections.models import AutomatedCheck, InspectionSchedule
 
     client = Organization.objects.create(name="基准公安局", kind=Organization.Kind.CLIENT)
@@ -386,12 +387,20 @@ def _pipeline(ports):
         return closed[n % len(closed)] if kind == "refused" else ports[n % len(ports)]
 
     urls = [f"http://127.0.0.1:{port(n, kind)}/{kind}/{n}" for n, kind in enumerate(kinds)]
+
+    def approved(check):
+        # Loopback targets: allowed by an administrator, approved by the client (issue 14);
+        # bulk_create calls no save(), so the approved fingerprint is written here.
+        check.approval, check.admin_allowed = "approved", True
+        check.approved_signature = check_targets.signature(check)
+        return check
+
     AutomatedCheck.objects.bulk_create(
         (
-            AutomatedCheck(
+            approved(AutomatedCheck(
                 contract=contract, asset=asset, name=f"接口 {n:05d}", kind="http", target=url,
                 options={"max_latency_ms": 1000},
-            )
+            ))
             for n, url in enumerate(urls)
         ),
         batch_size=1000,

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistItem,
     ChecklistTemplate,
@@ -43,6 +44,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 # --- Schedules and periods ----------------------------------------------------------------------
+
+
+@admin.register(AllowedNetwork)
+class AllowedNetworkAdmin(admin.ModelAdmin):
+    list_display = ["network", "contract", "note", "created_at"]
+    list_filter = ["contract"]
+    search_fields = ["network", "note", "contract__code"]
+    autocomplete_fields = ["contract"]
 
 
 @admin.register(InspectionSchedule)
@@ -140,6 +149,7 @@ class AutomatedCheckForm(forms.ModelForm):
             "options",
             "timeout",
             "password",
+            "admin_allowed",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -167,6 +177,10 @@ class AutomatedCheckAdmin(admin.ModelAdmin):
         "last_checked_at",
         "failing_since",
         "incident",
+        "approval",
+        "approved_by",
+        "approved_at",
+        "paused_reason",
         "created_at",
         "updated_at",
     ]
@@ -174,8 +188,19 @@ class AutomatedCheckAdmin(admin.ModelAdmin):
         (None, {"fields": ["contract", "asset", "name", "kind", "severity", "active"]}),
         (
             pgettext_lazy("automated check", "Target"),
-            {"fields": ["target", "port", "options", "timeout", "password", "clear_password"]},
+            {
+                "fields": [
+                    "target",
+                    "port",
+                    "options",
+                    "timeout",
+                    "password",
+                    "clear_password",
+                    "admin_allowed",
+                ]
+            },
         ),
+        (_("approval"), {"fields": ["approval", "approved_by", "approved_at", "paused_reason"]}),
         (_("Monitoring"), {"fields": ["last_status", "last_checked_at", "failing_since", "incident"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]

@@ -7,6 +7,7 @@ into the stored shapes and put the models' errors next to the box they are about
 """
 
 import datetime as dt
+import ipaddress
 import json
 import re
 from decimal import Decimal
@@ -18,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contracts.models import Contract
-from contracts.scoping import MANAGE_INSPECTIONS
+from contracts.scoping import MANAGE_INSPECTIONS, is_administrator
+from inspections import targets
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistItem,
     ChecklistTemplate,
@@ -303,6 +306,26 @@ def item_formset(template: ChecklistTemplate, contract: Contract, data=None) -> 
 
 # --- Automated checks ---------------------------------------------------------------------------
 
+
+class NetworkForm(ContractPartForm):
+    """A network the contract's checks may reach (the client side's, inspections.targets)."""
+
+    class Meta:
+        model = AllowedNetwork
+        fields = ["network", "note"]
+
+    def clean(self):
+        data = super().clean()
+        # The model's clean() writes the network as stored: 10.2.0.1/16 is 10.2.0.0/16.
+        try:
+            network = str(ipaddress.ip_network((data.get("network") or "").strip(), strict=False))
+        except ValueError:
+            return data
+        if AllowedNetwork.objects.filter(contract=self.contract, network=network).exists():
+            self.add_error("network", _("This network is allowed already."))
+        return data
+
+
 CheckKind = AutomatedCheck.Kind
 POSITIVE = [MinValueValidator(0.001)]
 PERCENT = [MinValueValidator(0.001), MaxValueValidator(100)]
@@ -403,7 +426,7 @@ class CheckForm(ContractPartForm):
 
     class Meta:
         model = AutomatedCheck
-        fields = ["name", "asset", "kind", "target", "port", "timeout", "severity", "active"]
+        fields = ["name", "asset", "kind", "target", "port", "timeout", "severity", "active", "admin_allowed"]
         # "target" alone is an SLA target (时限) in the portal's catalogue.
         labels = {"target": pgettext_lazy("automated check", "Target")}
         help_texts = {"timeout": _("Seconds, up to 60. Blank: the run's timeout.")}
@@ -411,8 +434,12 @@ class CheckForm(ContractPartForm):
     PASSWORD_FIELDS = ("new_password", "clear_password")
     OPTION_NAMES = sorted({name for names in OPTIONS.values() for name in names})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only an administrator lets a check reach internal addresses (inspections.targets).
+        self.by_administrator = user is not None and is_administrator(user)
+        if not self.by_administrator:
+            del self.fields["admin_allowed"]
         self.fields["asset"].queryset = self.contract.assets.order_by("kind", "name")
         self.fields["port"].validators += [MinValueValidator(1), MaxValueValidator(65535)]
         self.fields["timeout"].validators += [MinValueValidator(0.001), MaxValueValidator(60)]
@@ -426,7 +453,7 @@ class CheckForm(ContractPartForm):
             del self.fields["clear_password"]
 
     def main_fields(self):
-        return [self[name] for name in self.Meta.fields]
+        return [self[name] for name in self.Meta.fields if name in self.fields]
 
     def option_groups(self):
         """The option boxes grouped by the kinds of check they apply to, titled by those kinds:
@@ -461,6 +488,11 @@ class CheckForm(ContractPartForm):
                 if not options.get(name):
                     self.add_error(name, _("A database check needs it."))
         self.instance.options = options
+        # The administrator's allowance was given to the target as it was: another's edit of
+        # where the check points drops it.
+        retargeting = {*targets.TARGET_FIELDS, *self.OPTION_NAMES, *self.PASSWORD_FIELDS}
+        if self.instance.admin_allowed and not self.by_administrator and retargeting & set(self.changed_data):
+            self.instance.admin_allowed = False
         # Only a database check logs in; another kind keeps no password.
         if kind != CheckKind.POSTGRES or data.get("clear_password"):
             self.instance.password = ""

@@ -34,9 +34,14 @@ The flow, each step safe to run twice or at once in several processes:
    after ``ABANDONED_AFTER`` it is finished with what it has (a check without a result counts
    as not passed).
 
+Only checks the client side approved as they stand run (``inspections.targets``): dispatch and
+the sweeper count and send those, and a chunk holds back one that was edited since (a result
+that says so, acting on nothing). Each runs under its target policy (``probes.guard``).
+
 Result messages are stored as the probe's English msgid and parameters and translated when
 shown (``CheckResult.text``); incident titles and timeline notes are written in the portal's
-language, as any text a person enters would be.
+language, as any text a person enters would be. They say what differed, never what a target
+answered, and the measured values they list are numbers the probe measured.
 """
 
 import datetime as dt
@@ -57,9 +62,10 @@ from django.utils.translation import gettext as _
 from contracts.worktime import CHINA_TZ
 from incidents.models import Incident, IncidentSource
 from incidents.services import record_monitoring, report_incident
-from inspections import probes
+from inspections import probes, targets
 from inspections.models import (
     AutomatedCheck,
+    CheckApproval,
     CheckConfigError,
     CheckResult,
     InspectionMode,
@@ -141,10 +147,7 @@ def dispatch(slot: InspectionSlot, now=None) -> InspectionRun | None:
         ).update(dispatched_at=now)
         if claimed != 1 or InspectionRun.objects.filter(slot_id=slot.pk).exists():
             return None
-        rows = AutomatedCheck.objects.filter(contract_id=slot.contract_id, active=True).values_list(
-            "pk", "last_status"
-        )
-        ids = _check_order(list(rows))
+        ids = _check_order(_runnable_rows(AutomatedCheck.objects.filter(contract_id=slot.contract_id), now))
         run = InspectionRun.objects.create(
             slot=slot,
             contract_id=slot.contract_id,
@@ -157,6 +160,22 @@ def dispatch(slot: InspectionSlot, now=None) -> InspectionRun | None:
         else:
             _finish(run, checks_failed=0, at=now)
     return run
+
+
+def _runnable_rows(checks, now) -> list[tuple[int, str]]:
+    """(id, last_status) of those of ``checks`` that may run now: active, approved as they stand
+    (the fingerprint is compared here: it depends on the asset's row too), not paused or waiting."""
+    checks = checks.filter(active=True, approval=CheckApproval.APPROVED, paused_reason="").filter(
+        Q(retry_after__isnull=True) | Q(retry_after__lte=now)
+    )
+    fields = ["pk", "last_status", "contract_id", "asset", "kind", "target", "port", "options"]
+    fields += ["password", "admin_allowed", "approval", "approved_signature", "active"]
+    fields += ["paused_reason", "retry_after"]
+    return [
+        (check.pk, check.last_status)
+        for check in checks.select_related("asset").only(*fields)
+        if targets.is_runnable(check, now)
+    ]
 
 
 def _send(run_id: int, chunks: list[list[int]]) -> int:
@@ -191,12 +210,13 @@ def sweep_stalled_runs(now=None) -> dict:
             continue
         have = CheckResult.objects.filter(run_id=run.pk).values("automated_check_id")
         behind = _behind(CheckResult.objects.filter(run_id=run.pk)).values("automated_check_id")
-        rows = (
-            AutomatedCheck.objects.filter(contract_id=run.contract_id, active=True)
-            .filter(~Q(pk__in=have) | Q(pk__in=behind))
-            .values_list("pk", "last_status")
+        rows = _runnable_rows(
+            AutomatedCheck.objects.filter(contract_id=run.contract_id).filter(
+                ~Q(pk__in=have) | Q(pk__in=behind)
+            ),
+            now,
         )
-        ids = _check_order(list(rows))
+        ids = _check_order(rows)
         if not ids:
             finished += _finish_if_complete(run, force=True, now=now)
             continue
@@ -255,13 +275,21 @@ def run_chunk(run_id: int, check_ids: list[int]) -> dict:
         ).select_related("contract", "asset", "incident"),
         key=lambda check: position.get(check.pk, -1),
     )
-    fresh = [check for check in checks if check.pk in position]
+    # Edited (or paused) since the dispatch: held back with a result that says so.
+    held = [c for c in checks if c.pk in position and not targets.is_runnable(c, run.started_at)]
+    fresh = [check for check in checks if check.pk in position and check not in held]
     late = [check for check in checks if check.pk in stored]
     outcomes = probe_checks(fresh)
-    _save_results(run, fresh, outcomes)
+    _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
+    targets.record_logins(fresh, [bool(outcome.values.get("login_refused")) for outcome in outcomes])
     changes = _update_states(late + fresh, [_stored(stored[check.pk]) for check in late] + outcomes)
     finished = _finish_if_complete(run)
     return {"checked": len(fresh), "changes": changes, "finished": finished}
+
+
+def _held(check: AutomatedCheck) -> "Outcome":
+    message = "Not run: the check awaits the client's approval or is paused"
+    return Outcome(ResultStatus.ERROR, message, {}, {}, timezone.now(), 0.0, [(message, {})])
 
 
 def _behind(results):
@@ -305,7 +333,10 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
             first.append(len(indexes))
         indexes.append(index)
     if built:
-        results = probes.run_checks_sync(built, concurrency=CONCURRENCY, timeout=DEFAULT_TIMEOUT, first=first)
+        policies = targets.policies_for([checks[index] for index in indexes])
+        results = probes.run_checks_sync(
+            built, concurrency=CONCURRENCY, timeout=DEFAULT_TIMEOUT, first=first, policy=policies
+        )
         for index, result in zip(indexes, results, strict=True):
             outcomes[index] = Outcome(
                 status=result.status.value,
@@ -466,10 +497,18 @@ def _note(outcome: Outcome) -> str:
 
 
 def _with_values(note: str, outcome: Outcome) -> str:
-    if not outcome.values:
+    # Numbers the probe measured only: a text among the values could be what a target answered.
+    values = {name: value for name, value in outcome.values.items() if _measured(value)}
+    if not values:
         return note
-    lines = [f"{name}: {_value(value)}" for name, value in sorted(outcome.values.items())]
+    lines = [f"{name}: {_value(value)}" for name, value in sorted(values.items())]
     return "\n".join([note, _("Measured values:"), *lines])
+
+
+def _measured(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_measured(item) for item in value.values())
+    return isinstance(value, int | float | bool) or value is None
 
 
 def _value(value: Any) -> str:

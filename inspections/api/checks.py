@@ -2,21 +2,31 @@
 
 A check's password is written, never read back: ``has_password`` says whether one is stored.
 The monitoring state (last result, failing since, the open incident) is the pipeline's to write.
+A check runs once the client side approves it (``POST /checks/{id}/approve/``); an edit that
+changes where it points, by someone who cannot approve, waits for approval again
+(``inspections.targets``). ``admin_allowed`` is an administrator's to set.
 """
 
 import django_filters
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin
 from contracts.models import Asset
+from contracts.scoping import is_administrator
+from inspections import targets
 from inspections.api.base import FixedContractMixin, InspectionsViewSet, ModelRulesMixin
 from inspections.models import AutomatedCheck, CheckResult, ResultStatus
 from om_portal.api import router
 
 MONITORING_FIELDS = ["last_status", "last_checked_at", "failing_since", "incident"]
+APPROVAL_FIELDS = ["approval", "approved_by", "approved_at", "awaiting_approval", "paused_reason"]
 
 
 # Inline in the schema: as a component it would be a second name for the results' status enum,
@@ -41,6 +51,9 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
     )
     has_password = serializers.SerializerMethodField()
     last_status = LastStatusField(help_text=_("The latest result; blank before the first run."))
+    awaiting_approval = serializers.SerializerMethodField(
+        help_text=_("True until the client side approves the check as it stands: it does not run.")
+    )
 
     class Meta:
         model = AutomatedCheck
@@ -58,11 +71,13 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
             "timeout",
             "severity",
             "active",
+            "admin_allowed",
+            *APPROVAL_FIELDS,
             *MONITORING_FIELDS,
             "created_at",
             "updated_at",
         ]
-        read_only_fields = MONITORING_FIELDS
+        read_only_fields = [*MONITORING_FIELDS, *APPROVAL_FIELDS]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -75,8 +90,29 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
             raise serializers.ValidationError(_("Give a number of seconds above zero."))
         return value
 
+    def validate_admin_allowed(self, value):
+        current = self.instance if self.instance is not None else AutomatedCheck()
+        problem = targets.admin_allowance_problem(self.context["request"].user, current, value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+    def validate(self, attrs):
+        # An edit by someone else of a check an administrator allowed drops the allowance: it
+        # was given to the target as it was.
+        check, user = self.instance, self.context["request"].user
+        retargeted = check is not None and any(
+            getattr(check, name) != attrs[name] for name in targets.TARGET_FIELDS if name in attrs
+        )
+        if retargeted and check.admin_allowed and not is_administrator(user):
+            attrs["admin_allowed"] = False
+        return super().validate(attrs)
+
     def get_has_password(self, check) -> bool:
         return bool(check.password)
+
+    def get_awaiting_approval(self, check) -> bool:
+        return targets.awaits_approval(check)
 
 
 class AutomatedCheckViewSet(InspectionsViewSet):
@@ -87,10 +123,40 @@ class AutomatedCheckViewSet(InspectionsViewSet):
     for PostgreSQL); a malformed target or a threshold of the wrong type is a 400 naming it.
     """
 
-    queryset = AutomatedCheck.objects.all()
+    queryset = AutomatedCheck.objects.select_related("contract", "asset")
     serializer_class = AutomatedCheckSerializer
     search_fields = ["name", "target", "asset__name"]
     ordering_fields = ["name", "kind", "last_status", "last_checked_at"]
+
+    def perform_create(self, serializer):
+        self.check_manage(serializer.validated_data["contract"])
+        with transaction.atomic():
+            check = serializer.save()
+            targets.record_edit(check, self.request.user, before=None)
+
+    def update(self, request, *args, **kwargs):
+        # Who may not write is told so before anything about what they wrote.
+        self.check_manage(self.contract_of(self.get_object()))
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        self.check_manage(self.contract_of(serializer.instance))
+        before = targets.signature(serializer.instance)
+        with transaction.atomic():
+            check = serializer.save()
+            targets.record_edit(check, self.request.user, before=before)
+
+    @extend_schema(request=None, responses=AutomatedCheckSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """The client side approves the check as it stands (its target, port and options): it runs
+        from the next round. A client manager or an administrator of the contract."""
+        check = self.get_object()
+        if not targets.can_approve(request.user, check):
+            raise PermissionDenied(_("Only the client side approves a check."))
+        with transaction.atomic():
+            targets.approve(check, request.user)
+        return Response(self.get_serializer(check).data)
 
     class filterset_class(ContractFilterSetMixin):
         failing = django_filters.BooleanFilter(field_name="failing_since", lookup_expr="isnull", exclude=True)

@@ -6,6 +6,7 @@ or a threshold of the wrong type is a ValueError there, a ValidationError here).
 is ever templated into a command: the probe engine opens its own sockets.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ from contracts.models import Asset, Contract, Severity
 from contracts.scoping import RestrictedQuerySet
 from inspections import probes
 
-__all__ = ["AutomatedCheck", "CheckConfigError", "CheckResult", "ResultStatus"]
+__all__ = ["AutomatedCheck", "CheckApproval", "CheckConfigError", "CheckResult", "ResultStatus"]
 
 
 class ResultStatus(models.TextChoices):
@@ -52,6 +53,11 @@ OPTIONS = {
 }
 
 
+class CheckApproval(models.TextChoices):
+    PENDING = "pending", _("Awaiting the client's approval")
+    APPROVED = "approved", _("Approved")
+
+
 class AutomatedCheck(models.Model):
     class Kind(models.TextChoices):
         HTTP = "http", _("HTTP(S)")
@@ -84,6 +90,39 @@ class AutomatedCheck(models.Model):
         _("severity of its incidents"), max_length=10, choices=Severity.choices, default=Severity.GENERAL
     )
     active = models.BooleanField(_("active"), default=True)
+    # The server connects where a check points: a check runs once the client side has approved
+    # it as it stands (inspections.targets: the approved fingerprint of its target and options,
+    # so that an edit, or an edit of its asset's host, waits for a new approval).
+    approval = models.CharField(
+        _("approval"),
+        max_length=8,
+        choices=CheckApproval.choices,
+        default=CheckApproval.PENDING,
+        editable=False,
+    )
+    approved_signature = models.CharField(max_length=64, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    # Set by an administrator only: this check may reach loopback, link-local addresses and the
+    # portal's own services, and need not follow its asset or the contract's allowed networks.
+    admin_allowed = models.BooleanField(
+        _("target allowed by an administrator"),
+        default=False,
+        help_text=_("Lets the check reach internal addresses; only an administrator can set it."),
+    )
+    # Database logins refused in a row: the next run waits (retry_after), and past a limit the
+    # check is paused (paused_reason) until someone edits it.
+    login_failures = models.PositiveIntegerField(default=0, editable=False)
+    retry_after = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_reason = models.CharField(_("paused because"), max_length=300, blank=True, editable=False)
 
     # Written by inspections.monitoring only.
     last_status = models.CharField(
@@ -129,6 +168,14 @@ class AutomatedCheck(models.Model):
 
     def __str__(self):
         return f"{self.contract.code} · {self.name}"
+
+    def save(self, *args, **kwargs):
+        # Approved outright (a seed, a migration, a test's fixture): what it is now is approved.
+        if self.approval == CheckApproval.APPROVED and not self.approved_signature:
+            from inspections import targets
+
+            self.approved_signature = targets.signature(self)
+        super().save(*args, **kwargs)
 
     @property
     def resolved_target(self) -> str:
@@ -195,6 +242,8 @@ class AutomatedCheck(models.Model):
         )
 
     def clean(self):
+        from inspections import targets
+
         if self.asset_id and self.contract_id and self.asset.contract_id != self.contract_id:
             raise ValidationError({"asset": _("The asset belongs to another contract.")})
         if self.kind in OPTIONS and (self.asset_id or self.target):
@@ -202,6 +251,10 @@ class AutomatedCheck(models.Model):
                 self.probe()
             except CheckConfigError as error:
                 raise ValidationError({error.field: error.message}) from None
+            if self.asset_id and self.contract_id:
+                targets.validate_target(self)
+        if self._state.adding and self.contract_id:
+            targets.validate_creation_rate(self.contract_id)
 
 
 class CheckConfigError(ValueError):

@@ -5,6 +5,11 @@ once, and each probe runs under ``asyncio.timeout`` so a target that never answe
 the timeout (counted from when the check gets its turn, not from when it was queued). HTTP and
 node_exporter checks share one aiohttp session, so checks of the same host:port reuse kept-alive
 connections; database logins run in a thread pool (psycopg2 blocks) with libpq's connect_timeout.
+
+Every probe resolves its host through ``guard.Pins`` and connects to the addresses its policy
+allowed (the HTTP session's resolver answers from the pins only); redirects are followed by hand,
+to the same scheme, host and port only. A result says what differed from the expectation, never
+what the target answered: a hostile check must not read a service's answers through its results.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ import secrets
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from inspections.probes import icmp
 from inspections.probes.checks import (
@@ -33,6 +39,7 @@ from inspections.probes.checks import (
     PostgresCheck,
     TcpCheck,
 )
+from inspections.probes.guard import STRICT, Pins, Refused, TargetPolicy
 from inspections.probes.metrics import summarize_node
 from inspections.probes.results import Problem, Result, Status
 from inspections.probes.tls import certificate_not_after
@@ -42,6 +49,8 @@ __all__ = ["MAX_BODY_BYTES", "run_checks", "run_checks_sync"]
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # read at most this much of an answer
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "om-portal-probe/1"
 _PLAIN = {"Accept-Encoding": "identity"}
 
@@ -77,6 +86,35 @@ async def _read_body(response: aiohttp.ClientResponse) -> bytes:
     return b"".join(chunks)[:MAX_BODY_BYTES]
 
 
+class _PinnedResolver(aiohttp.abc.AbstractResolver):
+    """The HTTP session's resolver: the addresses a probe pinned (and its policy allowed) for a
+    host, and nothing for a host no probe resolved. aiohttp connects to these addresses and keeps
+    the host name for the Host header, SNI and certificate checks."""
+
+    def __init__(self, pins: Pins) -> None:
+        self._pins = pins
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_UNSPEC) -> list[dict]:
+        addresses = self._pins.pinned(host)
+        if not addresses:
+            raise OSError(f"{host} was not resolved by the probe")
+        flags = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": flags,
+            }
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
 class _Prober:
     """The resources one run shares: an HTTP session (its connection pool) and database threads."""
 
@@ -84,6 +122,7 @@ class _Prober:
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
         self._threads: ThreadPoolExecutor | None = None
+        self._pins = Pins()
         self._unverified = ssl.create_default_context()
         self._unverified.check_hostname = False
         self._unverified.verify_mode = ssl.CERT_NONE
@@ -96,7 +135,9 @@ class _Prober:
         }
 
     async def __aenter__(self) -> _Prober:
-        connector = aiohttp.TCPConnector(limit=self._concurrency, limit_per_host=0, ttl_dns_cache=300)
+        connector = aiohttp.TCPConnector(
+            limit=self._concurrency, limit_per_host=0, resolver=_PinnedResolver(self._pins)
+        )
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),  # run() bounds each check as a whole
@@ -111,14 +152,16 @@ class _Prober:
         if self._threads is not None:  # a login past its timeout ends by libpq's connect_timeout
             self._threads.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, check: Check, timeout: float) -> Result:
+    async def run(self, check: Check, timeout: float, policy: TargetPolicy) -> Result:
         probe = self._probes[type(check)]
         values: dict[str, Any] = {}
         started = datetime.now(UTC)
         try:
             async with asyncio.timeout(timeout):
-                problems = await probe(check, values, timeout)  # type: ignore[operator]
+                problems = await probe(check, values, timeout, policy)  # type: ignore[operator]
             status = Status.FAILED if problems else Status.OK
+        except Refused as refused:
+            status, problems = Status.ERROR, [Problem(refused.message, refused.params)]
         except _Verdict as verdict:
             status, problems = verdict.status, [verdict.problem]
         except TimeoutError:
@@ -155,7 +198,8 @@ class _Prober:
         if isinstance(error, aiohttp.ServerDisconnectedError | ConnectionResetError):
             return Status.FAILED, [Problem("The server closed the connection")]
         if isinstance(error, aiohttp.ClientResponseError | aiohttp.ClientPayloadError):
-            return Status.ERROR, [Problem("Malformed answer: %(reason)s", reason)]
+            # Not the parser's reason: it quotes the bytes the target sent.
+            return Status.ERROR, [Problem("The answer is not valid HTTP")]
         if isinstance(error, OSError):  # aiohttp's connection errors are OSErrors too
             return Status.FAILED, [Problem("Connection failed: %(reason)s", reason)]
         logger.warning("probe error", exc_info=error)
@@ -165,19 +209,41 @@ class _Prober:
         return True if verify else self._unverified
 
     async def _get(
-        self, url: str, verify: bool, redirects: bool, values: dict[str, Any], headers: dict | None = None
+        self,
+        url: str,
+        verify: bool,
+        redirects: bool,
+        values: dict[str, Any],
+        policy: TargetPolicy,
+        headers: dict | None = None,
     ) -> tuple[int, str | None, bytes]:
         """GET url: (status, charset, body); records latency_ms, http_status and for https the
-        certificate's cert_days_left in ``values``."""
+        certificate's cert_days_left in ``values``. A redirect is followed (``redirects``) only
+        to the same scheme, host and port, its address checked again."""
         assert self._session is not None
         start = time.perf_counter()
-        async with self._session.get(
-            url, ssl=self._ssl(verify), allow_redirects=redirects, headers=headers
-        ) as response:
-            values["http_status"] = response.status
-            if response.url.scheme == "https":  # the last one's, when redirects were followed
-                await self._certificate_days(response, values)
-            body = await _read_body(response)
+        here = URL(url)
+        for hop in range(MAX_REDIRECTS + 1):
+            await self._pins.resolve(here.raw_host or "", policy, here.port)
+            async with self._session.get(
+                here, ssl=self._ssl(verify), allow_redirects=False, headers=headers
+            ) as response:
+                location = response.headers.get("Location")
+                if redirects and response.status in _REDIRECTS and location and hop < MAX_REDIRECTS:
+                    try:
+                        there = here.join(URL(location))
+                        same = there.origin() == here.origin()
+                    except ValueError:
+                        same = False
+                    if not same:
+                        raise _Verdict(Status.FAILED, "Redirected to another host; not followed")
+                    here = there
+                    continue
+                values["http_status"] = response.status
+                if response.url.scheme == "https":
+                    await self._certificate_days(response, values)
+                body = await _read_body(response)
+                break
         values["latency_ms"] = _ms(time.perf_counter() - start)
         return response.status, response.charset, body
 
@@ -186,8 +252,11 @@ class _Prober:
         transport = connection.transport if connection is not None else None
         ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
         if ssl_object is None:  # already released (an empty body): ask the server once more
-            host, port = response.url.host, response.url.port
-            _reader, writer = await asyncio.open_connection(host, port, ssl=self._unverified)
+            host, port = response.url.raw_host or "", response.url.port
+            address = (self._pins.pinned(host) or [host])[0]  # resolved and allowed by _get
+            _reader, writer = await asyncio.open_connection(
+                address, port, ssl=self._unverified, server_hostname=host
+            )
             ssl_object = writer.get_extra_info("ssl_object")
             writer.close()
         der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
@@ -195,14 +264,21 @@ class _Prober:
             left = certificate_not_after(der) - datetime.now(UTC)
             values["cert_days_left"] = round(left.total_seconds() / 86400, 2)
 
-    async def _http(self, check: HttpCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
-        status, charset, body = await self._get(check.url, check.verify_tls, check.follow_redirects, values)
+    async def _http(
+        self, check: HttpCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
+    ) -> list[Problem]:
+        status, charset, body = await self._get(
+            check.url, check.verify_tls, check.follow_redirects, values, policy
+        )
         return http_problems(check, status, charset, body, values)
 
-    async def _tcp(self, check: TcpCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
+    async def _tcp(
+        self, check: TcpCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
+    ) -> list[Problem]:
+        (address, *_others) = await self._pins.resolve(check.host, policy, check.port)
         start = time.perf_counter()
         transport, _protocol = await asyncio.get_running_loop().create_connection(
-            asyncio.Protocol, check.host, check.port
+            asyncio.Protocol, address, check.port
         )
         values["latency_ms"] = _ms(time.perf_counter() - start)
         transport.close()
@@ -210,10 +286,10 @@ class _Prober:
             values, check.max_latency_ms, "Connected in %(latency_ms)s ms, limit %(limit_ms)s ms"
         )
 
-    async def _ping(self, check: PingCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
-        loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(check.host, None, family=socket.AF_INET, type=socket.SOCK_DGRAM)
-        address = infos[0][4][0]
+    async def _ping(
+        self, check: PingCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
+    ) -> list[Problem]:
+        (address, *_others) = await self._pins.resolve(check.host, policy, ipv4_only=True)
         try:
             sock, raw = icmp.open_socket()
         except icmp.PingNotPermitted:
@@ -250,11 +326,11 @@ class _Prober:
         )
 
     async def _node_exporter(
-        self, check: NodeExporterCheck, values: dict[str, Any], timeout: float
+        self, check: NodeExporterCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
     ) -> list[Problem]:
         # Uncompressed: a page is some 20 KB on the LAN, and gzip costs the exporter and the probe
         # more CPU than the transfer saves (bench/sweep.py: 961 → 1,298 pages/s).
-        status, charset, body = await self._get(check.url, check.verify_tls, False, values, _PLAIN)
+        status, charset, body = await self._get(check.url, check.verify_tls, False, values, policy, _PLAIN)
         if status != 200:
             raise _Verdict(
                 Status.FAILED, "HTTP status %(got)s, expected %(expected)s", got=status, expected=200
@@ -270,34 +346,58 @@ class _Prober:
                 Status.ERROR, "Metric %(metric)s is missing from the page", metric=missing.metric
             ) from None
 
-    async def _postgres(self, check: PostgresCheck, values: dict[str, Any], timeout: float) -> list[Problem]:
+    async def _postgres(
+        self, check: PostgresCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
+    ) -> list[Problem]:
         import psycopg2  # a worker that runs no database check does not need it
 
+        (address, *_others) = await self._pins.resolve(check.host, policy, check.port)
         if self._threads is None:
             self._threads = ThreadPoolExecutor(
                 max_workers=min(self._concurrency, 32), thread_name_prefix="probe-db"
             )
         start = time.perf_counter()
         try:
-            await asyncio.get_running_loop().run_in_executor(self._threads, _login, check, timeout)
+            await asyncio.get_running_loop().run_in_executor(self._threads, _login, check, timeout, address)
         except psycopg2.Error as error:
             reason = _reason(error)
             if "timeout expired" in reason:
                 raise _Verdict(Status.TIMEOUT, "No answer within %(timeout)s s", timeout=timeout) from error
-            raise _Verdict(Status.FAILED, "Database login failed: %(reason)s", reason=reason) from error
+            if "refused" in reason.lower() and "connection" in reason.lower():
+                raise _Verdict(Status.FAILED, "Connection refused") from error
+            # The server's own words may quote what it was sent or answer in another protocol:
+            # a fixed message per kind of refusal, and a flag the portal backs off on.
+            message = _login_refusal(str(error))
+            if message is not None:
+                values["login_refused"] = True
+            raise _Verdict(
+                Status.FAILED, message or "The server did not complete a PostgreSQL login"
+            ) from error
         values["latency_ms"] = _ms(time.perf_counter() - start)
         return latency_problems(
             values, check.max_latency_ms, "Answered in %(latency_ms)s ms, limit %(limit_ms)s ms"
         )
 
 
-def _login(check: PostgresCheck, timeout: float) -> None:
+def _login_refusal(text: str) -> str | None:
+    """The message of a login the server refused (user, password, database), or None."""
+    text = text.lower()
+    if "does not exist" in text:
+        return "Database login refused: no such database or user"
+    if "authentication failed" in text or "no password supplied" in text or "pg_hba.conf" in text:
+        return "Database login refused: wrong user name or password"
+    return None
+
+
+def _login(check: PostgresCheck, timeout: float, address: str) -> None:
     """Log in and run SELECT 1 (in a worker thread). The parameters go to libpq as connection
-    keywords, quoted by psycopg2: nothing is spliced into SQL or a command line."""
+    keywords, quoted by psycopg2: nothing is spliced into SQL or a command line. libpq connects
+    to ``hostaddr``, the address the guard allowed, and uses ``host`` for TLS only."""
     import psycopg2
 
     params: dict[str, Any] = {
         "host": check.host,
+        "hostaddr": address,
         "port": check.port,
         "dbname": check.dbname,
         "user": check.user,
@@ -338,8 +438,25 @@ def _start_order(count: int, first: Iterable[int]) -> list[int]:
     return ahead + [i for i in range(count) if i not in chosen]
 
 
+Policies = TargetPolicy | Sequence[TargetPolicy]
+
+
+def _policies(policy: Policies, count: int) -> list[TargetPolicy]:
+    if isinstance(policy, TargetPolicy):
+        return [policy] * count
+    policies = list(policy)
+    if len(policies) != count or not all(isinstance(p, TargetPolicy) for p in policies):
+        raise ValueError("policy must be a TargetPolicy or one per check")
+    return policies
+
+
 async def run_checks(
-    checks: Iterable[Check], *, concurrency: int = 200, timeout: float = 2.0, first: Iterable[int] = ()
+    checks: Iterable[Check],
+    *,
+    concurrency: int = 200,
+    timeout: float = 2.0,
+    first: Iterable[int] = (),
+    policy: Policies = STRICT,
 ) -> list[Result]:
     """Run the checks, at most ``concurrency`` at once, each within its own ``timeout`` (or this
     one); one Result per check, in the checks' order. Never raises for a target's failure.
@@ -349,8 +466,12 @@ async def run_checks(
     adds its whole timeout after the live ones are done; started first, the dead overlap them.
 
     A check's task is created only once the semaphore lets it run, so a sweep of 10,000 keeps
-    ``concurrency`` tasks alive, not 10,000."""
+    ``concurrency`` tasks alive, not 10,000.
+
+    ``policy``: where the checks may connect (``guard.TargetPolicy``), one for all or one per
+    check; the default refuses loopback, link-local and the other internal addresses."""
     checks = _validated(checks, concurrency, timeout)
+    policies = _policies(policy, len(checks))
     order = _start_order(len(checks), first)
     results: list[Result | None] = [None] * len(checks)
     semaphore = asyncio.Semaphore(concurrency)
@@ -358,7 +479,7 @@ async def run_checks(
     async def run_one(prober: _Prober, index: int) -> None:
         try:
             check = checks[index]
-            results[index] = await prober.run(check, check.timeout or timeout)
+            results[index] = await prober.run(check, check.timeout or timeout, policies[index])
         finally:
             semaphore.release()
 
@@ -370,14 +491,20 @@ async def run_checks(
 
 
 def run_checks_sync(
-    checks: Iterable[Check], *, concurrency: int = 200, timeout: float = 2.0, first: Iterable[int] = ()
+    checks: Iterable[Check],
+    *,
+    concurrency: int = 200,
+    timeout: float = 2.0,
+    first: Iterable[int] = (),
+    policy: Policies = STRICT,
 ) -> list[Result]:
     """``run_checks`` for synchronous callers (a Celery task): runs its own event loop, in a
     helper thread when the caller's thread already runs one."""
     checks = _validated(checks, concurrency, timeout)
     first = list(first)
     _start_order(len(checks), first)  # bad input raises here, not inside the loop
-    run = run_checks(checks, concurrency=concurrency, timeout=timeout, first=first)
+    policy = _policies(policy, len(checks))
+    run = run_checks(checks, concurrency=concurrency, timeout=timeout, first=first, policy=policy)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

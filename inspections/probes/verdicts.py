@@ -1,7 +1,10 @@
 """Judging what a probe measured against its check's expectations: pure functions, no I/O.
 
-Each returns the problems found (an empty list when all is well) and may add what it read to
-``values`` (``keyword_found``, ``json_value``). Messages are English msgids with %-parameters.
+Each returns the problems found (an empty list when all is well) and may add what it judged to
+``values`` (``keyword_found``, ``json_value_matched``). Messages are English msgids with
+%-parameters. Neither ever holds what the target answered: a check's author chooses the target,
+and a result that quoted the answer would hand them whatever the server can read (a JSON value at
+``db.password``). They say what differed from the expectation instead.
 """
 
 from __future__ import annotations
@@ -66,14 +69,11 @@ def _json_problems(check: HttpCheck, body: bytes, values: dict[str, Any]) -> lis
     path = {"path": check.json_path}
     if found is _MISSING:
         return [Problem("No JSON value at %(path)s", path)]
-    values["json_value"] = found if not isinstance(found, dict | list) else type(found).__name__
-    if check.json_value is not ANY_VALUE and not _same(found, check.json_value):
-        return [
-            Problem(
-                "JSON value at %(path)s is %(got)r, expected %(expected)r",
-                {**path, "got": values["json_value"], "expected": check.json_value},
-            )
-        ]
+    if check.json_value is ANY_VALUE:
+        return []
+    values["json_value_matched"] = _same(found, check.json_value)
+    if not values["json_value_matched"]:
+        return [Problem("The JSON value at %(path)s did not equal the expected value", path)]
     return []
 
 

@@ -24,11 +24,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contracts.models import Contract
-from contracts.scoping import MANAGE_INSPECTIONS, VIEW, can
+from contracts.scoping import MANAGE_CONTRACT, MANAGE_INSPECTIONS, VIEW, can
 from contracts.views.contracts import TABS, visible_contract
-from inspections import schedules
-from inspections.manage_forms import CheckForm, ChecklistForm, PeriodForm, ScheduleForm, item_formset
+from inspections import schedules, targets
+from inspections.manage_forms import (
+    CheckForm,
+    ChecklistForm,
+    NetworkForm,
+    PeriodForm,
+    ScheduleForm,
+    item_formset,
+)
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistTemplate,
     HeightenedPeriod,
@@ -199,6 +207,8 @@ def contract_inspections(request, code):
     )
     check_page = Paginator(checks, CHECKS_PER_PAGE).get_page(request.GET.get("page"))
     check_rows = [(check, _options_summary(check)) for check in check_page.object_list]
+    for check, _summary in check_rows:
+        check.awaits_approval = targets.awaits_approval(check)
 
     current_periods, past_periods, past_count = _period_rows(request, contract, today, by_period)
     return render(
@@ -208,6 +218,8 @@ def contract_inspections(request, code):
             "contract": contract,
             "tabs": TABS,
             "can_manage": can(user, MANAGE_INSPECTIONS, contract),
+            "can_approve": can(user, MANAGE_CONTRACT, contract),
+            "networks": AllowedNetwork.objects.restrict(user, VIEW).filter(contract=contract),
             "schedule_rows": schedule_rows,
             "current_periods": current_periods,
             "past_periods": past_periods,
@@ -377,9 +389,16 @@ def checklist_edit(request, code, pk=None):
 def check_edit(request, code, pk=None):
     contract = managed_contract(request, code)
     check = owned(request, AutomatedCheck, contract, pk)
-    form = CheckForm(request.POST or None, instance=check, contract=contract)
+    before = targets.signature(check) if check is not None else None
+    form = CheckForm(request.POST or None, instance=check, contract=contract, user=request.user)
+
+    def save():
+        saved = form.save()
+        targets.record_edit(saved, request.user, before=before)
+        return saved
+
     if request.method == "POST" and form.is_valid():
-        response = _save(request, contract, form, form.save, slots=False)
+        response = _save(request, contract, form, save, slots=False)
         if response:
             return response
     return _form_page(
@@ -390,6 +409,61 @@ def check_edit(request, code, pk=None):
         title=_title(check, _("automated check")),
         has_assets=contract.assets.exists(),
     )
+
+
+@login_required
+@require_POST
+def check_approve(request, code, pk):
+    """The client side approves a check as it stands: it runs from the next round."""
+    contract = visible_contract(request, code)
+    check = get_object_or_404(AutomatedCheck.objects.restrict(request.user, VIEW), contract=contract, pk=pk)
+    if not targets.can_approve(request.user, check):
+        raise PermissionDenied
+    with transaction.atomic():
+        targets.approve(check, request.user)
+    messages.success(
+        request, _("“%(name)s” is approved; it runs from the next round.") % {"name": check.name}
+    )
+    return redirect(page_url(contract))
+
+
+def _network_contract(request, code) -> Contract:
+    contract = visible_contract(request, code)
+    if not can(request.user, MANAGE_CONTRACT, contract):
+        raise PermissionDenied
+    return contract
+
+
+@login_required
+@require_POST
+def network_add(request, code):
+    """The client side allows a network to the contract's checks."""
+    contract = _network_contract(request, code)
+    form = NetworkForm(request.POST, contract=contract)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                form.save()
+        except IntegrityError:  # the same network added meanwhile
+            messages.error(request, _("This network is allowed already."))
+        else:
+            messages.success(
+                request, _("Checks may now reach %(network)s.") % {"network": form.instance.network}
+            )
+    else:
+        problems = [message for messages_ in form.errors.values() for message in messages_]
+        messages.error(request, " ".join(problems))
+    return redirect(page_url(contract))
+
+
+@login_required
+@require_POST
+def network_delete(request, code, pk):
+    contract = _network_contract(request, code)
+    network = get_object_or_404(AllowedNetwork.objects.restrict(request.user, VIEW), contract=contract, pk=pk)
+    network.delete()
+    messages.success(request, _("Checks may no longer reach %(network)s.") % {"network": network.network})
+    return redirect(page_url(contract))
 
 
 @login_required
@@ -426,5 +500,8 @@ urlpatterns = [
     path("contract/<slug:code>/checklists/<int:pk>/edit/", checklist_edit, name="checklist-edit"),
     path("contract/<slug:code>/checks/add/", check_edit, name="automated-check-add"),
     path("contract/<slug:code>/checks/<int:pk>/edit/", check_edit, name="automated-check-edit"),
+    path("contract/<slug:code>/checks/<int:pk>/approve/", check_approve, name="automated-check-approve"),
+    path("contract/<slug:code>/networks/add/", network_add, name="network-add"),
+    path("contract/<slug:code>/networks/<int:pk>/delete/", network_delete, name="network-delete"),
     path("contract/<slug:code>/<slug:part>/<int:pk>/active/", set_active, name="set-active"),
 ]

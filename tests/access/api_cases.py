@@ -187,6 +187,10 @@ INCIDENT_DATA = [
 ]
 
 INSPECTION_DATA = [
+    # Where the checks may point: the client side's to write (issue 14).
+    Resource(
+        "allowed-network", "network", who("manage_contract"), body(network="10.0.6.0/24"), {"note": "改"}
+    ),
     Resource(
         "checklist-template",
         "template",
@@ -199,7 +203,8 @@ INSPECTION_DATA = [
         "check",
         "check",
         who("manage_inspections"),
-        body(asset=lambda s: s.asset.pk, name="新检查", kind="http", target="https://10.0.0.9/"),
+        # The asset's host: a check follows its asset or an allowed network (issue 14).
+        body(asset=lambda s: s.asset.pk, name="新检查", kind="http", target="https://10.0.0.1/new"),
         {"name": "改"},
         delete_conflicts=True,  # a past run holds its result
     ),
@@ -426,6 +431,8 @@ INCIDENTS = [
 ]
 
 INSPECTIONS = [
+    # The client side approves the vendor's checks (issue 14).
+    action("api:check-approve", "post", who("manage_contract"), "check"),
     *[
         Case(f"api:{name}-{kind}", "get", ALL, pk(attr) if kind == "detail" else None)
         for name, attr in (("check-result", "result"), ("inspection-run", "run"), ("inspection-slot", "slot"))

@@ -447,6 +447,9 @@ INSPECTIONS = [
         _manage("check"),
         lambda w, s: _check_body(w, s, name="改"),
     ),
+    post("inspections:automated-check-approve", who("manage_contract"), _manage("check")),
+    post("inspections:network-add", who("manage_contract"), code, lambda w, s: {"network": "10.0.7.0/24"}),
+    post("inspections:network-delete", who("manage_contract"), _manage("network")),
     *[
         post(
             "inspections:set-active",

@@ -51,6 +51,7 @@ from incidents.models import (
     WorkLogEntry,
 )
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistItem,
     ChecklistTemplate,
@@ -228,6 +229,7 @@ def build_side(tag: str, users: dict) -> SimpleNamespace:
     s.check = AutomatedCheck.objects.create(
         contract=c, asset=s.asset, name=f"{mark} 门户", kind="http", target="https://10.0.0.1/health"
     )
+    s.network = AllowedNetwork.objects.create(contract=c, network="10.0.5.0/24")
     today = timezone.localdate()
     s.period = HeightenedPeriod.objects.create(
         name=f"{mark} 重保", starts_on=today + dt.timedelta(days=10), ends_on=today + dt.timedelta(days=12)

@@ -72,7 +72,14 @@ def http_checks(contract, urls: dict[str, str]) -> dict[str, AutomatedCheck]:
     asset = Asset.objects.create(contract=contract, kind=Asset.Kind.APPLICATION, name=f"{contract.code} 系统")
     return {
         name: AutomatedCheck.objects.create(
-            contract=contract, asset=asset, name=name, kind="http", target=url, timeout=30
+            contract=contract,
+            asset=asset,
+            name=name,
+            kind="http",
+            target=url,
+            timeout=30,
+            approval="approved",
+            admin_allowed=True,  # loopback targets (issue 14)
         )
         for name, url in urls.items()
     }

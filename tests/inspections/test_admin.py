@@ -13,6 +13,7 @@ from django.urls import reverse
 from contracts.models import Asset
 from incidents import services as incident_services
 from inspections.models import (
+    AllowedNetwork,
     AutomatedCheck,
     ChecklistItem,
     ChecklistTemplate,
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.django_db
 CN = zoneinfo.ZoneInfo("Asia/Shanghai")
 PASSWORD = "db-Secret-2718"
 MODELS = [
+    AllowedNetwork,
     InspectionSchedule,
     HeightenedPeriod,
     InspectionSlot,
@@ -53,7 +55,7 @@ def superuser(make_user):
 def one_of_each(contract_a, vendor_engineer_a, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     asset = Asset.objects.create(
-        contract=contract_a, kind="database", name="业务库", host="127.0.0.1", port=5432
+        contract=contract_a, kind="database", name="业务库", host="10.1.2.4", port=5432
     )
     schedule = InspectionSchedule.objects.create(
         contract=contract_a, name="机房日巡检", checklist_kind="machine-room"
@@ -122,6 +124,7 @@ def one_of_each(contract_a, vendor_engineer_a, tmp_path, settings):
         duration_ms=3.2,
     )
     return {
+        AllowedNetwork: AllowedNetwork.objects.create(contract=contract_a, network="10.1.2.0/24"),
         InspectionSchedule: schedule,
         HeightenedPeriod: period,
         InspectionSlot: slot,

@@ -56,7 +56,9 @@ def contract_a2(client_org_a, vendor_org_a):
 
 def make_asset(contract, name="应用服务器01", **fields):
     fields.setdefault("kind", Asset.Kind.VM)
-    fields.setdefault("host", "127.0.0.1")
+    # Not loopback: a check of it would be refused (issue 14).
+    fields.setdefault("host", "10.1.2.3")
+    fields.setdefault("url", "https://portal.example.gov.cn/")
     return Asset.objects.create(contract=contract, name=name, **fields)
 
 
@@ -189,7 +191,7 @@ def test_the_password_never_leaves(world, manager_a):
             "asset": asset.pk,
             "name": "业务库登录",
             "kind": "postgres",
-            "target": "127.0.0.1",
+            "target": "10.1.2.3",
             "port": 5432,
             "options": {"dbname": "app", "user": "monitor"},
             "password": "another-Secret-99",

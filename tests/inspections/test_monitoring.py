@@ -23,6 +23,7 @@ from contracts.penalties import penalty_summary
 from incidents import services
 from incidents.models import Incident, IncidentEvent
 from inspections import monitoring, tasks
+from inspections import targets as check_targets
 from inspections.models import AutomatedCheck, CheckResult, InspectionRun, InspectionSchedule, InspectionSlot
 from tests.inspections import targets
 
@@ -71,7 +72,16 @@ def app(contract_a):
 
 
 def add_check(contract, asset, name, kind=Kind.HTTP, **fields):
+    # Loopback targets: approved by the client, allowed by an administrator (issue 14).
+    fields = {"approval": "approved", "admin_allowed": True, **fields}
     return AutomatedCheck.objects.create(contract=contract, asset=asset, name=name, kind=kind, **fields)
+
+
+def approved(check: AutomatedCheck) -> AutomatedCheck:
+    """For bulk_create, which calls no save(): approved by the client, allowed by an administrator."""
+    check.approval, check.admin_allowed = "approved", True
+    check.approved_signature = check_targets.signature(check)
+    return check
 
 
 def schedule(contract, time_of_day, name="自动巡检") -> InspectionSchedule:
@@ -354,13 +364,15 @@ def test_1200_checks_are_three_messages_failing_first_one_insert_per_500_results
     contract_a, app, acceptor, django_capture_on_commit_callbacks, sent
 ):
     AutomatedCheck.objects.bulk_create(
-        AutomatedCheck(
-            contract=contract_a,
-            asset=app,
-            name=f"端口 {n:04d}",
-            kind=Kind.TCP,
-            target="127.0.0.1",
-            port=acceptor.port,
+        approved(
+            AutomatedCheck(
+                contract=contract_a,
+                asset=app,
+                name=f"端口 {n:04d}",
+                kind=Kind.TCP,
+                target="127.0.0.1",
+                port=acceptor.port,
+            )
         )
         for n in range(1200)
     )
@@ -412,14 +424,16 @@ def test_a_chunk_of_500_steady_checks_takes_a_handful_of_queries(
     contract_a, app, acceptor, django_capture_on_commit_callbacks, sent
 ):
     AutomatedCheck.objects.bulk_create(
-        AutomatedCheck(
-            contract=contract_a,
-            asset=app,
-            name=f"端口 {n:03d}",
-            kind=Kind.TCP,
-            target="127.0.0.1",
-            port=acceptor.port,
-            last_status="ok",
+        approved(
+            AutomatedCheck(
+                contract=contract_a,
+                asset=app,
+                name=f"端口 {n:03d}",
+                kind=Kind.TCP,
+                target="127.0.0.1",
+                port=acceptor.port,
+                last_status="ok",
+            )
         )
         for n in range(500)
     )

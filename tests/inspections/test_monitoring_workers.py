@@ -83,6 +83,8 @@ def test_two_workers_racing_on_the_same_failing_checks_open_one_incident_each(
     asset = Asset.objects.create(contract=contract_a, kind=Asset.Kind.APPLICATION, name="缴费系统")
 
     def check(name, **fields):
+        # Loopback targets: approved by the client, allowed by an administrator (issue 14).
+        fields = {"approval": "approved", "admin_allowed": True, **fields}
         return AutomatedCheck.objects.create(contract=contract_a, asset=asset, name=name, **fields)
 
     down = check("出错接口", kind="http", target=web.url("/error"))
