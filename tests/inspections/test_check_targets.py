@@ -383,7 +383,7 @@ def test_the_migration_approves_existing_checks_and_forgets_the_values_results_q
 
     from inspections.models import InspectionRun
 
-    migration = importlib.import_module("inspections.migrations.0003_ssrf_check_targets_approval")
+    migration = importlib.import_module("inspections.migrations.0003_check_targets_approval")
     check = AutomatedCheck.objects.create(contract=app.contract, asset=app, name="旧检查", kind="http")
     slot = InspectionSlot.objects.create(
         contract=app.contract,
