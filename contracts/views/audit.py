@@ -54,6 +54,10 @@ ACTIONS = {
     "sign_off": pgettext_lazy("audit action", "Signed off"),
     "audit_purge": pgettext_lazy("audit action", "Old lines purged"),
     "import": pgettext_lazy("audit action", "Imported"),
+    "withdraw": pgettext_lazy("audit action", "Breach withdrawn"),
+    "not_found": pgettext_lazy("audit action", "Asked for something out of reach"),
+    "audit_head_missing": pgettext_lazy("audit action", "Audit chain restarted without its head"),
+    "api_token_issued": pgettext_lazy("audit action", "API token issued"),
 }
 
 

@@ -67,3 +67,21 @@ def test_the_csv_download_is_itself_on_record(client, auditor_a, lines):
         "audit_trail",
         2,
     )
+
+
+def test_every_action_the_code_records_has_a_label():
+    # The trail's page and CSV show labels, never a code such as "withdraw" or "not_found": every
+    # action string the code passes to the trail, read from the source, has its label.
+    import re
+    from pathlib import Path
+
+    from contracts.views.audit import ACTIONS
+    from om_portal import audit
+
+    root = Path(__file__).resolve().parents[2]
+    recorded = {audit.HEAD_MISSING, "access_denied", "not_found", "create", "update", "delete"}
+    for app in ("om_portal", "contracts", "incidents", "inspections", "reports"):
+        for path in (root / app).rglob("*.py"):
+            recorded |= set(re.findall(r'audit\.record(?:_bulk)?\(\s*"([a-z_]+)"', path.read_text()))
+    assert len(recorded) >= 12  # the scan finds them
+    assert recorded - set(ACTIONS) == set()
