@@ -459,11 +459,15 @@ def _breaches(contract, start, end, first, after) -> dict:
             "source": row["source"],
             "days_late": row["days_late"],
             "waived": row["waived"],
+            # Kept in the ledger when the facts showed the duty met; it counts zero, as waived.
+            "withdrawn": row["withdrawn_at"] is not None,
             "note": row["note"],
         }
         for row in Breach.objects.filter(contract=contract, occurred_at__gte=first, occurred_at__lt=after)
         .order_by("occurred_at", "id")
-        .values("occurred_at", "kind", "clause__title", "source", "days_late", "waived", "note")
+        .values(
+            "occurred_at", "kind", "clause__title", "source", "days_late", "waived", "withdrawn_at", "note"
+        )
     ]
     summary = penalty_summary(contract, start=start, end=end)
     clauses = [
@@ -482,6 +486,7 @@ def _breaches(contract, start, end, first, after) -> dict:
     return {
         "count": len(lines),
         "waived": sum(1 for line in lines if line["waived"]),
+        "withdrawn": sum(1 for line in lines if line["withdrawn"]),
         "penalty_total": _money(summary.vendor_total),
         "penalty_capped": summary.vendor_capped,
         "client_total": _money(summary.client_total),

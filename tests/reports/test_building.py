@@ -101,6 +101,7 @@ def test_the_monthly_figures_are_the_months_own(contract_a, june_a):
         "source": "inspection",
         "days_late": 1,
         "waived": False,
+        "withdrawn": False,
         "note": "",
     }
     assert [(c["kind"], c["breaches"], c["amount"]) for c in breaches["clauses"]] == [
@@ -358,3 +359,14 @@ def test_completion_counts_only_the_slots_due_by_the_time_of_the_build(contract_
     figures = build_data(contract_a, "weekly", dt.date(2026, 6, 1), dt.date(2026, 6, 7))["inspections"]
     assert (figures["due"], figures["done"], figures["missed"], figures["pending"]) == (3, 1, 1, 1)
     assert figures["completion_percent"] == 50.0
+
+
+def test_a_withdrawn_breach_is_listed_as_withdrawn_and_costs_nothing(contract_a, june_a):
+    # DOMAIN.md: a breach the facts show met is withdrawn, "kept, marked withdrawn": the June
+    # report still lists it, says so, and prices June at 0 days × 0.3% × ¥708,000 = ¥0.00.
+    Breach.objects.filter(contract=contract_a, occurred_at__month=6).update(
+        withdrawn_at=at(2026, 6, 5, 9), withdrawn_reason="补录的巡检记录表明已按时完成"
+    )
+    breaches = build_data(contract_a, "monthly", *JUNE)["breaches"]
+    assert (breaches["count"], breaches["withdrawn"], breaches["penalty_total"]) == (1, 1, "0.00")
+    assert breaches["lines"][0]["withdrawn"] is True
