@@ -245,6 +245,12 @@ class SLATermSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         check_same_contract(attrs, self.instance, "penalty_clause")
+        unit = attrs.get("unit", getattr(self.instance, "unit", None))
+        target = attrs.get("target", getattr(self.instance, "target", None))
+        try:
+            SLATerm(unit=unit, target=target).clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
         return attrs
 
 

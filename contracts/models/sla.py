@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +93,11 @@ class SLATerm(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(target__gte=1), name="sla_term_target_positive"),
         ]
+
+    def clean(self):
+        # "当日内予以答复" (seed 000) is a rule, not an amount: its target can only be one day.
+        if self.unit == TargetUnit.SAME_DAY and self.target != 1:
+            raise ValidationError({"target": _("A same-day reply has the target 1 (the day itself).")})
 
     def __str__(self):
         case = " · ".join(

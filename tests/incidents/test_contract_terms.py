@@ -6,7 +6,7 @@ Each test quotes the clause it checks and works the figures out by hand.
 import pytest
 from rest_framework.test import APIClient
 
-from contracts.models import Breach, Contract, SLATerm
+from contracts.models import Breach, Contract, Role, SLATerm
 from contracts.services import load_seed_contracts
 from incidents import knowledge, services
 from incidents.clocks import same_day_deadline
@@ -202,3 +202,17 @@ def test_timely_rate_follows_the_same_day_rule(contract_a, engineer_a, same_day)
         {"contract": contract_a.code, "start": "2024-03-01", "end": "2024-03-31", "timely_hours": 24},
     ).json()
     assert [r["timely"] for r in rows] == [1]
+
+
+def test_a_same_day_rule_has_no_other_target(contract_a, make_user):
+    # "当日内予以答复" names the day itself: a same-day term of 3 would read "within 3 same days",
+    # which no contract says. The API and the model refuse it by field.
+    manager = make_user(Role.CLIENT_MANAGER, contract_a.client)
+    api = APIClient()
+    api.force_authenticate(manager)
+    body = {"contract": contract_a.code, "condition": "consultation", "clock": "response"}
+    refused = api.post("/api/v1/sla-terms/", {**body, "target": 3, "unit": "same_day"}, format="json")
+    assert refused.status_code == 400 and "target" in refused.json()
+    assert not SLATerm.objects.filter(contract=contract_a).exists()
+    accepted = api.post("/api/v1/sla-terms/", {**body, "target": 1, "unit": "same_day"}, format="json")
+    assert accepted.status_code == 201, accepted.json()
