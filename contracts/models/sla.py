@@ -94,14 +94,14 @@ class SLATerm(models.Model):
             models.CheckConstraint(condition=models.Q(target__gte=1), name="sla_term_target_positive"),
         ]
 
-    def clean(self):
-        # "当日内予以答复" (seed 000) is a rule, not an amount: its target can only be one day.
-        if self.unit == TargetUnit.SAME_DAY and self.target != 1:
-            raise ValidationError({"target": _("A same-day reply has the target 1 (the day itself).")})
-
     def __str__(self):
         case = " · ".join(
             str(part) for part in (self.get_severity_display(), self.get_condition_display()) if part
         )
         target = f"{self.target} {self.get_unit_display()}"
         return f"{case or _('Any request')}: {self.get_clock_display()} ≤ {target}"
+
+    def clean(self):
+        # "当日内予以答复" (seed 000) is a rule, not an amount: its target can only be one day.
+        if self.unit == TargetUnit.SAME_DAY and self.target != 1:
+            raise ValidationError({"target": _("A same-day reply has the target 1 (the day itself).")})
