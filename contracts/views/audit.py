@@ -7,7 +7,6 @@ change or delete a line here or anywhere else (om_portal.audit). A CSV download 
 itself a line of the trail.
 """
 
-import csv
 import datetime as dt
 import io
 
@@ -24,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from contracts.models import Contract, Membership, Role
-from om_portal import audit
+from om_portal import audit, spreadsheets
 from om_portal.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -101,7 +100,7 @@ def audit_search(request):
 
 def _csv(request, lines) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.csv_writer(out)  # formula-like text is quoted
     writer.writerow(
         [
             "id",
