@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "om_portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "om_portal.middleware.refuse_nul_characters",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Tells whether the session has passed the second factor (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",

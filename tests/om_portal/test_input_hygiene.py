@@ -43,3 +43,12 @@ def test_ascii_numbers_still_pass(api, contract_a):
         body = {"contract": contract_a.code, "kind": "vm", "name": name, "port": port}
         assert api.post("/api/v1/assets/", body, format="json").status_code == 201
     assert sorted(Asset.objects.values_list("port", flat=True)) == [123, 124]
+
+
+def test_a_nul_character_in_a_query_or_form_is_a_400(client, vendor_engineer_a, contract_a):
+    # Found by tests/fuzz/test_form_fuzz.py: the contract's code in the query of "report an
+    # incident" reached PostgreSQL, which refuses NUL in a string: a 500.
+    client.force_login(vendor_engineer_a)
+    assert client.get("/incidents/add/", {"contract": "A\x00"}).status_code == 400
+    assert client.post("/incidents/add/", {"contract": "A\x00", "title": "x"}).status_code == 400
+    assert client.get("/incidents/add/", {"contract": contract_a.code}).status_code == 200
