@@ -5,26 +5,32 @@ quantity 1, in service, no attributes); a column left out of the file leaves tha
 existing rows alone. Nothing is written unless every row is valid.
 """
 
+import codecs
 import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contracts.models import Asset, Contract
-from om_portal import audit
+from om_portal import audit, spreadsheets
 
 MODES = ("upsert", "add")
 BATCH = 1000
-MAX_ROWS, MAX_COLUMNS = 100_000, 100
+MAX_ERRORS = 200  # listed for one file; a file wrong on every row is not worth more
+CHUNK = 64 * 1024
 ROW = "__row__"  # the key of read_rows()' dicts that holds the spreadsheet's row number
 
 
@@ -78,9 +84,6 @@ CHOICES_ZH = {
         "retired": ("已退役", "退役", "停用", "已停用"),
     },
 }
-# Spreadsheet programs run a CSV cell starting with one of these as a formula (CSV injection);
-# an export quotes such text with an apostrophe, and an import takes the apostrophe off again.
-FORMULA = re.compile(r"'*[=+\-@\t\r]")
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 # 2026-05-28, 2026/5/28, 2026.5.28 or 2026年5月28日
 DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -143,76 +146,175 @@ def _choice_lookup(key: str) -> dict[str, str]:
 
 
 # --- Reading ------------------------------------------------------------------------------------
+# A few kilobytes can ask for gigabytes: a CSV header of 6,000 columns made a dict of 6,000 keys for
+# each of 6,000 rows, and an .xlsx unpacks to a thousand times its size. So a file is read as a
+# stream, row by row, and refused (FileProblem) as soon as it passes one of the limits in settings.
+MAX_LINE_CHARS = 1024 * 1024
 
 
-def _xlsx_table(file):
+def _megabytes(size: int) -> str:
+    return filesizeformat(size).replace("\xa0", " ")
+
+
+def _check_archive(file):
+    """Refuse an .xlsx whose members would unpack past the limits, before any of it is unpacked.
+
+    zipfile never yields more than a member's declared size (it fails the CRC instead), so the
+    sizes in the central directory bound what openpyxl can be handed."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        raise FileProblem(_("The file could not be read as an .xlsx workbook.")) from error
+    finally:
+        file.seek(0)
+    if len(members) > settings.ASSET_IMPORT_MAX_ARCHIVE_MEMBERS:
+        raise FileProblem(
+            _("The workbook holds %(count)s parts; an .xlsx ledger has at most %(max)s.")
+            % {"count": len(members), "max": settings.ASSET_IMPORT_MAX_ARCHIVE_MEMBERS}
+        )
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > settings.ASSET_IMPORT_MAX_UNPACKED_BYTES:
+        raise FileProblem(
+            _("The workbook unpacks to %(size)s; at most %(max)s is read.")
+            % {"size": _megabytes(unpacked), "max": _megabytes(settings.ASSET_IMPORT_MAX_UNPACKED_BYTES)}
+        )
+    ratio = settings.ASSET_IMPORT_MAX_COMPRESSION_RATIO
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > ratio * max(member.compress_size, 1):
+            raise FileProblem(
+                _("A part of the workbook is compressed more than %(ratio)s to 1: not a spreadsheet.")
+                % {"ratio": ratio}
+            )
+
+
+def _xlsx_rows(file):
     import openpyxl
 
-    table = []
+    _check_archive(file)
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            # Some programs write a wrong "dimension" into the sheet, which read-only mode trusts.
-            sheet.reset_dimensions()
-            # A 10 MB workbook can unpack to gigabytes of XML; stop long before memory runs out.
-            for row in sheet.iter_rows(values_only=True):
-                if len(table) > MAX_ROWS:
-                    raise FileProblem(_("The file has more than %(max)s rows.") % {"max": MAX_ROWS})
-                table.append(list(row[:MAX_COLUMNS]))
-        finally:
-            workbook.close()
-    except FileProblem:
-        raise
     except Exception as error:  # a damaged or renamed file fails in zipfile, XML or openpyxl
         raise FileProblem(_("The file could not be read as an .xlsx workbook.")) from error
-    return table
+    try:
+        sheet = workbook.worksheets[0]
+        # Some programs write a wrong "dimension" into the sheet, which read-only mode trusts.
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(values_only=True)
+    except FileProblem:
+        raise
+    except Exception as error:
+        raise FileProblem(_("The file could not be read as an .xlsx workbook.")) from error
+    finally:
+        workbook.close()
 
 
-def _decode(data: bytes) -> str:
-    # UTF-16 is Excel's "Unicode text"; GB18030 is what Excel on Chinese Windows saves.
-    encodings = ["utf-16"] if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ["utf-8-sig", "gb18030"]
-    for encoding in encodings:
+def _encoding(file) -> str:
+    # UTF-16 is Excel's "Unicode text"; GB18030 is what Excel on Chinese Windows saves. The file
+    # is decoded once here to choose, in chunks, and once more as it is read.
+    file.seek(0)
+    if file.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    for encoding in ("utf-8-sig", "gb18030"):
+        file.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            for chunk in iter(lambda: file.read(CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding
         except UnicodeDecodeError:
             continue
     raise FileProblem(_("The file is neither UTF-8 nor GB18030 text."))
 
 
-def _csv_table(file):
-    text = _decode(file.read())
-    first_line = text.split("\n", 1)[0]
+def _lines(file, encoding):
+    """The file's text line by line, each with its "\\n"; a line past MAX_LINE_CHARS is refused."""
+    file.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    pending = ""
+    for chunk in iter(lambda: file.read(CHUNK), b""):
+        pending += decoder.decode(chunk)
+        if "\n" in pending:
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                yield line + "\n"
+        if len(pending) > MAX_LINE_CHARS:
+            raise FileProblem(
+                _("A line of the file is longer than %(max)s characters.") % {"max": MAX_LINE_CHARS}
+            )
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _csv_rows(file):
+    lines = _lines(file, _encoding(file))
+    first_line = next(lines, "")
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [
-        [cell[1:] if cell.startswith("'") and FORMULA.match(cell) else cell for cell in row] for row in reader
-    ]
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as error:  # a cell past csv's own limit of 131,072 characters, a NUL byte
+        message = _("Line %(line)s cannot be read as CSV: %(problem)s.")
+        raise FileProblem(message % {"line": reader.line_num, "problem": error}) from error
+
+
+def _bounded(rows, *, unquote: bool):
+    """(row number, cells) of each row, refusing a table past the row, column or cell limits."""
+    max_rows = settings.ASSET_IMPORT_MAX_ROWS
+    max_columns = settings.ASSET_IMPORT_MAX_COLUMNS
+    max_chars = settings.ASSET_IMPORT_MAX_CELL_CHARS
+    for number, row in enumerate(rows, 1):
+        if number > max_rows + 1:  # the header and max_rows rows
+            raise FileProblem(_("The file has more than %(max)s rows.") % {"max": max_rows})
+        if len(row) > max_columns:
+            if not all(map(_blank, row[max_columns:])):
+                raise FileProblem(
+                    _("Row %(row)s has more than %(max)s columns.") % {"row": number, "max": max_columns}
+                )
+            row = row[:max_columns]
+        if any(isinstance(cell, str) and len(cell) > max_chars for cell in row):
+            raise FileProblem(
+                _("Row %(row)s holds a cell of more than %(max)s characters.")
+                % {"row": number, "max": max_chars}
+            )
+        if any(isinstance(cell, str) and "\x00" in cell for cell in row):  # no column can hold one
+            raise FileProblem(_("Row %(row)s holds a NUL character.") % {"row": number})
+        if unquote:
+            # An export quotes formula-like text with an apostrophe (om_portal.spreadsheets).
+            row = [spreadsheets.unquote(cell) for cell in row]
+        yield number, row
 
 
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_table(file, filename: str) -> tuple[int, list[str], list[dict]]:
+def _read_table(file, filename: str):
+    """(header's row number, header names, an iterator of row dicts); FileProblem for a file
+    that cannot be read or passes a limit, raised here or while the rows are iterated."""
     suffix = filename.lower().rsplit(".", 1)[-1]
     if suffix == "xlsx":
-        table = _xlsx_table(file)
+        table = _bounded(_xlsx_rows(file), unquote=False)
     elif suffix == "csv":
-        table = _csv_table(file)
+        table = _bounded(_csv_rows(file), unquote=True)
     else:
         raise FileProblem(_("Only .xlsx and .csv files can be imported."))
-    numbered = [(number, row) for number, row in enumerate(table, 1) if not all(map(_blank, row))]
-    if not numbered:
+    header_row, header = next(((n, row) for n, row in table if not all(map(_blank, row))), (0, None))
+    if header is None:
         raise FileProblem(_("The file has no header row."))
-    (header_row, header), *body = numbered
     header = [(index, str(name).strip()) for index, name in enumerate(header) if not _blank(name)]
-    rows = []
-    for number, cells in body:
-        row = {name: cells[index] if index < len(cells) else None for index, name in header}
-        row[ROW] = number
-        rows.append(row)
-    return header_row, [name for _index, name in header], rows
+
+    def rows():
+        for number, cells in table:
+            if all(map(_blank, cells)):
+                continue
+            row = {name: cells[index] if index < len(cells) else None for index, name in header}
+            row[ROW] = number
+            yield row
+
+    return header_row, [name for _index, name in header], rows()
 
 
 def read_rows(file, filename: str) -> list[dict]:
@@ -221,7 +323,7 @@ def read_rows(file, filename: str) -> list[dict]:
     The header is the first non-empty row; columns without a header are left out; each dict
     holds its spreadsheet row number under ``ROW``. Raises FileProblem for an unreadable file.
     """
-    return _read_table(file, filename)[2]
+    return list(_read_table(file, filename)[2])
 
 
 # --- Validating ---------------------------------------------------------------------------------
@@ -347,7 +449,15 @@ def _validate(header_row, names, rows, errors) -> tuple[list[str], list[tuple[in
         if earlier != row[ROW]:
             message = _("Duplicate of row %(row)s (same kind and name).") % {"row": earlier}
             errors.append(RowError(row[ROW], name_column, message))
-        parsed.append((row[ROW], values))
+        if errors:
+            parsed = []  # nothing will be written: only the errors are worth keeping
+            if len(errors) >= MAX_ERRORS:
+                del errors[MAX_ERRORS:]
+                message = _("Only the first %(count)s problems are listed.") % {"count": MAX_ERRORS}
+                errors.append(RowError(None, "", message))
+                break
+        else:
+            parsed.append((row[ROW], values))
     return list(mapping.values()), parsed
 
 
@@ -365,10 +475,10 @@ def import_assets(contract: Contract, file, filename: str, *, mode: str = "upser
     result = ImportResult()
     try:
         header_row, names, rows = _read_table(file, filename)
-    except FileProblem as problem:
-        result.errors.append(RowError(None, "", str(problem)))
+        present, parsed = _validate(header_row, names, rows, result.errors)
+    except FileProblem as problem:  # the file as a whole is refused: its rows' errors are moot
+        result.errors[:] = [RowError(None, "", str(problem))]
         return result
-    present, parsed = _validate(header_row, names, rows, result.errors)
     if not parsed and not result.errors:
         result.errors.append(RowError(None, "", _("The file has no data rows.")))
     if result.errors:
@@ -389,12 +499,12 @@ def import_assets(contract: Contract, file, filename: str, *, mode: str = "upser
 
 def _write(contract, present, parsed, mode, result):
     existing = {(asset.kind, asset.name): asset for asset in Asset.objects.filter(contract=contract)}
-    creates, updates, changed_fields = [], [], set()
+    creates, updates, changed_fields = [], [], set()  # creates: the new rows' values
     now = timezone.now()
     for row, values in parsed:
         asset = existing.get((values["kind"], values["name"]))
         if asset is None:
-            creates.append(Asset(contract=contract, updated_at=now, **values))
+            creates.append(values)
         elif mode == "add":
             message = _("Already in the ledger; import in update mode to change it.")
             result.errors.append(RowError(row, "", message))
@@ -411,7 +521,12 @@ def _write(contract, present, parsed, mode, result):
             changed_fields |= changed
     if result.errors:
         return
-    Asset.objects.bulk_create(creates, batch_size=BATCH)
+    # Made a batch at a time: a model instance weighs a kilobyte or two, times 100,000 rows.
+    for start in range(0, len(creates), BATCH):
+        batch = [
+            Asset(contract=contract, updated_at=now, **values) for values in creates[start : start + BATCH]
+        ]
+        Asset.objects.bulk_create(batch)
     if updates:
         Asset.objects.bulk_update(updates, [*sorted(changed_fields), "updated_at"], batch_size=BATCH)
     result.created, result.updated = len(creates), len(updates)
@@ -449,12 +564,10 @@ def export_assets(queryset, fmt: str = "xlsx") -> bytes:
 
 def _export_csv(queryset) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheets.csv_writer(buffer)
     writer.writerow([column.label for column in COLUMNS])
     for row in _export_rows(queryset):
-        writer.writerow(
-            [f"'{cell}" if isinstance(cell, str) and FORMULA.match(cell) else cell for cell in row]
-        )
+        writer.writerow(row)
     # The BOM makes Excel read the file as UTF-8 rather than in the system's GB18030.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -462,7 +575,6 @@ def _export_csv(queryset) -> bytes:
 def _export_xlsx(queryset) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -485,13 +597,9 @@ def _export_xlsx(queryset) -> bytes:
     sheet.append(header)
     for row in _export_rows(queryset):
         for index, value in enumerate(row):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters break the XML
-                if value.startswith("="):
-                    # A text cell: openpyxl would write text starting with "=" as a formula.
-                    value = WriteOnlyCell(sheet, value=value)
-                    value.data_type = "s"
-                row[index] = value
+            if spreadsheets.is_formula_like(value):
+                value = spreadsheets.xlsx_defuse(WriteOnlyCell(sheet, value=spreadsheets.xlsx_value(value)))
+            row[index] = spreadsheets.xlsx_value(value)
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -7,7 +7,7 @@ so that an event never goes unheard.
 
 Channels (group robots, shared mailboxes) live in ``om_portal``, which cannot point at a
 contract: a channel serves the contract whose code is its ``scope``, or every contract when the
-scope is empty.
+scope is ``*``; an empty scope serves none.
 """
 
 import datetime as dt
@@ -77,7 +77,8 @@ def recipients_for(contract, at):
             memberships__organization_id=contract.vendor_id, memberships__role=Role.VENDOR_MANAGER
         )
         emails = list(managers.values_list("email", flat=True))
-    channels = list(NotificationChannel.objects.filter(active=True, scope__in=["", contract.code]))
+    scopes = [NotificationChannel.EVERY_CONTRACT, contract.code]
+    channels = list(NotificationChannel.objects.filter(active=True, scope__in=scopes))
     return Recipients(sorted(set(emails)), channels)
 
 

@@ -113,9 +113,12 @@ def milestone_due_date(milestone: Milestone) -> dt.date | None:
         return None
     if milestone.trigger == Milestone.Trigger.BEFORE_TERM_END:
         return start
-    if milestone.offset_unit == Milestone.OffsetUnit.WORKING_DAYS:
-        return worktime.add_working_days(start, milestone.offset)
-    return start + dt.timedelta(days=milestone.offset)
+    try:
+        if milestone.offset_unit == Milestone.OffsetUnit.WORKING_DAYS:
+            return worktime.add_working_days(start, milestone.offset)
+        return start + dt.timedelta(days=milestone.offset)
+    except OverflowError:  # past 9999-12-31: no due date rather than a 500 on every later save
+        return None
 
 
 def refresh_due_dates(contract: Contract) -> None:

@@ -39,6 +39,7 @@ from inspections.models import (
     ItemResult,
     ResultStatus,
 )
+from om_portal import spreadsheets
 
 MAX_DAYS = 366
 # A sweep of thousands of targets may fail by the hundred: a row lists the first ones and a count.
@@ -351,7 +352,6 @@ def title(contract: Contract, start: dt.date, end: dt.date) -> str:
 
 def export_xlsx(contract: Contract, start: dt.date, end: dt.date, rows: list[LedgerRow]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -371,12 +371,13 @@ def export_xlsx(contract: Contract, start: dt.date, end: dt.date, rows: list[Led
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         # Control characters (a pasted note) would break the file's XML.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in _cells(row)])
+        sheet.append([spreadsheets.xlsx_value(v) for v in _cells(row)])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(cell.value, str):
                 cell.data_type = "s"  # "=…" typed into a note is text, not a formula to run
+                spreadsheets.xlsx_defuse(cell)
                 cell.alignment = wrap
     buffer = io.BytesIO()
     workbook.save(buffer)

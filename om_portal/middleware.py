@@ -123,3 +123,21 @@ def client_ip(request) -> str | None:
         except ValueError:
             break
     return current
+
+
+def refuse_nul_characters(get_response):
+    """A 400 for a query or form value holding a NUL character. No text of the portal holds one,
+    and PostgreSQL refuses it in a string: a value the forms do not validate (a contract's code in
+    the query, a comment's note) reached the database and was a 500 (found by tests/fuzz)."""
+
+    def middleware(request):
+        values = [*request.GET.lists(), *(request.POST.lists() if request.method == "POST" else [])]
+        if any("\x00" in key or any("\x00" in value for value in items) for key, items in values):
+            return HttpResponse(
+                _("The request holds a NUL character, which no field accepts."),
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return get_response(request)
+
+    return middleware

@@ -48,8 +48,12 @@ class NotificationChannel(models.Model):
 
     ``scope`` says which contracts the channel serves. This app sits below ``contracts`` and
     cannot point at a contract, so ``scope`` holds a contract's code and ``contracts.notify``
-    reads it; empty means every contract.
+    reads it. ``*`` means every contract, for the portal operator's own channel; empty means none
+    (issue 14: an empty scope used to mean every contract of every organisation, so a channel
+    added without one heard the other bureaus' incidents).
     """
+
+    EVERY_CONTRACT = "*"
 
     class Kind(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -76,7 +80,10 @@ class NotificationChannel(models.Model):
         _("contract code"),
         max_length=40,
         blank=True,
-        help_text=_("The code of the contract this channel serves; empty for every contract."),
+        help_text=_(
+            "The code of the contract this channel serves; “*” for every contract of every "
+            "organisation; empty: none yet."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

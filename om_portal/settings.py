@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "om_portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "om_portal.middleware.refuse_nul_characters",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Tells whether the session has passed the second factor (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
@@ -189,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
     "reports": {"task": "reports.tasks.tick", "schedule": 3600.0},
     # Late payments and build delays grow a day at a time; each breach is updated in place.
     "contracts": {"task": "contracts.tasks.tick", "schedule": 3600.0},
+    # A build queued while Redis was down waits minutes for this, not the hourly tick.
+    "reports-sweeper": {"task": "reports.tasks.resend_stalled", "schedule": 180.0},
     "audit-retention": {"task": "om_portal.tasks.purge_audit", "schedule": 86400.0},
     "audit-anchor": {"task": "om_portal.tasks.write_audit_anchor", "schedule": 86400.0},
 }
@@ -316,6 +319,18 @@ INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 
 # A round carries several photos: big files go to disk while they upload, and the request as a
 # whole is bounded by the web server (client_max_body_size in the compose stack's proxy).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The asset ledger's import (contracts.assets_io) reads a file as a stream and refuses one past
+# these limits before it costs memory: at these values an accepted file costs a worker at most
+# 200 MB (bench/uploads.py). An .xlsx is a zip archive; its parts' sizes are checked before it
+# is unpacked, and a part compressed past the ratio is a bomb, not a spreadsheet (a ledger's
+# sheet compresses about 15 to 1).
+ASSET_IMPORT_MAX_BYTES = env.int("ASSET_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+ASSET_IMPORT_MAX_ROWS = env.int("ASSET_IMPORT_MAX_ROWS", default=100_000)
+ASSET_IMPORT_MAX_COLUMNS = env.int("ASSET_IMPORT_MAX_COLUMNS", default=100)
+ASSET_IMPORT_MAX_CELL_CHARS = env.int("ASSET_IMPORT_MAX_CELL_CHARS", default=32_767)  # Excel's own
+ASSET_IMPORT_MAX_UNPACKED_BYTES = env.int("ASSET_IMPORT_MAX_UNPACKED_BYTES", default=100 * 1024 * 1024)
+ASSET_IMPORT_MAX_ARCHIVE_MEMBERS = env.int("ASSET_IMPORT_MAX_ARCHIVE_MEMBERS", default=1000)
+ASSET_IMPORT_MAX_COMPRESSION_RATIO = env.int("ASSET_IMPORT_MAX_COMPRESSION_RATIO", default=100)
 
 # --- Audit trail -------------------------------------------------------------------------------
 # How long audit lines are kept; GB/T 22239 level 3 asks for at least 180 days, and less is
@@ -351,6 +366,8 @@ REPORT_SIGNING_KEY_PASSPHRASE = env.str("REPORT_SIGNING_KEY_PASSPHRASE", default
 REPORT_SIGNING_DEV_DIR = Path(env.str("REPORT_SIGNING_DEV_DIR", default=str(VAR_DIR / "signing")))
 # The largest PDF the verification page accepts.
 REPORT_VERIFY_MAX_BYTES = env.int("REPORT_VERIFY_MAX_BYTES", default=50 * 1024 * 1024)
+# What reading one may inflate (its compressed streams): a bomb of 1 GB in 1 MB is refused here.
+REPORT_VERIFY_MAX_DECODED_BYTES = env.int("REPORT_VERIFY_MAX_DECODED_BYTES", default=32 * 1024 * 1024)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -2,6 +2,7 @@
 ValidationError from a validator into a 400 by field)."""
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -19,3 +20,25 @@ def plausible_moment(value):
     """
     if value is not None and not EARLIEST_MOMENT <= value < LATEST_MOMENT:
         raise ValidationError(_("Give a date and time between 1970 and 2099."), code="implausible")
+
+
+def plausible_date(value):
+    """A day someone enters (a trigger, a payment): 1970 to 2099, as for moments. 9999-01-01 is a
+    date, but ten years after it is none, and the due date computed from it was a 500."""
+    if value is not None and not EARLIEST_MOMENT.date() <= value < LATEST_MOMENT.date():
+        raise ValidationError(_("Give a date between 1970 and 2099."), code="implausible")
+
+
+# Bidirectional controls: U+202A–U+202E (embeddings, overrides), U+2066–U+2069 (isolates) and the
+# marks U+200E/U+200F. In a name they reorder what is shown ("invoice\u202efdp.exe" reads as
+# "invoiceexe.pdf"), so two names that look alike differ and a list can be made to lie.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_bidi_controls(value):
+    """A name or a title: no bidirectional control characters."""
+    if isinstance(value, str) and BIDI_CONTROLS.search(value):
+        raise ValidationError(
+            _("Remove the invisible characters that change the direction of the text (U+202A–U+202E etc.)."),
+            code="bidi",
+        )

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from om_portal.validators import plausible_date
 from reports import periods
 from reports.models import NARRATIVE_SECTIONS, ReportKind
 from reports.services import NARRATIVE_MAX_CHARS
@@ -14,7 +15,10 @@ class NewReportForm(forms.Form):
     contract = forms.ChoiceField(label=gettext_lazy("Contract"))
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ReportKind.choices)
     day = forms.DateField(
-        label=gettext_lazy("A day in the period"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("A day in the period"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        # 9999-12-31's period ends past the calendar: a 500 (found by tests/fuzz/test_form_fuzz.py).
+        validators=[plausible_date],
     )
 
     def __init__(self, *args, contracts, **kwargs):

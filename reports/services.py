@@ -39,6 +39,9 @@ EDITABLE = (Status.DRAFT, Status.RETURNED)
 NARRATIVE_MAX_CHARS = 20_000
 # A build that has not finished after this long lost its worker; it may be requested again.
 BUILD_STALE_AFTER = dt.timedelta(minutes=15)
+# A build still queued (no worker took it) after this long had its message lost, as when Redis
+# was down: reports.tasks.resend_stalled, every few minutes, sends it again.
+BUILD_LOST_AFTER = dt.timedelta(minutes=3)
 
 
 class ReportConflict(Exception):
@@ -481,15 +484,13 @@ def ensure_reports(today: dt.date | None = None) -> list[Report]:
 def resend_stalled(now=None) -> dict:
     """Builds and seals whose message never reached a worker, or whose worker died: send again."""
     now = now or timezone.now()
-    stale = now - BUILD_STALE_AFTER
-    builds = list(
-        Report.objects.filter(
-            build_state__in=[BuildState.QUEUED, BuildState.RUNNING], build_requested_at__lt=stale
-        ).values_list("pk", flat=True)[:100]
+    stalled = Q(build_state=BuildState.RUNNING, build_requested_at__lt=now - BUILD_STALE_AFTER) | Q(
+        build_state=BuildState.QUEUED, build_requested_at__lt=now - BUILD_LOST_AFTER
     )
+    builds = list(Report.objects.filter(stalled).values_list("pk", flat=True)[:100])
     for pk in builds:
         # Back to queued: the build task claims it again from there.
-        if Report.objects.filter(pk=pk, build_requested_at__lt=stale).update(
+        if Report.objects.filter(stalled, pk=pk).update(
             build_state=BuildState.QUEUED, build_requested_at=now
         ):
             enqueue("build_report", pk)

@@ -274,6 +274,7 @@ class Verification:
     signed_at: dt.datetime | None = None
     problem: str = ""
     readable: bool = False  # the bytes parse as a PDF (a damaged one does not)
+    refused: bool = False  # it would unpack past REPORT_VERIFY_MAX_DECODED_BYTES: not read on
 
     @property
     def ok(self) -> bool:
@@ -292,20 +293,48 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
+def _decode_limits():
+    """What pyhanko may inflate while it reads an uploaded PDF. Verifying reads the cross-reference
+    and object streams and the signature, a few hundred kilobytes for a portal report; a 1 MB file
+    whose object stream inflates to 1 GB is a bomb (issue 14), refused at the limit."""
+    from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+
+    cap = settings.REPORT_VERIFY_MAX_DECODED_BYTES
+    return DecodeLimits(
+        per_stream=StreamDecodeLimits(max_output_size=cap),
+        document_budget=DocumentDecodeBudget(base_allowance=cap, max_ratio=0),
+    )
+
+
+def _unpacks_too_far() -> Verification:
+    from django.template.defaultfilters import filesizeformat
+
+    limit = filesizeformat(settings.REPORT_VERIFY_MAX_DECODED_BYTES)
+    return Verification(
+        problem=_("The file unpacks to more than %(max)s when it is read: it is refused.") % {"max": limit},
+        refused=True,
+    )
+
+
 def verify_pdf(data: bytes) -> Verification:
     """Check the PDF's signature against the portal's certificate; never raises on bad input."""
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     if not looks_like_pdf(data):
         return Verification(problem=_("The file is not a PDF."))
     try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
+        reader = PdfFileReader(BytesIO(data), strict=False, decode_limits=_decode_limits())
         reader.root  # noqa: B018  (reads the trailer and the catalogue: fails on a broken file)
+    except PdfDecodeLimitError:
+        return _unpacks_too_far()
     except Exception as exc:
         log.info("reports: unreadable PDF submitted for verification: %r", exc)
         return Verification(problem=_("The file is damaged: it cannot be read as a PDF."))
     try:
         signatures = reader.embedded_signatures
+    except PdfDecodeLimitError:
+        return _unpacks_too_far()
     except Exception as exc:
         log.info("reports: unreadable signature submitted for verification: %r", exc)
         return Verification(
@@ -323,6 +352,8 @@ def verify_pdf(data: bytes) -> Verification:
         status = _validate(embedded)
     except ImproperlyConfigured:
         raise  # the portal's fault, not the file's
+    except PdfDecodeLimitError:
+        return _unpacks_too_far()
     except Exception as exc:
         log.info("reports: signature could not be validated: %r", exc)
         return Verification(

@@ -12,6 +12,12 @@ def tick():
 
 
 @shared_task(ignore_result=True)
+def resend_stalled():
+    """Beat, every few minutes: builds and seals whose message was lost are sent again."""
+    services.resend_stalled()
+
+
+@shared_task(ignore_result=True)
 def build_report(report_id):
     """Build a report's figures and draft PDF; a second delivery finds nothing queued."""
     services.run_build(report_id)

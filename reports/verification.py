@@ -59,6 +59,7 @@ class Result:
     hidden: bool = False  # found, but its details are not the user's to see
     signature: Verification | None = None  # for a file: what its signature says
     note: str = ""
+    refused: bool = False  # the file was not read to the end: it unpacks past the limit
 
     @property
     def authentic(self) -> bool:
@@ -132,6 +133,8 @@ def verify_file(data: bytes, *, user=None) -> Result:
             note=signature.problem,
             **common,
         )
+    if signature.refused:
+        return Result(verdict=Verdict.INVALID, message=signature.problem, refused=True, **common)
     if signature.ok:
         return Result(
             verdict=Verdict.NOT_ISSUED,

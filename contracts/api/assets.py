@@ -7,7 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from contracts.models import Asset, Contract
 from contracts.scoping import MANAGE_ASSETS, can
-from om_portal.api import router
+from om_portal.api import AsciiIntegerField, router
 
 
 class ScopedContractField(serializers.SlugRelatedField):
@@ -20,7 +20,7 @@ class ScopedContractField(serializers.SlugRelatedField):
 
 class AssetSerializer(serializers.ModelSerializer):
     contract = ScopedContractField(slug_field="code", queryset=Contract.objects.none())
-    port = serializers.IntegerField(min_value=1, max_value=65535, allow_null=True, required=False)
+    port = AsciiIntegerField(min_value=1, max_value=65535, allow_null=True, required=False)
 
     class Meta:
         model = Asset

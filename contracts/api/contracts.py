@@ -441,11 +441,14 @@ class MilestoneViewSet(ContractOwnedViewSet):
                 "due_on": ["gte", "lte"],
             }
 
+    # The milestone and the due dates derived from it are saved together, or not at all.
+    @transaction.atomic
     def perform_create(self, serializer):
         super().perform_create(serializer)
         services.refresh_due_dates(serializer.instance.contract)
         serializer.instance.refresh_from_db()
 
+    @transaction.atomic
     def perform_update(self, serializer):
         super().perform_update(serializer)
         services.refresh_due_dates(serializer.instance.contract)

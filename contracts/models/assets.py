@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models.contract import Contract
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 
 class Asset(models.Model):
@@ -33,7 +34,7 @@ class Asset(models.Model):
         Contract, on_delete=models.CASCADE, related_name="assets", verbose_name=_("contract")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     system = models.CharField(_("system"), max_length=200, blank=True)
     security_zone = models.CharField(_("security zone"), max_length=100, blank=True)
     host = models.CharField(_("host"), max_length=255, blank=True)

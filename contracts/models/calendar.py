@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from om_portal.validators import no_bidi_controls
+
 
 class CalendarDay(models.Model):
     """An override of China's official calendar for one date, entered by an administrator.
@@ -11,7 +13,7 @@ class CalendarDay(models.Model):
 
     date = models.DateField(_("date"), unique=True)
     is_working_day = models.BooleanField(_("working day"))
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(_("name"), max_length=100, blank=True, validators=[no_bidi_controls])
 
     class Meta:
         ordering = ["date"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models.parties import Organization
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {
@@ -15,6 +16,11 @@ PERCENT = {
     "decimal_places": 4,
     "validators": [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
 }
+# A count of days someone enters (an offset, a delay): ten years, longer than any term. Unbounded,
+# 2,147,483,647 days fit the column but not a date, and the due date computed from it was a 500
+# after the value was saved (issue 14).
+MAX_DAYS = 3660
+DAYS = [MaxValueValidator(MAX_DAYS)]
 
 
 CODE_FIXED = _("Once a contract is active its code is fixed: the audit trail and documents refer to it.")
@@ -43,7 +49,7 @@ class Contract(models.Model):
         PERIODIC = "periodic", _("Periodic (e.g. quarterly)")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[no_bidi_controls])
     client = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -150,7 +156,7 @@ class ServiceItem(models.Model):
         Contract, on_delete=models.CASCADE, related_name="service_items", verbose_name=_("contract")
     )
     category = models.CharField(_("category"), max_length=100)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     description = models.TextField(_("description"), blank=True)
     quantity = models.DecimalField(
         _("quantity"),

@@ -4,8 +4,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models.contract import MONEY, PERCENT, Contract
+from contracts.models.contract import DAYS, MONEY, PERCENT, Contract
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls, plausible_date
 
 
 class Milestone(models.Model):
@@ -36,7 +37,7 @@ class Milestone(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("contract")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     amount = models.DecimalField(
         _("amount (yuan)"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )
@@ -44,14 +45,14 @@ class Milestone(models.Model):
     trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
     # When the trigger happened, for triggers that are events (acceptance); signing, taking
     # effect and the term's end come from the contract.
-    trigger_date = models.DateField(_("trigger date"), null=True, blank=True)
-    offset = models.PositiveIntegerField(_("offset"), default=0)
+    trigger_date = models.DateField(_("trigger date"), null=True, blank=True, validators=[plausible_date])
+    offset = models.PositiveIntegerField(_("offset"), default=0, validators=DAYS)
     offset_unit = models.CharField(
         _("offset unit"), max_length=13, choices=OffsetUnit.choices, default=OffsetUnit.CALENDAR_DAYS
     )
     due_on = models.DateField(_("due on"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True, validators=[plausible_date])
     # Penalties deducted from this payment (seed 001 allows deducting them from unpaid amounts).
     deduction = models.DecimalField(
         _("penalty deducted"), **MONEY, default=Decimal(0), validators=[MinValueValidator(0)]

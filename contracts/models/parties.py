@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from om_portal.validators import no_bidi_controls
+
 
 class Organization(models.Model):
     """A party to contracts: a public-security bureau (client) or an IT vendor."""
@@ -10,7 +12,7 @@ class Organization(models.Model):
         CLIENT = "client", _("Client (bureau)")
         VENDOR = "vendor", _("Vendor")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[no_bidi_controls])
     short_name = models.CharField(_("short name"), max_length=50, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
 

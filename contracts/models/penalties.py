@@ -4,8 +4,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from contracts import obligations
-from contracts.models.contract import MONEY, PERCENT, Contract
+from contracts.models.contract import DAYS, MONEY, PERCENT, Contract
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 
 class PenaltyClause(models.Model):
@@ -48,7 +49,7 @@ class PenaltyClause(models.Model):
     )
     # What other apps name when they record a breach: a code of ``contracts.obligations``.
     kind = models.SlugField(_("kind of breach"), max_length=50, choices=obligations.choices)
-    title = models.CharField(_("clause title"), max_length=200)
+    title = models.CharField(_("clause title"), max_length=200, validators=[no_bidi_controls])
     text = models.TextField(_("contract text"), blank=True)
     party = models.CharField(_("liable party"), max_length=6, choices=Party.choices, default=Party.VENDOR)
     shape = models.CharField(_("shape"), max_length=16, choices=Shape.choices)
@@ -72,7 +73,9 @@ class PenaltyClause(models.Model):
         _("threshold count"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
     # Informational: the delay (in days) after which the client may terminate (seed 000: 5).
-    termination_after_days = models.PositiveIntegerField(_("termination after days"), null=True, blank=True)
+    termination_after_days = models.PositiveIntegerField(
+        _("termination after days"), null=True, blank=True, validators=DAYS
+    )
     rate_source = models.CharField(
         _("rate source"), max_length=12, choices=RateSource.choices, default=RateSource.FIXED
     )
@@ -139,7 +142,7 @@ class Breach(models.Model):
     )
     kind = models.SlugField(_("kind of breach"), max_length=50, choices=obligations.choices)
     occurred_at = models.DateTimeField(_("occurred at"))
-    days_late = models.PositiveIntegerField(_("days late"), null=True, blank=True)
+    days_late = models.PositiveIntegerField(_("days late"), null=True, blank=True, validators=DAYS)
     overdue_amount = models.DecimalField(
         _("overdue amount"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
     )

@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -64,7 +64,10 @@ class SLATerm(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
     condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices, blank=True)
     clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices)
-    target = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
+    # At most 100,000 minutes, hours or days: beyond it a deadline passes the year 9999 (a 500).
+    target = models.PositiveIntegerField(
+        _("target"), validators=[MinValueValidator(1), MaxValueValidator(100_000)]
+    )
     unit = models.CharField(_("unit"), max_length=15, choices=TargetUnit.choices)
     coverage = models.CharField(
         _("coverage"), max_length=4, choices=Coverage.choices, default=Coverage.ALWAYS

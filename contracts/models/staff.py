@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models.contract import Contract
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 
 class StaffPost(models.Model):
@@ -17,7 +18,7 @@ class StaffPost(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="staff_posts", verbose_name=_("contract")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     shift = models.CharField(_("shift pattern"), max_length=4, choices=Shift.choices)
     headcount = models.PositiveIntegerField(_("headcount"), default=1, validators=[MinValueValidator(1)])
     place = models.CharField(_("place"), max_length=200, blank=True)

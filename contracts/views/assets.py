@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -22,7 +24,6 @@ from contracts.scoping import MANAGE_ASSETS, can
 from contracts.views.contracts import render_tab, visible_contract
 from om_portal import audit
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PAGE_SIZE = 50
 # The list's columns; the host column shows the port as well.
 LIST_COLUMNS = ["kind", "name", "system", "security_zone", "host", "os_version", "quantity", "status"]
@@ -92,7 +93,6 @@ def asset_export(request, code, fmt):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy("An .xlsx or .csv file of at most 10 MB, with the columns of the export."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
     mode = forms.ChoiceField(
@@ -105,12 +105,23 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(settings.ASSET_IMPORT_MAX_BYTES)
+        self.fields["file"].help_text = _(
+            "An .xlsx or .csv file of at most %(size)s, with the columns of the export."
+        ) % {"size": limit}
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if Path(upload.name).suffix.lower() not in (".xlsx", ".csv"):
             raise forms.ValidationError(_("Only .xlsx and .csv files can be imported."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        limit = settings.ASSET_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the largest file accepted is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
         return upload
 
 
@@ -137,7 +148,7 @@ def asset_import(request, code):
                 },
             )
             return redirect("contracts:assets", code=contract.code)
-    return render_tab(
+    response = render_tab(
         request,
         contract,
         "assets",
@@ -146,3 +157,6 @@ def asset_import(request, code):
         result=result,
         columns=assets_io.COLUMNS,
     )
+    if request.method == "POST":
+        response.status_code = 400  # the file was refused, for the reasons on the page
+    return response

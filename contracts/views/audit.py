@@ -10,7 +10,6 @@ change or delete a line here or anywhere else (om_portal.audit). A CSV download 
 itself a line of the trail.
 """
 
-import csv
 import datetime as dt
 import io
 import json
@@ -31,7 +30,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from contracts.models import Contract, Membership, Role
-from om_portal import audit, audit_anchor
+from om_portal import audit, audit_anchor, spreadsheets
 from om_portal.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -242,7 +241,7 @@ def audit_anchor_download(request):
 
 def _csv(request, lines) -> HttpResponse:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.csv_writer(out)  # formula-like text is quoted
     writer.writerow(
         [
             "id",

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from contracts.models import Contract
 from contracts.scoping import RestrictedQuerySet
 from incidents.models.incident import Incident
+from om_portal.validators import no_bidi_controls
 
 __all__ = ["ChangeKind", "ChangeRequest", "ChangeStatus", "ChangeStep"]
 
@@ -70,7 +71,9 @@ class ChangeRequest(models.Model):
         verbose_name=_("incident"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BUSINESS)
-    title = models.CharField(pgettext_lazy("change request", "title"), max_length=200)
+    title = models.CharField(
+        pgettext_lazy("change request", "title"), max_length=200, validators=[no_bidi_controls]
+    )
     description = models.TextField(_("what will change"))
     reason = models.TextField(_("reason"))
     # Optional on a draft; submitting asks for both (see incidents.changes.submit).

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset, Contract, Severity, SLATerm
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 
 class IncidentKind(models.TextChoices):
@@ -74,7 +75,7 @@ class Incident(models.Model):
         related_name="incidents",
         verbose_name=_("asset"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_bidi_controls])
     description = models.TextField(_("description"), blank=True)
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL

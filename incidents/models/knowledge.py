@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Asset, Contract
 from contracts.scoping import RestrictedQuerySet
 from incidents.models.incident import Incident
+from om_portal.validators import no_bidi_controls
 
 __all__ = ["Complaint", "Consultation", "Drill", "EmergencyPlan", "KnowledgeArticle", "Side"]
 
@@ -32,7 +33,7 @@ class KnowledgeArticle(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="knowledge_articles", verbose_name=_("contract")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_bidi_controls])
     background = models.TextField(_("background"), blank=True)
     system = models.CharField(_("applies to system"), max_length=200, blank=True)
     asset_kind = models.CharField(
@@ -100,7 +101,7 @@ class EmergencyPlan(models.Model):
         Contract, on_delete=models.CASCADE, related_name="emergency_plans", verbose_name=_("contract")
     )
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[no_bidi_controls])
     trigger_conditions = models.TextField(_("trigger conditions"))
     steps = models.TextField(_("response steps"))
     contacts = models.TextField(_("contacts"), blank=True)
@@ -249,7 +250,7 @@ class Complaint(models.Model):
     # Both sides are derived from the filer's membership when filed, and kept: memberships change.
     filed_by_side = models.CharField(_("filed by side"), max_length=10, choices=Side.choices)
     against_side = models.CharField(_("against side"), max_length=10, choices=Side.choices)
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=200, validators=[no_bidi_controls])
     description = models.TextField(_("description"))
     filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset, Contract
 from contracts.scoping import RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 __all__ = ["ChecklistItem", "ChecklistTemplate"]
 
@@ -23,7 +24,7 @@ class ChecklistTemplate(models.Model):
     key = models.SlugField(
         _("key"), max_length=50, help_text=_("Schedules pick the checklist by this key, e.g. “machine-room”.")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     description = models.TextField(_("description"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

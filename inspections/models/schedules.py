@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from contracts.scoping import VIEW, RestrictedQuerySet
+from om_portal.validators import no_bidi_controls
 
 __all__ = ["HeightenedPeriod", "InspectionMode", "InspectionSchedule", "InspectionSlot", "parse_time"]
 
@@ -106,7 +107,7 @@ class InspectionSchedule(models.Model):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="inspection_schedules", verbose_name=_("contract")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DAILY)
     times_of_day = models.JSONField(
         _("times of day"),
@@ -243,7 +244,7 @@ class HeightenedPeriod(models.Model):
     contract without a manual daily schedule still gets the period's rounds.
     """
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[no_bidi_controls])
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     contracts = models.ManyToManyField(

@@ -94,5 +94,5 @@ def verify(request):
             "certificate_subject": certificate.subject.human_friendly,
             "certificate_fingerprint": certificate.sha256_fingerprint,
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=400 if (form.is_bound and form.errors) or (result is not None and result.refused) else 200,
     )

@@ -312,7 +312,7 @@ def test_import_errors_are_shown_as_a_table_and_nothing_is_written(client, contr
     client.force_login(vendor_engineer_a)
     upload = SimpleUploadedFile("bad.csv", "类型,名称,端口\r\nvm,a,abc\r\nvm,b,70000\r\n".encode())
     response = client.post("/contracts/A-2026-OM/assets/import/", {"file": upload, "mode": "upsert"})
-    assert response.status_code == 200
+    assert response.status_code == 400  # a refused file is a 400 with its reasons (issue 14)
     assert len(response.context["result"].errors) == 2
     body = response.content.decode()
     assert "<td>abc" not in body and "abc" in body and "端口" in body
@@ -326,7 +326,7 @@ def test_import_form_refuses_other_types_and_files_over_10_mb(client, contract_a
         SimpleUploadedFile("ledger.csv", b"x" * (10 * 1024 * 1024 + 1)),
     ]:
         response = client.post("/contracts/A-2026-OM/assets/import/", {"file": upload, "mode": "upsert"})
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert response.context["form"].errors["file"]
     assert not Asset.objects.exists()
 
@@ -376,8 +376,8 @@ def test_api_writes_need_an_editing_role(contract_a, client_staff_a, vendor_engi
     assert Asset.objects.count() == 1
 
 
-def test_a_workbook_with_too_many_rows_is_refused_early(contract_a, monkeypatch):
-    monkeypatch.setattr(assets_io, "MAX_ROWS", 3)
+def test_a_workbook_with_too_many_rows_is_refused_early(contract_a, settings):
+    settings.ASSET_IMPORT_MAX_ROWS = 3
     rows = [["类型", "名称"], *(["vm", f"VM {n}"] for n in range(5))]
     result = assets_io.import_assets(contract_a, xlsx(rows), "big.xlsx")
     assert len(result.errors) == 1 and "3" in result.errors[0].message

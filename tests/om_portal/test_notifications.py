@@ -494,7 +494,10 @@ def test_roster_reads_the_local_date(contract_a, vendor_people, roster):
 
 
 def test_channels_by_contract_code(contract_a, contract_b):
-    everyone = channel("wecom", "https://qyapi.weixin.qq.com/a", name="all contracts")
+    # Every contract only when asked for: an empty scope (a channel added without one) hears
+    # nothing, where it heard every organisation's contracts (issue 14).
+    everyone = channel("wecom", "https://qyapi.weixin.qq.com/a", name="all contracts", scope="*")
+    channel("wecom", "https://qyapi.weixin.qq.com/n", name="no contract yet")
     mine = channel("dingtalk", "https://oapi.dingtalk.com/a", name="A group", scope="A-2026-OM")
     channel("dingtalk", "https://oapi.dingtalk.com/b", name="B group", scope="B-2026-OM")
     channel("wecom", "https://qyapi.weixin.qq.com/old", name="A old", scope="A-2026-OM", active=False)
