@@ -78,6 +78,8 @@ DETAIL_KEYS = {
     "devices": pgettext_lazy("audit detail", "devices removed"),
     "format": pgettext_lazy("audit detail", "format"),
     "before": pgettext_lazy("audit detail", "before"),
+    "changes": pgettext_lazy("audit detail", "changes"),
+    "secrets_changed": pgettext_lazy("audit detail", "secrets changed"),
     "through": pgettext_lazy("audit detail", "through line"),
     "from": pgettext_lazy("audit detail", "from"),
     "to": pgettext_lazy("audit detail", "to"),
@@ -119,14 +121,26 @@ def _field_label(model, name: str) -> str:
         return name.replace("_", " ")
 
 
+def _before_after(change) -> str:
+    if isinstance(change, list | tuple) and len(change) == 2:
+        before, after = ("—" if side in (None, "") else side for side in change)
+        return f"{before} → {after}"
+    return str(change)
+
+
 def detail_text(line) -> str:
     """The line's detail as a person reads it: keys, fields, models and exports by their labels."""
     detail = line.detail if isinstance(line.detail, dict) else {}
     model = _model(detail.get("model") or line.object_type)
     parts = []
     for key, value in detail.items():
-        if key == "fields" and isinstance(value, list):
+        if key in ("fields", "secrets_changed") and isinstance(value, list):
             value = "、".join(_field_label(model, str(name)) for name in value)
+        elif key == "changes" and isinstance(value, dict):
+            # {field: [before, after]}: what a dispute over a changed rate asks for.
+            value = "、".join(
+                f"{_field_label(model, str(name))} {_before_after(change)}" for name, change in value.items()
+            )
         elif key == "model" and isinstance(value, str):
             value = model_label(value)
         elif key == "what" and isinstance(value, str):

@@ -3,6 +3,7 @@ them needs MANAGE_CONTRACT like the contract's other parts (clauses, SLA terms, 
 
 from rest_framework import serializers
 
+from contracts import obligations
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
 from contracts.api.penalties import ImmutableOnUpdate
 from contracts.scoping import MANAGE_CONTRACT
@@ -14,6 +15,9 @@ class ReportRequirementSerializer(ImmutableOnUpdate, serializers.ModelSerializer
     contract = ContractCodeField()
     # A requirement is one kind of report of one contract: another kind is another requirement.
     immutable_fields = ("contract", "kind")
+    # Declared for the blank choice: the model field's slug validator refused "" (no breach) when
+    # a full update sent the requirement back as read.
+    breach_kind = serializers.ChoiceField(choices=obligations.choices(), allow_blank=True, required=False)
 
     class Meta:
         model = ReportRequirement

@@ -116,7 +116,7 @@ def test_the_portal_form_refuses_a_shape_the_kind_does_not_allow(contract_a, cli
     client.force_login(client_manager_a)
     url = f"/contracts/{contract_a.code}/clauses/add/"
     data = {"kind": "secret_leak", "title": "泄露秘密", "party": "vendor", "shape": "per_day"}
-    data |= {"base": "total", "rate_percent": "30", "escalation_mode": "replaces"}
+    data |= {"base": "total", "rate_percent": "30", "escalation_mode": "replaces", "rate_source": "fixed"}
     response = client.post(url, data)
     assert response.status_code == 200 and "shape" in response.context["form"].errors
     response = client.post(url, {**data, "shape": "one_off"})
