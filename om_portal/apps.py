@@ -29,10 +29,10 @@ class OmPortalConfig(AppConfig):
                     audit_changes.on_init, sender=model, dispatch_uid=f"audit-init-{model._meta.label}"
                 )
 
-        # "１２３" refused by every form's number fields, as by the API's (form_numbers.py).
-        from om_portal import form_numbers
+        # "１２３" and bidi controls refused by every form, as by the API (form_inputs.py).
+        from om_portal import form_inputs
 
-        form_numbers.install()
+        form_inputs.install()
 
         admin.site.site_header = _("O&M Contract Portal")
         admin.site.site_title = _("O&M Contract Portal")

@@ -1,11 +1,15 @@
-"""Issue 14 (Low): "１２３ is accepted as a number". Every number field of every form class of the
-project refuses full-width and other non-ASCII digits with the API's message, a form written
-tomorrow included: the test imports every module of the project's apps and walks the form classes
-it finds, so a form that escaped the rule (a number field of its own making) fails here.
+"""Issue 14 (Low): "Names accept bidirectional-control characters; １２３ is accepted as a number".
+Every number field of every form class of the project refuses full-width and other non-ASCII
+digits with the API's message, and every single-line text field refuses bidirectional controls,
+a form written tomorrow included: the test imports every module of the project's apps and walks
+the form classes it finds, so a form that escaped the rule (a field of its own making) fails here.
+Multi-line text keeps them, and a PDF or an export shows it without them.
 """
 
 import importlib
 import pkgutil
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -70,3 +74,46 @@ def test_ascii_numbers_still_read():
     form = Amount({"count": " 123 ", "amount": "12.50", "ratio": "0.5"})
     assert form.is_valid(), form.errors
     assert form.cleaned_data == {"count": 123, "amount": Decimal("12.50"), "ratio": 0.5}
+
+
+def test_every_single_line_text_field_of_every_form_refuses_bidi_controls():
+    checked = []
+    for form_class in _project_forms():
+        for name, field in form_class.base_fields.items():
+            if type(field) is not forms.CharField or not isinstance(field.widget, forms.TextInput):
+                continue
+            checked.append(f"{form_class.__qualname__}.{name}")
+            with pytest.raises(ValidationError) as refused:
+                field.clean("invoice\u202efdp.exe")
+            with translation.override("en"):
+                assert "direction" in " ".join(refused.value.messages), (form_class, name)
+    # The work log's initiator and handler, the service record's place and requester, a duty
+    # shift's person, an asset's host and location...
+    assert len(checked) >= 20, checked
+
+
+def test_multi_line_text_keeps_them():
+    class Note(forms.Form):
+        note = forms.CharField(widget=forms.Textarea)
+
+    form = Note({"note": "第一行\u202e\n第二行"})
+    assert form.is_valid(), form.errors
+
+
+def test_exports_show_text_without_them():
+    from om_portal import spreadsheets
+
+    assert spreadsheets.defuse("invoice\u202efdp.exe\u202c") == "invoicefdp.exe"
+    assert spreadsheets.defuse("\u2066=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert spreadsheets.xlsx_value("a\u200fb\u2069") == "ab"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_a_pdf_reads_in_the_order_typed(tmp_path):
+    """WeasyPrint honours U+202E: "invoice<RLO>fdp.exe" came out of the PDF as "invoiceexe.pdf"."""
+    from reports.pdf import write_pdf
+
+    path = tmp_path / "bidi.pdf"
+    path.write_bytes(write_pdf("<p>invoice\u202efdp.exe\u202c 故障描述</p>"))
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "invoicefdp.exe 故障描述" in text
