@@ -29,6 +29,11 @@ class OmPortalConfig(AppConfig):
                     audit_changes.on_init, sender=model, dispatch_uid=f"audit-init-{model._meta.label}"
                 )
 
+        # "１２３" and bidi controls refused by every form, as by the API (form_inputs.py).
+        from om_portal import form_inputs
+
+        form_inputs.install()
+
         admin.site.site_header = _("O&M Contract Portal")
         admin.site.site_title = _("O&M Contract Portal")
         admin.site.index_title = _("Administration")

@@ -16,6 +16,8 @@ auditor's Excel (CSV or formula injection, OWASP). Every export therefore goes t
 import csv
 import re
 
+from om_portal.validators import without_bidi_controls
+
 FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
@@ -24,7 +26,9 @@ def is_formula_like(value) -> bool:
 
 
 def defuse(value):
-    """The value as a CSV cell: text a spreadsheet would run gets a leading apostrophe."""
+    """The value as a CSV cell: text a spreadsheet would run gets a leading apostrophe; no
+    bidirectional controls (a cell reads in the order it was typed)."""
+    value = without_bidi_controls(value)
     return f"'{value}" if is_formula_like(value) else value
 
 
@@ -51,10 +55,11 @@ def csv_writer(out, **options):
 
 
 def xlsx_value(value):
-    """Text made safe for an .xlsx cell: control characters that break the file's XML removed."""
+    """Text made safe for an .xlsx cell: control characters that break the file's XML removed,
+    and bidirectional controls (a cell reads in the order it was typed)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return ILLEGAL_CHARACTERS_RE.sub("", without_bidi_controls(value)) if isinstance(value, str) else value
 
 
 def xlsx_defuse(cell):

@@ -42,3 +42,10 @@ def no_bidi_controls(value):
             _("Remove the invisible characters that change the direction of the text (U+202A–U+202E etc.)."),
             code="bidi",
         )
+
+
+def without_bidi_controls(text):
+    """Multi-line text (a description, a work log's handling, an article) as a PDF or an export
+    shows it: the controls taken out, so a line reads in the order it was typed. Refusing them in
+    what a person pastes from a document would refuse text that is harmless on the page."""
+    return BIDI_CONTROLS.sub("", text) if isinstance(text, str) else text

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from om_portal.validators import without_bidi_controls
+
 STATIC_SCHEME = "static"
 BASE_URL = f"{STATIC_SCHEME}:///"
 
@@ -54,6 +56,9 @@ def document(html: str):
     """A laid-out WeasyPrint document (pages and bookmarks), for writing or for combining."""
     from weasyprint import HTML  # imported late: it loads Pango, which the web pages do not need
 
+    # A vendor's description or narrative reads in the order it was typed: bidirectional
+    # controls would let it reorder what the signed page shows (issue 14).
+    html = without_bidi_controls(html)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=_static_url_fetcher()).render()
 
 

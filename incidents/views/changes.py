@@ -212,7 +212,10 @@ def change_add(request):
     if request.GET.get("incident", "").isdigit():
         initial["incident"] = int(request.GET["incident"])
     if code := request.GET.get("contract"):
-        initial["contract"] = Contract.objects.filter(code=code).values_list("pk", flat=True).first()
+        # Among the contracts the user sees: another organisation's code presets nothing, as a
+        # missing one does (the page showed which codes exist, issue 14).
+        contracts = Contract.objects.restrict(request.user, REQUEST_CHANGE)
+        initial["contract"] = contracts.filter(code=code).values_list("pk", flat=True).first()
     form = ChangeRequestForm(request.POST or None, user=request.user, initial=initial)
     if not form.fields["contract"].queryset.exists():
         raise PermissionDenied

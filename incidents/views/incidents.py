@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -52,8 +53,10 @@ def filtered_incidents(request):
             | Q(arrival_breached_at__isnull=False)
             | Q(resolution_breached_at__isnull=False)
         )
-    if get.get("due_within", "").isdigit():
-        horizon = timezone.now() + dt.timedelta(hours=int(get["due_within"]))
+    due_within = get.get("due_within", "")
+    if due_within.isascii() and due_within.isdigit():
+        # Ten years at most: an address-bar 99999999999 overflowed the date (a 500).
+        horizon = timezone.now() + dt.timedelta(hours=min(int(due_within), 24 * 3660))
         incidents = incidents.filter(next_deadline__lte=horizon)
     if get.get("q"):
         incidents = incidents.filter(Q(title__icontains=get["q"]) | Q(description__icontains=get["q"]))
@@ -279,7 +282,11 @@ def record_add(request):
         raise PermissionDenied
     initial = {}
     if request.GET.get("incident"):
-        incident = get_object_or_404(contract.incidents, pk=request.GET["incident"])
+        # Not a number is a missing incident (it was a 500).
+        wanted = request.GET["incident"]
+        if not (wanted.isascii() and wanted.isdigit()):
+            raise Http404
+        incident = get_object_or_404(contract.incidents, pk=wanted)
         initial = {"incident": incident, "task": incident.title, "started_at": incident.reported_at}
     form = ServiceRecordForm(request.POST or None, contract=contract, engineer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
