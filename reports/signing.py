@@ -61,6 +61,15 @@ def signing_certificate():
     return _identity().certificate
 
 
+def key_files() -> tuple[str, str]:
+    """The paths of the current certificate (with its chain) and key files."""
+    if settings.REPORT_SIGNING_CERT_FILE or settings.REPORT_SIGNING_KEY_FILE:
+        return settings.REPORT_SIGNING_CERT_FILE, settings.REPORT_SIGNING_KEY_FILE
+    _identity()  # makes the development certificate if there is none yet
+    directory = Path(settings.REPORT_SIGNING_DEV_DIR)
+    return str(directory / DEV_CERT_NAME), str(directory / DEV_KEY_NAME)
+
+
 def clear_cache() -> None:
     """Forget the loaded certificate, so that the next use reads the files again."""
     _load_identity.cache_clear()
