@@ -120,3 +120,25 @@ def test_a_restore_puts_back_a_certificate_the_database_lacks(renewed, tmp_path,
     assert trust.restore_files(folder, section) == [
         f"signing certificate {section['current']}: not in the restored trust store"
     ]
+
+
+@pytest.mark.django_db
+def test_a_backed_up_development_key_is_put_back(settings, tmp_path):
+    """The embedded mode's development certificate: a restored installation goes on signing with it."""
+    from reports import trust
+
+    settings.REPORT_SIGNING_CERT_FILE = settings.REPORT_SIGNING_KEY_FILE = ""
+    settings.REPORT_SIGNING_DEV_DIR = tmp_path / "old"
+    signing.clear_cache()
+    signed = signing.sign_pdf(sample_pdf(), reason="签收")
+    section = trust.backup_files(tmp_path / "backup", include_key=True)
+
+    settings.REPORT_SIGNING_DEV_DIR = tmp_path / "new"  # the new installation has none yet
+    signing.clear_cache()
+    assert trust.restore_files(tmp_path / "backup", section) == []
+    key = tmp_path / "new" / signing.DEV_KEY_NAME
+    assert key.read_bytes() == (tmp_path / "old" / signing.DEV_KEY_NAME).read_bytes()
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    result = signing.verify_pdf(signed)
+    assert result.ok and result.current_certificate
+    signing.clear_cache()
