@@ -97,9 +97,16 @@ def _run(command: list[str], env: dict) -> None:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[:2000]}")
 
 
-def backup(folder: Path) -> dict:
+def _file_parts():
+    """The app configs that add files of their own to a backup (reports: the signing
+    certificates), by duck typing, since this lowest app imports none of them."""
+    return [config for config in apps.get_app_configs() if hasattr(config, "backup_files")]
+
+
+def backup(folder: Path, *, include_signing_key: bool = False) -> dict:
     """The backup holds every password hash and document: its folder is 0700 and its files 0600
-    whatever the umask (pg_dump and tarfile create files by it)."""
+    whatever the umask (pg_dump and tarfile create files by it). The signing key goes in only
+    when the operator asks (``include_signing_key``)."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: a backup goes into a new folder.")
@@ -107,18 +114,23 @@ def backup(folder: Path) -> dict:
     folder.chmod(0o700)
     umask = os.umask(0o077)
     try:
-        manifest = _write_backup(folder)
+        manifest = _write_backup(folder, include_signing_key)
     finally:
         os.umask(umask)
-    for path in folder.iterdir():
-        path.chmod(0o600)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
     return manifest
 
 
-def _write_backup(folder: Path) -> dict:
+def _write_backup(folder: Path, include_signing_key: bool = False) -> dict:
     from om_portal import audit_anchor
 
+    # Before the row counts: a part may record a row (the current certificate in the trust store).
+    parts = {
+        config.label: config.backup_files(folder, include_key=include_signing_key) for config in _file_parts()
+    }
     manifest = {
+        "parts": parts,
         "made_at": timezone.now().isoformat(),
         "database": connection.vendor,
         "rows": row_counts(),
@@ -178,7 +190,11 @@ def restore(folder: Path) -> list[str]:
         for item in extracted.iterdir():
             shutil.move(str(item), media / item.name)
     shutil.rmtree(media.parent / ".restore-tmp", ignore_errors=True)
-    return check(manifest)
+    problems = []
+    for config in _file_parts():
+        if config.label in manifest.get("parts", {}):
+            problems += config.restore_files(folder, manifest["parts"][config.label])
+    return check(manifest) + problems
 
 
 def check(manifest: dict) -> list[str]:
@@ -210,5 +226,6 @@ def describe(manifest: dict) -> str:
     made = dt.datetime.fromisoformat(manifest["made_at"])
     return (
         f"{rows} rows in {len(manifest['rows'])} tables, {len(manifest['signed_documents'])} signed PDFs, "
+        f"{len(manifest.get('parts', {}).get('reports', {}).get('certificates', []))} signing certificates, "
         f"made {timezone.localtime(made):%Y-%m-%d %H:%M:%S}"
     )

@@ -12,3 +12,15 @@ class ReportsConfig(AppConfig):
         from reports.seeds import load_seed_requirements
 
         return load_seed_requirements()
+
+    def backup_files(self, folder, *, include_key: bool) -> dict:
+        """The signing trust store's part of a backup; called by ``om_portal.backup``, which cannot
+        import a higher app."""
+        from reports.trust import backup_files
+
+        return backup_files(folder, include_key=include_key)
+
+    def restore_files(self, folder, section: dict) -> list[str]:
+        from reports.trust import restore_files
+
+        return restore_files(folder, section)

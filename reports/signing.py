@@ -6,9 +6,10 @@ self-signed development certificate is generated once under ``REPORT_SIGNING_DEV
 every worker and every restart must sign with the same key, or yesterday's PDFs would no longer
 verify.
 
-Verification trusts exactly one certificate, the portal's own: a PDF is "trusted" when its
-signature was made with our key. Trusting the issuing CA instead would also vouch for every other
-certificate that CA ever issued, which says nothing about whether the portal issued the file.
+Verification trusts the portal's own certificates, and no others: the current one and each one
+in the trust store (reports.trust: every certificate the portal has signed with, so that a PDF
+signed before a renewal still verifies). Trusting the issuing CA instead would also vouch for every
+other certificate that CA ever issued, which says nothing about whether the portal issued the file.
 """
 
 import binascii
@@ -25,6 +26,7 @@ from pathlib import Path
 from asn1crypto import parser as asn1_parser
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,15 @@ def signer():
 def signing_certificate():
     """The portal's signing certificate (an asn1crypto ``Certificate``)."""
     return _identity().certificate
+
+
+def key_files() -> tuple[str, str]:
+    """The paths of the current certificate (with its chain) and key files."""
+    if settings.REPORT_SIGNING_CERT_FILE or settings.REPORT_SIGNING_KEY_FILE:
+        return settings.REPORT_SIGNING_CERT_FILE, settings.REPORT_SIGNING_KEY_FILE
+    _identity()  # makes the development certificate if there is none yet
+    directory = Path(settings.REPORT_SIGNING_DEV_DIR)
+    return str(directory / DEV_CERT_NAME), str(directory / DEV_KEY_NAME)
 
 
 def clear_cache() -> None:
@@ -240,8 +251,11 @@ def _self_signed_pem(common_name: str, days: int) -> tuple[bytes, bytes]:
 # --- Signing -------------------------------------------------------------------------------------
 
 
-def sign_pdf(data: bytes, *, reason: str, location: str = "", name: str = "") -> bytes:
-    """The PDF with an invisible PAdES B-B signature over the whole file, in field Signature1."""
+def sign_pdf(data: bytes, *, reason: str, location: str = "", name: str = "", record: bool = True) -> bytes:
+    """The PDF with an invisible PAdES B-B signature over the whole file, in field Signature1.
+
+    ``record`` puts the certificate into the trust store the first time it signs, so that its PDFs
+    still verify after it is renewed (False only where there is no database)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
@@ -255,7 +269,12 @@ def sign_pdf(data: bytes, *, reason: str, location: str = "", name: str = "") ->
         name=str(name) or None,
     )
     writer = IncrementalPdfFileWriter(BytesIO(data))
-    return signers.sign_pdf(writer, meta, signer=signer()).getvalue()
+    signed = signers.sign_pdf(writer, meta, signer=signer()).getvalue()
+    if record:
+        from reports import trust
+
+        trust.record(signing_certificate())
+    return signed
 
 
 # --- Verification ----------------------------------------------------------------------------------
@@ -268,13 +287,16 @@ class Verification:
     signed: bool = False
     intact: bool = False
     valid: bool = False
-    trusted: bool = False  # made with the portal's signing certificate
+    trusted: bool = False  # made with one of the portal's signing certificates (current or past)
     covers_whole_file: bool = False
     signer: str = ""
     signed_at: dt.datetime | None = None
     problem: str = ""
     readable: bool = False  # the bytes parse as a PDF (a damaged one does not)
     refused: bool = False  # it would unpack past REPORT_VERIFY_MAX_DECODED_BYTES: not read on
+    # The certificate that made the signature, and whether it is the one the portal signs with now.
+    certificate: object = None  # reports.trust.CertificateFacts
+    current_certificate: bool = False
 
     @property
     def ok(self) -> bool:
@@ -349,7 +371,7 @@ def verify_pdf(data: bytes) -> Verification:
     # of its own, since the portal signs each document exactly once.
     embedded = signatures[-1]
     try:
-        status = _validate(embedded)
+        status, current = _validate(embedded)
     except ImproperlyConfigured:
         raise  # the portal's fault, not the file's
     except PdfDecodeLimitError:
@@ -366,6 +388,15 @@ def verify_pdf(data: bytes) -> Verification:
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE and _only_signature_outside_range(
         embedded, data
     )
+    from reports.trust import facts
+
+    # One of our certificates, but it must have been valid when it signed, not today: a renewed
+    # one has often expired since. pyhanko checks no validity period on a trust anchor, and each
+    # of ours is one. The time is the one the signature states (a B-B signature carries no
+    # timestamp authority's), which only our own keys can state on a trusted signature.
+    certificate = facts(status.signing_cert)
+    signed_at = status.signer_reported_dt or timezone.now()
+    in_validity = certificate.not_before <= signed_at <= certificate.not_after
     if not status.intact:
         problem = _(
             "The document was changed after it was signed: its content no longer matches the signature."
@@ -382,34 +413,52 @@ def verify_pdf(data: bytes) -> Verification:
         ) % {"count": len(signatures)}
     elif not status.trusted:
         problem = _("The signature was not made with this portal's signing certificate.")
+    elif not in_validity:
+        problem = _(
+            "The signature is dated %(signed_at)s, outside its certificate's validity "
+            "(%(not_before)s – %(not_after)s)."
+        ) % {
+            "signed_at": f"{status.signer_reported_dt:%Y-%m-%d %H:%M:%S}",
+            "not_before": f"{certificate.not_before:%Y-%m-%d %H:%M:%S}",
+            "not_after": f"{certificate.not_after:%Y-%m-%d %H:%M:%S}",
+        }
     else:
         problem = ""
     return Verification(
         signed=True,
         intact=bool(status.intact),
         valid=bool(status.valid),
-        trusted=bool(status.trusted),
+        trusted=bool(status.trusted) and in_validity,
         covers_whole_file=whole,
         signer=_subject_name(status.signing_cert),
         signed_at=status.signer_reported_dt,
         problem=problem,
         readable=True,
+        certificate=certificate,
+        current_certificate=current,
     )
 
 
 def _validate(embedded):
+    """(pyhanko's status, whether the signer's certificate is the current one)."""
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko_certvalidator import ValidationContext
 
     identity = _identity()
-    # Trusted means made with our certificate, so only a signature whose certificate is ours
-    # gets it as a trust anchor. Others are checked for integrity alone, with no anchor at all:
-    # an impostor's certificate under our name would otherwise be "chained" to ours by name, and
-    # pyhanko fails on a key type that differs instead of reporting an untrusted path.
-    ours = embedded.signer_cert.dump() == identity.certificate.dump()
+    # Trusted means made with one of our certificates, so only a signature whose certificate is
+    # ours (the current one, or one in the trust store) gets it as a trust anchor. Others are
+    # checked for integrity alone, with no anchor at all: an impostor's certificate under our name
+    # would otherwise be "chained" to ours by name, and pyhanko fails on a key type that differs
+    # instead of reporting an untrusted path.
+    current = embedded.signer_cert.dump() == identity.certificate.dump()
+    ours = current
+    if not current:
+        from reports import trust
+
+        ours = trust.lookup(embedded.signer_cert) is not None
     context = ValidationContext(
-        trust_roots=[identity.certificate] if ours else [],
+        trust_roots=[embedded.signer_cert] if ours else [],
         other_certs=list(identity.chain),
         allow_fetching=False,  # no network: there is no one else to ask
         revocation_mode="soft-fail",
@@ -420,7 +469,7 @@ def _validate(embedded):
         key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False
     )
     # Whole-file coverage is required, so there are no later revisions to analyse.
-    return validate_pdf_signature(embedded, context, key_usage_settings=usage, skip_diff=True)
+    return validate_pdf_signature(embedded, context, key_usage_settings=usage, skip_diff=True), current
 
 
 def _only_signature_outside_range(embedded, data: bytes) -> bool:

@@ -7,6 +7,7 @@ from reports.models.reports import (
     ReportRequirement,
     ReportVersion,
 )
+from reports.models.trust import SigningCertificate
 
 __all__ = [
     "NARRATIVE_SECTIONS",
@@ -16,4 +17,5 @@ __all__ = [
     "ReportKind",
     "ReportRequirement",
     "ReportVersion",
+    "SigningCertificate",
 ]

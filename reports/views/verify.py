@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from reports import trust
+from reports.models import SigningCertificate
 from reports.signing import looks_like_pdf, signing_certificate
 from reports.verification import normalise_hash, verify_file, verify_hash
 
@@ -84,6 +86,7 @@ def verify(request):
         else:
             result = verify_hash(form.cleaned_data["sha256"], user=request.user)
     certificate = signing_certificate()
+    earlier = SigningCertificate.objects.exclude(fingerprint=trust.facts(certificate).fingerprint)
     return render(
         request,
         "reports/verify.html",
@@ -93,6 +96,7 @@ def verify(request):
             "max_size": settings.REPORT_VERIFY_MAX_BYTES,
             "certificate_subject": certificate.subject.human_friendly,
             "certificate_fingerprint": certificate.sha256_fingerprint,
+            "earlier_certificates": list(earlier),
         },
         status=400 if (form.is_bound and form.errors) or (result is not None and result.refused) else 200,
     )

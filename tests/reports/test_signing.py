@@ -25,6 +25,9 @@ CHANGED = "The document was changed after it was signed: its content no longer m
 UNCOVERED = "The file was changed after it was signed: it holds bytes that the signature does not cover."
 NOT_OURS = "The signature was not made with this portal's signing certificate."
 
+# A certificate other than the current one is looked up in the trust store (the database).
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(scope="module", autouse=True)
 def portal_signing(tmp_path_factory):
@@ -53,7 +56,9 @@ def unsigned():
 
 @pytest.fixture(scope="module")
 def signed(portal_signing, unsigned):
-    return signing.sign_pdf(unsigned, reason="签收确认", location="甲市", name="A-2026-OM 月报 v1")
+    return signing.sign_pdf(
+        unsigned, reason="签收确认", location="甲市", name="A-2026-OM 月报 v1", record=False
+    )
 
 
 def byte_range(pdf: bytes):
