@@ -11,7 +11,7 @@ from incidents.models import ChangeRequest, Complaint, Consultation, Incident
 from inspections.models import CheckResult, InspectionRun, InspectionSlot
 from reports.dashboard import dashboard_data
 from reports.management.commands.seed_demo_history import MARKER
-from reports.models import Report
+from reports.models import AcceptancePackage, Report
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -25,7 +25,7 @@ def _seed():
 
 def _counts():
     models = [Incident, Breach, InspectionSlot, InspectionRun, CheckResult, Report, ChangeRequest]
-    models += [Consultation, Complaint, DutyShift, Membership]
+    models += [Consultation, Complaint, DutyShift, Membership, AcceptancePackage]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -66,6 +66,8 @@ def test_the_demo_has_a_history_the_dashboard_shows_and_a_second_run_adds_nothin
     assert Consultation.objects.filter(contract=rp, answered=True).count() == 8
     assert Complaint.objects.filter(contract=rp).count() == 2
     assert DutyShift.objects.filter(contract=rp).count() == 14
+    package = AcceptancePackage.objects.get(contract=rp)
+    assert package.status == AcceptancePackage.Status.SUBMITTED and package.data
 
     before = _counts()
     _seed()

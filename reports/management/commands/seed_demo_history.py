@@ -31,6 +31,7 @@ from inspections.models import (
     ResultStatus,
 )
 from inspections.schedules import mark_missed, materialise_slots
+from reports import acceptance
 from reports import services as reports
 from reports.models import Report
 
@@ -93,6 +94,7 @@ class Command(BaseCommand):
             self._roster()
             self._change_request()
         built = self._reports()
+        self._acceptance()
         self.stdout.write(
             f"Demo history: {made} incidents, {slots} inspection slots over {WEEKS} weeks, "
             f"{built} reports built."
@@ -320,6 +322,21 @@ class Command(BaseCommand):
             if report is not (weekly[0] if weekly else None):
                 reports.sign_off(report, by=client, comment="已审阅，同意。")
         return built
+
+    def _acceptance(self):
+        """The last closed quarter's acceptance package (seed 003 may accept quarterly), its
+        figures frozen at the vendor's submission and with the client for acceptance."""
+        closed = [quarter for quarter in acceptance.quarters(self.contract) if quarter[1] < self.today]
+        if not closed:
+            return
+        manager = self.users["vendor_manager"]
+        package = acceptance.create_package(self.contract, "quarter", *closed[-1], by=manager)
+        package = acceptance.update_form(
+            package,
+            by=manager,
+            vendor_statement="本季度按合同完成日常巡检、故障处置和周报，个别故障处置超时已按合同计罚。",
+        )
+        acceptance.submit_package(package, by=manager)
 
 
 def _names() -> list[str]:
