@@ -155,7 +155,7 @@ class Command(BaseCommand):
                 method="调整配置并重启相关服务",
                 result="业务恢复正常",
             )
-            incidents.transition(incident, "close", by=client, at=resolved + dt.timedelta(hours=20))
+            incidents.transition(incident, "close", by=client, at=min(resolved + dt.timedelta(hours=20), now))
             made += 1
         return made
 
