@@ -138,13 +138,15 @@ class Command(BaseCommand):
                 needs_onsite=onsite,
                 reported_at=reported,
             )
-            # Seed 003: on site within 2 hours, fixed within 4. About one in four misses a clock.
-            late = n % 4 == 3
+            # Seed 003: on site within 2 hours, fixed within 4. About one in four misses one.
+            late = n % 6 == 5  # fixed after 5.5 hours (not on site: odd n)
+            late_arrival = n % 8 == 6  # on site after 2.5 hours, fixed within 4
             incidents.transition(incident, "acknowledge", by=engineer, at=reported + dt.timedelta(minutes=8))
             if onsite:
-                arrival = dt.timedelta(minutes=150 if late and n % 8 == 3 else 70)
+                arrival = dt.timedelta(minutes=150 if late_arrival else 70)
                 incidents.transition(incident, "arrive", by=engineer, at=reported + arrival)
-            resolved = reported + dt.timedelta(minutes=330 if late else 100 + 10 * (n % 9))
+            minutes = 330 if late else 200 if late_arrival else 100 + 10 * (n % 9)
+            resolved = reported + dt.timedelta(minutes=minutes)
             incidents.transition(
                 incident,
                 "resolve",
