@@ -35,6 +35,7 @@ class Command(BaseCommand):
                 call_command(command)
             call_command("seed_demo_inspections", port=port)
             call_command("seed_demo_reports")
+            call_command("seed_demo_history")
         python = sys.executable
         web = [python, "manage.py", "runserver", f"{addr}:{port}"] + (["--noreload"] if noreload else [])
         commands = {
