@@ -2,13 +2,13 @@
 reports, acceptance packages, service record sheets — and a change request is approved by others
 than its requester, on the client's side. Proved with an account that holds a role on each side
 anyway (memberships written past the model's clean and the database's trigger, as data from
-before migration contracts 0004 could be): the services refuse it all the same."""
+before migration contracts 0007 could be): the services refuse it all the same."""
 
 import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from contracts.models import Role
@@ -20,6 +20,13 @@ from reports.models import AcceptancePackage, Report
 from tests.legacy import membership_past_every_guard
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # The refusals are read in English whatever the compiled catalogue holds.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
