@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from contracts.models import Asset
@@ -19,6 +19,15 @@ from inspections.models import AllowedNetwork, AutomatedCheck, CheckResult, Insp
 from tests.inspections.manage_helpers import PAGE, check_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Results and pause reasons are written in the active language: these tests read English.
+    with translation.override("en"):
+        yield
+
+
 SECRET = "db-Pa55-s3cret-甲"
 
 _connects: list = []
@@ -325,7 +334,8 @@ def test_refused_database_logins_back_off_and_pause_the_check_until_it_is_edited
             assert dispatched_ids(app.contract, sent, django_capture_on_commit_callbacks)[0] == 0
     # 5, 10, 20, 40 minutes: LOGIN_BACKOFF doubled after each refusal in a row.
     assert delays == [5, 10, 20, 40]
-    assert "5 refused database logins" in check.paused_reason
+    # Written as the worker writes, in Chinese: "5 refused database logins in a row, paused".
+    assert "数据库登录连续 5 次被拒绝" in check.paused_reason
     assert dispatched_ids(app.contract, sent, django_capture_on_commit_callbacks)[0] == 0
     # An edit resumes it; of a check an administrator allowed, the administrator's (another's
     # would drop the allowance, and the portal's own database is then refused).
