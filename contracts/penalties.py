@@ -228,6 +228,20 @@ def waive_breach(breach: Breach, *, by, reason: str) -> Breach:
     return breach
 
 
+def withdraw_breach(breach: Breach, *, now, by=None, reason: str) -> bool:
+    """Withdraw a breach the facts now show was not one (a corrected timeline, payment date or
+    reply time): it stays in the ledger counting zero, and the audit trail says who and why.
+    Claimed by a conditional UPDATE, so two runs at once withdraw it once; False if already so."""
+    claimed = Breach.objects.filter(pk=breach.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=now, withdrawn_reason=reason, withdrawn_by=by
+    )
+    if claimed:
+        audit.record(
+            "withdraw", user=by, obj=breach, detail={"reason": reason, "source_ref": breach.source_ref}
+        )
+    return bool(claimed)
+
+
 def adopt_unpriced_breaches(clause: PenaltyClause) -> int:
     """Attach the contract's unpriced breaches of the clause's kind to it; returns how many."""
     return Breach.objects.filter(contract_id=clause.contract_id, kind=clause.kind, clause=None).update(

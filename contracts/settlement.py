@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from contracts.daycount import TerminationRight, right_reached
 from contracts.models import Breach, BuildTimeline, Contract, Milestone, PenaltyClause
-from contracts.penalties import ClauseAmount, _breach_figures, record_breach
+from contracts.penalties import ClauseAmount, _breach_figures, record_breach, withdraw_breach
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
 
@@ -77,21 +77,13 @@ def _upsert(contract, kind, *, source, source_ref, occurred_at, days, amount=Non
 
 
 def _drop_stale(contract_ids, source: str, keep: set[str]) -> int:
-    """A payment or build no longer late (its date corrected) has its breach withdrawn: kept in
-    the ledger, counting zero, with a line on the audit trail, as a corrected timeline does."""
+    """A payment or build no longer late (its date corrected) has its breach withdrawn, as a
+    corrected timeline does."""
     stale = Breach.objects.filter(
         contract_id__in=contract_ids, source=source, waived=False, withdrawn_at__isnull=True
     ).exclude(source_ref__in=keep)
     reason = _("The corrected dates show it was not late.")
-    withdrawn = 0
-    for breach in stale.select_related("contract"):
-        # Claimed by a conditional UPDATE: two runs at once withdraw it once.
-        if Breach.objects.filter(pk=breach.pk, withdrawn_at__isnull=True).update(
-            withdrawn_at=timezone.now(), withdrawn_reason=reason
-        ):
-            audit.record("withdraw", obj=breach, detail={"reason": reason, "source_ref": breach.source_ref})
-            withdrawn += 1
-    return withdrawn
+    return sum(withdraw_breach(breach, now=timezone.now(), reason=reason) for breach in stale)
 
 
 def settle_late_payments(today: dt.date) -> int:

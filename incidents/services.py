@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts.models import Breach, Membership, PenaltyClause, Severity, SLATerm
-from contracts.penalties import BreachSpec, record_breaches
+from contracts.penalties import BreachSpec, record_breaches, withdraw_breach
 from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
 from contracts.sides import CLIENT, require_another_person, require_side
 from incidents import clocks
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
-from om_portal import audit
 
 Status = Incident.Status
 Kind = IncidentEvent.Kind
@@ -427,16 +426,11 @@ def record_clock_breaches(specs: list[BreachSpec]) -> None:
 
 
 def withdraw_breaches(contract_id, source: str, source_ref: str, *, now, by, reason: str) -> int:
-    """Withdraw the breach recorded for ``source_ref``: the facts now show the duty met. It stays
-    in the ledger (counting zero), and the audit trail says who withdrew it and why."""
-    count = 0
-    for breach in Breach.objects.filter(
+    """Withdraw the breach recorded for ``source_ref``: the facts now show the duty met."""
+    breaches = Breach.objects.filter(
         contract_id=contract_id, source=source, source_ref=source_ref, withdrawn_at__isnull=True
-    ):
-        Breach.objects.filter(pk=breach.pk).update(withdrawn_at=now, withdrawn_reason=reason, withdrawn_by=by)
-        audit.record("withdraw", user=by, obj=breach, detail={"reason": reason, "source_ref": source_ref})
-        count += 1
-    return count
+    )
+    return sum(withdraw_breach(breach, now=now, by=by, reason=reason) for breach in breaches)
 
 
 def _claim_breach(incident, name: str, now) -> bool:
