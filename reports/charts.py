@@ -11,7 +11,7 @@ import unicodedata
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-FONT = '"Noto Sans CJK SC", sans-serif'
+FONT = '"Noto Sans CJK SC", "OM Portal Sans SC", sans-serif'
 FONT_SIZE = 11
 # Colour per series, in order; chosen to stay apart when printed in grey.
 PALETTE = ("#2f6db3", "#e07b39", "#3a9d5d", "#b8404a", "#7d5ba6", "#8c8c8c")

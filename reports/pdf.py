@@ -4,7 +4,8 @@ but the project's own static files.
 Report text comes from users (narratives, incident descriptions), so the renderer must not be a
 way to read the server's files or reach the network: the fetcher answers ``static:``
 URLs from the staticfiles finders and refuses every other URL, ``file://`` and ``http://``
-included. Fonts come from the system's fontconfig (Noto Sans CJK SC, ``fonts-noto-cjk``).
+included. Fonts: the system's Noto Sans CJK SC (``fonts-noto-cjk``) first, else the portal's own
+cut of it in ``static/fonts`` (pdf.css), so a machine without CJK fonts still prints Chinese.
 """
 
 import mimetypes
