@@ -56,6 +56,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}  Broker: {broker}"
         )
+        if problem := _pdf_problem():
+            self.stdout.write(self.style.WARNING(problem))
         self.stdout.write(f"Portal on http://{addr}:{port}/ — Ctrl-C stops web, worker and beat.")
         if settings.DEBUG and not no_demo and settings.OTP_REQUIRED_ROLES:
             # The last lines before the logs: where a demo account's one-time code comes from.
@@ -108,3 +110,17 @@ class Command(BaseCommand):
                 os.killpg(child.pid, signal.SIGKILL)
             child.wait()
         self.stdout.write("Stopped web, worker and beat.")
+
+
+def _pdf_problem() -> str:
+    """What the machine lacks for the PDFs, said once at start rather than per render in the logs."""
+    try:
+        from weasyprint.text import ffi  # loads Pango and HarfBuzz as WeasyPrint will
+    except OSError:
+        return "PDFs cannot be rendered: Pango is missing (sudo apt-get install -y libpangoft2-1.0-0)."
+    if ffi.harfbuzz_subset is None:
+        return (
+            "PDFs render slowly (seconds each): HarfBuzz-Subset is missing "
+            "(sudo apt-get install -y libharfbuzz-subset0)."
+        )
+    return ""
