@@ -39,7 +39,7 @@ WORKDIR /app
 # The project is not an importable package (packages = []): installing it installs only its
 # dependencies. Copied alone first so that a change of source keeps this layer cached.
 COPY pyproject.toml README.md ./
-RUN pip install . && rm -rf build *.egg-info
+RUN pip install ".[s3]" && rm -rf build *.egg-info
 
 COPY . .
 

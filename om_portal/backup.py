@@ -2,7 +2,8 @@
 that a restore checks itself against.
 
 A backup is a folder: ``database.dump`` (pg_dump's custom format) or ``database.sqlite3``,
-``media.tar.gz``, and ``manifest.json`` holding each table's row count, the audit chain's head
+``media.tar.gz`` (every stored file, read through the storage API: the local disk or the S3
+store alike), and ``manifest.json`` holding each table's row count, the audit chain's head
 (also as an HMAC'd anchor, om_portal.audit_anchor) and the SHA-256 of every signed PDF.
 ``restore`` loads the folder into an EMPTY database and media folder, then compares: the same
 row counts, an intact audit chain ending at the same head, and the same signed PDFs byte for
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -70,12 +73,24 @@ def _audit_head() -> dict:
     return {"last_id": head.last_id, "last_hash": head.last_hash} if head else {}
 
 
-def _sha256(path: Path) -> str:
+def _sha256(name: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with default_storage.open(name, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def stored_files(path: str = ""):
+    """Every file in the default storage (MEDIA_ROOT or the S3 bucket), by its stored name."""
+    try:
+        folders, files = default_storage.listdir(path)
+    except FileNotFoundError:  # a local media folder not made yet
+        return
+    for name in files:
+        yield f"{path}/{name}" if path else name
+    for folder in folders:
+        yield from stored_files(f"{path}/{folder}" if path else folder)
 
 
 # --- Backup --------------------------------------------------------------------------------------
@@ -150,10 +165,13 @@ def _write_backup(folder: Path, include_signing_key: bool = False) -> dict:
             connection.connection.backup(target)
     else:
         raise BackupError(f"no backup for {connection.vendor}")
-    media = Path(settings.MEDIA_ROOT)
     with tarfile.open(folder / MEDIA_ARCHIVE, "w:gz") as archive:
-        if media.exists():
-            archive.add(media, arcname="media")
+        for name in sorted(stored_files()):
+            info = tarfile.TarInfo(f"media/{name}")
+            info.size = default_storage.size(name)
+            info.mtime = int(default_storage.get_modified_time(name).timestamp())
+            with default_storage.open(name, "rb") as fh:
+                archive.addfile(info, fh)
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 
@@ -173,28 +191,41 @@ def restore(folder: Path) -> list[str]:
         raise BackupError(f"the backup is of {manifest['database']}, this database is {connection.vendor}")
     if not _database_is_empty():
         raise BackupError("the target database is not empty: restore into a new database.")
-    media = Path(settings.MEDIA_ROOT)
-    if media.exists() and any(media.iterdir()):
-        raise BackupError(f"the media folder {media} is not empty: restore into a new one.")
+    if next(stored_files(), None) is not None:
+        raise BackupError(f"the media storage ({_where()}) is not empty: restore into a new one.")
     if connection.vendor == "postgresql":
         _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={connection.settings_dict['NAME']}",
               str(folder / "database.dump")], _pg_env())  # fmt: skip
     else:
         connection.close()
         shutil.copyfile(folder / "database.sqlite3", connection.settings_dict["NAME"])
-    media.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(folder / MEDIA_ARCHIVE, "r:gz") as archive:
-        archive.extractall(media.parent / ".restore-tmp", filter="data")
-    extracted = media.parent / ".restore-tmp" / "media"
-    if extracted.exists():
-        for item in extracted.iterdir():
-            shutil.move(str(item), media / item.name)
-    shutil.rmtree(media.parent / ".restore-tmp", ignore_errors=True)
+    _restore_media(folder / MEDIA_ARCHIVE)
     problems = []
     for config in _file_parts():
         if config.label in manifest.get("parts", {}):
             problems += config.restore_files(folder, manifest["parts"][config.label])
     return check(manifest) + problems
+
+
+def _where() -> str:
+    bucket = getattr(settings, "S3_BUCKET", "")
+    return f"bucket {bucket}" if bucket else str(settings.MEDIA_ROOT)
+
+
+def _restore_media(archive_path: Path) -> None:
+    """Each archived file back under its own name, through the storage API. A member that is not
+    a plain file under media/, or whose name climbs out of it, is a forged archive: refused."""
+    with tarfile.open(archive_path, "r:gz") as archive:
+        for member in archive:
+            if member.isdir():
+                continue
+            name = member.name.removeprefix("media/")
+            parts = name.split("/")
+            if not member.isfile() or name == member.name or name.startswith("/") or ".." in parts:
+                raise BackupError(f"{MEDIA_ARCHIVE}: refused the member {member.name!r}")
+            saved = default_storage.save(name, File(archive.extractfile(member), name=parts[-1]))
+            if saved != name:
+                raise BackupError(f"{name}: stored as {saved}; the media storage was not empty")
 
 
 def check(manifest: dict) -> list[str]:
@@ -211,12 +242,10 @@ def check(manifest: dict) -> list[str]:
         problems.append("audit trail: its head differs from the backup's")
     if "audit_anchor" in manifest:
         problems += [f"audit trail: {p}" for p in audit_anchor.check(manifest["audit_anchor"])]
-    media = Path(settings.MEDIA_ROOT)
     for name, digest in manifest["signed_documents"].items():
-        path = media / name
-        if not path.exists():
+        if not default_storage.exists(name):
             problems.append(f"{name}: missing")
-        elif _sha256(path) != digest:
+        elif _sha256(name) != digest:
             problems.append(f"{name}: its SHA-256 differs from the one on record")
     return problems
 

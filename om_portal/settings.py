@@ -313,6 +313,31 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Photos, signed PDFs and acceptance packages: on the local disk (MEDIA_ROOT) by default; in an
+# S3-compatible store (MinIO on premises) when S3_BUCKET is set, so that several web and worker
+# machines share them. The objects stay private: views check access, then stream them.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    try:
+        import storages.backends.s3  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured("S3_BUCKET is set: install the s3 extra (pip install '.[s3]').") from exc
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=""),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=""),
+            "region_name": env.str("S3_REGION", default="us-east-1"),
+            "addressing_style": "path",  # MinIO's and SeaweedFS's default
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,  # a second photo of the same name gets a name of its own
+            "location": env.str("S3_PREFIX", default=""),
+        },
+    }
 MEDIA_URL = "media/"
 # Uploads (inspection photos) are never served from MEDIA_URL: views check access, then stream.
 INSPECTION_PHOTO_MAX_BYTES = env.int("INSPECTION_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)

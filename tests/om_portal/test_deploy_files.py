@@ -18,7 +18,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
+SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "minio", "minio-bucket"}
+OPTIONAL = {"minio": "minio", "minio-bucket": "minio"}  # service → the profile that starts it
 APP_SERVICES = ("web", "worker", "beat")
 REQUIRED = {
     "SECRET_KEY": "x" * 50,
@@ -86,6 +87,9 @@ def test_compose_config_is_valid_and_has_the_stack(tmp_path):
     config = yaml.safe_load(result.stdout)
     assert set(config["services"]) == SERVICES
     services = config["services"]
+    # MinIO runs only when asked for (COMPOSE_PROFILES=minio); the rest always.
+    assert {name: services[name].get("profiles", [None])[0] for name in OPTIONAL} == OPTIONAL
+    assert not any(services[name].get("profiles") for name in SERVICES - set(OPTIONAL))
 
     for name in APP_SERVICES:
         environment = services[name]["environment"]
@@ -247,3 +251,18 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = {line.strip() for line in DOCKERIGNORE.read_text().splitlines()}
     assert {".venv", "var", "staticfiles", ".git", "tests/artifacts", ".env"} <= ignored
     assert not {"pyproject.toml", "README.md"} & ignored
+
+
+def test_minio_gets_the_portals_s3_credentials(tmp_path):
+    """One pair of keys in .env: the portal's S3 client and MinIO's root user, and the bucket."""
+    keys = {
+        "S3_ACCESS_KEY_ID": "om-media-key",
+        "S3_SECRET_ACCESS_KEY": "om-media-secret",
+        "S3_BUCKET": "files",
+    }
+    result = run_compose_config(tmp_path, {**REQUIRED, **keys})
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert services["minio"]["environment"]["MINIO_ROOT_USER"] == "om-media-key"
+    assert services["minio"]["environment"]["MINIO_ROOT_PASSWORD"] == "om-media-secret"
+    assert services["minio-bucket"]["environment"]["S3_BUCKET"] == "files"
