@@ -86,6 +86,6 @@ def test_make_run_stack_runs_a_task_without_redis_and_stops_on_ctrl_c(tmp_path):
         log.close()
 
     assert stack.returncode == 0, (tmp_path / "stack.log").read_text()[-3000:]
-    assert "Stopped web, worker and beat." in (tmp_path / "stack.log").read_text()
+    assert "Stopped web, workers and beat." in (tmp_path / "stack.log").read_text()
     time.sleep(0.5)
     assert processes_with(f"OM_VAR_DIR={tmp_path / 'var'}") == []

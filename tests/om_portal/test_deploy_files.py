@@ -18,9 +18,12 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
-SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat", "minio", "minio-bucket"}
+SERVICES = {
+    *("postgres", "redis", "migrate", "web", "worker", "worker-probes", "worker-render", "beat"),
+    *("minio", "minio-bucket"),
+}
 OPTIONAL = {"minio": "minio", "minio-bucket": "minio"}  # service → the profile that starts it
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-probes", "worker-render", "beat")
 REQUIRED = {
     "SECRET_KEY": "x" * 50,
     "ALLOWED_HOSTS": "portal.example",
@@ -116,8 +119,15 @@ def test_compose_config_is_valid_and_has_the_stack(tmp_path):
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert services["migrate"]["environment"]["DATABASE_URL"] == "postgres://om:p@postgres:5432/om"
     assert services["postgres"]["environment"]["POSTGRES_APP_PASSWORD"] == "a"
-    assert "worker" in services["worker"]["command"]
     assert "beat" in services["beat"]["command"]
+    # Every kind of work has a worker (issue 17), and renders have one of their own.
+    kinds = {}
+    for name in ("worker", "worker-probes", "worker-render"):
+        command = services[name]["command"]
+        assert command[:3] == ["python", "manage.py", "worker"]
+        kinds[name] = set(command[3].split(","))
+    assert set().union(*kinds.values()) == {"default", "realtime", "probes", "render", "notify"}
+    assert kinds["worker-render"] == {"render"}
 
 
 @pytest.mark.parametrize("missing", sorted(REQUIRED))

@@ -1,4 +1,4 @@
-"""``make run``: migrate, create the demo data, then run web, Celery worker and beat together.
+"""``make run``: migrate, create the demo data, then run web, two Celery workers and beat together.
 
 Each child runs in its own process group, so Ctrl-C reaches this command only and it stops the
 children in order (a worker finishes its current task on SIGTERM); a child that dies stops the rest.
@@ -40,16 +40,9 @@ class Command(BaseCommand):
         web = [python, "manage.py", "runserver", f"{addr}:{port}"] + (["--noreload"] if noreload else [])
         commands = {
             "web": web,
-            "worker": [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "om_portal",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=2",
-            ],
+            # Renders apart, one at a time: a long PDF never holds up the SLA tick or the probes.
+            "worker": [python, "manage.py", "worker", "default,realtime,probes,notify", "--", "-c", "2"],
+            "render": [python, "manage.py", "worker", "render"],
             "beat": [python, "-m", "celery", "-A", "om_portal", "beat", "--loglevel=INFO"],
         }
         broker = settings.CELERY_BROKER_URL.split("@")[-1]
@@ -58,7 +51,7 @@ class Command(BaseCommand):
         )
         if problem := _pdf_problem():
             self.stdout.write(self.style.WARNING(problem))
-        self.stdout.write(f"Portal on http://{addr}:{port}/ — Ctrl-C stops web, worker and beat.")
+        self.stdout.write(f"Portal on http://{addr}:{port}/ — Ctrl-C stops web, workers and beat.")
         if settings.DEBUG and not no_demo and settings.OTP_REQUIRED_ROLES:
             # The last lines before the logs: where a demo account's one-time code comes from.
             python_path = os.path.relpath(python, settings.BASE_DIR)
@@ -109,7 +102,7 @@ class Command(BaseCommand):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)
             child.wait()
-        self.stdout.write("Stopped web, worker and beat.")
+        self.stdout.write("Stopped web, workers and beat.")
 
 
 def _pdf_problem() -> str:
