@@ -47,6 +47,7 @@ answered, and the measured values they list are numbers the probe measured.
 import datetime as dt
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -338,16 +339,54 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
             built, concurrency=CONCURRENCY, timeout=DEFAULT_TIMEOUT, first=first, policy=policies
         )
         for index, result in zip(indexes, results, strict=True):
-            outcomes[index] = Outcome(
-                status=result.status.value,
-                message=result.message[:_MESSAGE_MAX],
-                params=result.params,
-                values=result.values,
-                started=result.started,
-                duration_ms=round(result.duration_ms, 1),
-                problems=[(problem.message, problem.params) for problem in result.problems],
-            )
+            outcomes[index] = _outcome(result)
+        _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
     return outcomes  # type: ignore[return-value] — every index is filled above
+
+
+def _outcome(result) -> Outcome:
+    return Outcome(
+        status=result.status.value,
+        message=result.message[:_MESSAGE_MAX],
+        params=result.params,
+        values=result.values,
+        started=result.started,
+        duration_ms=round(result.duration_ms, 1),
+        problems=[(problem.message, problem.params) for problem in result.problems],
+    )
+
+
+def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
+    """A change of state is probed once more before it counts, the way Zabbix triggers and Uptime
+    Kuma's retries do: a target that answered in 50 ms can be measured at over a second by a
+    prober whose CPU is busy with 500 other probes, and each false failure would open an incident
+    whose SLA clocks end in penalties. The second probe runs after a pause, a few at a time, so
+    its timing is the target's rather than the prober's; its outcome is the one kept. A recovery
+    is confirmed the same way."""
+    suspects = [
+        index
+        for index, check in enumerate(checks)
+        if index in built and outcomes[index] is not None and _changes(check.last_status, outcomes[index])
+    ]
+    if not suspects or not settings.MONITORING_CONFIRM_CHANGES:
+        return
+    time.sleep(settings.MONITORING_CONFIRM_DELAY_SECONDS)
+    if isinstance(policies, list):
+        position = {index: n for n, index in enumerate(built)}
+        policies = [policies[position[index]] for index in suspects]
+    results = probes.run_checks_sync(
+        [built[index] for index in suspects],
+        concurrency=settings.MONITORING_CONFIRM_CONCURRENCY,
+        timeout=DEFAULT_TIMEOUT,
+        policy=policies,
+    )
+    for index, result in zip(suspects, results, strict=True):
+        outcomes[index] = _outcome(result)
+
+
+def _changes(was: str, outcome: Outcome) -> bool:
+    """Whether this outcome turns the check from passing (or never run) to failing, or back."""
+    return outcome.ok != (was in (OK, ""))
 
 
 def _save_results(run: InspectionRun, checks: list[AutomatedCheck], outcomes: list[Outcome]) -> None:

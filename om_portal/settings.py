@@ -234,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
     "audit-retention": {"task": "om_portal.tasks.purge_audit", "schedule": 86400.0},
     "audit-anchor": {"task": "om_portal.tasks.write_audit_anchor", "schedule": 86400.0},
 }
+# A check that turns from passing to failing, or back, is probed once more before it counts
+# (inspections.monitoring): after this pause, this many at a time, so that a busy prober's
+# slowness is not taken for the target's.
+MONITORING_CONFIRM_CHANGES = env.bool("MONITORING_CONFIRM_CHANGES", default=True)
+MONITORING_CONFIRM_DELAY_SECONDS = env.float("MONITORING_CONFIRM_DELAY_SECONDS", default=1.0)
+MONITORING_CONFIRM_CONCURRENCY = env.int("MONITORING_CONFIRM_CONCURRENCY", default=20)
 # /healthz calls the worker down when its last heartbeat is older than this.
 HEARTBEAT_MAX_AGE = env.int("HEARTBEAT_MAX_AGE", default=180)
 

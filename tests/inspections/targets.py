@@ -14,7 +14,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
-        status = self.server.statuses.get(self.path, 500 if self.path == "/error" else 200)
+        once = self.server.once.get(self.path)
+        status = (
+            once.pop(0)
+            if once
+            else self.server.statuses.get(self.path, 500 if self.path == "/error" else 200)
+        )
         body = json.dumps({**HEALTH, "status": "UP" if status < 400 else "DOWN"}, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -34,6 +39,7 @@ class Web:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.statuses = {}
+        self.server.once = {}
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -42,6 +48,10 @@ class Web:
 
     def answer(self, path: str, status: int) -> None:
         self.server.statuses[path] = status
+
+    def answer_once(self, path: str, *statuses: int) -> None:
+        """The next requests for ``path`` get these statuses, one each; then the usual answer."""
+        self.server.once[path] = list(statuses)
 
     def close(self):
         self.server.shutdown()

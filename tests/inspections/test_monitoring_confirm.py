@@ -1,0 +1,67 @@
+"""A change of a check's state is probed once more before it counts (issue 17): a blip that the
+second probe contradicts opens no incident and records no recovery; a real change still does.
+
+The targets are the real loopback server of test_monitoring; its ``answer_once`` makes the blip.
+"""
+
+import pytest
+
+from inspections.models import CheckResult
+from tests.inspections.test_monitoring import (  # noqa: F401 (fixtures)
+    Event,
+    add_check,
+    app,
+    events,
+    incidents_of,
+    runner,
+    sent,
+    web,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_pause(settings):
+    settings.MONITORING_CONFIRM_DELAY_SECONDS = 0
+
+
+def test_a_failure_the_second_probe_contradicts_opens_no_incident(contract_a, app, web, runner):  # noqa: F811
+    check = add_check(contract_a, app, "门户", target=web.url("/portal"))
+    web.answer_once("/portal", 503)
+    run = runner()
+    check.refresh_from_db()
+    assert (check.last_status, check.failing_since, check.incident) == ("ok", None, None)
+    assert not incidents_of(check).exists()
+    assert CheckResult.objects.get(run=run).values["http_status"] == 200  # the confirmed outcome
+
+
+def test_without_confirmation_the_same_blip_opens_an_incident(contract_a, app, web, runner, settings):  # noqa: F811
+    settings.MONITORING_CONFIRM_CHANGES = False
+    check = add_check(contract_a, app, "门户", target=web.url("/portal"))
+    web.answer_once("/portal", 503)
+    runner()
+    assert incidents_of(check).count() == 1
+
+
+def test_a_failure_the_second_probe_confirms_opens_its_incident(contract_a, app, web, runner):  # noqa: F811
+    check = add_check(contract_a, app, "门户", target=web.url("/portal"))
+    web.answer("/portal", 503)
+    runner()
+    check.refresh_from_db()
+    (incident,) = incidents_of(check)
+    assert (check.last_status, check.incident) == ("failed", incident)
+
+
+def test_a_recovery_the_second_probe_contradicts_is_not_recorded(contract_a, app, web, runner):  # noqa: F811
+    check = add_check(contract_a, app, "门户", target=web.url("/portal"))
+    web.answer("/portal", 503)
+    runner()
+    web.answer_once("/portal", 200)  # one good answer, then 503 again
+    runner()
+    check.refresh_from_db()
+    (incident,) = incidents_of(check)
+    assert check.last_status == "failed" and events(incident, Event.RECOVERED) == []
+    web.answer("/portal", 200)
+    runner()
+    assert len(events(incident, Event.RECOVERED)) == 1
