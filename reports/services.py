@@ -11,10 +11,11 @@ import datetime as dt
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,7 @@ BUILD_STALE_AFTER = dt.timedelta(minutes=15)
 # A build still queued (no worker took it) after this long had its message lost, as when Redis
 # was down: reports.tasks.resend_stalled, every few minutes, sends it again.
 BUILD_LOST_AFTER = dt.timedelta(minutes=3)
+BUILD_MAX_ATTEMPTS = 3
 
 
 class ReportConflict(Exception):
@@ -98,7 +100,13 @@ def request_build(report: Report, *, by=None) -> bool:
     claimed = (
         Report.objects.filter(pk=report.pk, status__in=EDITABLE)
         .exclude(busy)
-        .update(build_state=BuildState.QUEUED, build_progress=0, build_error="", build_requested_at=now)
+        .update(
+            build_state=BuildState.QUEUED,
+            build_progress=0,
+            build_error="",
+            build_requested_at=now,
+            build_attempts=0,
+        )
     )
     if claimed:
         transaction.on_commit(lambda: enqueue("build_report", report.pk))
@@ -124,7 +132,7 @@ def run_build(report_id: int) -> bool:
     from reports.rendering import report_html
 
     if not Report.objects.filter(pk=report_id, build_state=BuildState.QUEUED).update(
-        build_state=BuildState.RUNNING, build_progress=5
+        build_state=BuildState.RUNNING, build_progress=5, build_attempts=F("build_attempts") + 1
     ):
         return False
     report = Report.objects.select_related("contract").get(pk=report_id)
@@ -143,7 +151,8 @@ def run_build(report_id: int) -> bool:
         pdf = write_pdf(report_html(data, report.narrative, signature=signature_block(report), draft=True))
     except Exception as exc:
         log.exception("reports: building report %s failed", report_id)
-        Report.objects.filter(pk=report_id).update(build_state=BuildState.FAILED, build_error=str(exc)[:2000])
+        failed = {"build_state": BuildState.FAILED, "build_error": why_failed(exc)[:2000]}
+        Report.objects.filter(pk=report_id).update(**failed)
         return False
     name = f"{report.contract.code}-{report.kind}-{report.period_start:%Y%m%d}-v{report.version}-draft.pdf"
     stored = report.draft_pdf.storage.save(f"reports/drafts/{name}", ContentFile(pdf))
@@ -161,6 +170,23 @@ def run_build(report_id: int) -> bool:
             build_state=BuildState.IDLE
         )
     return bool(saved)
+
+
+def why_failed(exc: BaseException) -> str:
+    """What the person who asked for the build reads: the render worker's limits in words."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _(
+            "The report took longer than the %(seconds)s s a render may take. Shorten its period, or "
+            "ask the administrator to raise RENDER_TIME_LIMIT_SECONDS."
+        ) % {"seconds": settings.RENDER_TIME_LIMIT_SECONDS}
+    if isinstance(exc, MemoryError):
+        return _(
+            "The report needs more memory than a render may use. Shorten its period, or ask the "
+            "administrator."
+        )
+    return str(exc)
 
 
 def signature_block(report: Report, version: ReportVersion | None = None) -> dict:
@@ -486,6 +512,16 @@ def resend_stalled(now=None) -> dict:
     now = now or timezone.now()
     stalled = Q(build_state=BuildState.RUNNING, build_requested_at__lt=now - BUILD_STALE_AFTER) | Q(
         build_state=BuildState.QUEUED, build_requested_at__lt=now - BUILD_LOST_AFTER
+    )
+    # A build whose worker was killed every time it took it: given up, with why.
+    given_up = Q(build_state=BuildState.RUNNING, build_attempts__gte=BUILD_MAX_ATTEMPTS)
+    Report.objects.filter(stalled, given_up).update(
+        build_state=BuildState.FAILED,
+        build_error=_(
+            "The render worker stopped %(attempts)s times while building this report (out of memory or "
+            "time). Shorten its period, or ask the administrator."
+        )
+        % {"attempts": BUILD_MAX_ATTEMPTS},
     )
     builds = list(Report.objects.filter(stalled).values_list("pk", flat=True)[:100])
     for pk in builds:

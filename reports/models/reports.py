@@ -130,6 +130,9 @@ class Report(models.Model):
     build_progress = models.PositiveSmallIntegerField(_("build progress (%)"), default=0, editable=False)
     build_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     build_error = models.TextField(_("build error"), blank=True, editable=False)
+    # Workers that took the build since it was requested: a render killed each time (out of
+    # memory, past its time) is given up after BUILD_MAX_ATTEMPTS, not redelivered for ever.
+    build_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     draft_pdf = models.FileField(_("draft PDF"), upload_to="reports/drafts/", blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,63 @@
+"""Issue 17: a render killed for memory or time ends as "failed, with why" after a bounded number
+of tries, visible to the person who asked, instead of being redelivered for ever."""
+
+import datetime as dt
+
+import pytest
+from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import timezone, translation
+
+from reports import building, services
+from reports.models import BuildState, Report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_worker_that_takes_the_build_counts_and_a_new_request_starts_again(built_report, monkeypatch):
+    report = built_report(build_state=BuildState.QUEUED, build_requested_at=timezone.now())
+    monkeypatch.setattr(building, "build_data", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
+    services.run_build(report.pk)
+    report.refresh_from_db()
+    assert (report.build_state, report.build_attempts) == (BuildState.FAILED, 1)
+    assert services.request_build(report)
+    report.refresh_from_db()
+    assert (report.build_state, report.build_attempts) == (BuildState.QUEUED, 0)
+
+
+def test_a_build_killed_every_time_is_given_up_with_why(built_report):
+    started = timezone.now()
+    last = services.BUILD_MAX_ATTEMPTS
+    report = built_report(build_state=BuildState.RUNNING, build_requested_at=started, build_attempts=last - 1)
+    # Killed once more than allowed? Not yet: resent, as a lost worker's build always was.
+    later = started + dt.timedelta(minutes=16)
+    assert services.resend_stalled(later)["builds"] == 1
+    Report.objects.filter(pk=report.pk).update(build_state=BuildState.RUNNING, build_attempts=last)
+    # The last allowed worker died too: failed, with why, and not sent again.
+    with translation.override("en"):
+        assert services.resend_stalled(later + dt.timedelta(minutes=16))["builds"] == 0
+    report.refresh_from_db()
+    assert report.build_state == BuildState.FAILED
+    assert f"stopped {last} times" in report.build_error
+
+
+def test_a_render_past_its_time_says_so_in_words(built_report, monkeypatch, settings):
+    settings.RENDER_TIME_LIMIT_SECONDS = 600
+    report = built_report(build_state=BuildState.QUEUED, build_requested_at=timezone.now())
+
+    def slow(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(building, "build_data", slow)
+    with translation.override("en"):
+        assert services.run_build(report.pk) is False
+    report.refresh_from_db()
+    assert report.build_state == BuildState.FAILED
+    assert "longer than the 600 s a render may take" in report.build_error
+
+
+def test_a_render_out_of_memory_says_so_in_chinese_by_default(built_report, monkeypatch):
+    report = built_report(build_state=BuildState.QUEUED, build_requested_at=timezone.now())
+    monkeypatch.setattr(building, "build_data", lambda *a, **k: (_ for _ in ()).throw(MemoryError()))
+    services.run_build(report.pk)
+    report.refresh_from_db()
+    assert report.build_state == BuildState.FAILED and "内存" in report.build_error
