@@ -26,7 +26,15 @@ from inspections import ledger
 from om_portal import audit
 from reports import periods
 from reports.models import AcceptancePackage, Report, ReportKind, ReportVersion
-from reports.services import ReportConflict, enqueue, local_date, person_name, signature_block
+from reports.services import (
+    ReportConflict,
+    claim_seal,
+    enqueue,
+    local_date,
+    person_name,
+    seal_failure,
+    signature_block,
+)
 
 log = logging.getLogger(__name__)
 Status = AcceptancePackage.Status
@@ -384,7 +392,7 @@ def seal_package(package_id: int) -> bool:
         .filter(pk=package_id, status=Status.SIGNED_OFF, sealed_at__isnull=True)
         .first()
     )
-    if package is None:
+    if package is None or not claim_seal(AcceptancePackage, package_id):
         return False
     try:
         pdf, versions = render_package(package)
@@ -396,9 +404,7 @@ def seal_package(package_id: int) -> bool:
         archive = _archive(package, signed, versions)
     except Exception as exc:
         log.exception("reports: sealing acceptance package %s failed", package_id)
-        AcceptancePackage.objects.filter(pk=package_id).update(
-            seal_error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
+        AcceptancePackage.objects.filter(pk=package_id).update(seal_error=seal_failure(exc)[:2000])
         return False
     base = f"acceptance/{package.contract.code}-{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
     storage = package.pdf.storage

@@ -44,6 +44,7 @@ BUILD_STALE_AFTER = dt.timedelta(minutes=15)
 # was down: reports.tasks.resend_stalled, every few minutes, sends it again.
 BUILD_LOST_AFTER = dt.timedelta(minutes=3)
 BUILD_MAX_ATTEMPTS = 3
+SEAL_MAX_ATTEMPTS = 3
 
 
 class ReportConflict(Exception):
@@ -170,6 +171,36 @@ def run_build(report_id: int) -> bool:
             build_state=BuildState.IDLE
         )
     return bool(saved)
+
+
+def retry_seals() -> int:
+    """After the cause is fixed (a certificate, the worker's memory): every unsealed signed-off
+    PDF gets its tries back and is sent again (manage.py retry_seals)."""
+    unsealed = Q(sealed_at__isnull=True, signed_off_at__isnull=False)
+    versions = ReportVersion.objects.filter(unsealed)
+    packages = AcceptancePackage.objects.filter(unsealed, status=AcceptancePackage.Status.SIGNED_OFF)
+    sent = 0
+    for queryset, task in ((versions, "seal_version"), (packages, "seal_package")):
+        for pk in list(queryset.values_list("pk", flat=True)):
+            queryset.filter(pk=pk).update(seal_attempts=0, seal_error="")
+            enqueue(task, pk)
+            sent += 1
+    return sent
+
+
+def claim_seal(model, pk: int) -> bool:
+    """Count the worker that takes an unsealed seal; one past SEAL_MAX_ATTEMPTS does nothing."""
+    return bool(
+        model.objects.filter(pk=pk, sealed_at__isnull=True, seal_attempts__lt=SEAL_MAX_ATTEMPTS).update(
+            seal_attempts=F("seal_attempts") + 1
+        )
+    )
+
+
+def seal_failure(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "SoftTimeLimitExceeded":
+        return why_failed(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def why_failed(exc: BaseException) -> str:
@@ -378,7 +409,7 @@ def seal_version(version_id: int) -> bool:
         .filter(pk=version_id, sealed_at__isnull=True)
         .first()
     )
-    if version is None:
+    if version is None or not claim_seal(ReportVersion, version_id):
         return False
     report = version.report
     try:
@@ -390,7 +421,7 @@ def seal_version(version_id: int) -> bool:
         )
     except Exception as exc:
         log.exception("reports: sealing version %s failed", version_id)
-        ReportVersion.objects.filter(pk=version_id).update(seal_error=f"{type(exc).__name__}: {exc}"[:2000])
+        ReportVersion.objects.filter(pk=version_id).update(seal_error=seal_failure(exc)[:2000])
         return False
     digest = hashlib.sha256(signed).hexdigest()
     name = f"{report.contract.code}-{report.kind}-{report.period_start:%Y%m%d}-v{version.number}.pdf"
@@ -530,18 +561,22 @@ def resend_stalled(now=None) -> dict:
             build_state=BuildState.QUEUED, build_requested_at=now
         ):
             enqueue("build_report", pk)
-    seals = list(
-        ReportVersion.objects.filter(
-            sealed_at__isnull=True, signed_off_at__lt=now - dt.timedelta(minutes=5)
-        ).values_list("pk", flat=True)[:100]
-    )
+    unsealed = Q(sealed_at__isnull=True, signed_off_at__lt=now - dt.timedelta(minutes=5))
+    # Seals given up: their last worker died without a word (killed for memory or time).
+    gave_up = _(
+        "The render worker stopped %(attempts)s times while sealing this PDF (out of memory or time). "
+        "Ask the administrator."
+    ) % {"attempts": SEAL_MAX_ATTEMPTS}
+    for model in (ReportVersion, AcceptancePackage):
+        silent = model.objects.filter(unsealed, seal_attempts__gte=SEAL_MAX_ATTEMPTS, seal_error="")
+        silent.update(seal_error=gave_up)
+    retry = Q(seal_attempts__lt=SEAL_MAX_ATTEMPTS)
+    seals = list(ReportVersion.objects.filter(unsealed, retry).values_list("pk", flat=True)[:100])
     for pk in seals:
         enqueue("seal_version", pk)
     packages = list(
         AcceptancePackage.objects.filter(
-            status=AcceptancePackage.Status.SIGNED_OFF,
-            sealed_at__isnull=True,
-            signed_off_at__lt=now - dt.timedelta(minutes=5),
+            unsealed, retry, status=AcceptancePackage.Status.SIGNED_OFF
         ).values_list("pk", flat=True)[:100]
     )
     for pk in packages:

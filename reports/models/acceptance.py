@@ -69,6 +69,8 @@ class AcceptancePackage(models.Model):
     archive = models.FileField(_("originals (ZIP)"), upload_to="acceptance/", blank=True, editable=False)
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True, editable=False)
     seal_error = models.TextField(_("sealing error"), blank=True, editable=False)
+    # Workers that took the seal; past reports.services.SEAL_MAX_ATTEMPTS it is no longer resent.
+    seal_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

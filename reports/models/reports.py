@@ -226,6 +226,8 @@ class ReportVersion(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     sealed_at = models.DateTimeField(_("sealed at"), null=True, blank=True)
     seal_error = models.TextField(_("sealing error"), blank=True)
+    # Workers that took the seal; past reports.services.SEAL_MAX_ATTEMPTS it is no longer resent.
+    seal_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     scope_path = "report__contract"
     objects = RestrictedQuerySet.as_manager()

@@ -8,7 +8,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone, translation
 
 from reports import building, services
-from reports.models import BuildState, Report
+from reports.models import BuildState, Report, ReportVersion
+from tests.reports.test_sealing import signed_off  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +62,32 @@ def test_a_render_out_of_memory_says_so_in_chinese_by_default(built_report, monk
     services.run_build(report.pk)
     report.refresh_from_db()
     assert report.build_state == BuildState.FAILED and "内存" in report.build_error
+
+
+# --- Seals ---------------------------------------------------------------------------------------
+
+
+def test_a_seal_whose_worker_dies_each_time_is_given_up_then_retried_on_request(signed_off, monkeypatch):  # noqa: F811
+    sent = []
+    monkeypatch.setattr(services, "enqueue", lambda task, pk: sent.append((task, pk)))
+    later = timezone.now() + dt.timedelta(minutes=10)
+    for attempt in range(1, services.SEAL_MAX_ATTEMPTS + 1):
+        assert services.resend_stalled(later)["seals"] == 1
+        # The worker takes it and dies mid-render: the claim counted, nothing recorded.
+        assert services.claim_seal(ReportVersion, signed_off.pk)
+        signed_off.refresh_from_db()
+        assert signed_off.seal_attempts == attempt
+    # No worker may take it any more, and the sweep stops sending it, saying why.
+    assert not services.claim_seal(ReportVersion, signed_off.pk)
+    sent.clear()
+    with translation.override("en"):
+        assert services.resend_stalled(later)["seals"] == 0
+    assert sent == []
+    signed_off.refresh_from_db()
+    assert signed_off.sealed_at is None and "while sealing this PDF" in signed_off.seal_error
+    # Once the cause is fixed: manage.py retry_seals gives it its tries back and sends it.
+    assert services.retry_seals() == 1
+    assert sent == [("seal_version", signed_off.pk)]
+    signed_off.refresh_from_db()
+    assert (signed_off.seal_attempts, signed_off.seal_error) == (0, "")
+    assert services.seal_version(signed_off.pk) is True
