@@ -106,6 +106,10 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
         )
         if retargeted and check.admin_allowed and not is_administrator(user):
             attrs["admin_allowed"] = False
+        if isinstance(attrs.get("options"), dict) and "password" not in attrs:
+            # A kind's secret options (SNMP's community, keys) move from the options into the
+            # password column on clean(): carry it, so that what clean() settled on is saved.
+            attrs["password"] = check.password if check is not None else ""
         return super().validate(attrs)
 
     def get_has_password(self, check) -> bool:

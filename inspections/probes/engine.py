@@ -29,9 +29,8 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from inspections.probes import icmp
+from inspections.probes import icmp, kinds
 from inspections.probes.checks import (
-    CHECK_TYPES,
     Check,
     HttpCheck,
     NodeExporterCheck,
@@ -41,7 +40,7 @@ from inspections.probes.checks import (
 )
 from inspections.probes.guard import STRICT, Pins, Refused, TargetPolicy
 from inspections.probes.metrics import summarize_node
-from inspections.probes.results import Problem, Result, Status
+from inspections.probes.results import Problem, Result, Status, Verdict
 from inspections.probes.tls import certificate_not_after
 from inspections.probes.verdicts import MissingMetric, decode, http_problems, latency_problems, node_problems
 
@@ -55,12 +54,7 @@ _USER_AGENT = "om-portal-probe/1"
 _PLAIN = {"Accept-Encoding": "identity"}
 
 
-class _Verdict(Exception):
-    """Raised by a probe to end a check with this status and message."""
-
-    def __init__(self, status: Status, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.status, self.problem = status, Problem(message, params)
+_Verdict = Verdict  # raised by a probe to end a check with this status and message
 
 
 def _ms(seconds: float) -> float:
@@ -126,13 +120,6 @@ class _Prober:
         self._unverified = ssl.create_default_context()
         self._unverified.check_hostname = False
         self._unverified.verify_mode = ssl.CERT_NONE
-        self._probes = {
-            HttpCheck: self._http,
-            TcpCheck: self._tcp,
-            PingCheck: self._ping,
-            NodeExporterCheck: self._node_exporter,
-            PostgresCheck: self._postgres,
-        }
 
     async def __aenter__(self) -> _Prober:
         connector = aiohttp.TCPConnector(
@@ -153,12 +140,12 @@ class _Prober:
             self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, check: Check, timeout: float, policy: TargetPolicy) -> Result:
-        probe = self._probes[type(check)]
+        probe = kinds.for_check(check).probe
         values: dict[str, Any] = {}
         started = datetime.now(UTC)
         try:
             async with asyncio.timeout(timeout):
-                problems = await probe(check, values, timeout, policy)  # type: ignore[operator]
+                problems = await probe(self, check, values, timeout, policy)
             status = Status.FAILED if problems else Status.OK
         except Refused as refused:
             status, problems = Status.ERROR, [Problem(refused.message, refused.params)]
@@ -204,6 +191,19 @@ class _Prober:
             return Status.FAILED, [Problem("Connection failed: %(reason)s", reason)]
         logger.warning("probe error", exc_info=error)
         return Status.ERROR, [Problem("Probe error: %(reason)s", reason)]
+
+    @property
+    def pins(self) -> Pins:
+        """The guard's pins: a probe resolves its host here and connects only to what it gets."""
+        return self._pins
+
+    async def in_thread(self, function, *args):
+        """Run a blocking call (a database driver's login) in the run's thread pool."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(
+                max_workers=min(self._concurrency, 32), thread_name_prefix="probe-db"
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._threads, function, *args)
 
     def _ssl(self, verify: bool) -> ssl.SSLContext | bool:
         return True if verify else self._unverified
@@ -264,7 +264,7 @@ class _Prober:
             left = certificate_not_after(der) - datetime.now(UTC)
             values["cert_days_left"] = round(left.total_seconds() / 86400, 2)
 
-    async def _http(
+    async def http(
         self, check: HttpCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
     ) -> list[Problem]:
         status, charset, body = await self._get(
@@ -272,7 +272,7 @@ class _Prober:
         )
         return http_problems(check, status, charset, body, values)
 
-    async def _tcp(
+    async def tcp(
         self, check: TcpCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
     ) -> list[Problem]:
         (address, *_others) = await self._pins.resolve(check.host, policy, check.port)
@@ -286,7 +286,7 @@ class _Prober:
             values, check.max_latency_ms, "Connected in %(latency_ms)s ms, limit %(limit_ms)s ms"
         )
 
-    async def _ping(
+    async def ping(
         self, check: PingCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
     ) -> list[Problem]:
         (address, *_others) = await self._pins.resolve(check.host, policy, ipv4_only=True)
@@ -325,7 +325,7 @@ class _Prober:
             values, check.max_latency_ms, "Ping took %(latency_ms)s ms on average, limit %(limit_ms)s ms"
         )
 
-    async def _node_exporter(
+    async def node_exporter(
         self, check: NodeExporterCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
     ) -> list[Problem]:
         # Uncompressed: a page is some 20 KB on the LAN, and gzip costs the exporter and the probe
@@ -346,19 +346,15 @@ class _Prober:
                 Status.ERROR, "Metric %(metric)s is missing from the page", metric=missing.metric
             ) from None
 
-    async def _postgres(
+    async def postgres(
         self, check: PostgresCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
     ) -> list[Problem]:
         import psycopg2  # a worker that runs no database check does not need it
 
         (address, *_others) = await self._pins.resolve(check.host, policy, check.port)
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(
-                max_workers=min(self._concurrency, 32), thread_name_prefix="probe-db"
-            )
         start = time.perf_counter()
         try:
-            await asyncio.get_running_loop().run_in_executor(self._threads, _login, check, timeout, address)
+            await self.in_thread(_login, check, timeout, address)
         except psycopg2.Error as error:
             reason = _reason(error)
             if "timeout expired" in reason:
@@ -425,7 +421,7 @@ def _validated(checks: Iterable[Check], concurrency: int, timeout: float) -> lis
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
     checks = list(checks)
     for check in checks:
-        if not isinstance(check, CHECK_TYPES):
+        if not isinstance(check, kinds.CHECK_TYPES):
             raise TypeError(f"not a check: {check!r}")
     return checks
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from inspections.probes.checks import Check
 
-__all__ = ["Problem", "Result", "Status"]
+__all__ = ["Problem", "Result", "Status", "Verdict"]
 
 
 class Status(enum.StrEnum):
@@ -32,6 +32,14 @@ class Problem:
     @property
     def text(self) -> str:
         return self.message % self.params if self.params else self.message
+
+
+class Verdict(Exception):
+    """Raised by a probe to end a check with this status and message."""
+
+    def __init__(self, status: Status, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.status, self.problem = status, Problem(message, params)
 
 
 @dataclass(frozen=True, slots=True)
