@@ -196,7 +196,9 @@ class AutomatedCheck(models.Model):
 
     @property
     def resolved_port(self) -> int | None:
-        return self.port if self.port is not None else self.asset.port
+        if self.port is not None:
+            return self.port
+        return self.asset.port if self.asset_id else None  # a form's check without its asset yet
 
     def probe(self, *, previous: bool = False) -> probes.Check:
         """The probe dataclass for this check; CheckConfigError naming the field when malformed.

@@ -53,8 +53,11 @@ class Option:
     def json_schema(self) -> dict[str, Any]:
         types = self.json_type if isinstance(self.json_type, tuple) else (self.json_type,)
         names = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
-        found = sorted({names[t] for t in types})
-        schema: dict[str, Any] = {"type": found[0] if len(found) == 1 else found}
+        found = {names[t] for t in types}
+        if found == {"integer", "number"}:
+            found = {"number"}
+        # OpenAPI 3.0 has no list of types: a value of several (a JSON scalar) is left untyped.
+        schema: dict[str, Any] = {"type": found.pop()} if len(found) == 1 else {}
         if self.minimum is not None:
             schema["minimum"] = self.minimum
         if self.maximum is not None:

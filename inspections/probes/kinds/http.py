@@ -1,16 +1,23 @@
 """HTTP(S): GET a URL; status, keyword, a JSON value, latency and the certificate's days left."""
 
+from typing import Any
+
 from inspections.probes.checks import HttpCheck
 from inspections.probes.kinds._shared import MAX_LATENCY_MS, VERIFY_TLS
 from inspections.probes.kinds.base import NUMBER, Option, ProbeKind, gettext_noop
+from inspections.probes.results import Problem
+from inspections.probes.verdicts import http_problems
 
 
 def build(target, port, timeout, options, secrets, previous=None):
     return HttpCheck(target, timeout=timeout, **options)
 
 
-async def probe(prober, check, values, timeout, policy):
-    return await prober.http(check, values, timeout, policy)
+async def probe(prober, check: HttpCheck, values: dict[str, Any], timeout: float, policy) -> list[Problem]:
+    status, charset, body = await prober.get(
+        check.url, check.verify_tls, check.follow_redirects, values, policy
+    )
+    return http_problems(check, status, charset, body, values)
 
 
 KIND = ProbeKind(

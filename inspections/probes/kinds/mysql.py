@@ -16,7 +16,7 @@ from inspections.probes.checks import _fail, _host, _number, _port
 from inspections.probes.kinds._shared import LATENCY_MESSAGE, MAX_LATENCY_MS
 from inspections.probes.kinds.base import ProbeKind, gettext_noop
 from inspections.probes.kinds.postgres import DBNAME, USER
-from inspections.probes.results import Problem, Status, Verdict
+from inspections.probes.results import Problem, Status, Verdict, ms
 from inspections.probes.verdicts import latency_problems
 
 # The server's error codes (mysqld_error.h, errmsg.h) that mean the login itself was refused.
@@ -108,7 +108,7 @@ async def probe(prober, check: MysqlCheck, values: dict[str, Any], timeout: floa
             message = REFUSED_DATABASE if code in _NO_SUCH_DATABASE else REFUSED_CREDENTIALS
             raise Verdict(Status.FAILED, message) from error
         raise Verdict(Status.FAILED, INCOMPLETE) from error
-    values["latency_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    values["latency_ms"] = ms(time.perf_counter() - start)
     return latency_problems(values, check.max_latency_ms, LATENCY_MESSAGE)
 
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from inspections.probes.checks import _fail, _host, _number, _port
-from inspections.probes.kinds._shared import MAX_MEMORY_USED_PCT
 from inspections.probes.kinds.base import NUMBER, Option, ProbeKind, gettext_noop
+from inspections.probes.kinds.node_exporter import MAX_MEMORY_USED_PCT
 from inspections.probes.results import Problem, Status, Verdict
 
 VERSIONS = ("2c", "3")
@@ -217,9 +217,8 @@ class _Session:
             )
 
     async def __aenter__(self) -> _Session:
-        self.target = await self.snmp.UdpTransportTarget.create(
-            (self.address, self.check.port), timeout=self.wait, retries=1
-        )
+        transport = self.snmp.Udp6TransportTarget if ":" in self.address else self.snmp.UdpTransportTarget
+        self.target = await transport.create((self.address, self.check.port), timeout=self.wait, retries=1)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
