@@ -5,6 +5,8 @@ once, and each probe runs under ``asyncio.timeout`` so a target that never answe
 the timeout (counted from when the check gets its turn, not from when it was queued). HTTP and
 node_exporter checks share one aiohttp session, so checks of the same host:port reuse kept-alive
 connections; database logins run in a thread pool (psycopg2 blocks) with libpq's connect_timeout.
+Each kind's probe lives in its module (``inspections.probes.kinds``) and uses what ``_Prober``
+shares: the guard's pins, ``get`` (HTTP through the session) and ``in_thread``.
 
 Every probe resolves its host through ``guard.Pins`` and connects to the addresses its policy
 allowed (the HTTP session's resolver answers from the pins only); redirects are followed by hand,
