@@ -220,7 +220,7 @@ class AutomatedCheck(models.Model):
                 raise CheckConfigError(
                     "options", _("“%(name)s” has the wrong type: %(value)s.") % {"name": name, "value": value}
                 )
-        if spec.code == "postgres" and not set(spec.required) <= options.keys():
+        if spec.password and not set(spec.required) <= options.keys():  # a database login
             raise CheckConfigError("options", _("A database check needs “dbname” and “user” in its options."))
         if not set(spec.required) <= options.keys():
             missing = ", ".join(f"“{name}”" for name in spec.required if name not in options)

@@ -94,3 +94,21 @@ def test_the_api_takes_the_secrets_in_options_and_never_returns_them(switch, man
     for options in ({"version": "3", "username": "u"}, {"community": 7}):
         response = api.patch(f"/api/v1/checks/{check.pk}/", {"options": options})
         assert response.status_code == 400 and "options" in response.json(), response.content
+
+
+def test_a_mysql_check_is_a_database_login_like_postgres(contract_a, db_asset):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    check = AutomatedCheck(contract=contract_a, asset=db_asset, name="MySQL 登录", kind="mysql", port=3306)
+    check.options = {"dbname": "app"}
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        check.full_clean()
+    assert caught.value.message_dict["options"] == [
+        "A database check needs “dbname” and “user” in its options."
+    ]
+    check.options, check.password = {"dbname": "app", "user": "monitor"}, "My-s3cret"
+    check.full_clean()
+    probe = check.probe()
+    assert (probe.host, probe.port, probe.user, probe.password) == ("10.1.2.4", 3306, "monitor", "My-s3cret")
+    assert check.target_display == "10.1.2.4:3306"
