@@ -31,6 +31,8 @@ from inspections.models import (
     ItemResult,
 )
 from inspections.models.checks import OPTIONS
+from inspections.probes import kinds as probe_kinds
+from inspections.probes.kinds import Option
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -327,9 +329,6 @@ class NetworkForm(ContractPartForm):
 
 
 CheckKind = AutomatedCheck.Kind
-POSITIVE = [MinValueValidator(0.001)]
-PERCENT = [MinValueValidator(0.001), MaxValueValidator(100)]
-SSL_MODES = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 
 
 def _json_scalar(text: str):
@@ -348,73 +347,43 @@ def _json_scalar_text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class CheckForm(ContractPartForm):
+def _option_field(option: Option) -> forms.Field:
+    """The form's box for one option of a kind (inspections.probes.kinds): its label and help
+    are the kind's msgids, translated when shown."""
+    common = {"label": _(option.label), "required": False}
+    if option.help:
+        common["help_text"] = _(option.help)
+    bounds = [MinValueValidator(option.minimum)] if option.minimum is not None else []
+    bounds += [MaxValueValidator(option.maximum)] if option.maximum is not None else []
+    if option.field == "int":
+        return forms.IntegerField(min_value=option.minimum, max_value=option.maximum, **common)
+    if option.field == "float":
+        return forms.FloatField(validators=bounds, **common)
+    if option.field == "bool":
+        return forms.BooleanField(**common)
+    if option.field == "choice":
+        blank = [("", _(option.blank_choice))] if option.blank_choice else [("", "—")]
+        return forms.ChoiceField(choices=blank + list(option.choices), **common)
+    if option.field == "secret":
+        widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+        return forms.CharField(max_length=option.max_length, strip=False, widget=widget, **common)
+    return forms.CharField(max_length=option.max_length, **common)  # text, json_scalar
+
+
+# One box per option of every kind, declared on a base so that the form lists them after its own.
+_OptionFields = type(
+    "_OptionFields",
+    (forms.Form,),
+    {name: _option_field(option) for name, option in probe_kinds.all_options().items()},
+)
+
+
+class CheckForm(ContractPartForm, _OptionFields):
     """An automated check: the options dict of its kind is assembled from one typed box per
     option (only the boxes of the chosen kind count); the password is write-only."""
 
     unique_per_contract = {"name": _("Another check of this contract has this name.")}
 
-    # HTTP(S)
-    expected_status = forms.IntegerField(
-        label=_("Expected HTTP status"),
-        required=False,
-        min_value=100,
-        max_value=599,
-        help_text=_("Blank: 200."),
-    )
-    keyword = forms.CharField(label=_("Keyword the page must contain"), required=False, max_length=200)
-    json_path = forms.CharField(
-        label=_("JSON path"), required=False, max_length=200, help_text=_("Dotted keys, e.g. “data.status”.")
-    )
-    json_value = forms.CharField(
-        label=_("Value expected at the JSON path"),
-        required=False,
-        max_length=200,
-        help_text=_(
-            "Blank: any value. 200, true and null are read as JSON; put text in quotes to keep “200” a text."
-        ),
-    )
-    min_cert_days = forms.FloatField(
-        label=_("Least days the TLS certificate must still be valid"),
-        required=False,
-        help_text=_("https:// only."),
-    )
-    follow_redirects = forms.BooleanField(label=_("Follow redirects"), required=False)
-    # HTTP(S), TCP, ping, database
-    max_latency_ms = forms.FloatField(label=_("Latency limit (ms)"), required=False, validators=POSITIVE)
-    # ping
-    count = forms.IntegerField(
-        label=_("Echo requests"), required=False, min_value=1, max_value=10, help_text=_("Blank: 3.")
-    )
-    max_loss_pct = forms.FloatField(
-        label=_("Packet loss at most (%)"),
-        required=False,
-        validators=[MinValueValidator(0), MaxValueValidator(99.999)],
-        help_text=_("Blank: any reply will do."),
-    )
-    # HTTP(S), node_exporter
-    verify_tls = forms.BooleanField(label=_("Verify the TLS certificate"), required=False)
-    # node_exporter
-    max_memory_used_pct = forms.FloatField(
-        label=_("Memory used at most (%)"), required=False, validators=PERCENT
-    )
-    max_filesystem_used_pct = forms.FloatField(
-        label=_("Each file system used at most (%)"), required=False, validators=PERCENT
-    )
-    max_network_errors = forms.IntegerField(
-        label=_("Network errors at most (since boot)"), required=False, min_value=0
-    )
-    max_load1_per_cpu = forms.FloatField(
-        label=_("Load (1 min) per CPU at most"), required=False, validators=POSITIVE
-    )
-    # database
-    dbname = forms.CharField(label=_("Database name"), required=False, max_length=100)
-    user = forms.CharField(label=_("Database user"), required=False, max_length=100)
-    sslmode = forms.ChoiceField(
-        label=_("TLS mode"),
-        required=False,
-        choices=[("", _("Default (prefer)"))] + [(m, m) for m in SSL_MODES],
-    )
     new_password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -432,6 +401,7 @@ class CheckForm(ContractPartForm):
         help_texts = {"timeout": _("Seconds, up to 60. Blank: the run's timeout.")}
 
     PASSWORD_FIELDS = ("new_password", "clear_password")
+    SECRET_FIELDS = tuple(name for name, option in probe_kinds.all_options().items() if option.secret)
     OPTION_NAMES = sorted({name for names in OPTIONS.values() for name in names})
 
     def __init__(self, *args, user=None, **kwargs):
@@ -449,6 +419,9 @@ class CheckForm(ContractPartForm):
                 self.initial.setdefault(name, _json_scalar_text(value) if name == "json_value" else value)
         if self.instance.password:
             self.fields["new_password"].help_text = _("A password is stored. Blank: keep it.")
+            spec = probe_kinds.get(self.instance.kind)
+            for name in spec.read_secrets(self.instance.password) if spec is not None else ():
+                self.fields[name].help_text = _("Stored. Blank: keep it.")
         else:
             del self.fields["clear_password"]
 
@@ -460,8 +433,12 @@ class CheckForm(ContractPartForm):
         [(title, kinds, [bound fields])]. Derived from OPTIONS, so a new kind finds its place."""
         groups: dict[tuple, list] = {}
         for name in self.fields:
-            if name in self.PASSWORD_FIELDS:
-                kinds = (CheckKind.POSTGRES.value,)
+            if name == "new_password":
+                kinds = tuple(code for code, spec in probe_kinds.KINDS.items() if spec.password)
+            elif name == "clear_password":
+                kinds = tuple(
+                    code for code, spec in probe_kinds.KINDS.items() if spec.password or spec.secret_names
+                )
             else:
                 kinds = tuple(kind for kind, names in OPTIONS.items() if name in names)
             if kinds:
@@ -476,27 +453,31 @@ class CheckForm(ContractPartForm):
         kind = data.get("kind")
         if kind not in OPTIONS:
             return data
+        spec = probe_kinds.get(kind)
         options = {}
-        for name in OPTIONS[kind]:
-            value = data.get(name)
+        for option in spec.options:
+            value = data.get(option.name)
             # 0 is a threshold ("no network errors"); an unticked box and an empty one are not.
             if value is None or value == "" or value is False:
                 continue
-            options[name] = _json_scalar(value) if name == "json_value" else value
-        if kind == CheckKind.POSTGRES:
-            for name in ("dbname", "user"):
-                if not options.get(name):
-                    self.add_error(name, _("A database check needs it."))
+            options[option.name] = _json_scalar(value) if option.field == "json_scalar" else value
+        for name in spec.required:
+            if not options.get(name):
+                self.add_error(name, _("A database check needs it."))
+        # The secret boxes: typed ones replace the stored ones (the model moves them out of the
+        # options into the password column); blank ones keep them.
         self.instance.options = options
         # The administrator's allowance was given to the target as it was: another's edit of
         # where the check points drops it.
-        retargeting = {*targets.TARGET_FIELDS, *self.OPTION_NAMES, *self.PASSWORD_FIELDS}
+        retargeting = {*targets.TARGET_FIELDS, *self.OPTION_NAMES, *self.PASSWORD_FIELDS, *self.SECRET_FIELDS}
         if self.instance.admin_allowed and not self.by_administrator and retargeting & set(self.changed_data):
             self.instance.admin_allowed = False
-        # Only a database check logs in; another kind keeps no password.
-        if kind != CheckKind.POSTGRES or data.get("clear_password"):
+        # Only a database check logs in, only a kind with secrets keeps them; another keeps none.
+        if not (spec.password or spec.secret_names) or data.get("clear_password"):
             self.instance.password = ""
-        if kind == CheckKind.POSTGRES and data.get("new_password"):
+        elif self.instance.pk and kind != self.instance.kind:
+            self.instance.password = ""  # another kind's password or secrets mean nothing here
+        if spec.password and data.get("new_password"):
             self.instance.password = data["new_password"]
         return data
 

@@ -325,7 +325,7 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
     for index, check in enumerate(checks):
         try:
             with translation.override(None):  # the message in English, the msgid language
-                built.append(check.probe())
+                built.append(check.probe(previous=True))
         except CheckConfigError as error:
             message = str(error.message)[:_MESSAGE_MAX]
             outcomes[index] = Outcome(ResultStatus.ERROR, message, {}, {}, now, 0.0, [(message, {})])
@@ -577,9 +577,7 @@ def _incident_text(check: AutomatedCheck, outcome: Outcome) -> tuple[str, str]:
 
 def _target(check: AutomatedCheck) -> str:
     # Never the password: a database check's target is its host and port.
-    port = check.resolved_port
-    target = check.resolved_target
-    return f"{target}:{port}" if port and check.kind in (check.Kind.TCP, check.Kind.POSTGRES) else target
+    return check.target_display
 
 
 # --- Finishing ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.scoping import MANAGE_CONTRACT, can, is_administrator
 from inspections.models import AllowedNetwork, AutomatedCheck, CheckApproval
+from inspections.probes import kinds as probe_kinds
 from inspections.probes.guard import TargetPolicy, host_problem
 
 __all__ = [
@@ -52,14 +53,14 @@ LOGIN_BACKOFF = dt.timedelta(minutes=5)  # doubled per refusal in a row
 CHECKS_PER_HOUR = 60  # new checks per contract per hour: enough for a ledger's, not for a scan
 # What decides where a check connects and what it reads.
 TARGET_FIELDS = ("asset", "kind", "target", "port", "options", "password")
-_URL_KINDS = (AutomatedCheck.Kind.HTTP, AutomatedCheck.Kind.NODE_EXPORTER)
 
 
 # --- Where a check points -----------------------------------------------------------------------
 
 
 def _host_of(target: str, kind: str) -> str:
-    if kind in _URL_KINDS:
+    spec = probe_kinds.get(kind)
+    if spec is not None and spec.target == "url":
         try:
             return urlsplit(target).hostname or ""
         except ValueError:
@@ -267,7 +268,8 @@ def record_logins(checks: list[AutomatedCheck], refused: list[bool], now=None) -
     edited. A login that got through clears the count."""
     now = now or timezone.now()
     for check, was_refused in zip(checks, refused, strict=True):
-        if check.kind != AutomatedCheck.Kind.POSTGRES:
+        spec = probe_kinds.get(check.kind)
+        if spec is None or not spec.logs_in:
             continue
         if not was_refused:
             if check.login_failures:

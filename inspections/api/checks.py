@@ -23,6 +23,7 @@ from contracts.scoping import is_administrator
 from inspections import targets
 from inspections.api.base import FixedContractMixin, InspectionsViewSet, ModelRulesMixin
 from inspections.models import AutomatedCheck, CheckResult, ResultStatus
+from inspections.probes import kinds as probe_kinds
 from om_portal.api import router
 
 MONITORING_FIELDS = ["last_status", "last_checked_at", "failing_since", "incident"]
@@ -37,8 +38,31 @@ class LastStatusField(serializers.ChoiceField):
         super().__init__(choices=[*ResultStatus.choices, ("", "")], read_only=True, **kwargs)
 
 
+def _options_schema() -> dict:
+    """The options of every kind (inspections.probes.kinds), each saying which kinds take it."""
+    properties: dict[str, dict] = {}
+    for code, kind in probe_kinds.KINDS.items():
+        for option in kind.options:
+            entry = properties.setdefault(option.name, {**option.json_schema(), "x-kinds": []})
+            entry["x-kinds"].append(code)
+    for entry in properties.values():
+        entry["description"] = "Kinds: " + ", ".join(entry["x-kinds"])
+    return {
+        "type": "object",
+        "properties": properties,
+        "description": "The kind's options and thresholds. Secret options (writeOnly) are kept "
+        "with the password and never returned.",
+    }
+
+
+@extend_schema_field(_options_schema())
+class OptionsField(serializers.JSONField):
+    pass
+
+
 class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.ModelSerializer):
     contract = ContractCodeField()
+    options = OptionsField(required=False, label=_("options and thresholds"))
     port = serializers.IntegerField(min_value=1, max_value=65535, allow_null=True, required=False)
     timeout = serializers.FloatField(max_value=60, allow_null=True, required=False)
     password = serializers.CharField(
@@ -106,6 +130,10 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
         )
         if retargeted and check.admin_allowed and not is_administrator(user):
             attrs["admin_allowed"] = False
+        if isinstance(attrs.get("options"), dict) and "password" not in attrs:
+            # A kind's secret options (SNMP's community, keys) move from the options into the
+            # password column on clean(): carry it, so that what clean() settled on is saved.
+            attrs["password"] = check.password if check is not None else ""
         return super().validate(attrs)
 
     def get_has_password(self, check) -> bool:

@@ -6,6 +6,8 @@ or a threshold of the wrong type is a ValueError there, a ValidationError here).
 is ever templated into a command: the probe engine opens its own sockets.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from contracts.models import Asset, Contract, Severity
 from contracts.scoping import RestrictedQuerySet
 from inspections import probes
+from inspections.probes import kinds as probe_kinds
 
 __all__ = ["AutomatedCheck", "CheckApproval", "CheckConfigError", "CheckResult", "ResultStatus"]
 
@@ -26,31 +29,9 @@ class ResultStatus(models.TextChoices):
     ERROR = probes.Status.ERROR.value, _("Could not be judged")
 
 
-# The options each kind takes, with the type a JSON value must have; the probe dataclass then
-# checks ranges and combinations.
-_NUMBER = (int, float)
-OPTIONS = {
-    "http": {
-        "expected_status": int,
-        "keyword": str,
-        "json_path": str,
-        "json_value": (str, int, float, bool, type(None)),
-        "max_latency_ms": _NUMBER,
-        "min_cert_days": _NUMBER,
-        "verify_tls": bool,
-        "follow_redirects": bool,
-    },
-    "tcp": {"max_latency_ms": _NUMBER},
-    "ping": {"count": int, "max_loss_pct": _NUMBER, "max_latency_ms": _NUMBER},
-    "node_exporter": {
-        "max_memory_used_pct": _NUMBER,
-        "max_filesystem_used_pct": _NUMBER,
-        "max_network_errors": int,
-        "max_load1_per_cpu": _NUMBER,
-        "verify_tls": bool,
-    },
-    "postgres": {"dbname": str, "user": str, "sslmode": str, "max_latency_ms": _NUMBER},
-}
+# The options each kind takes, with the type a JSON value must have (inspections.probes.kinds);
+# the probe dataclass then checks ranges and combinations.
+OPTIONS = {code: {o.name: o.json_type for o in kind.options} for code, kind in probe_kinds.KINDS.items()}
 
 
 class CheckApproval(models.TextChoices):
@@ -59,12 +40,10 @@ class CheckApproval(models.TextChoices):
 
 
 class AutomatedCheck(models.Model):
-    class Kind(models.TextChoices):
-        HTTP = "http", _("HTTP(S)")
-        TCP = "tcp", _("TCP port")
-        PING = "ping", _("Ping")
-        NODE_EXPORTER = "node_exporter", _("VM metrics (node_exporter)")
-        POSTGRES = "postgres", _("Database login (PostgreSQL)")
+    # One member per registered kind: AutomatedCheck.Kind.HTTP == "http".
+    Kind = models.TextChoices(
+        "Kind", [(code.upper(), (code, _(kind.label))) for code, kind in probe_kinds.KINDS.items()]
+    )
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="automated_checks", verbose_name=_("contract")
@@ -83,7 +62,8 @@ class AutomatedCheck(models.Model):
     port = models.PositiveIntegerField(_("port"), null=True, blank=True, help_text=_("Blank: the asset's."))
     options = models.JSONField(_("options and thresholds"), default=dict, blank=True)
     # Stored as given (the database is the bureau's own, on its closed network): read by the
-    # probe only, never shown by the portal or the API.
+    # probe only, never shown by the portal or the API. A kind with secret options (SNMP's
+    # community and keys) keeps them here as a JSON object (ProbeKind.read_secrets).
     password = models.CharField(_("password"), max_length=200, blank=True)
     timeout = models.FloatField(_("timeout (s)"), null=True, blank=True)
     severity = models.CharField(
@@ -170,6 +150,8 @@ class AutomatedCheck(models.Model):
         return f"{self.contract.code} · {self.name}"
 
     def save(self, *args, **kwargs):
+        if isinstance(self.options, dict) and self.kind_spec is not None:
+            self.take_secrets()
         # Approved outright (a seed, a migration, a test's fixture): what it is now is approved.
         if self.approval == CheckApproval.APPROVED and not self.approved_signature:
             from inspections import targets
@@ -178,68 +160,97 @@ class AutomatedCheck(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def kind_spec(self) -> probe_kinds.ProbeKind | None:
+        return probe_kinds.get(self.kind)
+
+    @property
     def resolved_target(self) -> str:
         if self.target:
             return self.target.strip()
         asset = self.asset
-        if self.kind in (self.Kind.HTTP, self.Kind.NODE_EXPORTER):
+        spec = self.kind_spec
+        if spec is not None and spec.target == "url":
             return (asset.url or "").strip()
         return (asset.host or "").strip()
 
     @property
-    def resolved_port(self) -> int | None:
-        return self.port if self.port is not None else self.asset.port
+    def target_display(self) -> str:
+        """Where it points, as the pages show it: host:port for the kinds that name a port."""
+        target, port, spec = self.resolved_target, self.resolved_port, self.kind_spec
+        return f"{target}:{port}" if port and spec is not None and spec.show_port else target
 
-    def probe(self) -> probes.Check:
-        """The probe dataclass for this check; CheckConfigError naming the field when malformed."""
+    def take_secrets(self) -> None:
+        """Moves the kind's secret options out of ``options`` into the password column, where
+        they are written and never read back; a blank one is forgotten."""
+        spec = self.kind_spec
+        if spec is None or not spec.secret_names or not isinstance(self.options, dict):
+            return
+        given = {name: self.options[name] for name in spec.secret_names if name in self.options}
+        if not given:
+            return
+        if not all(isinstance(value, str) for value in given.values()):
+            raise CheckConfigError("options", _("Give the secret options as text."))
+        secrets = {**spec.read_secrets(self.password), **given}
+        self.options = {k: v for k, v in self.options.items() if k not in spec.secret_names}
+        self.password = spec.write_secrets(secrets)
+
+    @property
+    def resolved_port(self) -> int | None:
+        if self.port is not None:
+            return self.port
+        return self.asset.port if self.asset_id else None  # a form's check without its asset yet
+
+    def probe(self, *, previous: bool = False) -> probes.Check:
+        """The probe dataclass for this check; CheckConfigError naming the field when malformed.
+        ``previous``: give the kind the values of the check's last result (a run, not a form)."""
         options = self.options
         if not isinstance(options, dict):
             raise CheckConfigError("options", _("Give the options as an object of names and values."))
-        allowed = OPTIONS[self.kind]
+        spec = probe_kinds.get(self.kind)
+        if spec is None:
+            raise CheckConfigError("kind", _("Choose a kind of check."))
+        options = {k: v for k, v in options.items() if k not in spec.secret_names}
         for name, value in options.items():
-            if name not in allowed:
+            option = spec.option(name)
+            if option is None:
                 raise CheckConfigError(
                     "options", _("“%(name)s” is not an option of this kind of check.") % {"name": name}
                 )
-            if not _has_type(value, allowed[name]):
+            if not _has_type(value, option.json_type):
                 raise CheckConfigError(
                     "options", _("“%(name)s” has the wrong type: %(value)s.") % {"name": name, "value": value}
                 )
-        if self.kind == self.Kind.POSTGRES and not {"dbname", "user"} <= options.keys():
+        if spec.password and not set(spec.required) <= options.keys():  # a database login
             raise CheckConfigError("options", _("A database check needs “dbname” and “user” in its options."))
+        if not set(spec.required) <= options.keys():
+            missing = ", ".join(f"“{name}”" for name in spec.required if name not in options)
+            raise CheckConfigError(
+                "options", _("This kind of check needs %(names)s in its options.") % {"names": missing}
+            )
         if not self.resolved_target:
             raise CheckConfigError("target", _("Give a target, or enter one on the asset."))
-        if self.kind == self.Kind.TCP and self.resolved_port is None:
+        if spec.needs_port and self.resolved_port is None:
             raise CheckConfigError("port", _("Give a port, or enter one on the asset."))
+        secrets = spec.read_secrets(self.password) if spec.secret_names else {}
+        if spec.password and self.password:
+            secrets = {"password": self.password}
+        last = self._last_values if previous and self.pk else None
         try:
-            return self._build(options)
+            return spec.build(self.resolved_target, self.resolved_port, self.timeout, options, secrets, last)
         except ValueError as error:
             # The dataclass names the field in English: is it the target or an option?
             field = "options"
+            required = {k: v for k, v in options.items() if k in spec.required}
             try:
-                self._build({k: v for k, v in options.items() if k in ("dbname", "user")})
-            except ValueError:
-                field = "target"
+                spec.build(self.resolved_target, self.resolved_port, None, required, secrets, None)
+            except ValueError as bare:
+                if _TARGET_WORDS.search(str(bare)):
+                    field = "target"
             raise CheckConfigError(field, _("Not valid: %(reason)s") % {"reason": error}) from None
 
-    def _build(self, options: dict) -> probes.Check:
-        target, timeout = self.resolved_target, self.timeout
-        if self.kind == self.Kind.HTTP:
-            return probes.HttpCheck(target, timeout=timeout, **options)
-        if self.kind == self.Kind.NODE_EXPORTER:
-            return probes.NodeExporterCheck(target, timeout=timeout, **options)
-        if self.kind == self.Kind.TCP:
-            return probes.TcpCheck(target, self.resolved_port, timeout=timeout, **options)
-        if self.kind == self.Kind.PING:
-            return probes.PingCheck(target, timeout=timeout, **options)
-        options = {"dbname": "postgres", "user": "postgres", **options}
-        return probes.PostgresCheck(
-            target,
-            port=self.resolved_port or 5432,
-            password=self.password or None,
-            timeout=timeout,
-            **options,
-        )
+    def _last_values(self) -> dict:
+        found = self.results.order_by("-started_at").values_list("values", flat=True).first()
+        return found if isinstance(found, dict) else {}
 
     def clean(self):
         from inspections import targets
@@ -248,6 +259,7 @@ class AutomatedCheck(models.Model):
             raise ValidationError({"asset": _("The asset belongs to another contract.")})
         if self.kind in OPTIONS and (self.asset_id or self.target):
             try:
+                self.take_secrets()
                 self.probe()
             except CheckConfigError as error:
                 raise ValidationError({error.field: error.message}) from None
@@ -255,6 +267,10 @@ class AutomatedCheck(models.Model):
                 targets.validate_target(self)
         if self._state.adding and self.contract_id:
             targets.validate_creation_rate(self.contract_id)
+
+
+# What the dataclasses say of a malformed target (checks._host, _url, _port, PingCheck).
+_TARGET_WORDS = re.compile(r"\b(host|url|port|IPv4)\b")
 
 
 class CheckConfigError(ValueError):

@@ -291,5 +291,6 @@ class PostgresCheck:
         _number(self, "timeout", self.timeout)
 
 
+# The kinds' registry (inspections.probes.kinds) knows every check type, those defined in their own
+# kind module (MysqlCheck, SnmpCheck) too.
 Check = HttpCheck | TcpCheck | PingCheck | NodeExporterCheck | PostgresCheck
-CHECK_TYPES: tuple[type, ...] = (HttpCheck, TcpCheck, PingCheck, NodeExporterCheck, PostgresCheck)

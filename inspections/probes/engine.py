@@ -5,6 +5,8 @@ once, and each probe runs under ``asyncio.timeout`` so a target that never answe
 the timeout (counted from when the check gets its turn, not from when it was queued). HTTP and
 node_exporter checks share one aiohttp session, so checks of the same host:port reuse kept-alive
 connections; database logins run in a thread pool (psycopg2 blocks) with libpq's connect_timeout.
+Each kind's probe lives in its module (``inspections.probes.kinds``) and uses what ``_Prober``
+shares: the guard's pins, ``get`` (HTTP through the session) and ``in_thread``.
 
 Every probe resolves its host through ``guard.Pins`` and connects to the addresses its policy
 allowed (the HTTP session's resolver answers from the pins only); redirects are followed by hand,
@@ -17,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import secrets
 import socket
 import ssl
 import time
@@ -29,21 +30,13 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from inspections.probes import icmp
+from inspections.probes import kinds
 from inspections.probes.checks import (
-    CHECK_TYPES,
     Check,
-    HttpCheck,
-    NodeExporterCheck,
-    PingCheck,
-    PostgresCheck,
-    TcpCheck,
 )
 from inspections.probes.guard import STRICT, Pins, Refused, TargetPolicy
-from inspections.probes.metrics import summarize_node
-from inspections.probes.results import Problem, Result, Status
+from inspections.probes.results import Problem, Result, Status, Verdict, ms, reason
 from inspections.probes.tls import certificate_not_after
-from inspections.probes.verdicts import MissingMetric, decode, http_problems, latency_problems, node_problems
 
 __all__ = ["MAX_BODY_BYTES", "run_checks", "run_checks_sync"]
 
@@ -52,26 +45,12 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # read at most this much of an answer
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "om-portal-probe/1"
-_PLAIN = {"Accept-Encoding": "identity"}
 
 
-class _Verdict(Exception):
-    """Raised by a probe to end a check with this status and message."""
-
-    def __init__(self, status: Status, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.status, self.problem = status, Problem(message, params)
+_Verdict = Verdict  # raised by a probe to end a check with this status and message
 
 
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
-def _reason(error: BaseException) -> str:
-    """The first line of an error's text, for a message parameter."""
-    message = getattr(error, "message", None)  # aiohttp's HTTP errors: the text without the URL
-    text = (message if isinstance(message, str) else str(error)).strip() or type(error).__name__
-    return text.splitlines()[0].rstrip(":")[:200]
+_ms, _reason = ms, reason
 
 
 async def _read_body(response: aiohttp.ClientResponse) -> bytes:
@@ -126,13 +105,6 @@ class _Prober:
         self._unverified = ssl.create_default_context()
         self._unverified.check_hostname = False
         self._unverified.verify_mode = ssl.CERT_NONE
-        self._probes = {
-            HttpCheck: self._http,
-            TcpCheck: self._tcp,
-            PingCheck: self._ping,
-            NodeExporterCheck: self._node_exporter,
-            PostgresCheck: self._postgres,
-        }
 
     async def __aenter__(self) -> _Prober:
         connector = aiohttp.TCPConnector(
@@ -153,12 +125,12 @@ class _Prober:
             self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, check: Check, timeout: float, policy: TargetPolicy) -> Result:
-        probe = self._probes[type(check)]
+        probe = kinds.for_check(check).probe
         values: dict[str, Any] = {}
         started = datetime.now(UTC)
         try:
             async with asyncio.timeout(timeout):
-                problems = await probe(check, values, timeout, policy)  # type: ignore[operator]
+                problems = await probe(self, check, values, timeout, policy)
             status = Status.FAILED if problems else Status.OK
         except Refused as refused:
             status, problems = Status.ERROR, [Problem(refused.message, refused.params)]
@@ -205,10 +177,23 @@ class _Prober:
         logger.warning("probe error", exc_info=error)
         return Status.ERROR, [Problem("Probe error: %(reason)s", reason)]
 
+    @property
+    def pins(self) -> Pins:
+        """The guard's pins: a probe resolves its host here and connects only to what it gets."""
+        return self._pins
+
+    async def in_thread(self, function, *args):
+        """Run a blocking call (a database driver's login) in the run's thread pool."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(
+                max_workers=min(self._concurrency, 32), thread_name_prefix="probe-db"
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._threads, function, *args)
+
     def _ssl(self, verify: bool) -> ssl.SSLContext | bool:
         return True if verify else self._unverified
 
-    async def _get(
+    async def get(
         self,
         url: str,
         verify: bool,
@@ -264,159 +249,6 @@ class _Prober:
             left = certificate_not_after(der) - datetime.now(UTC)
             values["cert_days_left"] = round(left.total_seconds() / 86400, 2)
 
-    async def _http(
-        self, check: HttpCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
-    ) -> list[Problem]:
-        status, charset, body = await self._get(
-            check.url, check.verify_tls, check.follow_redirects, values, policy
-        )
-        return http_problems(check, status, charset, body, values)
-
-    async def _tcp(
-        self, check: TcpCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
-    ) -> list[Problem]:
-        (address, *_others) = await self._pins.resolve(check.host, policy, check.port)
-        start = time.perf_counter()
-        transport, _protocol = await asyncio.get_running_loop().create_connection(
-            asyncio.Protocol, address, check.port
-        )
-        values["latency_ms"] = _ms(time.perf_counter() - start)
-        transport.close()
-        return latency_problems(
-            values, check.max_latency_ms, "Connected in %(latency_ms)s ms, limit %(limit_ms)s ms"
-        )
-
-    async def _ping(
-        self, check: PingCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
-    ) -> list[Problem]:
-        (address, *_others) = await self._pins.resolve(check.host, policy, ipv4_only=True)
-        try:
-            sock, raw = icmp.open_socket()
-        except icmp.PingNotPermitted:
-            raise _Verdict(Status.ERROR, "Ping is not permitted on this system") from None
-        ident = secrets.randbits(16)
-        # The requests share the check's timeout; a little is kept for the last reply to come.
-        wait = max(0.05, timeout * 0.9 / check.count)
-        try:
-            trips = [
-                await icmp.echo(sock, raw, address, ident, seq, wait) for seq in range(1, check.count + 1)
-            ]
-        finally:
-            sock.close()
-        answered = [trip for trip in trips if trip is not None]
-        values.update(
-            sent=check.count,
-            received=len(answered),
-            loss_pct=round(100 * (1 - len(answered) / check.count), 1),
-        )
-        if not answered:
-            return [Problem("No answer to %(sent)s pings", {"sent": check.count})]
-        values["latency_ms"] = round(sum(answered) / len(answered), 2)
-        values["latency_max_ms"] = max(answered)
-        problems = []
-        if check.max_loss_pct is not None and values["loss_pct"] > check.max_loss_pct:
-            problems.append(
-                Problem(
-                    "%(loss_pct)s%% of pings lost, limit %(limit)s%%",
-                    {"loss_pct": values["loss_pct"], "limit": check.max_loss_pct},
-                )
-            )
-        return problems + latency_problems(
-            values, check.max_latency_ms, "Ping took %(latency_ms)s ms on average, limit %(limit_ms)s ms"
-        )
-
-    async def _node_exporter(
-        self, check: NodeExporterCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
-    ) -> list[Problem]:
-        # Uncompressed: a page is some 20 KB on the LAN, and gzip costs the exporter and the probe
-        # more CPU than the transfer saves (bench/sweep.py: 961 → 1,298 pages/s).
-        status, charset, body = await self._get(check.url, check.verify_tls, False, values, policy, _PLAIN)
-        if status != 200:
-            raise _Verdict(
-                Status.FAILED, "HTTP status %(got)s, expected %(expected)s", got=status, expected=200
-            )
-        summary = summarize_node(decode(body, charset), check.ignored_fstypes)
-        values.update(summary.as_values())
-        if summary.memory_used_pct is None and summary.load1 is None and not summary.filesystems:
-            raise _Verdict(Status.ERROR, "Not a node_exporter page")
-        try:
-            return node_problems(check, summary)
-        except MissingMetric as missing:
-            raise _Verdict(
-                Status.ERROR, "Metric %(metric)s is missing from the page", metric=missing.metric
-            ) from None
-
-    async def _postgres(
-        self, check: PostgresCheck, values: dict[str, Any], timeout: float, policy: TargetPolicy
-    ) -> list[Problem]:
-        import psycopg2  # a worker that runs no database check does not need it
-
-        (address, *_others) = await self._pins.resolve(check.host, policy, check.port)
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(
-                max_workers=min(self._concurrency, 32), thread_name_prefix="probe-db"
-            )
-        start = time.perf_counter()
-        try:
-            await asyncio.get_running_loop().run_in_executor(self._threads, _login, check, timeout, address)
-        except psycopg2.Error as error:
-            reason = _reason(error)
-            if "timeout expired" in reason:
-                raise _Verdict(Status.TIMEOUT, "No answer within %(timeout)s s", timeout=timeout) from error
-            if "refused" in reason.lower() and "connection" in reason.lower():
-                raise _Verdict(Status.FAILED, "Connection refused") from error
-            # The server's own words may quote what it was sent or answer in another protocol:
-            # a fixed message per kind of refusal, and a flag the portal backs off on.
-            message = _login_refusal(str(error))
-            if message is not None:
-                values["login_refused"] = True
-            raise _Verdict(
-                Status.FAILED, message or "The server did not complete a PostgreSQL login"
-            ) from error
-        values["latency_ms"] = _ms(time.perf_counter() - start)
-        return latency_problems(
-            values, check.max_latency_ms, "Answered in %(latency_ms)s ms, limit %(limit_ms)s ms"
-        )
-
-
-def _login_refusal(text: str) -> str | None:
-    """The message of a login the server refused (user, password, database), or None."""
-    text = text.lower()
-    if "does not exist" in text:
-        return "Database login refused: no such database or user"
-    if "authentication failed" in text or "no password supplied" in text or "pg_hba.conf" in text:
-        return "Database login refused: wrong user name or password"
-    return None
-
-
-def _login(check: PostgresCheck, timeout: float, address: str) -> None:
-    """Log in and run SELECT 1 (in a worker thread). The parameters go to libpq as connection
-    keywords, quoted by psycopg2: nothing is spliced into SQL or a command line. libpq connects
-    to ``hostaddr``, the address the guard allowed, and uses ``host`` for TLS only."""
-    import psycopg2
-
-    params: dict[str, Any] = {
-        "host": check.host,
-        "hostaddr": address,
-        "port": check.port,
-        "dbname": check.dbname,
-        "user": check.user,
-        "sslmode": check.sslmode,
-        "connect_timeout": max(2, math.ceil(timeout)),  # libpq's minimum is 2 s
-        "application_name": "om-portal probe",
-        "options": f"-c statement_timeout={max(1, int(timeout * 1000))}",
-    }
-    if check.password is not None:
-        params["password"] = check.password
-    connection = psycopg2.connect(**params)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            if cursor.fetchone() != (1,):
-                raise psycopg2.DatabaseError("SELECT 1 did not return 1")
-    finally:
-        connection.close()
-
 
 def _validated(checks: Iterable[Check], concurrency: int, timeout: float) -> list[Check]:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -425,7 +257,7 @@ def _validated(checks: Iterable[Check], concurrency: int, timeout: float) -> lis
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
     checks = list(checks)
     for check in checks:
-        if not isinstance(check, CHECK_TYPES):
+        if not isinstance(check, kinds.CHECK_TYPES):
             raise TypeError(f"not a check: {check!r}")
     return checks
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from inspections.probes.checks import Check
 
-__all__ = ["Problem", "Result", "Status"]
+__all__ = ["Problem", "Result", "Status", "Verdict", "ms", "reason"]
 
 
 class Status(enum.StrEnum):
@@ -32,6 +32,25 @@ class Problem:
     @property
     def text(self) -> str:
         return self.message % self.params if self.params else self.message
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def reason(error: BaseException) -> str:
+    """The first line of an error's text, for a message parameter."""
+    message = getattr(error, "message", None)  # aiohttp's HTTP errors: the text without the URL
+    text = (message if isinstance(message, str) else str(error)).strip() or type(error).__name__
+    return text.splitlines()[0].rstrip(":")[:200]
+
+
+class Verdict(Exception):
+    """Raised by a probe to end a check with this status and message."""
+
+    def __init__(self, status: Status, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.status, self.problem = status, Problem(message, params)
 
 
 @dataclass(frozen=True, slots=True)
