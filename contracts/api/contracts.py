@@ -36,12 +36,6 @@ from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can, can_create_con
 from om_portal.api import router
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organization
-        fields = ["name", "short_name", "kind"]
-
-
 class ContractSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:contract-detail", lookup_field="code")
     client = serializers.SlugRelatedField(
