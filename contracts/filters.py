@@ -1,3 +1,6 @@
+"""The filters of contracts, and of what hangs off a contract: one FilterSet per model, read by the
+portal's list and by the API alike (``om_portal.filtering``)."""
+
 import datetime as dt
 
 import django_filters
@@ -7,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from contracts.models import Contract
 
 ENDING_SOON_DAYS = 60
+
+
+class ContractFilterSetMixin(django_filters.FilterSet):
+    """A contract-owned model's filters start with its contract, by code: a code the user cannot
+    see selects nothing, as a missing one does."""
+
+    contract = django_filters.CharFilter(field_name="contract__code", label=_("Contract"))
 
 
 class ContractFilterSet(django_filters.FilterSet):

@@ -4,7 +4,6 @@ every API error of a kind shares: a conflict is a 409, a Django validation error
 own rules checked before saving."""
 
 import copy
-import datetime as dt
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +17,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 
+from om_portal.filtering import filtered, restrict_choices
+
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
@@ -27,31 +28,9 @@ class Pagination(PageNumberPagination):
 router = DefaultRouter()
 
 
-def _in_utc(value):
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC)
-    if isinstance(value, slice):  # a from-to range filter's value
-        return slice(_in_utc(value.start), _in_utc(value.stop))
-    return value
-
-
-def restrict_choices(form, user):
-    """A filter naming an object (``?asset=``, ``?run=``, ``?slot=``, ``?incident=``) chooses among
-    the objects the user may see: another organisation's id is then refused as a missing one is,
-    where it answered 200 (an empty list) against a missing one's 400, an existence oracle."""
-    for field in form.fields.values():
-        queryset = getattr(field, "queryset", None)
-        if queryset is not None and hasattr(queryset, "restrict"):
-            field.queryset = queryset.restrict(user)
-
-
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's, with the moments of every filter in UTC.
-
-    ISO 8601 lets a client write any offset up to ±23:59 (``?reported_at_after=2026-07-24T09:30
-    -16:43`` is the same instant as ``…T18:13Z``), and django-filter hands it to the query as
-    written; PostgreSQL refuses offsets beyond ±15:59 with a DataError, which was a 500.
-    """
+    """django-filter's, with the choices the user may see and the moments of every filter in UTC,
+    as the portal's lists read the same filtersets (``om_portal.filtering``); a bad value is a 400."""
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -65,10 +44,7 @@ class FilterBackend(DjangoFilterBackend):
             return queryset
         if not filterset.is_valid() and self.raise_exception:
             raise utils.translate_validation(filterset.errors)
-        cleaned = filterset.form.cleaned_data
-        for name, value in cleaned.items():
-            cleaned[name] = _in_utc(value)
-        return filterset.qs
+        return filtered(filterset)
 
 
 class TimeOfDayField(OpenApiSerializerFieldExtension):

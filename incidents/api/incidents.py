@@ -1,7 +1,6 @@
 """Incidents, their timeline, the work log and service record sheets in the API."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -14,6 +13,7 @@ from contracts.api.base import ContractCodeField, ContractFilterSetMixin, Contra
 from contracts.models import Asset, Severity, SLATerm
 from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
+from incidents.filters import IncidentFilterSet
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord, WorkLogEntry
 from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
 from om_portal.api import router
@@ -127,29 +127,6 @@ class ClockSerializer(serializers.Serializer):
     met_at = serializers.DateTimeField(allow_null=True)
     paused = serializers.BooleanField()
     target = serializers.CharField(allow_null=True)
-
-
-class IncidentFilterSet(ContractFilterSetMixin):
-    breached = django_filters.BooleanFilter(method="filter_breached")
-    open = django_filters.BooleanFilter(method="filter_open")
-    next_deadline_before = django_filters.IsoDateTimeFilter(field_name="next_deadline", lookup_expr="lte")
-    reported_at = django_filters.IsoDateTimeFromToRangeFilter()
-
-    class Meta:
-        model = Incident
-        fields = ["contract", "severity", "status", "kind", "source", "breached", "open"]
-
-    def filter_breached(self, queryset, name, value):
-        breached = (
-            Q(response_breached_at__isnull=False)
-            | Q(arrival_breached_at__isnull=False)
-            | Q(resolution_breached_at__isnull=False)
-        )
-        return queryset.filter(breached) if value else queryset.exclude(breached)
-
-    def filter_open(self, queryset, name, value):
-        closed = [Incident.Status.RESOLVED, Incident.Status.CLOSED]
-        return queryset.exclude(status__in=closed) if value else queryset.filter(status__in=closed)
 
 
 class IncidentPagination(CursorPagination):
