@@ -1,5 +1,5 @@
-"""The filters of incidents and change requests: one FilterSet per model, read by the portal's list
-and by the API alike (``om_portal.filtering``), so that a query string means the same in both."""
+"""The filters of the incidents app's lists: one FilterSet per model, read by the portal's list and
+by the API alike (``om_portal.filtering``), so that a query string means the same in both."""
 
 import datetime as dt
 
@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from contracts.filters import ContractFilterSetMixin
-from incidents import changes
-from incidents.models import ChangeRequest, Incident
+from incidents import changes, knowledge
+from incidents.models import (
+    ChangeRequest,
+    Complaint,
+    Consultation,
+    EmergencyPlan,
+    Incident,
+    KnowledgeArticle,
+    ServiceRecord,
+    WorkLogEntry,
+)
+from om_portal.filtering import YesNoSelect
 
 # Ten years at most: an address-bar ?due_within=99999999999 overflowed the date (a 500).
 MAX_DUE_WITHIN_HOURS = 24 * 3660
@@ -73,3 +83,69 @@ class ChangeRequestFilterSet(ContractFilterSetMixin):
 
     def filter_awaiting_me(self, queryset, name, value):
         return changes.awaiting_decision(queryset, self.request.user) if value else queryset
+
+
+class WorkLogFilterSet(ContractFilterSetMixin):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = WorkLogEntry
+        fields = ["contract", "category", "date"]
+
+
+class ServiceRecordFilterSet(ContractFilterSetMixin):
+    confirmed = django_filters.BooleanFilter(
+        field_name="confirmed_at",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=YesNoSelect,
+        label=_("Confirmed"),
+    )
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["contract", "incident", "confirmed"]
+
+
+# --- Knowledge ------------------------------------------------------------------------------------
+
+
+class KnowledgeArticleFilterSet(ContractFilterSetMixin):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["contract", "status", "asset_kind", "system", "source_incident"]
+
+    def search(self, queryset, name, value):
+        # Every word, full text on PostgreSQL and by substring (Chinese has no spaces).
+        return knowledge.search_articles(queryset, value)
+
+
+class EmergencyPlanFilterSet(ContractFilterSetMixin):
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Search"))
+
+    class Meta:
+        model = EmergencyPlan
+        fields = ["contract", "category"]
+
+
+class ConsultationFilterSet(ContractFilterSetMixin):
+    answered = django_filters.BooleanFilter(widget=YesNoSelect, label=_("Answered"))
+    q = django_filters.CharFilter(field_name="question", lookup_expr="icontains", label=_("Search"))
+
+    class Meta:
+        model = Consultation
+        fields = {
+            "contract": ["exact"],
+            "channel": ["exact"],
+            "engineer": ["exact"],
+            "answered": ["exact"],
+            "asked_at": ["gte", "lt"],
+        }
+
+
+class ComplaintFilterSet(ContractFilterSetMixin):
+    class Meta:
+        model = Complaint
+        fields = ["contract", "status", "filed_by_side", "against_side"]

@@ -7,7 +7,19 @@ out, as it always ignored what it could not read)."""
 import datetime as dt
 
 from django.contrib import messages
+from django.forms import NullBooleanSelect
 from django.utils.translation import gettext as _
+
+
+class YesNoSelect(NullBooleanSelect):
+    """A boolean filter that reads the portal's ``yes``/``no`` (its selects and bookmarks) as
+    well as the API's ``true``/``false``."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value in ("yes", "no"):
+            return value == "yes"
+        return super().value_from_datadict(data, files, name)
 
 
 def restrict_choices(form, user):

@@ -1,6 +1,5 @@
 """Incidents, their timeline, the work log and service record sheets in the API."""
 
-import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -9,11 +8,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
+from contracts.api.base import ContractCodeField, ContractOwnedViewSet
 from contracts.models import Asset, Severity, SLATerm
 from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
-from incidents.filters import IncidentFilterSet
+from incidents.filters import IncidentFilterSet, ServiceRecordFilterSet, WorkLogFilterSet
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord, WorkLogEntry
 from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
 from om_portal.api import router
@@ -284,12 +283,7 @@ class WorkLogViewSet(ContractOwnedViewSet):
     serializer_class = WorkLogSerializer
     manage_action = REPORT_INCIDENT
 
-    class filterset_class(ContractFilterSetMixin):
-        date = django_filters.DateFromToRangeFilter()
-
-        class Meta:
-            model = WorkLogEntry
-            fields = ["contract", "category", "date"]
+    filterset_class = WorkLogFilterSet
 
     def perform_create(self, serializer):
         self.check_manage(serializer.validated_data["contract"])
@@ -343,10 +337,7 @@ class ServiceRecordViewSet(ContractOwnedViewSet):
     serializer_class = ServiceRecordSerializer
     manage_action = HANDLE_INCIDENT
 
-    class filterset_class(ContractFilterSetMixin):
-        class Meta:
-            model = ServiceRecord
-            fields = ["contract", "incident"]
+    filterset_class = ServiceRecordFilterSet
 
     def perform_create(self, serializer):
         self.check_manage(serializer.validated_data["contract"])

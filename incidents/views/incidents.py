@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from contracts.models import Contract, Severity
 from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
 from incidents import services
-from incidents.filters import IncidentFilterSet
+from incidents.filters import IncidentFilterSet, ServiceRecordFilterSet, WorkLogFilterSet
 from incidents.forms import IncidentForm, ReclassifyForm, ResolveForm, ServiceRecordForm, WorkLogForm
 from incidents.models import Incident, ServiceRecord, WorkLogEntry
 from om_portal.filtering import list_filters
@@ -187,10 +187,7 @@ def _contract_from_query(request, right):
 @login_required
 def worklog(request):
     entries = WorkLogEntry.objects.restrict(request.user).select_related("contract", "incident")
-    if request.GET.get("contract"):
-        entries = entries.filter(contract__code=request.GET["contract"])
-    if request.GET.get("category") in WorkLogEntry.Category.values:
-        entries = entries.filter(category=request.GET["category"])
+    entries = list_filters(request, WorkLogFilterSet, entries).rows
     page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -230,10 +227,7 @@ def records(request):
     sheets = ServiceRecord.objects.restrict(request.user).select_related(
         "contract", "engineer", "confirmed_by"
     )
-    if request.GET.get("contract"):
-        sheets = sheets.filter(contract__code=request.GET["contract"])
-    if request.GET.get("confirmed") in ("yes", "no"):
-        sheets = sheets.filter(confirmed_at__isnull=request.GET["confirmed"] == "no")
+    sheets = list_filters(request, ServiceRecordFilterSet, sheets).rows
     page = Paginator(sheets, PAGE).get_page(request.GET.get("page"))
     return render(
         request,
