@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from contracts.models import Severity
+from contracts.models import Asset, Severity
 from incidents.models import Consultation, Incident
 from om_portal.api import drf_validation_error
 
@@ -129,6 +129,26 @@ def test_the_portals_yes_and_no_read_as_the_apis_true_and_false(
     )
 
 
+ASSET_QUERIES = [{}, {"q": "db"}, {"kind": Asset.Kind.VM}, {"kind": Asset.Kind.VM, "q": "10.0.0"}]
+
+
+@pytest.mark.parametrize("query", ASSET_QUERIES, ids=[str(q) for q in ASSET_QUERIES])
+def test_the_asset_ledger_and_the_api_select_the_same_assets(api, portal, contract_a, contract_b, query):
+    for contract in (contract_a, contract_b):
+        Asset.objects.create(contract=contract, kind=Asset.Kind.VM, name="db-01", host="10.0.0.5")
+    Asset.objects.create(contract=contract_a, kind=Asset.Kind.VM, name="web-01", host="10.0.0.6")
+    Asset.objects.create(contract=contract_a, kind=Asset.Kind.SERVER, name="db-backup", host="10.0.1.9")
+    expected = api_ids(api, "/api/v1/assets/", {**query, "contract": contract_a.code})
+    assert expected and expected == set(
+        Asset.objects.filter(contract=contract_a, **({"kind": query["kind"]} if "kind" in query else {}))
+        .filter(**({"name__icontains": query["q"]} if query.get("q") == "db" else {}))
+        .filter(**({"host__icontains": query["q"]} if query.get("q") == "10.0.0" else {}))
+        .values_list("pk", flat=True)
+    )
+    response = portal.get(reverse("contracts:assets", args=[contract_a.code]), query)
+    assert {row.pk for row in response.context["page"].object_list} == expected
+
+
 BAD_VALUES = [
     ("/api/v1/incidents/", "incidents:list", {"severity": "catastrophic"}),
     ("/api/v1/incidents/", "incidents:list", {"status": "nonsense"}),
@@ -136,6 +156,7 @@ BAD_VALUES = [
     ("/api/v1/incidents/", "incidents:list", {"reported_at_after": "2026-13-45"}),
     ("/api/v1/reports/", "reports:index", {"kind": "weekly-ish"}),
     ("/api/v1/change-requests/", "incidents:changes", {"status": "sideways"}),
+    ("/api/v1/work-log/", "incidents:worklog", {"category": "napping"}),
 ]
 
 
