@@ -35,7 +35,7 @@ from contracts.penalties import Exposure, vendor_exposure
 from contracts.scoping import SIGN_OFF_REPORT, WRITE_REPORT
 from contracts.services import contract_year
 from incidents.models import Incident
-from incidents.models.incident import BREACHED, HAS_TARGET
+from incidents.models.incident import BREACHED, FINISHED, HAS_TARGET
 from inspections.models import InspectionSlot
 from reports.models import Report
 
@@ -51,7 +51,7 @@ OPEN_STATUSES = [
 UNPAID = [s for s in Milestone.Status.values if s != Milestone.Status.PAID]
 # Still running and not breached: neither met nor missed yet, so left out of the rate, as the
 # reports count it (reports.building).
-PENDING = ~BREACHED & ~Q(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
+PENDING = ~BREACHED & ~FINISHED
 
 
 @dataclass

@@ -69,13 +69,10 @@ class IncidentQuerySet(RestrictedQuerySet):
 
     def open(self):
         """Not resolved nor closed: the work is still to do."""
-        return self.exclude(status__in=self._finished())
+        return self.exclude(FINISHED)
 
     def finished(self):
-        return self.filter(status__in=self._finished())
-
-    def _finished(self):
-        return [self.model.Status.RESOLVED, self.model.Status.CLOSED]
+        return self.filter(FINISHED)
 
 
 class Incident(models.Model):
@@ -222,6 +219,10 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+
+
+# Resolved or closed: the work is done (IncidentQuerySet.open() is the rest).
+FINISHED = Q(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
 
 
 class IncidentEvent(models.Model):
