@@ -57,7 +57,7 @@ class IncidentFilterSet(ContractFilterSetMixin):
         return queryset.open() if value else queryset.finished()
 
     def filter_due_within(self, queryset, name, value):
-        horizon = timezone.now() + dt.timedelta(hours=min(int(value), MAX_DUE_WITHIN_HOURS))
+        horizon = timezone.now() + dt.timedelta(hours=int(min(value, MAX_DUE_WITHIN_HOURS)))
         return queryset.filter(next_deadline__lte=horizon)
 
     def search(self, queryset, name, value):
