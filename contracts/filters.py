@@ -1,12 +1,23 @@
+"""The filters of contracts, and of what hangs off a contract: one FilterSet per model, read by the
+portal's list and by the API alike (``om_portal.filtering``)."""
+
 import datetime as dt
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Contract
+from contracts.models import Asset, Contract
 
 ENDING_SOON_DAYS = 60
+
+
+class ContractFilterSetMixin(django_filters.FilterSet):
+    """A contract-owned model's filters start with its contract, by code: a code the user cannot
+    see selects nothing, as a missing one does."""
+
+    contract = django_filters.CharFilter(field_name="contract__code", label=_("Contract"))
 
 
 class ContractFilterSet(django_filters.FilterSet):
@@ -20,8 +31,6 @@ class ContractFilterSet(django_filters.FilterSet):
         fields = ["code", "status", "client", "vendor"]
 
     def search(self, queryset, name, value):
-        from django.db.models import Q
-
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
 
     def filter_ending_soon(self, queryset, name, value):
@@ -32,4 +41,20 @@ class ContractFilterSet(django_filters.FilterSet):
             status=Contract.Status.ACTIVE,
             ends_on__gte=today,
             ends_on__lte=today + dt.timedelta(days=ENDING_SOON_DAYS),
+        )
+
+
+class AssetFilterSet(ContractFilterSetMixin):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    class Meta:
+        model = Asset
+        fields = ["contract", "kind", "status", "system"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(host__icontains=value)
+            | Q(system__icontains=value)
+            | Q(url__icontains=value)
         )

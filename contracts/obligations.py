@@ -199,7 +199,3 @@ def choices() -> list[tuple[str, str]]:
 def shape_allowed(code: str, shape: str) -> bool:
     kind = KINDS.get(code)
     return kind is not None and shape in kind.shapes
-
-
-def producing(producer: str) -> list[ObligationKind]:
-    return [kind for kind in _KINDS if producer in kind.producers]

@@ -313,11 +313,6 @@ def schedule(incident, computed, now) -> dict:
     }
 
 
-def next_deadline(incident, computed, now) -> dt.datetime | None:
-    """The earliest deadline of a clock still running (the one the incident's page counts to)."""
-    return schedule(incident, computed, now)["next_deadline"]
-
-
 def incident_breaches(incident):
     """The ledger's entries for the incident's clocks, withdrawn ones included."""
     return Breach.objects.filter(

@@ -1,15 +1,23 @@
 """What every API list shares: pagination, and the router that apps register their viewsets on;
-what every API field of a kind shares: filter moments in UTC, times of day in the schema."""
+what every API field of a kind shares: filter moments in UTC, times of day in the schema; what
+every API error of a kind shares: a conflict is a 409, a Django validation error a 400, a model's
+own rules checked before saving."""
 
-import datetime as dt
+import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
+
+from om_portal.filtering import filtered, restrict_choices
 
 
 class Pagination(PageNumberPagination):
@@ -20,31 +28,9 @@ class Pagination(PageNumberPagination):
 router = DefaultRouter()
 
 
-def _in_utc(value):
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC)
-    if isinstance(value, slice):  # a from-to range filter's value
-        return slice(_in_utc(value.start), _in_utc(value.stop))
-    return value
-
-
-def restrict_choices(form, user):
-    """A filter naming an object (``?asset=``, ``?run=``, ``?slot=``, ``?incident=``) chooses among
-    the objects the user may see: another organisation's id is then refused as a missing one is,
-    where it answered 200 (an empty list) against a missing one's 400, an existence oracle."""
-    for field in form.fields.values():
-        queryset = getattr(field, "queryset", None)
-        if queryset is not None and hasattr(queryset, "restrict"):
-            field.queryset = queryset.restrict(user)
-
-
 class FilterBackend(DjangoFilterBackend):
-    """django-filter's, with the moments of every filter in UTC.
-
-    ISO 8601 lets a client write any offset up to ±23:59 (``?reported_at_after=2026-07-24T09:30
-    -16:43`` is the same instant as ``…T18:13Z``), and django-filter hands it to the query as
-    written; PostgreSQL refuses offsets beyond ±15:59 with a DataError, which was a 500.
-    """
+    """django-filter's, with the choices the user may see and the moments of every filter in UTC,
+    as the portal's lists read the same filtersets (``om_portal.filtering``); a bad value is a 400."""
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -58,10 +44,7 @@ class FilterBackend(DjangoFilterBackend):
             return queryset
         if not filterset.is_valid() and self.raise_exception:
             raise utils.translate_validation(filterset.errors)
-        cleaned = filterset.form.cleaned_data
-        for name, value in cleaned.items():
-            cleaned[name] = _in_utc(value)
-        return filterset.qs
+        return filtered(filterset)
 
 
 class TimeOfDayField(OpenApiSerializerFieldExtension):
@@ -83,18 +66,67 @@ class TimeOfDayField(OpenApiSerializerFieldExtension):
         }
 
 
-def drf_validation_error(error):
-    """A Django ValidationError from a service as DRF's (a 400 with the messages by field)."""
-    from rest_framework.exceptions import ValidationError
+class Conflict(APIException):
+    """The request is sound but the record's state refuses it (a report already submitted, a row
+    that past records still point at): a 409 with the reason."""
 
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The record is not in a state that allows this.")
+    default_code = "conflict"
+
+
+def drf_validation_error(
+    error: DjangoValidationError, *, whole_key: str | None = None
+) -> serializers.ValidationError:
+    """A Django ValidationError as DRF's: a 400 with the messages by field.
+
+    Django files the messages about the whole object under ``__all__``, or gives a bare list;
+    ``whole_key`` names where the client reads them instead (``non_field_errors`` where a
+    serializer checks a model's rules, as DRF files its own). Without it, a service's error keeps
+    Django's shape, as the API has always answered."""
+    if hasattr(error, "error_dict"):
+        detail = error.message_dict
+        if whole_key and NON_FIELD_ERRORS in detail:
+            detail[whole_key] = detail.pop(NON_FIELD_ERRORS)
+    else:
+        detail = {whole_key: error.messages} if whole_key else error.messages
+    return serializers.ValidationError(detail)
+
+
+class ModelRulesMixin:
+    """For a ModelSerializer: runs the model's clean(), field checks and constraints on the object as it would
+    be saved, so that a rule lives once (in the model) and reaches the API as a 400 with its field,
+    never as an IntegrityError. Relations are left to the serializer, which checked them against
+    the caller's scope already."""
+
+    def _own_fields(self, attrs) -> list[str]:
+        concrete = {f.name for f in self.Meta.model._meta.concrete_fields}
+        return [name for name in attrs if name in concrete]
+
+    def candidate(self, attrs):
+        instance = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name in self._own_fields(attrs):
+            setattr(instance, name, attrs[name])
+        return instance
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.candidate(attrs)
+        relations = [f.name for f in instance._meta.concrete_fields if f.is_relation]
+        try:
+            instance.full_clean(exclude=relations, validate_unique=False)
+        except DjangoValidationError as error:
+            raise drf_validation_error(error, whole_key=api_settings.NON_FIELD_ERRORS_KEY) from None
+        # clean() may normalise a value (times of day sorted): save what it settled on.
+        for name in self._own_fields(attrs):
+            attrs[name] = getattr(instance, name)
+        return attrs
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus: a service's Django ValidationError is a 400 with its messages, never a
     500, and a service's PermissionDenied keeps its reason in the 403."""
     from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-    from django.core.exceptions import ValidationError as DjangoValidationError
     from rest_framework.exceptions import PermissionDenied
     from rest_framework.views import exception_handler as drf_handler
 

@@ -25,6 +25,7 @@ from contracts.models import Breach, Contract, DutyShift, StaffAssignment, Staff
 from contracts.penalties import penalty_summary
 from contracts.worktime import CHINA_TZ
 from incidents.models import ChangeRequest, Consultation, Incident, ServiceRecord, WorkLogEntry
+from incidents.models.incident import BREACHED, HAS_TARGET
 from inspections.ledger import bounds
 from inspections.models import CheckResult, InspectionSlot, ItemResult, ResultStatus
 from reports.models import ReportKind
@@ -94,13 +95,6 @@ def period_label(contract: Contract, kind: str, start: dt.date, end: dt.date) ->
 
 # --- Incidents and their SLA ----------------------------------------------------------------------
 
-TARGET = Q(response_due__isnull=False) | Q(arrival_due__isnull=False) | Q(resolution_due__isnull=False)
-BREACHED = (
-    Q(response_breached_at__isnull=False)
-    | Q(arrival_breached_at__isnull=False)
-    | Q(resolution_breached_at__isnull=False)
-)
-
 
 def _resolved_by(after: dt.datetime) -> Q:
     """Resolved before the period closed: later resolutions leave it open in this report."""
@@ -117,9 +111,9 @@ def _incident_counts(after: dt.datetime) -> dict:
     return {
         "total": Count("id"),
         "resolved": Count("id", filter=resolved),
-        "with_target": Count("id", filter=TARGET),
-        "breached": Count("id", filter=TARGET & BREACHED),
-        "met": Count("id", filter=TARGET & ~BREACHED & resolved),
+        "with_target": Count("id", filter=HAS_TARGET),
+        "breached": Count("id", filter=HAS_TARGET & BREACHED),
+        "met": Count("id", filter=HAS_TARGET & ~BREACHED & resolved),
     }
 
 

@@ -35,6 +35,7 @@ from contracts.penalties import Exposure, vendor_exposure
 from contracts.scoping import SIGN_OFF_REPORT, WRITE_REPORT
 from contracts.services import contract_year
 from incidents.models import Incident
+from incidents.models.incident import BREACHED, FINISHED, HAS_TARGET
 from inspections.models import InspectionSlot
 from reports.models import Report
 
@@ -48,15 +49,9 @@ OPEN_STATUSES = [
     s for s in Incident.Status.values if s not in (Incident.Status.RESOLVED, Incident.Status.CLOSED)
 ]
 UNPAID = [s for s in Milestone.Status.values if s != Milestone.Status.PAID]
-HAS_TARGET = Q(response_due__isnull=False) | Q(arrival_due__isnull=False) | Q(resolution_due__isnull=False)
-BREACHED = (
-    Q(response_breached_at__isnull=False)
-    | Q(arrival_breached_at__isnull=False)
-    | Q(resolution_breached_at__isnull=False)
-)
 # Still running and not breached: neither met nor missed yet, so left out of the rate, as the
 # reports count it (reports.building).
-PENDING = ~BREACHED & ~Q(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
+PENDING = ~BREACHED & ~FINISHED
 
 
 @dataclass

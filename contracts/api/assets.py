@@ -1,10 +1,10 @@
 """The asset ledger (台账) over the API: read within scope, write with an editing role."""
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from contracts.filters import AssetFilterSet
 from contracts.models import Asset, Contract
 from contracts.scoping import MANAGE_ASSETS, can
 from om_portal.api import AsciiIntegerField, router
@@ -47,14 +47,6 @@ class AssetSerializer(serializers.ModelSerializer):
         if not isinstance(value, dict):
             raise serializers.ValidationError(_('Must be a JSON object, e.g. {"cpu": 8}.'))
         return value
-
-
-class AssetFilterSet(django_filters.FilterSet):
-    contract = django_filters.CharFilter(field_name="contract__code")
-
-    class Meta:
-        model = Asset
-        fields = ["contract", "kind", "status", "system"]
 
 
 class AssetViewSet(viewsets.ModelViewSet):

@@ -18,7 +18,7 @@ from contracts.api.base import (
     check_same_contract,
 )
 from contracts.api.calendar import DateRangeSerializer, RosterGapsSerializer, date_range
-from contracts.api.penalties import Conflict, PenaltySummarySerializer
+from contracts.api.penalties import PenaltySummarySerializer
 from contracts.filters import ContractFilterSet
 from contracts.models import (
     Contract,
@@ -33,13 +33,7 @@ from contracts.models import (
 from contracts.models.contract import CODE_FIXED
 from contracts.penalties import penalty_summary
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_STAFF, can, can_create_contract, is_administrator
-from om_portal.api import router
-
-
-class OrganizationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organization
-        fields = ["name", "short_name", "kind"]
+from om_portal.api import Conflict, ModelRulesMixin, drf_validation_error, router
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -225,7 +219,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SLATermSerializer(serializers.ModelSerializer):
+class SLATermSerializer(ModelRulesMixin, serializers.ModelSerializer):
     contract = ContractCodeField()
 
     class Meta:
@@ -245,13 +239,7 @@ class SLATermSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         check_same_contract(attrs, self.instance, "penalty_clause")
-        unit = attrs.get("unit", getattr(self.instance, "unit", None))
-        target = attrs.get("target", getattr(self.instance, "target", None))
-        try:
-            SLATerm(unit=unit, target=target).clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
-        return attrs
+        return super().validate(attrs)  # the model's rules (a same-day target is 1)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -353,7 +341,7 @@ class StaffAssignmentSerializer(serializers.ModelSerializer):
                 client_consent=attrs.get("client_consent", False),
             )
         except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict) from error
+            raise drf_validation_error(error) from error
 
 
 class ReplacementSerializer(serializers.Serializer):
@@ -503,8 +491,7 @@ class StaffAssignmentViewSet(ContractOwnedViewSet):
         try:
             successor = services.replace_staff(assignment, recorded_by=request.user, **body.validated_data)
         except DjangoValidationError as error:
-            detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-            raise serializers.ValidationError(detail) from error
+            raise drf_validation_error(error, whole_key="detail") from error
         return Response(
             StaffAssignmentSerializer(successor, context=self.get_serializer_context()).data, status=201
         )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
@@ -27,13 +27,8 @@ from contracts.penalties import (
     waive_breach,
 )
 from contracts.scoping import MANAGE_CONTRACT, MANAGE_PENALTIES
-from om_portal.api import router
+from om_portal.api import Conflict, router
 from om_portal.validators import plausible_moment
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class ImmutableOnUpdate:

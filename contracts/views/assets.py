@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
@@ -19,10 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from contracts import assets_io
+from contracts.filters import AssetFilterSet
 from contracts.models import Asset
 from contracts.scoping import MANAGE_ASSETS, can
 from contracts.views.contracts import render_tab, visible_contract
 from om_portal import audit
+from om_portal.filtering import filtered, list_filters
 
 PAGE_SIZE = 50
 # The list's columns; the host column shows the port as well.
@@ -33,22 +34,16 @@ EXPORT_TYPES = {
 }
 
 
-def _filtered_assets(request, contract):
+def _filtered_assets(request, contract, *, on_page=True):
+    """The contract's assets by the ledger's filters (the API's filterset). A download has no page
+    to say a bad value on: it leaves that filter out silently, as the list does with a message."""
     assets = Asset.objects.restrict(request.user).filter(contract=contract)
+    if on_page:
+        assets = list_filters(request, AssetFilterSet, assets).rows
+    else:
+        assets = filtered(AssetFilterSet(request.GET, queryset=assets, request=request))
     kind, status = request.GET.get("kind", ""), request.GET.get("status", "")
-    search = request.GET.get("q", "").strip()
-    if kind in Asset.Kind.values:
-        assets = assets.filter(kind=kind)
-    if status in Asset.Status.values:
-        assets = assets.filter(status=status)
-    if search:
-        assets = assets.filter(
-            Q(name__icontains=search)
-            | Q(host__icontains=search)
-            | Q(system__icontains=search)
-            | Q(url__icontains=search)
-        )
-    return assets, {"kind": kind, "status": status, "q": search}
+    return assets, {"kind": kind, "status": status, "q": request.GET.get("q", "").strip()}
 
 
 @login_required
@@ -78,7 +73,7 @@ def asset_export(request, code, fmt):
         raise Http404
     contract = visible_contract(request, code)
     # The export follows the list's filters, so what is on screen is what is downloaded.
-    assets, _filters = _filtered_assets(request, contract)
+    assets, _filters = _filtered_assets(request, contract, on_page=False)
     body = assets_io.export_assets(assets, fmt)
     audit.record_export(request, "assets", contract=contract, detail={"format": fmt})
     # The code is a slug already; the filename still goes through the header's own encoding.

@@ -5,15 +5,15 @@ with its message here), a role without the right is PermissionDenied (403, which
 request outside the user's contracts is not in the queryset (404).
 """
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
+from contracts.api.base import ContractCodeField, ContractOwnedViewSet
 from contracts.scoping import REQUEST_CHANGE
 from incidents import changes as services
+from incidents.filters import ChangeRequestFilterSet
 from incidents.models import ChangeRequest, Incident
 from om_portal.api import router
 
@@ -112,19 +112,6 @@ class ChangeRejectSerializer(serializers.Serializer):
 
 class ChangeExecuteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text="What was done.")
-
-
-class ChangeRequestFilterSet(ContractFilterSetMixin):
-    awaiting_me = django_filters.BooleanFilter(method="filter_awaiting_me", label="waiting for my decision")
-
-    class Meta:
-        model = ChangeRequest
-        fields = ["contract", "status", "kind", "incident"]
-
-    def filter_awaiting_me(self, queryset, name, value):
-        if not value:
-            return queryset
-        return services.awaiting_decision(queryset, self.request.user)
 
 
 class ChangeRequestViewSet(ContractOwnedViewSet):

@@ -1,7 +1,5 @@
 """Incidents, their timeline, the work log and service record sheets in the API."""
 
-import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -10,10 +8,11 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
-from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
+from contracts.api.base import ContractCodeField, ContractOwnedViewSet
 from contracts.models import Asset, Severity, SLATerm
 from contracts.scoping import HANDLE_INCIDENT, REPORT_INCIDENT
 from incidents import services
+from incidents.filters import IncidentFilterSet, ServiceRecordFilterSet, WorkLogFilterSet
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord, WorkLogEntry
 from incidents.models.incident import CLOCK_FIELDS, WORKFLOW_FIELDS
 from om_portal.api import router
@@ -127,29 +126,6 @@ class ClockSerializer(serializers.Serializer):
     met_at = serializers.DateTimeField(allow_null=True)
     paused = serializers.BooleanField()
     target = serializers.CharField(allow_null=True)
-
-
-class IncidentFilterSet(ContractFilterSetMixin):
-    breached = django_filters.BooleanFilter(method="filter_breached")
-    open = django_filters.BooleanFilter(method="filter_open")
-    next_deadline_before = django_filters.IsoDateTimeFilter(field_name="next_deadline", lookup_expr="lte")
-    reported_at = django_filters.IsoDateTimeFromToRangeFilter()
-
-    class Meta:
-        model = Incident
-        fields = ["contract", "severity", "status", "kind", "source", "breached", "open"]
-
-    def filter_breached(self, queryset, name, value):
-        breached = (
-            Q(response_breached_at__isnull=False)
-            | Q(arrival_breached_at__isnull=False)
-            | Q(resolution_breached_at__isnull=False)
-        )
-        return queryset.filter(breached) if value else queryset.exclude(breached)
-
-    def filter_open(self, queryset, name, value):
-        closed = [Incident.Status.RESOLVED, Incident.Status.CLOSED]
-        return queryset.exclude(status__in=closed) if value else queryset.filter(status__in=closed)
 
 
 class IncidentPagination(CursorPagination):
@@ -307,12 +283,7 @@ class WorkLogViewSet(ContractOwnedViewSet):
     serializer_class = WorkLogSerializer
     manage_action = REPORT_INCIDENT
 
-    class filterset_class(ContractFilterSetMixin):
-        date = django_filters.DateFromToRangeFilter()
-
-        class Meta:
-            model = WorkLogEntry
-            fields = ["contract", "category", "date"]
+    filterset_class = WorkLogFilterSet
 
     def perform_create(self, serializer):
         self.check_manage(serializer.validated_data["contract"])
@@ -366,10 +337,7 @@ class ServiceRecordViewSet(ContractOwnedViewSet):
     serializer_class = ServiceRecordSerializer
     manage_action = HANDLE_INCIDENT
 
-    class filterset_class(ContractFilterSetMixin):
-        class Meta:
-            model = ServiceRecord
-            fields = ["contract", "incident"]
+    filterset_class = ServiceRecordFilterSet
 
     def perform_create(self, serializer):
         self.check_manage(serializer.validated_data["contract"])

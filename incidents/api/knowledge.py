@@ -13,6 +13,12 @@ from contracts.api.base import ContractCodeField, ContractFilterSetMixin, Contra
 from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
+from incidents.filters import (
+    ComplaintFilterSet,
+    ConsultationFilterSet,
+    EmergencyPlanFilterSet,
+    KnowledgeArticleFilterSet,
+)
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
 from om_portal.api import router
 from om_portal.validators import plausible_moment
@@ -43,17 +49,6 @@ class KnowledgeArticleSerializer(serializers.ModelSerializer):
         ]
         # An article is linked to its incident only by "from-incident", which checks the incident.
         read_only_fields = ["source_incident"]
-
-
-class KnowledgeArticleFilterSet(ContractFilterSetMixin):
-    q = django_filters.CharFilter(method="search", label="words (full text on PostgreSQL, substring)")
-
-    class Meta:
-        model = KnowledgeArticle
-        fields = ["contract", "status", "asset_kind", "system", "source_incident"]
-
-    def search(self, queryset, name, value):
-        return services.search_articles(queryset, value)
 
 
 class FromIncidentSerializer(serializers.Serializer):
@@ -122,10 +117,7 @@ class EmergencyPlanViewSet(ContractOwnedViewSet):
     search_fields = ["title", "trigger_conditions", "steps"]
     ordering_fields = ["category", "title", "updated_at"]
 
-    class filterset_class(ContractFilterSetMixin):
-        class Meta:
-            model = EmergencyPlan
-            fields = ["contract", "category"]
+    filterset_class = EmergencyPlanFilterSet
 
 
 class DrillSerializer(serializers.ModelSerializer):
@@ -254,16 +246,7 @@ class ConsultationViewSet(ContractOwnedViewSet):
     search_fields = ["question", "answer", "asker_name", "asker_unit"]
     ordering_fields = ["asked_at", "replied_at"]
 
-    class filterset_class(ContractFilterSetMixin):
-        class Meta:
-            model = Consultation
-            fields = {
-                "contract": ["exact"],
-                "channel": ["exact"],
-                "engineer": ["exact"],
-                "answered": ["exact"],
-                "asked_at": ["gte", "lt"],
-            }
+    filterset_class = ConsultationFilterSet
 
     def get_queryset(self):
         return super().get_queryset().select_related("engineer")
@@ -344,10 +327,7 @@ class ComplaintViewSet(ContractOwnedViewSet):
     search_fields = ["subject", "description"]
     ordering_fields = ["filed_at", "decided_at"]
 
-    class filterset_class(ContractFilterSetMixin):
-        class Meta:
-            model = Complaint
-            fields = ["contract", "status", "filed_by_side", "against_side"]
+    filterset_class = ComplaintFilterSet
 
     def get_queryset(self):
         return super().get_queryset().select_related("filed_by", "decided_by")

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset, Contract, Severity, SLATerm
@@ -44,6 +44,35 @@ CLOCK_FIELDS = [
     "arrival_breached_at",
     "resolution_breached_at",
 ]
+
+# Predicates the portal's list, the API, the dashboard and the reports share, as Q objects so that
+# a conditional count (``Count("id", filter=BREACHED)``) reads the same rule as a filter.
+HAS_TARGET = Q(response_due__isnull=False) | Q(arrival_due__isnull=False) | Q(resolution_due__isnull=False)
+BREACHED = (
+    Q(response_breached_at__isnull=False)
+    | Q(arrival_breached_at__isnull=False)
+    | Q(resolution_breached_at__isnull=False)
+)
+
+
+class IncidentQuerySet(RestrictedQuerySet):
+    def breached(self):
+        """Any of its clocks missed its target."""
+        return self.filter(BREACHED)
+
+    def unbreached(self):
+        return self.exclude(BREACHED)
+
+    def with_target(self):
+        """At least one clock has a target (an SLA term applied)."""
+        return self.filter(HAS_TARGET)
+
+    def open(self):
+        """Not resolved nor closed: the work is still to do."""
+        return self.exclude(FINISHED)
+
+    def finished(self):
+        return self.filter(FINISHED)
 
 
 class Incident(models.Model):
@@ -131,7 +160,7 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     scope_path = "contract"
-    objects = RestrictedQuerySet.as_manager()
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -190,6 +219,10 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+
+
+# Resolved or closed: the work is done (IncidentQuerySet.open() is the rest).
+FINISHED = Q(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
 
 
 class IncidentEvent(models.Model):

@@ -5,7 +5,6 @@ The rules are ``incidents.changes``'s: a ValidationError there becomes an error 
 user just sent, PermissionDenied a 403, and a request outside the user's contracts a 404.
 """
 
-import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,13 +15,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from contracts.models import Contract
 from contracts.scoping import REQUEST_CHANGE
 from incidents import changes as services
+from incidents.filters import ChangeRequestFilterSet
 from incidents.models import ChangeRequest, Incident
+from om_portal.filtering import list_filters
 
 Status = ChangeRequest.Status
 Step = ChangeRequest.Step
@@ -73,28 +74,6 @@ class RejectForm(forms.Form):
 
 class ExecuteForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("What was done"), widget=TEXTAREA)
-
-
-class ChangeFilterSet(django_filters.FilterSet):
-    contract = django_filters.ModelChoiceFilter(
-        to_field_name="code",
-        queryset=lambda request: Contract.objects.restrict(request.user),
-        label=gettext_lazy("Contract"),
-    )
-    status = django_filters.ChoiceFilter(choices=Status.choices, label=gettext_lazy("Status"))
-    kind = django_filters.ChoiceFilter(
-        choices=ChangeRequest.Kind.choices, label=pgettext_lazy("change request", "Kind")
-    )
-    awaiting = django_filters.BooleanFilter(
-        method="filter_awaiting", widget=forms.CheckboxInput, label=gettext_lazy("Waiting for my decision")
-    )
-
-    class Meta:
-        model = ChangeRequest
-        fields = ["contract", "status", "kind"]
-
-    def filter_awaiting(self, queryset, name, value):
-        return services.awaiting_decision(queryset, self.request.user) if value else queryset
 
 
 # --- Pages ----------------------------------------------------------------------------------------
@@ -169,13 +148,14 @@ def _render_detail(request, change, **forms_):
 @login_required
 def change_list(request):
     changes = ChangeRequest.objects.restrict(request.user).select_related("contract", "requested_by")
-    filters = ChangeFilterSet(request.GET, queryset=changes, request=request)
-    page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
+    filters = list_filters(request, ChangeRequestFilterSet, changes)
+    page = Paginator(filters.rows, 50).get_page(request.GET.get("page"))
     can_add = Contract.objects.restrict(request.user, REQUEST_CHANGE).exists()
+    contracts = Contract.objects.restrict(request.user).order_by("code")
     return render(
         request,
         "incidents/change_list.html",
-        {"page": page, "filters": filters, "can_add": can_add, "section": "changes"},
+        {"page": page, "filters": filters, "contracts": contracts, "can_add": can_add, "section": "changes"},
     )
 
 

@@ -1,13 +1,10 @@
 """Incidents in the portal: the list, reporting one, its page with the clocks and the timeline,
 one-tap actions; the work log and the service record sheets."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -18,8 +15,10 @@ from django.views.decorators.http import require_POST
 from contracts.models import Contract, Severity
 from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
 from incidents import services
+from incidents.filters import IncidentFilterSet, ServiceRecordFilterSet, WorkLogFilterSet
 from incidents.forms import IncidentForm, ReclassifyForm, ResolveForm, ServiceRecordForm, WorkLogForm
 from incidents.models import Incident, ServiceRecord, WorkLogEntry
+from om_portal.filtering import list_filters
 
 PAGE = 50
 # The buttons of the incident page: (action, the right it needs), in workflow order.
@@ -35,37 +34,11 @@ ACTIONS = [
 ]
 
 
-def filtered_incidents(request):
-    """The user's incidents with the portal list's filters applied."""
-    incidents = Incident.objects.restrict(request.user).select_related("contract")
-    get = request.GET
-    if get.get("contract"):
-        incidents = incidents.filter(contract__code=get["contract"])
-    if get.get("severity") in Severity.values:
-        incidents = incidents.filter(severity=get["severity"])
-    if get.get("status") == "open":
-        incidents = incidents.exclude(status__in=[Incident.Status.RESOLVED, Incident.Status.CLOSED])
-    elif get.get("status") in Incident.Status.values:
-        incidents = incidents.filter(status=get["status"])
-    if get.get("breached") == "true":
-        incidents = incidents.filter(
-            Q(response_breached_at__isnull=False)
-            | Q(arrival_breached_at__isnull=False)
-            | Q(resolution_breached_at__isnull=False)
-        )
-    due_within = get.get("due_within", "")
-    if due_within.isascii() and due_within.isdigit():
-        # Ten years at most: an address-bar 99999999999 overflowed the date (a 500).
-        horizon = timezone.now() + dt.timedelta(hours=min(int(due_within), 24 * 3660))
-        incidents = incidents.filter(next_deadline__lte=horizon)
-    if get.get("q"):
-        incidents = incidents.filter(Q(title__icontains=get["q"]) | Q(description__icontains=get["q"]))
-    return incidents
-
-
 @login_required
 def incident_list(request):
-    page = Paginator(filtered_incidents(request), PAGE).get_page(request.GET.get("page"))
+    incidents = Incident.objects.restrict(request.user).select_related("contract")
+    filters = list_filters(request, IncidentFilterSet, incidents)
+    page = Paginator(filters.rows, PAGE).get_page(request.GET.get("page"))
     contracts = Contract.objects.restrict(request.user).order_by("code")
     return render(
         request,
@@ -214,10 +187,7 @@ def _contract_from_query(request, right):
 @login_required
 def worklog(request):
     entries = WorkLogEntry.objects.restrict(request.user).select_related("contract", "incident")
-    if request.GET.get("contract"):
-        entries = entries.filter(contract__code=request.GET["contract"])
-    if request.GET.get("category") in WorkLogEntry.Category.values:
-        entries = entries.filter(category=request.GET["category"])
+    entries = list_filters(request, WorkLogFilterSet, entries).rows
     page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -257,10 +227,7 @@ def records(request):
     sheets = ServiceRecord.objects.restrict(request.user).select_related(
         "contract", "engineer", "confirmed_by"
     )
-    if request.GET.get("contract"):
-        sheets = sheets.filter(contract__code=request.GET["contract"])
-    if request.GET.get("confirmed") in ("yes", "no"):
-        sheets = sheets.filter(confirmed_at__isnull=request.GET["confirmed"] == "no")
+    sheets = list_filters(request, ServiceRecordFilterSet, sheets).rows
     page = Paginator(sheets, PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -21,7 +21,14 @@ from contracts.forms import DATE
 from contracts.models import Contract
 from contracts.scoping import FILE_COMPLAINT, MANAGE_KNOWLEDGE, RECORD_CONSULTATION, can
 from incidents import knowledge as services
+from incidents.filters import (
+    ComplaintFilterSet,
+    ConsultationFilterSet,
+    EmergencyPlanFilterSet,
+    KnowledgeArticleFilterSet,
+)
 from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
+from om_portal.filtering import list_filters
 from om_portal.validators import plausible_moment
 
 PAGE_SIZE = 25
@@ -169,12 +176,10 @@ class StatsForm(forms.Form):
 # --- Shared steps ---------------------------------------------------------------------------------
 
 
-def _list_page(request, queryset, template, action, section, exact=(), **context):
-    """A filtered, paginated list: ``?contract=CODE`` and the ``exact`` fields from the query."""
-    filters = {name: request.GET[name] for name in exact if request.GET.get(name)}
-    if request.GET.get("contract"):
-        filters[f"{queryset.model.scope_path}__code"] = request.GET["contract"]
-    page = Paginator(queryset.filter(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+def _list_page(request, queryset, filterset_class, template, action, section, **context):
+    """A list filtered by the model's filterset (the API's too), paginated."""
+    rows = list_filters(request, filterset_class, queryset).rows
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         template,
@@ -226,14 +231,13 @@ def _form_page(request, form_class, instance, action, back, title, initial=None,
 @login_required
 def article_list(request):
     articles = services.visible_articles(request.user).select_related("contract")
-    articles = services.search_articles(articles, request.GET.get("q", ""))
     return _list_page(
         request,
         articles,
+        KnowledgeArticleFilterSet,
         "incidents/knowledge_list.html",
         MANAGE_KNOWLEDGE,
         "knowledge",
-        exact=["status", "asset_kind"],
         statuses=KnowledgeArticle.Status.choices,
         asset_kinds=KnowledgeArticle._meta.get_field("asset_kind").choices,
     )
@@ -283,15 +287,13 @@ def article_from_incident(request, pk):
 @login_required
 def plan_list(request):
     plans = EmergencyPlan.objects.restrict(request.user).select_related("contract")
-    if request.GET.get("q"):
-        plans = plans.filter(title__icontains=request.GET["q"])
     return _list_page(
         request,
         plans,
+        EmergencyPlanFilterSet,
         "incidents/plan_list.html",
         MANAGE_KNOWLEDGE,
         "plans",
-        exact=["category"],
         categories=EmergencyPlan.Category.choices,
     )
 
@@ -334,18 +336,14 @@ def drill_add(request, pk):
 @login_required
 def consultation_list(request):
     rows = Consultation.objects.restrict(request.user).select_related("contract", "engineer")
-    if request.GET.get("answered") in ("yes", "no"):
-        rows = rows.filter(answered=request.GET["answered"] == "yes")
-    if request.GET.get("q"):
-        rows = rows.filter(question__icontains=request.GET["q"])
     editable = Contract.objects.restrict(request.user, RECORD_CONSULTATION).values_list("pk", flat=True)
     return _list_page(
         request,
         rows,
+        ConsultationFilterSet,
         "incidents/consultation_list.html",
         RECORD_CONSULTATION,
         "consultations",
-        exact=["channel"],
         channels=Consultation.Channel.choices,
         editable=set(editable),
         same_day_reading=services.SAME_DAY_READING,
@@ -401,10 +399,10 @@ def complaint_list(request):
     return _list_page(
         request,
         complaints,
+        ComplaintFilterSet,
         "incidents/complaint_list.html",
         FILE_COMPLAINT,
         "complaints",
-        exact=["status", "filed_by_side"],
         statuses=Complaint.Status.choices,
         sides=Complaint._meta.get_field("filed_by_side").choices,
     )

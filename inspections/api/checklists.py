@@ -13,9 +13,9 @@ from rest_framework.settings import api_settings
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin
 from contracts.models import Asset
-from inspections.api.base import FixedContractMixin, InspectionsViewSet, ModelRulesMixin, as_drf_error
+from inspections.api.base import FixedContractMixin, InspectionsViewSet
 from inspections.models import ChecklistItem, ChecklistTemplate, ItemResult
-from om_portal.api import router
+from om_portal.api import ModelRulesMixin, drf_validation_error, router
 
 ITEM_FIELDS = ChecklistItem.EDITABLE_FIELDS
 
@@ -51,7 +51,7 @@ def check_item(item: ChecklistItem) -> None:
     try:
         item.clean()
     except DjangoValidationError as error:
-        raise as_drf_error(error) from None
+        raise drf_validation_error(error, whole_key=api_settings.NON_FIELD_ERRORS_KEY) from None
 
 
 def by_index(errors: dict[int, dict], count: int):

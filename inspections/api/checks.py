@@ -21,10 +21,10 @@ from contracts.api.base import ContractCodeField, ContractFilterSetMixin
 from contracts.models import Asset
 from contracts.scoping import is_administrator
 from inspections import targets
-from inspections.api.base import FixedContractMixin, InspectionsViewSet, ModelRulesMixin
+from inspections.api.base import FixedContractMixin, InspectionsViewSet
 from inspections.models import AutomatedCheck, CheckResult, ResultStatus
 from inspections.probes import kinds as probe_kinds
-from om_portal.api import router
+from om_portal.api import ModelRulesMixin, router
 
 MONITORING_FIELDS = ["last_status", "last_checked_at", "failing_since", "incident"]
 APPROVAL_FIELDS = ["approval", "approved_by", "approved_at", "awaiting_approval", "paused_reason"]

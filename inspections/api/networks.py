@@ -10,9 +10,9 @@ from rest_framework import serializers
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
 from contracts.scoping import MANAGE_CONTRACT
-from inspections.api.base import FixedContractMixin, ModelRulesMixin
+from inspections.api.base import FixedContractMixin
 from inspections.models import AllowedNetwork
-from om_portal.api import router
+from om_portal.api import ModelRulesMixin, router
 
 
 class AllowedNetworkSerializer(FixedContractMixin, ModelRulesMixin, serializers.ModelSerializer):

@@ -18,10 +18,10 @@ from rest_framework.exceptions import PermissionDenied
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin
 from contracts.models import Contract
 from contracts.scoping import MANAGE_INSPECTIONS, VIEW
-from inspections.api.base import Conflict, FixedContractMixin, InspectionsViewSet, ModelRulesMixin
+from inspections.api.base import FixedContractMixin, InspectionsViewSet
 from inspections.models import HeightenedPeriod, InspectionMode, InspectionSchedule, InspectionSlot
 from inspections.schedules import materialise_slots
-from om_portal.api import router
+from om_portal.api import Conflict, ModelRulesMixin, router
 
 MATERIALISE_AHEAD = dt.timedelta(days=2)
 

@@ -21,9 +21,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin
-from om_portal.api import router
+from om_portal.api import Conflict, router
 from reports import acceptance
-from reports.api.base import DOWNLOAD_RENDERERS, Conflict, PDFRenderer, WorkflowErrorsMixin, pdf_download
+from reports.api.base import DOWNLOAD_RENDERERS, PDFRenderer, WorkflowErrorsMixin, pdf_download
 from reports.models import AcceptancePackage, ReportKind
 from reports.services import NARRATIVE_MAX_CHARS
 

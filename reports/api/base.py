@@ -4,19 +4,11 @@ import json
 import os
 
 from django.http import FileResponse, Http404
-from django.utils.translation import gettext_lazy as _
-from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from om_portal import audit
+from om_portal.api import Conflict
 from reports.services import ReportConflict
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("The report is not in a state that allows this.")
-    default_code = "conflict"
 
 
 class WorkflowErrorsMixin:

@@ -7,7 +7,6 @@ the service's message, bad input a 400 with its field. Reports are not deleted o
 period's report is a deliverable, and the beat would make a missing one again.
 """
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -22,11 +21,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from contracts.api.base import ContractCodeField, ContractFilterSetMixin
+from contracts.api.base import ContractCodeField
 from om_portal.api import router
 from reports import services
 from reports.api.base import DOWNLOAD_RENDERERS, WorkflowErrorsMixin, pdf_download
-from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportKind, ReportVersion
+from reports.filters import ReportFilterSet
+from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportVersion
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -173,22 +173,6 @@ class ReturnSerializer(serializers.Serializer):
 
 class SignOffSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ReportFilterSet(ContractFilterSetMixin):
-    kind = django_filters.ChoiceFilter(choices=ReportKind.choices)
-    status = django_filters.ChoiceFilter(choices=Report.Status.choices)
-    # Together, the reports whose period overlaps [period_from, period_to].
-    period_from = django_filters.DateFilter(
-        field_name="period_end", lookup_expr="gte", label="periods ending on or after"
-    )
-    period_to = django_filters.DateFilter(
-        field_name="period_start", lookup_expr="lte", label="periods starting on or before"
-    )
-
-    class Meta:
-        model = Report
-        fields = ["contract", "kind", "status", "period_from", "period_to"]
 
 
 def _comment(request) -> str:

@@ -13,8 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.reverse import reverse
 
 from contracts.api.base import ContractFilterSetMixin
-from om_portal.api import router
-from reports.api.base import DOWNLOAD_RENDERERS, Conflict, pdf_download
+from om_portal.api import Conflict, router
+from reports.api.base import DOWNLOAD_RENDERERS, pdf_download
 from reports.models import ReportVersion
 
 

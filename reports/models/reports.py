@@ -199,10 +199,6 @@ class Report(models.Model):
 
         return reverse("reports:detail", kwargs={"pk": self.pk})
 
-    @property
-    def is_frozen(self) -> bool:
-        return self.status == self.Status.SIGNED_OFF
-
 
 class ReportVersion(models.Model):
     """A signed-off version of a report, frozen: its figures, narrative and signed PDF."""

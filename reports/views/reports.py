@@ -21,7 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, VIEW, WRITE_REPORT, can
 from om_portal import audit
+from om_portal.filtering import list_filters
 from reports import services
+from reports.filters import ReportFilterSet
 from reports.forms import CommentForm, NarrativeForm, NewReportForm
 from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportKind, ReportVersion
 from reports.services import ReportConflict
@@ -34,17 +36,13 @@ PAGE_SIZE = 50
 def index(request):
     reports = Report.objects.restrict(request.user, VIEW).select_related("contract")
     contracts = list(Contract.objects.restrict(request.user, VIEW).order_by("code"))
+    # What the selects show as chosen, as typed (a value the filterset refused keeps its message).
     filters = {
         "contract": request.GET.get("contract", ""),
         "kind": request.GET.get("kind", ""),
         "status": request.GET.get("status", ""),
     }
-    if filters["contract"]:
-        reports = reports.filter(contract__code=filters["contract"])
-    if filters["kind"] in ReportKind.values:
-        reports = reports.filter(kind=filters["kind"])
-    if filters["status"] in Report.Status.values:
-        reports = reports.filter(status=filters["status"])
+    reports = list_filters(request, ReportFilterSet, reports).rows
     page = Paginator(reports.order_by("-period_end", "contract__code", "kind"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
