@@ -8,3 +8,8 @@ class ContractsConfig(AppConfig):
 
     def ready(self):
         from contracts import checks  # noqa: F401  (registers the calendar check)
+        from contracts.models import Contract
+        from identity import registry
+
+        # The auditor's search (identity, below this app) reads lines by contract.
+        registry.register_contract_model(Contract)

@@ -9,6 +9,8 @@ is not in the queryset, so a detail lookup of it is a 404.
 from django.db import models
 from django.db.models import Exists, Q
 
+from identity.access import holds_role
+
 # The roles allowed each action, in the organisations where the user holds the role. An action
 # that lists the administrator role is open to administrators on every contract; one that does
 # not (approvals) is not, so that the portal's administrators cannot approve the bureau's changes.
@@ -89,16 +91,6 @@ def contract_clients(user):
     if is_administrator(user):
         return clients
     return clients.filter(memberships__user=user, memberships__role=Role.CLIENT_MANAGER)
-
-
-def holds_role(user, role: str) -> bool:
-    """Whether an active user holds ``role`` in any organisation; a superuser holds every role.
-    For the portal-wide roles: the administrator, the security administrator."""
-    from contracts.models import Membership
-
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or Membership.objects.filter(user=user, role=role).exists()
 
 
 def is_administrator(user) -> bool:

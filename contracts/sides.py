@@ -11,8 +11,7 @@ on it), and even for a superuser, who acts for no side.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from contracts.models import Membership, Organization
-from contracts.models.parties import ROLE_ORGANIZATION_KIND
+from identity.models import ROLE_ORGANIZATION_KIND, Membership, Organization
 
 CLIENT = Organization.Kind.CLIENT
 VENDOR = Organization.Kind.VENDOR

@@ -6,6 +6,11 @@ class InspectionsConfig(AppConfig):
     name = "inspections"
     verbose_name = _("Inspections")
 
+    def ready(self):
+        from contracts.tabs import register_contract_tab
+
+        register_contract_tab("inspections", _("Inspections"), "inspections:contract")
+
     def load_seed_duties(self) -> int:
         """The seed contracts' duties this app keeps; called by ``load_seed_contracts`` (the
         command), which cannot import a higher app. Returns how many rows were created."""

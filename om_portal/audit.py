@@ -320,7 +320,7 @@ _current_request: contextvars.ContextVar = contextvars.ContextVar("audit_request
 # What each app keeps that the trail records on every create, update and delete: the contract and
 # its parts, incidents and their workflow, inspections, reports, accounts and roles. Left out:
 # the beat's own bookkeeping and rows written in bulk by the probes (recorded per run instead).
-AUDITED_APPS = {"contracts", "incidents", "inspections", "reports", "auth"}
+AUDITED_APPS = {"identity", "contracts", "incidents", "inspections", "reports", "auth"}
 NOT_AUDITED = {"inspections.checkresult", "inspections.inspectionslot"}
 
 

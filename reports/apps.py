@@ -1,10 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from contracts.tabs import register_contract_tab
+
+        register_contract_tab(
+            "acceptance", pgettext_lazy("acceptance packages", "Acceptance"), "reports:acceptance-list"
+        )
 
     def load_seed_duties(self) -> int:
         """The seed contracts' duties this app keeps; called by ``load_seed_contracts`` (the

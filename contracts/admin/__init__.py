@@ -1,3 +1,3 @@
 """The contracts app's admin, one module per concern (Django imports this package)."""
 
-from contracts.admin import assets, calendar, contract, money, parties, penalties  # noqa: F401
+from contracts.admin import assets, calendar, contract, money, penalties  # noqa: F401

@@ -6,8 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models.parties import Organization
 from contracts.scoping import RestrictedQuerySet
+from identity.models import Organization
 from om_portal.validators import no_bidi_controls
 
 MONEY = {"max_digits": 14, "decimal_places": 2}

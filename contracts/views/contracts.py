@@ -54,6 +54,7 @@ from contracts.scoping import (
     contract_clients,
     is_administrator,
 )
+from contracts.tabs import registered_tabs
 
 TABS = [
     ("overview", gettext_lazy("Overview"), "contracts:detail"),
@@ -80,7 +81,8 @@ def render_tab(request, contract, tab, template, **context):
         "can_manage_penalties": can(request.user, MANAGE_PENALTIES, contract),
         "can_manage_assets": can(request.user, MANAGE_ASSETS, contract),
     }
-    return render(request, template, {"contract": contract, "tabs": TABS, "tab": tab, **rights, **context})
+    tabs = [*TABS, *registered_tabs()]
+    return render(request, template, {"contract": contract, "tabs": tabs, "tab": tab, **rights, **context})
 
 
 @login_required

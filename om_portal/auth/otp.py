@@ -28,7 +28,7 @@ def required_by_role(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    # contracts.Membership, reached through the user: this layer imports nothing of contracts.
+    # identity.Membership, reached through the user: this layer imports nothing above it.
     return user.memberships.filter(role__in=settings.OTP_REQUIRED_ROLES).exists()
 
 

@@ -131,7 +131,7 @@ SEES_EVERY_CONTRACT = {"administrator"}
 REFUSAL_MESSAGE = "You may not do this on contract"
 UNSAFE = {"post", "put", "patch", "delete"}
 # The project's own data: what a refused write must leave as it was.
-DATA_APPS = {"contracts", "incidents", "inspections", "reports", "auth"}
+DATA_APPS = {"identity", "contracts", "incidents", "inspections", "reports", "auth"}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-APPS = ["om_portal", "contracts", "incidents", "inspections", "reports", "signing"]
+APPS = ["om_portal", "identity", "contracts", "incidents", "inspections", "reports", "signing"]
 NUMBERS = (forms.IntegerField, forms.DecimalField, forms.FloatField)
 
 

@@ -1,3 +1,11 @@
+"""Who is who: the parties' organisations, the roles people hold in them, and the separation of
+duties between the roles that oversee the portal.
+
+These models were the contracts app's until issue 16 moved them below it; their tables keep the
+names they had (``contracts_organization``, ``contracts_membership``), so that a database upgraded
+in place keeps its rows, its constraints and the one-side trigger (contracts migration 0007).
+"""
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +25,7 @@ class Organization(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
 
     class Meta:
+        db_table = "contracts_organization"
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -69,6 +78,7 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     class Meta:
+        db_table = "contracts_membership"
         ordering = ["organization__name", "user__username"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
@@ -105,7 +115,7 @@ class Membership(models.Model):
                     }
                 )
             # One side of every contract: a client's role and a vendor's role together would let
-            # one person submit and sign off the same report (migration 0004 holds the database
+            # one person submit and sign off the same report (contracts migration 0007 holds the database
             # to it as well).
             side = side_of_role(self.role)
             crossing = sorted(role for role in other_roles if side_of_role(role) not in (None, side))

@@ -1,6 +1,6 @@
 """The security administrator's pages (/users/): accounts, roles, lockouts, second factors.
 
-The rules are in contracts.accounts; these pages only show and ask. Everyone else gets a 403.
+The rules are in identity.accounts; these pages only show and ask. Everyone else gets a 403.
 """
 
 from axes.models import AccessAttempt
@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contracts import accounts
-from contracts.models import Membership, Organization, Role
+from identity import accounts
+from identity.models import Membership, Organization, Role
 
 PAGE_SIZE = 50
 
@@ -78,7 +78,7 @@ def account_list(request):
         ).distinct()
     page = Paginator(_annotated(users).order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
     locked = _locked_usernames([user.username for user in page.object_list])
-    return render(request, "contracts/accounts/list.html", {"page": page, "query": query, "locked": locked})
+    return render(request, "identity/accounts/list.html", {"page": page, "query": query, "locked": locked})
 
 
 @login_required
@@ -104,7 +104,7 @@ def account_add(request):
             messages.success(request, _("Account %(name)s created.") % {"name": user.username})
             return redirect("accounts:detail", pk=user.pk)
     status = 400 if form.is_bound else 200
-    return render(request, "contracts/accounts/add.html", {"form": form}, status=status)
+    return render(request, "identity/accounts/add.html", {"form": form}, status=status)
 
 
 def _account(request, pk, *, shown=False):
@@ -122,7 +122,7 @@ def _detail(request, user, role_form=None, status=200):
         "role_form": role_form or RoleForm(),
         "own": user.pk == request.user.pk,
     }
-    return render(request, "contracts/accounts/detail.html", context, status=status)
+    return render(request, "identity/accounts/detail.html", context, status=status)
 
 
 @login_required

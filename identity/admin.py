@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from contracts.models import Membership, Organization
+from identity.models import Membership, Organization
 from om_portal.auth import tokens
 
 

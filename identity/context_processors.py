@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from contracts.models import DUTY_ROLES, Membership, Role
+from identity.models import DUTY_ROLES, Membership, Role
 
 
 def duties(request):

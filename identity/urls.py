@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.views import accounts
+from identity.views import accounts
 
 app_name = "accounts"
 urlpatterns = [
