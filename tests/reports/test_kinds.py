@@ -7,9 +7,10 @@ from django.template.loader import get_template
 from django.utils import translation
 
 from contracts.models import Milestone
-from reports import kinds
+from reports import kinds, periods
+from reports.building import build_data
 from reports.models import Report, ReportKind, ReportRequirement
-from reports.rendering import SECTION
+from reports.rendering import SECTION, chinese_number, report_html
 
 KINDS = kinds.all()
 
@@ -59,3 +60,21 @@ def test_each_kind_is_complete(kind, contract_a):
     # Its due rule, where the contract is silent.
     assert kind.due.unit in Milestone.OffsetUnit.values
     assert 0 <= kind.due.offset <= 366
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.code)
+def test_each_kind_builds_and_prints_its_sections(kind, contract_a):
+    # Whatever the language asking, the page prints the kind's Chinese words from the .po.
+    start, end = periods.period_of(contract_a, kind.code, dt.date(2026, 8, 12))
+    data = build_data(contract_a, kind.code, start, end)
+    assert data["kind"] == kind.code and data["period"]["label"]
+    with translation.override("en"):
+        html = report_html(data, {key: f"正文{key}" for key, _heading in kind.narrative})
+    with translation.override("zh-hans"):
+        assert f"{contract_a.title} {kind.label}" in html
+        headings = {key: str(heading) for key, heading in kind.narrative}
+    for number, (name, arg) in enumerate(kind.sections, start=1):
+        title = headings[arg] if name == "narrative" else arg
+        assert f"{chinese_number(number)}、{title}" in html
+    for key in headings:
+        assert f"正文{key}" in html
