@@ -7,7 +7,9 @@ strings with two decimals ("1234.56"), choices as their codes (the PDF prints th
 
 The figures come from a fixed number of aggregate queries per kind of report, whatever the
 amount of data: counts with conditional filters, grouped by month or week for the trends, and one
-plain query per list the report prints (incidents, work log, breaches...).
+plain query per list the report prints (incidents, work log, breaches...). Every report has the
+totals; what else a kind prints (the weekly attendance, the annual staff structure...) its module
+in ``reports.kinds`` adds with the helpers here.
 
 Period days are Beijing days; a moment is in the period when its Beijing date is between the
 first and the last day, both included. The queries compare with aware bounds (midnight to
@@ -15,20 +17,21 @@ midnight) rather than ``__date`` lookups, so that the (contract, time) indexes s
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, IntegerField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone, translation
 
-from contracts.models import Breach, Contract, DutyShift, StaffAssignment, StaffPost
+from contracts.models import Breach, Contract, DutyShift, StaffPost
 from contracts.penalties import penalty_summary
 from contracts.worktime import CHINA_TZ
 from incidents.models import ChangeRequest, Consultation, Incident, ServiceRecord, WorkLogEntry
 from incidents.models.incident import BREACHED, HAS_TARGET
 from inspections.ledger import bounds
 from inspections.models import CheckResult, InspectionSlot, ItemResult, ResultStatus
-from reports.models import ReportKind
+from reports import kinds
 from reports.periods import calendar_period
 
 SCHEMA = 1
@@ -70,27 +73,10 @@ def _as_date(value) -> dt.date:
 
 
 def period_label(contract: Contract, kind: str, start: dt.date, end: dt.date) -> str:
-    """How the report names its period: "2026年6月", "2026年第23周 (06-01–06-07)"...
-
-    A period clipped to the term (a first month starting on the 29th) adds its days.
-    """
-    days = f"({start:%m-%d}–{end:%m-%d})"
+    """How the report names its period: "2026年6月", "2026年第23周 (06-01–06-07)"... (its kind
+    says how), or "2026-05-29 至 2027-05-28" where its kind has no name for it."""
     full = calendar_period(contract, kind, start) == (start, end)
-    suffix = "" if full else f" {days}"
-    if kind == ReportKind.WEEKLY:
-        year, week, _weekday = start.isocalendar()
-        return f"{year}年第{week}周 {days}"
-    if kind == ReportKind.MONTHLY and (start.year, start.month) == (end.year, end.month):
-        return f"{start.year}年{start.month}月{suffix}"
-    if (
-        kind == ReportKind.QUARTERLY
-        and start.year == end.year
-        and (start.month - 1) // 3 == (end.month - 1) // 3
-    ):
-        return f"{start.year}年第{(start.month - 1) // 3 + 1}季度{suffix}"
-    if kind == ReportKind.HALF_YEARLY and start.year == end.year and (start.month <= 6) == (end.month <= 6):
-        return f"{start.year}年{'上' if start.month <= 6 else '下'}半年{suffix}"
-    return f"{start.isoformat()} 至 {end.isoformat()}"
+    return kinds.get(kind).period_label(start, end, full) or f"{start.isoformat()} 至 {end.isoformat()}"
 
 
 # --- Incidents and their SLA ----------------------------------------------------------------------
@@ -170,7 +156,7 @@ INCIDENT_FIELDS = [
 TEXT_FIELDS = ["description", "cause", "impact", "method", "result"]
 
 
-def _incident_list(contract, first, after, *, with_text: bool) -> list[dict]:
+def incident_list(contract, first, after, *, with_text: bool) -> list[dict]:
     """Every incident reported in the period, oldest first; with its texts for the weekly and
     monthly reports (seed 000: every fault's description, solution and outcome)."""
     fields = INCIDENT_FIELDS + (TEXT_FIELDS if with_text else [])
@@ -255,7 +241,7 @@ def _inspection_figures(contract, first, after) -> dict:
     return _inspection_row(_slots_in(contract, first, after).aggregate(**_slot_counts()))
 
 
-def _inspection_days(contract, first, after) -> list[dict]:
+def inspection_days(contract, first, after) -> list[dict]:
     """The same figures per Beijing day (the weekly and monthly reports' inspection table)."""
     rows = (
         _slots_in(contract, first, after)
@@ -267,7 +253,7 @@ def _inspection_days(contract, first, after) -> list[dict]:
     return [{"date": _day(_as_date(row["day"])), **_inspection_row(row)} for row in rows]
 
 
-def _abnormal_answers(contract, first, after) -> list[dict]:
+def abnormal_answers(contract, first, after) -> list[dict]:
     answers = (
         ItemResult.objects.filter(
             run__contract=contract, run__started_at__gte=first, run__started_at__lt=after, abnormal=True
@@ -294,7 +280,7 @@ def _abnormal_answers(contract, first, after) -> list[dict]:
     return rows
 
 
-def _failed_checks(contract, first, after) -> list[dict]:
+def failed_checks(contract, first, after) -> list[dict]:
     results = (
         CheckResult.objects.filter(contract=contract, started_at__gte=first, started_at__lt=after)
         .exclude(status=ResultStatus.OK)
@@ -347,7 +333,7 @@ def _task_figures(contract, start, end, first, after) -> dict:
     }
 
 
-def _work_log(contract, start, end) -> list[dict]:
+def work_log(contract, start, end) -> list[dict]:
     entries = (
         WorkLogEntry.objects.filter(contract=contract, date__gte=start, date__lte=end)
         .order_by("date", "id")
@@ -393,52 +379,6 @@ def attendance(contract, start, end) -> dict:
         "on_site": sum(p["on_site"] for p in people),
         "people": people,
         "posts": posts,
-    }
-
-
-def _staff_structure(contract, start, end) -> dict:
-    """The annual report's staff structure: posts, shift patterns, headcount, who held them during
-    the period and the replacements (seed 003/004: key staff change only with consent; two or more
-    replacements a year cost 1%)."""
-    overlapping = (
-        StaffAssignment.objects.filter(post__contract=contract, starts_on__lte=end)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
-        .select_related("replaces")
-        .order_by("post_id", "starts_on", "id")
-    )
-    by_post: dict[int, list[dict]] = {}
-    replacements = []
-    roles = dict.fromkeys(StaffAssignment.Role.values, 0)
-    for assignment in overlapping:
-        row = {
-            "person": assignment.person,
-            "role": assignment.role,
-            "starts_on": _day(assignment.starts_on),
-            "ends_on": _day(assignment.ends_on),
-            "replaces": assignment.replaces.person if assignment.replaces_id else None,
-            "reason": assignment.reason,
-            "client_consent": assignment.client_consent,
-        }
-        by_post.setdefault(assignment.post_id, []).append(row)
-        roles[assignment.role] += 1
-        if assignment.replaces_id and start <= assignment.starts_on <= end:
-            replacements.append(row)
-    posts = [
-        {
-            "name": post.name,
-            "shift": post.shift,
-            "headcount": post.headcount,
-            "place": post.place,
-            "people": by_post.get(post.pk, []),
-        }
-        for post in StaffPost.objects.filter(contract=contract).order_by("name")
-    ]
-    return {
-        "posts": posts,
-        "headcount": sum(post["headcount"] for post in posts),
-        "people": sum(len(post["people"]) for post in posts),
-        "by_role": roles,
-        "replacements": replacements,
     }
 
 
@@ -511,7 +451,7 @@ def _buckets(start: dt.date, end: dt.date, unit: str) -> list[tuple[dt.date, str
     return buckets
 
 
-def _series(contract, start, end, first, after, unit: str) -> dict:
+def series(contract, start, end, first, after, unit: str) -> dict:
     """Per week or month: incidents, SLA attainment, inspection completion and abnormal findings,
     work log entries (three grouped queries)."""
     incidents = {
@@ -557,6 +497,18 @@ def _series(contract, start, end, first, after, unit: str) -> dict:
 # --- The snapshot ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Period:
+    """What a kind's ``build`` reads its own figures for: the period as Beijing days, and as the
+    aware bounds its queries compare with (``first`` <= moment < ``after``)."""
+
+    contract: Contract
+    start: dt.date
+    end: dt.date
+    first: dt.datetime
+    after: dt.datetime
+
+
 def build_data(
     contract: Contract, kind: str, period_start: dt.date, period_end: dt.date, *, progress=None
 ) -> dict:
@@ -564,8 +516,7 @@ def build_data(
 
     ``progress(percent)`` is told how far the build is (10, 40, 70, 100) for the portal's bar.
     """
-    if kind not in ReportKind.values:
-        raise ValueError(f"unknown report kind {kind!r}")
+    report_kind = kinds.get(kind)  # ValueError for an unknown kind, before any query
     tell = progress or (lambda percent: None)
     start, end = period_start, period_end
     first, after = bounds(start, end)
@@ -597,36 +548,8 @@ def build_data(
         data["breaches"] = _breaches(contract, start, end, first, after)
         tell(40)
 
-        # Seed 003: the weekly report holds "staff attendance, task statistics, status and
-        # fault-handling completion, and the work plan"; seed 000: "the week's work, inspection
-        # results, problems and their handling".
-        if kind == ReportKind.WEEKLY:
-            data["attendance"] = attendance(contract, start, end)
-            data["inspection_days"] = _inspection_days(contract, first, after)
-            data["abnormal_items"] = _abnormal_answers(contract, first, after)
-            data["failed_checks"] = _failed_checks(contract, first, after)
-            data["incidents"]["list"] = _incident_list(contract, first, after, with_text=True)
-        # Seed 000: "a monthly report with the work log and every fault's description, solution
-        # and outcome".
-        elif kind == ReportKind.MONTHLY:
-            data["work_log"] = _work_log(contract, start, end)
-            data["inspection_days"] = _inspection_days(contract, first, after)
-            data["incidents"]["list"] = _incident_list(contract, first, after, with_text=True)
-        # Seed 000: "a quarterly report analysing the period's overall operation".
-        elif kind == ReportKind.QUARTERLY:
-            data["series"] = _series(contract, start, end, first, after, "week")
-            data["incidents"]["list"] = _incident_list(contract, first, after, with_text=False)
-        # Seed 000: "inspection reports weekly, monthly and half-yearly".
-        elif kind == ReportKind.HALF_YEARLY:
-            data["series"] = _series(contract, start, end, first, after, "month")
-            data["abnormal_items"] = _abnormal_answers(contract, first, after)
-            data["failed_checks"] = _failed_checks(contract, first, after)
-        # Seed 000: "an annual report (summary, suggestions, staff structure, shortcomings and
-        # fixes)"; seed 003: "the annual summary".
-        else:
-            data["staff"] = _staff_structure(contract, start, end)
-            data["series"] = _series(contract, start, end, first, after, "month")
-            data["incidents"]["list"] = _incident_list(contract, first, after, with_text=False)
+        # What only this kind prints: its module says (reports.kinds).
+        report_kind.build(data, Period(contract, start, end, first, after))
         tell(70)
 
         data["empty"] = not (

@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from om_portal.validators import plausible_date
-from reports import periods
-from reports.models import NARRATIVE_SECTIONS, ReportKind
+from reports import kinds, periods
+from reports.models import ReportKind
 from reports.services import NARRATIVE_MAX_CHARS
 
 
@@ -44,7 +44,7 @@ class NarrativeForm(forms.Form):
 
     def __init__(self, *args, kind, **kwargs):
         super().__init__(*args, **kwargs)
-        for key, heading in NARRATIVE_SECTIONS[kind]:
+        for key, heading in kinds.get(kind).narrative:
             self.fields[key] = forms.CharField(
                 label=heading,
                 required=False,

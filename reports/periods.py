@@ -1,43 +1,41 @@
 """Report periods: which days a weekly, monthly... report covers, and when it is due.
 
-Weeks run Monday to Sunday, months, quarters and half years by the calendar; a year is the
-contract year (from the term's start, seed 003: 2026-05-29 to 2027-05-28). A period is clipped
-to the term, so the first weekly report of a term that starts on a Friday covers three days.
+Each kind's module (``reports.kinds``) says how its periods fall: weeks run Monday to Sunday,
+months, quarters and half years by the calendar, a year is the contract year (from the term's
+start, seed 003: 2026-05-29 to 2027-05-28). Here is what all kinds share: a period is clipped to
+the term, so the first weekly report of a term that starts on a Friday covers three days.
 """
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from contracts import worktime
 from contracts.models import Contract, Milestone
-from contracts.services import contract_year
-from reports.models import ReportKind, ReportRequirement
+from reports import kinds
+
+if TYPE_CHECKING:
+    from reports.models import ReportRequirement
 
 ONE_DAY = dt.timedelta(days=1)
 
 
-def _month_end(year: int, month: int) -> dt.date:
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of ``month`` (which may run past 12: month 14 of 2026 is February 2027)."""
     return (dt.date(year + month // 12, month % 12 + 1, 1)) - ONE_DAY
 
 
+def days(start: dt.date, end: dt.date) -> str:
+    """ "(06-01–06-07)": a period's days, as its name adds them."""
+    return f"({start:%m-%d}–{end:%m-%d})"
+
+
 def calendar_period(contract: Contract, kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of ``kind`` holding ``day``, before clipping to the term."""
-    if kind == ReportKind.WEEKLY:
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=6)
-    if kind == ReportKind.MONTHLY:
-        return day.replace(day=1), _month_end(day.year, day.month)
-    if kind == ReportKind.QUARTERLY:
-        first = 3 * ((day.month - 1) // 3) + 1
-        return dt.date(day.year, first, 1), _month_end(day.year, first + 2)
-    if kind == ReportKind.HALF_YEARLY:
-        first = 1 if day.month <= 6 else 7
-        return dt.date(day.year, first, 1), _month_end(day.year, first + 5)
-    if kind == ReportKind.ANNUAL:
-        return contract_year(contract, day)
-    raise ValueError(f"unknown report kind {kind!r}")
+    """The period of ``kind`` holding ``day``, before clipping to the term (the kind's module
+    says how it counts)."""
+    return kinds.get(kind).period(contract, day)
 
 
 def clip_to_term(contract: Contract, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
@@ -87,7 +85,7 @@ def closed_periods(
     return sorted(set(periods))
 
 
-def due_date(requirement: ReportRequirement | None, period_end: dt.date) -> dt.date | None:
+def due_date(requirement: "ReportRequirement | None", period_end: dt.date) -> dt.date | None:
     """The last day the report may be submitted; None when no requirement sets one."""
     if requirement is None:
         return None

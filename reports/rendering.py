@@ -4,7 +4,8 @@ The snapshot (``reports.building``) holds codes and ISO strings; this module tur
 the page prints — Chinese labels, "2026-06-03 10:15", "¥1,234.56", charts — and reads nothing from
 the database, so that a signed-off report renders the same years later. The PDF is a Chinese
 document whatever the reader's language: it is rendered under ``zh-hans``, and its fixed words
-(headings, labels of the codes) are written here and in the templates in Chinese.
+(headings, labels of the codes) are written here and in the templates in Chinese. What differs
+by kind (its title, sections and narrative headings) comes from its module in ``reports.kinds``.
 """
 
 from decimal import Decimal
@@ -14,89 +15,10 @@ from django.utils import timezone, translation
 
 from contracts import obligations
 from contracts.worktime import CHINA_TZ
-from reports import charts
-from reports.models import NARRATIVE_SECTIONS, ReportKind
+from reports import charts, kinds
 
 TEMPLATE = "reports/pdf/report.html"
 SECTION = "reports/pdf/sections/{}.html"
-
-KIND_TITLES = {
-    ReportKind.WEEKLY: "周报",
-    ReportKind.MONTHLY: "月报",
-    ReportKind.QUARTERLY: "季度报告",
-    ReportKind.HALF_YEARLY: "半年巡检报告",
-    ReportKind.ANNUAL: "年度报告",
-}
-
-# The narrative parts' headings, by kind and key (reports.models.NARRATIVE_SECTIONS).
-NARRATIVE_HEADINGS = {
-    ReportKind.WEEKLY: {"summary": "本周工作", "plan": "下周工作计划"},
-    ReportKind.MONTHLY: {"summary": "本月工作", "plan": "下月工作计划"},
-    ReportKind.QUARTERLY: {"summary": "本季度总体运行情况", "suggestions": "分析与建议"},
-    ReportKind.HALF_YEARLY: {"summary": "半年巡检工作", "suggestions": "发现的问题与建议"},
-    ReportKind.ANNUAL: {
-        "summary": "年度工作总结",
-        "service": "服务情况及改进",
-        "shortcomings": "不足与整改措施",
-        "suggestions": "建议",
-    },
-}
-
-# Each kind's sections in print order: a figures section by its template name, or
-# ("narrative", key) for a part the vendor writes. Seed 000 and 003 say what each holds.
-LAYOUT = {
-    ReportKind.WEEKLY: [
-        ("overview", "运行概况"),
-        ("narrative", "summary"),
-        ("attendance", "人员考勤"),
-        ("tasks", "工作任务统计"),
-        ("inspections", "巡检结果"),
-        ("incidents_full", "故障及处理情况"),
-        ("breaches", "违约事项与违约金"),
-        ("narrative", "plan"),
-    ],
-    ReportKind.MONTHLY: [
-        ("overview", "运行概况"),
-        ("narrative", "summary"),
-        ("tasks", "工作任务统计"),
-        ("work_log", "工作日志"),
-        ("inspections", "巡检情况"),
-        ("incidents_full", "故障处理（描述、解决方法与处理结果）"),
-        ("breaches", "违约事项与违约金"),
-        ("narrative", "plan"),
-    ],
-    ReportKind.QUARTERLY: [
-        ("overview", "运行概况"),
-        ("narrative", "summary"),
-        ("sla", "SLA 达成情况"),
-        ("trends", "运行趋势"),
-        ("tasks", "工作任务统计"),
-        ("incidents_table", "故障清单"),
-        ("breaches", "违约事项与违约金"),
-        ("narrative", "suggestions"),
-    ],
-    ReportKind.HALF_YEARLY: [
-        ("overview", "巡检概况"),
-        ("narrative", "summary"),
-        ("trends", "各月巡检完成情况"),
-        ("findings", "异常项与未通过的检查"),
-        ("breaches", "违约事项与违约金"),
-        ("narrative", "suggestions"),
-    ],
-    ReportKind.ANNUAL: [
-        ("overview", "年度运行概况"),
-        ("narrative", "summary"),
-        ("narrative", "service"),
-        ("tasks", "工作任务统计"),
-        ("staff", "人员结构"),
-        ("sla", "SLA 达成情况"),
-        ("trends", "各月运行趋势"),
-        ("incidents_table", "故障清单"),
-        ("breaches", "违约事项与违约金"),
-        ("narrative", "shortcomings"),
-        ("narrative", "suggestions"),
-    ],
-}
 
 DIGITS = "零一二三四五六七八九"
 
@@ -338,14 +260,14 @@ def _charts(data: dict) -> dict:
 
 
 def _sections(kind: str, narrative: dict, layout: list[tuple[str, str]] | None = None) -> list[dict]:
-    headings = NARRATIVE_HEADINGS.get(kind, {})
-    english = dict(NARRATIVE_SECTIONS.get(kind, []))
+    """The numbered sections to print: the kind's own (reports.kinds), or ``layout`` for another
+    document. A narrative part's heading is the kind's msgid in Chinese (rendered under zh-hans)."""
+    report_kind = kinds.get(kind)
     sections = []
-    for name, arg in layout or LAYOUT[kind]:
+    for name, arg in layout or report_kind.sections:
         if name == "narrative":
-            # A key without a Chinese heading here (added later) prints its own heading.
-            heading = headings.get(arg) or str(english.get(arg, arg))
             text = (narrative or {}).get(arg) or ""
+            heading = str(report_kind.heading(arg))
             section = {"template": SECTION.format("narrative"), "title": heading, "text": str(text)}
         else:
             section = {"template": SECTION.format(name), "title": arg}
@@ -363,15 +285,15 @@ def summary_context(data: dict, layout: list[tuple[str, str]]) -> dict:
 def report_html(data: dict, narrative: dict, *, signature: dict | None = None, draft: bool = False) -> str:
     """The report's HTML for reports.pdf, made from the snapshot and the narrative alone."""
     kind = data["kind"]
-    kind_title = KIND_TITLES[kind]
     contract = data["contract"]
     doc = {
         "code": contract["code"],
-        "title": f"{contract['title']} {kind_title}",
         "period_label": data["period"]["label"],
     }
     # Chinese, and Beijing time, whoever asks and wherever the worker runs.
     with translation.override("zh-hans"), timezone.override(CHINA_TZ):
+        kind_title = str(kinds.get(kind).label)
+        doc["title"] = f"{contract['title']} {kind_title}"
         return render_to_string(
             TEMPLATE,
             {

@@ -24,9 +24,8 @@ from contracts.penalties import record_breach
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from om_portal import audit
-from reports import periods
+from reports import kinds, periods
 from reports.models import (
-    NARRATIVE_SECTIONS,
     AcceptancePackage,
     BuildState,
     Report,
@@ -269,7 +268,7 @@ def clean_narrative(report: Report, narrative) -> dict:
     """The narrative's sections as plain strings; unknown sections and oversize text are errors."""
     if not isinstance(narrative, dict):
         raise ValidationError({"narrative": _("The narrative is a set of sections of text.")})
-    allowed = dict(NARRATIVE_SECTIONS[report.kind])
+    allowed = dict(kinds.get(report.kind).narrative)
     errors, clean = {}, {}
     for key, text in narrative.items():
         if key not in allowed:

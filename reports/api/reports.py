@@ -23,10 +23,10 @@ from rest_framework.reverse import reverse
 
 from contracts.api.base import ContractCodeField
 from om_portal.api import router
-from reports import services
+from reports import kinds, services
 from reports.api.base import DOWNLOAD_RENDERERS, WorkflowErrorsMixin, pdf_download
 from reports.filters import ReportFilterSet
-from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportVersion
+from reports.models import BuildState, Report, ReportVersion
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -148,7 +148,7 @@ class ReportSerializer(ReportListSerializer):
     @extend_schema_field(SectionSerializer(many=True))
     def get_sections(self, report):
         # The narrative's keys a report of this kind accepts, in print order.
-        return [{"key": key, "heading": str(heading)} for key, heading in NARRATIVE_SECTIONS[report.kind]]
+        return [{"key": key, "heading": str(heading)} for key, heading in kinds.get(report.kind).narrative]
 
 
 class ReportCreateSerializer(serializers.ModelSerializer):

@@ -1,6 +1,5 @@
 from reports.models.acceptance import AcceptancePackage
 from reports.models.reports import (
-    NARRATIVE_SECTIONS,
     BuildState,
     Report,
     ReportKind,
@@ -10,7 +9,6 @@ from reports.models.reports import (
 from reports.models.trust import SigningCertificate
 
 __all__ = [
-    "NARRATIVE_SECTIONS",
     "AcceptancePackage",
     "BuildState",
     "Report",

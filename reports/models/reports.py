@@ -15,36 +15,16 @@ from django.utils.translation import gettext_lazy as _
 from contracts import obligations
 from contracts.models import Contract, Milestone
 from contracts.scoping import RestrictedQuerySet
+from reports import kinds
 
-
-class ReportKind(models.TextChoices):
-    WEEKLY = "weekly", _("Weekly report")
-    MONTHLY = "monthly", _("Monthly report")
-    QUARTERLY = "quarterly", _("Quarterly report")
-    HALF_YEARLY = "half_yearly", _("Half-yearly inspection report")
-    ANNUAL = "annual", _("Annual report")
-
-
-# The parts of each report the vendor manager writes, in print order (key, heading). The figures
-# around them come from the data; these carry what data cannot: plans, analysis, suggestions.
-NARRATIVE_SECTIONS = {
-    ReportKind.WEEKLY: [("summary", _("The week's work")), ("plan", _("Next week's work plan"))],
-    ReportKind.MONTHLY: [("summary", _("The month's work")), ("plan", _("Next month's work plan"))],
-    ReportKind.QUARTERLY: [
-        ("summary", _("Overall operation in the quarter")),
-        ("suggestions", _("Analysis and suggestions")),
-    ],
-    ReportKind.HALF_YEARLY: [
-        ("summary", _("The half year's inspections")),
-        ("suggestions", _("Problems found and suggestions")),
-    ],
-    ReportKind.ANNUAL: [
-        ("summary", _("Summary of the year's work")),
-        ("service", _("The service and how it improved")),
-        ("shortcomings", _("Shortcomings and how they are fixed")),
-        ("suggestions", _("Suggestions")),
-    ],
-}
+# weekly, monthly, quarterly, half_yearly, annual: each kind's code, label, period, figures and
+# sections are in its module under reports.kinds; the choices follow the registry.
+ReportKind = models.TextChoices(
+    "ReportKind",
+    [(kind.name, (kind.code, kind.label)) for kind in kinds.all()],
+    module=__name__,
+    qualname="ReportKind",
+)
 
 
 class BuildState(models.TextChoices):

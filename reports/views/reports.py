@@ -22,10 +22,10 @@ from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, VIEW, WRITE_REPORT, can
 from om_portal import audit
 from om_portal.filtering import list_filters
-from reports import services
+from reports import kinds, services
 from reports.filters import ReportFilterSet
 from reports.forms import CommentForm, NarrativeForm, NewReportForm
-from reports.models import NARRATIVE_SECTIONS, BuildState, Report, ReportKind, ReportVersion
+from reports.models import BuildState, Report, ReportKind, ReportVersion
 from reports.services import ReportConflict
 
 PAGE_SIZE = 50
@@ -114,7 +114,7 @@ def detail(request, pk):
             "contract": contract,
             "may": may,
             "sections": [
-                (heading, report.narrative.get(key, "")) for key, heading in NARRATIVE_SECTIONS[report.kind]
+                (heading, report.narrative.get(key, "")) for key, heading in kinds.get(report.kind).narrative
             ],
             "narrative_form": NarrativeForm(initial=report.narrative, kind=report.kind),
             "comment_form": CommentForm(),
