@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from contracts.models import Breach, Contract
@@ -203,7 +203,13 @@ def seal_failure(exc: BaseException) -> str:
 
 
 def why_failed(exc: BaseException) -> str:
-    """What the person who asked for the build reads: the render worker's limits in words."""
+    """What the person who asked for the build reads: the render worker's limits in words, in the
+    portal's language (the row keeps one text, as a monitoring incident's description does)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _why_failed(exc)
+
+
+def _why_failed(exc: BaseException) -> str:
     from celery.exceptions import SoftTimeLimitExceeded
 
     if isinstance(exc, SoftTimeLimitExceeded):
@@ -543,15 +549,21 @@ def resend_stalled(now=None) -> dict:
     stalled = Q(build_state=BuildState.RUNNING, build_requested_at__lt=now - BUILD_STALE_AFTER) | Q(
         build_state=BuildState.QUEUED, build_requested_at__lt=now - BUILD_LOST_AFTER
     )
+    # Given up, in the portal's language: the row keeps one text.
+    with translation.override(settings.LANGUAGE_CODE):
+        gave_up = _(
+            "The render worker stopped %(attempts)s times while sealing this PDF (out of memory or time). "
+            "Ask the administrator."
+        ) % {"attempts": SEAL_MAX_ATTEMPTS}
+        stopped = _(
+            "The render worker stopped %(attempts)s times while building this report (out of memory or "
+            "time). Shorten its period, or ask the administrator."
+        ) % {"attempts": BUILD_MAX_ATTEMPTS}
     # A build whose worker was killed every time it took it: given up, with why.
     given_up = Q(build_state=BuildState.RUNNING, build_attempts__gte=BUILD_MAX_ATTEMPTS)
     Report.objects.filter(stalled, given_up).update(
         build_state=BuildState.FAILED,
-        build_error=_(
-            "The render worker stopped %(attempts)s times while building this report (out of memory or "
-            "time). Shorten its period, or ask the administrator."
-        )
-        % {"attempts": BUILD_MAX_ATTEMPTS},
+        build_error=stopped,
     )
     builds = list(Report.objects.filter(stalled).values_list("pk", flat=True)[:100])
     for pk in builds:
@@ -562,10 +574,6 @@ def resend_stalled(now=None) -> dict:
             enqueue("build_report", pk)
     unsealed = Q(sealed_at__isnull=True, signed_off_at__lt=now - dt.timedelta(minutes=5))
     # Seals given up: their last worker died without a word (killed for memory or time).
-    gave_up = _(
-        "The render worker stopped %(attempts)s times while sealing this PDF (out of memory or time). "
-        "Ask the administrator."
-    ) % {"attempts": SEAL_MAX_ATTEMPTS}
     for model in (ReportVersion, AcceptancePackage):
         silent = model.objects.filter(unsealed, seal_attempts__gte=SEAL_MAX_ATTEMPTS, seal_error="")
         silent.update(seal_error=gave_up)

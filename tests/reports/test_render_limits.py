@@ -33,12 +33,13 @@ def test_a_build_killed_every_time_is_given_up_with_why(built_report):
     later = started + dt.timedelta(minutes=16)
     assert services.resend_stalled(later)["builds"] == 1
     Report.objects.filter(pk=report.pk).update(build_state=BuildState.RUNNING, build_attempts=last)
-    # The last allowed worker died too: failed, with why, and not sent again.
+    # The last allowed worker died too: failed, with why (in the portal's language, whoever's
+    # request ran the sweep), and not sent again.
     with translation.override("en"):
         assert services.resend_stalled(later + dt.timedelta(minutes=16))["builds"] == 0
     report.refresh_from_db()
     assert report.build_state == BuildState.FAILED
-    assert f"stopped {last} times" in report.build_error
+    assert f"渲染进程已中断 {last} 次" in report.build_error
 
 
 def test_a_render_past_its_time_says_so_in_words(built_report, monkeypatch, settings):
@@ -53,10 +54,10 @@ def test_a_render_past_its_time_says_so_in_words(built_report, monkeypatch, sett
         assert services.run_build(report.pk) is False
     report.refresh_from_db()
     assert report.build_state == BuildState.FAILED
-    assert "longer than the 600 s a render may take" in report.build_error
+    assert "超过了允许的 600 秒" in report.build_error
 
 
-def test_a_render_out_of_memory_says_so_in_chinese_by_default(built_report, monkeypatch):
+def test_a_render_out_of_memory_says_so(built_report, monkeypatch):
     report = built_report(build_state=BuildState.QUEUED, build_requested_at=timezone.now())
     monkeypatch.setattr(building, "build_data", lambda *a, **k: (_ for _ in ()).throw(MemoryError()))
     services.run_build(report.pk)
@@ -84,7 +85,7 @@ def test_a_seal_whose_worker_dies_each_time_is_given_up_then_retried_on_request(
         assert services.resend_stalled(later)["seals"] == 0
     assert sent == []
     signed_off.refresh_from_db()
-    assert signed_off.sealed_at is None and "while sealing this PDF" in signed_off.seal_error
+    assert signed_off.sealed_at is None and "签章生成此 PDF 时渲染进程已中断" in signed_off.seal_error
     # Once the cause is fixed: manage.py retry_seals gives it its tries back and sends it.
     assert services.retry_seals() == 1
     assert sent == [("seal_version", signed_off.pk)]
