@@ -162,7 +162,8 @@ def bench_checker(now):
         bare_ms, bare_plan, bare_buffers = bare[label]
         print(f"   {label}: with the index {ms:.3f} ms (median of {ROUNDS or 21}; {plan}; {buffers} buffers)")
         print(
-            f"      baseline, index dropped: {bare_ms:.3f} ms (median of {ROUNDS or 7}; {bare_plan}; {bare_buffers} b.)"
+            f"      baseline, index dropped: {bare_ms:.3f} ms (median of {ROUNDS or 7}; {bare_plan}; "
+            f"{bare_buffers} b.)"
         )
         print(
             f"      ratio without/with: {bare_ms / ms:,.0f}×  → target ≤ {CHECKER_TARGET_MS} ms: "
@@ -242,7 +243,7 @@ def bench_breaches(bureau):
         f"{'yes' if created == claimed == done['breaches'] == BREACHES else 'NO'}"
     )
     if SMOKE:
-        assert created == claimed == done["breaches"] == second["breaches"] == BREACHES, (created, claimed, done)
+        assert created == claimed == done["breaches"] == second["breaches"] == BREACHES, (created, done)
     if tick > TICK_TARGET_S:  # where the time goes: all functions, then the project's own
         stats = pstats.Stats(profile).sort_stats("cumulative")
         for title, only in (("", ""), (", project code", r"/(incidents|contracts|om_portal)/\w+\.py")):

@@ -145,9 +145,13 @@ def main():
             )
             clause = [PenaltyClause.objects.create(contract=single, title=c["kind"], **c) for c in CLAUSES][2]
             Breach.objects.create(
-                contract=single, clause=clause, kind=clause.kind, occurred_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                source="inspection", source_ref="bench:one",
-            )  # fmt: skip
+                contract=single,
+                clause=clause,
+                kind=clause.kind,
+                occurred_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                source="inspection",
+                source_ref="bench:one",
+            )
             with CaptureQueriesContext(connection) as few:
                 penalty_summary(single)
             assert len(few) == len(queries), (len(few), len(queries))
