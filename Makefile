@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test install install-dev lint format messages bench clean
+.PHONY: run test install install-dev lint format messages bench bench-smoke clean
 
 # What running needs; reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -48,6 +48,10 @@ messages: install
 
 bench: install
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Each bench small, checking its answers but not its speed (what tests/test_benches.py runs).
+bench-smoke: install
+	@for script in bench/[!_]*.py; do echo "== $$script --smoke"; $(PY) $$script --smoke || exit 1; done
 
 clean:
 	rm -rf var staticfiles .pytest_cache .ruff_cache

@@ -1,5 +1,6 @@
 """What the Django benches share: the project on the path, its settings, and a database of their
-own (made from the migrations, dropped afterwards, on DATABASE_URL's server or SQLite)."""
+own (made from the migrations, dropped afterwards, on DATABASE_URL's server or SQLite), named
+after the process so that benches can run at the same time."""
 
 import contextlib
 import os
@@ -20,6 +21,11 @@ def test_database():
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    test = connection.settings_dict["TEST"]
+    if connection.vendor == "postgresql" and not test.get("NAME"):
+        # A name of this run's own: benches run side by side (the suite's smoke runs under
+        # pytest-xdist) would otherwise make and drop the one test_<name> database of each other.
+        test["NAME"] = f"test_{connection.settings_dict['NAME']}_bench_{os.getpid()}"
     # autoclobber: a database left behind by an interrupted run is replaced, not asked about.
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:

@@ -28,7 +28,10 @@ all open at once) would make that page list them all, which no real tablet sees.
 
 Run: .venv/bin/python bench/load.py   (PostgreSQL on DATABASE_URL's server, default
 postgres://postgres@127.0.0.1:5432/postgres; Redis db 12 on 127.0.0.1, which it needs empty and
-flushes; about five minutes on 2 cores)
+flushes; about five minutes on 2 cores). --smoke: 3 tablets, 2 workers, runs of 2 and 3 s, on a
+database named after the process and no Redis (the cache in each worker, Celery's filesystem
+broker under the bench's temporary folder), checking the same answers: nothing lost, no error,
+the audit chain whole, the same query counts before and after; the p95 not asserted.
 """
 
 import asyncio
@@ -52,14 +55,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKERS = 4
-CLIENTS = 50
-SECONDS = 60
-BASELINE_SECONDS = 10
-SLOTS_PER_CLIENT = 150  # per 60-s run; a tablet that runs out stops, and the report says so
-BASELINE_SLOTS = 600
-DATABASE = "om_bench_load"
-REDIS_URL = "redis://127.0.0.1:6379/12"
+SMOKE = "--smoke" in sys.argv[1:]
+WORKERS = 2 if SMOKE else 4
+CLIENTS = 3 if SMOKE else 50
+SECONDS = 3 if SMOKE else 60
+BASELINE_SECONDS = 2 if SMOKE else 10
+SLOTS_PER_CLIENT = 15 if SMOKE else 150  # per 60-s run; a tablet that runs out stops, and the report says so
+BASELINE_SLOTS = 20 if SMOKE else 600
+# Side by side (the suite's smoke runs), each run needs a database of its own, and no shared Redis.
+DATABASE = f"om_bench_load_smoke_{os.getpid()}" if SMOKE else "om_bench_load"
+REDIS_URL = "" if SMOKE else "redis://127.0.0.1:6379/12"
+# The gunicorn beside the Python running the bench (a worktree has no .venv of its own).
+GUNICORN = Path(sys.executable).with_name("gunicorn")
 PASSWORD = "Tablet-Bench-2026"  # noqa: S105  (a throw-away database's users)
 TESTS_ASSERT = {
     "GET / (client manager)": "≤ 15 (tests/reports/test_dashboard.py MAX_QUERIES)",
@@ -87,8 +94,11 @@ os.environ.update(
     LOG_LEVEL="WARNING",
 )
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+if SMOKE:
+    os.environ.pop("CELERY_BROKER_URL", None)  # the filesystem broker under OM_VAR_DIR
 
 from _django import test_database  # noqa: E402  (after the environment it reads)
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -229,7 +239,7 @@ class Gunicorn:
         self.log = WORK / f"gunicorn-{'audit-off' if audit_off else 'audit-on'}.log"
         env = {**os.environ, "DATABASE_URL": database_url, "OM_BENCH_AUDIT_OFF": "1" if audit_off else "0"}
         command = [
-            str(ROOT / ".venv/bin/gunicorn"),
+            str(GUNICORN),
             *("-c", str(ROOT / "bench/_load_gunicorn.py")),
             *("--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"),
             "om_portal.wsgi",
@@ -554,7 +564,14 @@ def query_counts(tablet: Tablet, manager, photo: bytes) -> dict[str, int]:
 
 def measure(began: float, servers: list) -> None:
     """Everything on the bench's database; each gunicorn started is put in ``servers``."""
-    call_command("collectstatic", interactive=False, verbosity=0)
+    if SMOKE:
+        # The same hashed names and manifest the workers read, without compressing every file
+        # with Brotli and gzip (minutes of CPU on 2 cores): the workers serve them uncompressed.
+        manifest = {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}
+        with override_settings(STORAGES={**settings.STORAGES, "staticfiles": manifest}):
+            call_command("collectstatic", interactive=False, verbosity=0)
+    else:
+        call_command("collectstatic", interactive=False, verbosity=0)
     tablets, manager = seed()
     photo = photo_jpeg()
     database_url = urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{DATABASE}").geturl()
@@ -575,7 +592,13 @@ def measure(began: float, servers: list) -> None:
     asyncio.run(with_browsers(port, tablets, lambda b: b.log_in()))
     results, all_ok = {}, True
     runs = [
-        ("baseline: 1 tablet, 10 s, audit on", tablets[:1], BASELINE_SECONDS, BASELINE_SLOTS, True),
+        (
+            f"baseline: 1 tablet, {BASELINE_SECONDS} s, audit on",
+            tablets[:1],
+            BASELINE_SECONDS,
+            BASELINE_SLOTS,
+            True,
+        ),
         (f"{CLIENTS} tablets, {SECONDS} s, audit on", tablets, SECONDS, SLOTS_PER_CLIENT, True),
         (
             f"{CLIENTS} tablets, {SECONDS} s, audit receivers off",
@@ -594,6 +617,8 @@ def measure(began: float, servers: list) -> None:
         batch = stock_slots(group, stock)
         tally = run_load(port, group, seconds, photo)
         results[label] = report(label, tally)
+        if SMOKE:
+            assert tally.submitted, f"{label}: no round submitted"
         all_ok &= verify_nothing_lost(tally, batch, group, audit_on)
         all_ok &= results[label]["errors"] == 0
         if server.errors():
@@ -619,6 +644,9 @@ def measure(began: float, servers: list) -> None:
         same = "same" if n == before[label] else "CHANGED"
         print(f"   {label:<36} {before[label]:>3} → {n:>3} {same:<8} {TESTS_ASSERT.get(label, '')}")
     print(f"\nverdict: {'nothing lost, no error' if all_ok else 'FAILED: see above'}")
+    if SMOKE:
+        assert all_ok, "lost rounds, errors or a broken audit chain: see above"
+        assert after == before, (before, after)
 
 
 def main():
@@ -626,8 +654,8 @@ def main():
         sys.exit("Refused on SQLite: the target is PostgreSQL's. Set DATABASE_URL=postgres://…")
     import redis
 
-    cache = redis.Redis.from_url(REDIS_URL)
-    if cache.dbsize():
+    cache = redis.Redis.from_url(REDIS_URL) if REDIS_URL else None
+    if cache is not None and cache.dbsize():
         sys.exit(f"{REDIS_URL} is not empty: the bench flushes it at the end, so it needs it to itself.")
     began = time.perf_counter()
     connection.settings_dict["TEST"]["NAME"] = DATABASE
@@ -641,9 +669,12 @@ def main():
                 for server in servers:
                     server.stop()
     finally:
-        cache.flushdb()
+        if cache is not None:
+            cache.flushdb()
         shutil.rmtree(WORK, ignore_errors=True)
     print(f"whole run: {time.perf_counter() - began:.0f} s")
+    if SMOKE:
+        print("smoke: ok")
 
 
 if __name__ == "__main__":

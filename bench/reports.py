@@ -9,11 +9,14 @@ report (an empty month): its time per page against the big reports' time per pag
 rendering stays linear in the pages.
 
 Run: .venv/bin/python bench/reports.py  (SQLite in memory, or DATABASE_URL's server)
+--smoke: a few incidents and log lines per report, the same three renders, checking each report
+builds and renders to a PDF of its pages; the targets not asserted (the test suite runs it).
 """
 
 import datetime as dt
 import multiprocessing
 import resource
+import sys
 import time
 import zoneinfo
 from concurrent.futures import ProcessPoolExecutor
@@ -29,9 +32,11 @@ TERM = (dt.date(2026, 5, 29), dt.date(2027, 5, 28))
 JUNE = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 # Volumes that make about 30 and 200 pages (each incident of the monthly report prints its
 # description, cause, impact, method and result; the annual one lists incidents one per row).
-MONTHLY_INCIDENTS = 58
-MONTHLY_WORK_LOG = 110
-ANNUAL_INCIDENTS = 6800
+SMOKE = "--smoke" in sys.argv[1:]
+MONTHLY_INCIDENTS = 3 if SMOKE else 58
+MONTHLY_WORK_LOG = 5 if SMOKE else 110
+ANNUAL_INCIDENTS = 20 if SMOKE else 6800
+ANNUAL_WORK_LOG = 10 if SMOKE else 2000
 TARGETS = {"monthly": (6.0, 400), "annual": (40.0, None)}
 
 # Sentences of an O&M log, cycled to make varied Chinese text.
@@ -249,7 +254,7 @@ def main():
         add_breaches_and_staff(monthly_contract)
         annual_contract = make_contract("BENCH-ANNUAL")
         add_incidents(annual_contract, ANNUAL_INCIDENTS, TERM[0], 365, text_sentences=0)
-        add_work_log(annual_contract, 2000, TERM[0], 365)
+        add_work_log(annual_contract, ANNUAL_WORK_LOG, TERM[0], 365)
         add_slots(annual_contract, *TERM)
         add_breaches_and_staff(annual_contract)
         empty_contract = make_contract("BENCH-EMPTY")
@@ -264,6 +269,9 @@ def main():
         for name, kind, contract, period in cases:
             data, build_s, queries = build(contract, kind, *period)
             figures = render(data)
+            if SMOKE:  # the answers of a full run, small: a PDF of the pages laid out
+                assert figures["pages"] >= 1 and figures["bytes"] > 1000, (name, figures)
+                assert data["kind"] == kind, (name, data.get("kind"))
             total = build_s + figures["seconds"]
             results[name] = {**figures, "build": build_s, "total": total, "queries": queries}
             print(
@@ -289,6 +297,10 @@ def main():
                 f"target {max_s:.0f} s{memory}: {verdict}; "
                 f"time per page / baseline's (one page) = {per_page / base_per_page:.2f}"
             )
+        if SMOKE:
+            # More rows, more pages: the monthly and annual reports outgrow the empty month.
+            assert results["annual"]["pages"] > base["pages"], results
+            print("smoke: ok")
 
 
 if __name__ == "__main__":

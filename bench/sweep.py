@@ -18,7 +18,9 @@ cores), each against a baseline measured in the same run:
 
 Run: .venv/bin/python bench/sweep.py   (sections 1–3 use no Django and no database; section 4
 makes and drops a test database, on DATABASE_URL's server or SQLite; --no-pipeline skips it;
-about two minutes in all)
+about two minutes in all). --smoke: 200 targets on 10 ports, one round, a few pages, checking the
+same answers (the dead and refused fail, the others answer 200; the pipeline dispatches one run,
+saves a result per check in at most one INSERT a chunk); the targets not asserted (the test suite).
 """
 
 import asyncio
@@ -45,18 +47,27 @@ from inspections.probes import (
     run_checks,
     summarize_node,
 )
+from inspections.probes.guard import TargetPolicy
 
-TARGETS = 10_000
+# The targets are on loopback, which the probes refuse unless an administrator allows internal
+# addresses (issue 14): the bench's checks are allowed, as the pipeline's are (admin_allowed).
+LOOPBACK_ALLOWED = TargetPolicy(allow_internal=True)
+
+SMOKE = "--smoke" in sys.argv[1:]
+TARGETS = 200 if SMOKE else 10_000
 DEAD_SHARE = REFUSED_SHARE = 0.01
 ANSWER_DELAY = 0.050
-TIMEOUT = 2.0
+TIMEOUT = 1.0 if SMOKE else 2.0
 CONCURRENCY = 200
-LISTENING_PORTS = 200  # the answering and silent URLs are spread over these
-REFUSED_PORTS = 20
-SAMPLE = 200
-ROUNDS = 3
+LISTENING_PORTS = 10 if SMOKE else 200  # the answering and silent URLs are spread over these
+REFUSED_PORTS = 4 if SMOKE else 20
+SAMPLE = 20 if SMOKE else 200
+ROUNDS = 1 if SMOKE else 3
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 PAGES_TARGET = 1000
+# Pages fetched: from the real exporter, from it with the check's collectors only, replayed; and
+# the seconds of the parse-only loop.
+PAGES = (20, 50, 50, 0.2) if SMOKE else (300, 3000, 5000, 2)
 
 
 # --- the target process ---------------------------------------------------------------------------
@@ -131,7 +142,9 @@ def refused_ports(count):
 
 def sweep(checks, concurrency=CONCURRENCY, first=()):
     started = time.perf_counter()
-    results = asyncio.run(run_checks(checks, concurrency=concurrency, timeout=TIMEOUT, first=first))
+    results = asyncio.run(
+        run_checks(checks, concurrency=concurrency, timeout=TIMEOUT, first=first, policy=LOOPBACK_ALLOWED)
+    )
     return time.perf_counter() - started, results
 
 
@@ -221,6 +234,8 @@ def main():
         node_pages(ports, exporter, exporter_url, page)
         if "--no-pipeline" not in sys.argv[1:]:
             pipeline(ports)
+        if SMOKE:
+            print("smoke: ok")
     finally:
         stop.set()
         server.join(timeout=5)
@@ -258,6 +273,12 @@ def sweeps(ports):
         alive.append(sweep(without_dead)[0])
         failures_first.append(sweep(everything, first=failed_before)[0])
     full_time = statistics.median(full)
+    if SMOKE:  # the answers (not the latencies: a loaded machine may push a 50 ms answer past 1 s)
+        for check, result in zip(everything, results, strict=True):
+            if "/ok/" in check.url:
+                assert result.values.get("http_status") == 200, (check.url, result.text)
+            else:
+                assert not result.ok, (check.url, result.text)
     print(f"\n1. full sweep: {spread(full)}\n   target ≤ 8 s: {verdict(full_time <= 8)}  [{tally(results)}]")
 
     sample = live[: SAMPLE - 4] + silent[:2] + gone[:2]  # the same 98/1/1 mix
@@ -304,11 +325,13 @@ def node_pages(ports, exporter, exporter_url, page):
         f"memory {summary.memory_used_pct}% used, file systems {summary.filesystems}, "
         f"load1/CPU {summary.load1_per_cpu}"
     )
+    real_pages, lean_pages, replayed_pages, parse_seconds = PAGES
     cpu_before = cpu_seconds(exporter.pid)
-    real = pages_per_second([exporter_url], 300, 4)
-    exporter_ms = (cpu_seconds(exporter.pid) - cpu_before) / 300 * 1000
+    real = pages_per_second([exporter_url], real_pages, 4)
+    exporter_ms = (cpu_seconds(exporter.pid) - cpu_before) / real_pages * 1000
     print(
-        f"   a) from the real prometheus-node-exporter: {real:,.0f} pages/s (300 pages, 4 at once): "
+        f"   a) from the real prometheus-node-exporter: {real:,.0f} pages/s ({real_pages:,} pages, "
+        "4 at once): "
         f"{verdict(real >= PAGES_TARGET)};\n"
         f"      the exporter itself spends {exporter_ms:.1f} ms of CPU on each page (reading /proc and "
         f"/sys), so on {os.cpu_count()} cores it cannot serve {PAGES_TARGET:,}/s: measured apart below"
@@ -318,8 +341,8 @@ def node_pages(ports, exporter, exporter_url, page):
         with urllib.request.urlopen(lean_url, timeout=5) as response:  # noqa: S310 — loopback, ours
             lean_size = len(response.read())
         cpu_before = cpu_seconds(lean.pid)
-        lean_rate = pages_per_second([lean_url], 3000, 8)
-        lean_ms = (cpu_seconds(lean.pid) - cpu_before) / 3000 * 1000
+        lean_rate = pages_per_second([lean_url], lean_pages, 8)
+        lean_ms = (cpu_seconds(lean.pid) - cpu_before) / lean_pages * 1000
     finally:
         lean.terminate()
         lean.wait(timeout=10)
@@ -327,11 +350,11 @@ def node_pages(ports, exporter, exporter_url, page):
         f"   a') the real exporter run with only the collectors the check reads\n"
         f"      ({' '.join(PROBE_COLLECTORS)}):\n"
         f"      {lean_size:,}-byte pages, {lean_ms:.2f} ms of its CPU each: {lean_rate:,.0f} pages/s "
-        f"(3,000 pages, 8 at once),\n      {lean_rate / real:.1f}× the default exporter: "
+        f"({lean_pages:,} pages, 8 at once),\n      {lean_rate / real:.1f}× the default exporter: "
         f"{verdict(lean_rate >= PAGES_TARGET)}"
     )
     rounds, started = 0, time.perf_counter()
-    while time.perf_counter() - started < 2:
+    while time.perf_counter() - started < parse_seconds:
         summarize_node(text, DEFAULT_IGNORED_FSTYPES)
         rounds += 1
     parse_only = rounds / (time.perf_counter() - started)
@@ -339,10 +362,11 @@ def node_pages(ports, exporter, exporter_url, page):
         f"   b) parse only, the saved real page in a loop: {parse_only:,.0f} pages/s "
         f"({1e6 / parse_only:.0f} µs a page): {verdict(parse_only >= PAGES_TARGET)}"
     )
-    replayed = pages_per_second([f"http://127.0.0.1:{port}/metrics" for port in ports], 5000, CONCURRENCY)
+    urls = [f"http://127.0.0.1:{port}/metrics" for port in ports]
+    replayed = pages_per_second(urls, replayed_pages, CONCURRENCY)
     print(
         f"   c) fetch + parse, the saved real page replayed (gzipped, as the exporter sends it) by the "
-        f"target process\n      on {len(ports)} ports: {replayed:,.0f} pages/s (5,000 pages): "
+        f"target process\n      on {len(ports)} ports: {replayed:,.0f} pages/s ({replayed_pages:,} pages): "
         f"{verdict(replayed >= PAGES_TARGET)}"
     )
 
@@ -370,7 +394,7 @@ def _pipeline(ports):
     from incidents.models import Incident
     from inspections import monitoring, tasks
     from inspections import targets as check_targets
-    from inspections.models import AutomatedCheck, InspectionSchedule
+    from inspections.models import AutomatedCheck, CheckResult, InspectionSchedule
 
     client = Organization.objects.create(name="基准公安局", kind=Organization.Kind.CLIENT)
     vendor = Organization.objects.create(name="基准科技公司", kind=Organization.Kind.VENDOR)
@@ -409,7 +433,8 @@ def _pipeline(ports):
     # The messages stay here: this process runs them, as a worker would take them off the broker.
     tasks.run_chunk.apply_async = lambda args, **options: messages.append(args)
     inserts = re.compile(r'INSERT (OR IGNORE )?INTO "inspections_checkresult"')
-    for label in ("first run, every check new (in id order)", "second run, last run's failures first"):
+    labels = ("first run, every check new (in id order)", "second run, last run's failures first")
+    for runs, label in enumerate(labels, start=1):
         messages.clear()
         minute = timezone.localtime(timezone.now()).strftime("%H:%M")
         schedule = InspectionSchedule(
@@ -434,6 +459,11 @@ def _pipeline(ports):
             f"{statistics.median(queries):.0f} queries per chunk (median), "
             f"INSERTs of results per chunk ≤ {max(writes)}; {Incident.objects.count()} incidents open"
         )
+        if SMOKE:  # one run, every check's result saved, in chunks of at most CHUNK
+            assert dispatched == 1 and len(messages) == math.ceil(TARGETS / monitoring.CHUNK), messages
+            assert CheckResult.objects.filter(contract=contract).count() == TARGETS * runs, runs
+            if connection.vendor == "postgresql":
+                assert max(writes) <= 1, writes
     if connection.vendor == "postgresql":
         print(f"   at most one INSERT per {monitoring.CHUNK} results: {verdict(max(writes) <= 1)}")
     else:

@@ -20,7 +20,8 @@ Goal: any accepted upload up to the size limit costs at most 200 MB; every refus
 400 with a reason, in under a second.
 
 Run: .venv/bin/python bench/uploads.py  (a database of its own on DATABASE_URL's server; about a
-minute). --smoke makes the files small and checks the same answers, as the test suite does;
+minute). --smoke makes the files small and checks the same answers (not the refusal time: speed
+is measured, never asserted in a test), as the test suite does;
 --bombs measures the bombs only (and the baseline).
 """
 
@@ -319,7 +320,7 @@ def run(smoke: bool = False, bombs_only: bool = False) -> tuple[list[str], list[
         status, seconds, peak, reason = measure(
             engineer.pk, url, "file", filename, data, {"mode": "upsert"}, smoke=smoke
         )
-        ok = status == 400 and seconds < TARGET_REFUSAL_S and reason and peak <= TARGET_MB
+        ok = status == 400 and (smoke or seconds < TARGET_REFUSAL_S) and reason and peak <= TARGET_MB
         lines.append(
             f"{name} ({len(data) / 1024:.0f} KB): {status}, {seconds:.2f} s, peak {peak:.1f} MB "
             f"({peak / max(baseline[2], 0.1):.1f}× baseline); reason: {reason[:120]}"
@@ -336,7 +337,7 @@ def run(smoke: bool = False, bombs_only: bool = False) -> tuple[list[str], list[
         f"PDF bomb on the verification page ({len(bomb) / 1024:.0f} KB, object stream of "
         f"{64 if smoke else 1024} MB): {status}, {seconds:.2f} s, peak {peak:.1f} MB; reason: {reason[:120]}"
     )
-    if not (status == 400 and seconds < TARGET_REFUSAL_S and peak <= TARGET_MB):
+    if not (status == 400 and (smoke or seconds < TARGET_REFUSAL_S) and peak <= TARGET_MB):
         failures.append(f"PDF bomb: {status} in {seconds:.2f} s, {peak:.0f} MB, {reason[:200]!r}")
     return lines, failures
 
@@ -348,6 +349,8 @@ def main():
     print("\n".join(lines))
     if failures:
         sys.exit("missed: " + " | ".join(failures))
+    if smoke:
+        print("smoke: ok")
 
 
 if __name__ == "__main__":
