@@ -20,6 +20,7 @@ from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, 
 from contracts.sides import CLIENT, require_another_person, require_side
 from incidents import clocks
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
+from om_portal import workflow
 
 Status = Incident.Status
 Kind = IncidentEvent.Kind
@@ -29,44 +30,98 @@ WAITING = {Status.WAITING_CLIENT, Status.WAITING_OTHER_UNIT, Status.WAITING_FINA
 # decides how grave its own fault is; the vendor can ask in a comment.
 RECLASSIFY_INCIDENT = CLOSE_INCIDENT
 
-# action → (the states it may start from, the state it leads to, the right it needs).
-TRANSITIONS = {
-    "acknowledge": ({Status.NEW}, Status.ACKNOWLEDGED, HANDLE_INCIDENT),
-    "arrive": (OPEN_WORKING | WAITING, Status.ON_SITE, HANDLE_INCIDENT),
-    "resolve": (OPEN_WORKING | WAITING, Status.RESOLVED, HANDLE_INCIDENT),
-    "close": ({Status.RESOLVED}, Status.CLOSED, CLOSE_INCIDENT),
-    "reopen": ({Status.RESOLVED, Status.CLOSED}, Status.ACKNOWLEDGED, CLOSE_INCIDENT),
-    "resume": (WAITING, None, HANDLE_INCIDENT),  # back to where the wait began
-}
 WAIT_STATES = {
     "wait_client": Status.WAITING_CLIENT,
     "wait_other_unit": Status.WAITING_OTHER_UNIT,
     "wait_finance": Status.WAITING_FINANCE,
 }
-for _action, _state in WAIT_STATES.items():
-    TRANSITIONS[_action] = (OPEN_WORKING, _state, HANDLE_INCIDENT)
-EVENT_OF = {
-    "acknowledge": Kind.ACKNOWLEDGED,
-    "arrive": Kind.ARRIVED,
-    "resolve": Kind.RESOLVED,
-    "close": Kind.CLOSED,
-    "reopen": Kind.REOPENED,
-    "resume": Kind.RESUMED,
-    **dict.fromkeys(WAIT_STATES, Kind.WAITING),
-}
-WORKFLOW_EVENTS = [*dict.fromkeys(EVENT_OF.values()), Kind.CREATED, Kind.DISPATCHED]
+
+
+def _refused(incident, act):
+    return ValidationError(
+        _("“%(action)s” is not possible while the incident is “%(status)s”.")
+        % {"action": act.label, "status": incident.get_status_display()}
+    )
+
+
+def _denied(incident, act):
+    return PermissionDenied(_("Your role does not allow this on this contract."))
+
+
+# The incident's workflow, in the order of the page's buttons: the states each action starts
+# from, the state it leads to, the right it needs, and the timeline's event it records.
+WORKFLOW = workflow.Workflow(
+    Incident,
+    [
+        workflow.action(
+            "acknowledge",
+            {Status.NEW},
+            Status.ACKNOWLEDGED,
+            HANDLE_INCIDENT,
+            label=gettext_lazy("Acknowledge"),
+            records=Kind.ACKNOWLEDGED,
+        ),
+        workflow.action(
+            "arrive",
+            OPEN_WORKING | WAITING,
+            Status.ON_SITE,
+            HANDLE_INCIDENT,
+            label=gettext_lazy("Arrived on site"),
+            records=Kind.ARRIVED,
+        ),
+        *(
+            workflow.action(name, OPEN_WORKING, state, HANDLE_INCIDENT, label=label, records=Kind.WAITING)
+            for (name, state), label in zip(
+                WAIT_STATES.items(),
+                (
+                    gettext_lazy("Wait on the client"),
+                    gettext_lazy("Wait on another unit"),
+                    gettext_lazy("Wait on the finance department"),
+                ),
+                strict=True,
+            )
+        ),
+        # Back to where the wait began (``_status_before_wait``).
+        workflow.action(
+            "resume", WAITING, None, HANDLE_INCIDENT, label=gettext_lazy("Resume"), records=Kind.RESUMED
+        ),
+        # A form (the cause, the method, the result), not a one-tap button.
+        workflow.action(
+            "resolve",
+            OPEN_WORKING | WAITING,
+            Status.RESOLVED,
+            HANDLE_INCIDENT,
+            label=gettext_lazy("Resolve"),
+            records=Kind.RESOLVED,
+            button=False,
+        ),
+        workflow.action(
+            "close",
+            {Status.RESOLVED},
+            Status.CLOSED,
+            CLOSE_INCIDENT,
+            label=gettext_lazy("Close"),
+            records=Kind.CLOSED,
+        ),
+        workflow.action(
+            "reopen",
+            {Status.RESOLVED, Status.CLOSED},
+            Status.ACKNOWLEDGED,
+            CLOSE_INCIDENT,
+            label=gettext_lazy("Reopen"),
+            records=Kind.REOPENED,
+        ),
+    ],
+    can=can,
+    refuse=_refused,
+    denied=_denied,
+)
+WORKFLOW_EVENTS = [
+    *dict.fromkeys(a.records for a in WORKFLOW.actions.values()),
+    Kind.CREATED,
+    Kind.DISPATCHED,
+]
 RESOLUTION_FIELDS = ("cause", "impact", "method", "result")
-ACTION_LABELS = {
-    "acknowledge": gettext_lazy("Acknowledge"),
-    "arrive": gettext_lazy("Arrived on site"),
-    "wait_client": gettext_lazy("Wait on the client"),
-    "wait_other_unit": gettext_lazy("Wait on another unit"),
-    "wait_finance": gettext_lazy("Wait on the finance department"),
-    "resume": gettext_lazy("Resume"),
-    "resolve": gettext_lazy("Resolve"),
-    "close": gettext_lazy("Close"),
-    "reopen": gettext_lazy("Reopen"),
-}
 
 
 def _require(user, action, contract):
@@ -140,16 +195,12 @@ def _locked(incident) -> Incident:
 @transaction.atomic
 def transition(incident, action: str, *, by, at=None, note="", **resolution) -> Incident:
     """Move the incident through its workflow; an illegal move is a ValidationError."""
-    if action not in TRANSITIONS:
+    if action not in WORKFLOW:
         raise ValidationError(_("Unknown action %(action)s.") % {"action": action})
     incident = _locked(incident)
-    sources, target, right = TRANSITIONS[action]
-    _require(by, right, incident.contract)
-    if incident.status not in sources:
-        raise ValidationError(
-            _("“%(action)s” is not possible while the incident is “%(status)s”.")
-            % {"action": ACTION_LABELS[action], "status": incident.get_status_display()}
-        )
+    if by is not None:
+        WORKFLOW.require_right(incident, action, by)
+    WORKFLOW.check_state(incident, action)
     at = at or timezone.now()
     # Facts may be entered late (a response written down after the beat flagged it missed): only
     # the workflow's own events fix the order, not the portal's notes about them.
@@ -160,22 +211,22 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
             {"at": _("The timeline cannot go back before its last event (%(at)s).") % {"at": last}}
         )
     previous = incident.status
-    if action == "resume":
-        target = _status_before_wait(incident)
+    target = _status_before_wait(incident) if action == "resume" else None
+    values = {}
     if action == "resolve":
         missing = [name for name in ("cause", "method", "result") if not (resolution.get(name) or "").strip()]
         if missing:
             raise ValidationError(dict.fromkeys(missing, _("Seed 000 asks every resolution for this.")))
-        for name in RESOLUTION_FIELDS:
-            setattr(incident, name, resolution.get(name, ""))
-        incident.resolved_at = at
+        values = {name: resolution.get(name, "") for name in RESOLUTION_FIELDS}
+        values["resolved_at"] = at
     if action == "close":
-        incident.closed_at = at
+        values["closed_at"] = at
     if action == "reopen":
-        incident.resolved_at = incident.closed_at = None
-    incident.status = target
-    incident.save()
-    _event(incident, EVENT_OF[action], by, at, from_value=previous, to_value=target, note=note)
+        values["resolved_at"] = values["closed_at"] = None
+    WORKFLOW.apply(incident, action, by=by, target=target, **values)
+    _event(
+        incident, WORKFLOW[action].records, by, at, from_value=previous, to_value=incident.status, note=note
+    )
     refresh_clocks(incident, by=by)
     return incident
 

@@ -91,7 +91,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[*services.TRANSITIONS, "dispatch"])
+    action = serializers.ChoiceField(choices=[*services.WORKFLOW.actions, "dispatch"])
     at = serializers.DateTimeField(required=False, validators=[plausible_moment])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     cause = serializers.CharField(required=False, allow_blank=True, default="")
