@@ -80,7 +80,7 @@ def _roles_table() -> dict[str, list[str]]:
     return table
 
 
-def _memberships(user) -> list[tuple[int, str]]:
+def memberships(user) -> list[tuple[int, str]]:
     """The user's (organisation, role) pairs: one query, then none for the rest of the request
     (a page that shows ten buttons asks ten times)."""
     from contracts.models import Membership
@@ -104,11 +104,9 @@ def rights(user, contract) -> frozenset[str]:
         return frozenset()
     if user.is_superuser:
         return frozenset(table)
-    memberships = _memberships(user)
-    here = {
-        role for organization, role in memberships if organization in (contract.client_id, contract.vendor_id)
-    }
-    administrator = any(role == Role.ADMINISTRATOR for _organization, role in memberships)
+    held = memberships(user)
+    here = {role for organization, role in held if organization in (contract.client_id, contract.vendor_id)}
+    administrator = any(role == Role.ADMINISTRATOR for _organization, role in held)
     return frozenset(
         action
         for action, roles in table.items()
@@ -139,11 +137,9 @@ def contract_clients(user):
 def holds_role(user, role: str) -> bool:
     """Whether an active user holds ``role`` in any organisation; a superuser holds every role.
     For the portal-wide roles: the administrator, the security administrator."""
-    from contracts.models import Membership
-
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or Membership.objects.filter(user=user, role=role).exists()
+    return user.is_superuser or any(held == role for _organization, held in memberships(user))
 
 
 def is_administrator(user) -> bool:
