@@ -24,6 +24,7 @@ MANAGE_ASSETS = "manage_assets"  # the asset ledger and its imports
 REPORT_INCIDENT = "report_incident"  # open an incident, comment, log work
 HANDLE_INCIDENT = "handle_incident"  # acknowledge, arrive, wait, resolve: the vendor's side
 CLOSE_INCIDENT = "close_incident"  # close or reopen a resolved incident: the client's side
+ASSIGN_INCIDENT = "assign_incident"  # choose which of the vendor's engineers handle an incident
 REQUEST_CHANGE = "request_change"  # business changes and data modifications (seed 004)
 APPROVE_CHANGE_FIRST = "approve_change_first"  # the system's administrator (系统专管员)
 APPROVE_CHANGE_SECOND = "approve_change_second"  # the head of IT (科技信息化工作负责人)
@@ -62,6 +63,8 @@ def _roles_table() -> dict[str, list[str]]:
         REPORT_INCIDENT: everyone_but_auditors,
         HANDLE_INCIDENT: [*vendor, Role.ADMINISTRATOR],
         CLOSE_INCIDENT: [Role.CLIENT_STAFF, Role.CLIENT_MANAGER, Role.ADMINISTRATOR],
+        # The vendor's manager deploys the vendor's people (seed 000: 乙方项目经理调度).
+        ASSIGN_INCIDENT: [Role.VENDOR_MANAGER],
         REQUEST_CHANGE: [*vendor, Role.CLIENT_STAFF, Role.CLIENT_MANAGER],
         APPROVE_CHANGE_FIRST: [Role.CLIENT_STAFF, Role.CLIENT_MANAGER],
         APPROVE_CHANGE_SECOND: [Role.CLIENT_MANAGER],

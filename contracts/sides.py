@@ -11,8 +11,9 @@ on it), and even for a superuser, who acts for no side.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from contracts.models import Membership, Organization
+from contracts.models import Organization
 from contracts.models.parties import ROLE_ORGANIZATION_KIND
+from contracts.scoping import memberships
 
 CLIENT = Organization.Kind.CLIENT
 VENDOR = Organization.Kind.VENDOR
@@ -23,14 +24,17 @@ def acts_for(user, contract, side: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     organization_id = contract.client_id if side == CLIENT else contract.vendor_id
-    roles = [role for role, kind in ROLE_ORGANIZATION_KIND.items() if kind == side]
-    return Membership.objects.filter(user=user, organization_id=organization_id, role__in=roles).exists()
+    # The request's one read of the memberships (a page asks for each of its buttons).
+    return any(
+        organization == organization_id and ROLE_ORGANIZATION_KIND.get(role) == side
+        for organization, role in memberships(user)
+    )
 
 
 def on_both_sides(user) -> bool:
     """Whether ``user`` holds service roles of both kinds (anywhere): such an account may sign
     nothing until the security administrator removes one side."""
-    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    roles = {role for _organization, role in memberships(user)}
     return {ROLE_ORGANIZATION_KIND[r] for r in roles if r in ROLE_ORGANIZATION_KIND} == {CLIENT, VENDOR}
 
 

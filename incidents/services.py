@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import Breach, Membership, PenaltyClause, Severity, SLATerm
+from contracts.models import Breach, Membership, PenaltyClause, Role, Severity, SLATerm
 from contracts.penalties import BreachSpec, record_breaches, withdraw_breach
-from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
+from contracts.scoping import ASSIGN_INCIDENT, CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
 from contracts.sides import CLIENT, require_another_person, require_side
 from incidents import clocks
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
-from om_portal import workflow
+from om_portal import audit, workflow
 
 Status = Incident.Status
 Kind = IncidentEvent.Kind
@@ -288,18 +288,63 @@ def reclassify(incident, *, by, severity=None, kind=None, condition=None, note="
     return incident
 
 
+def vendor_people(contract):
+    """The vendor's engineers and managers on the contract: whom its manager may assign."""
+    members = Membership.objects.filter(
+        organization_id=contract.vendor_id, role__in=[Role.VENDOR_ENGINEER, Role.VENDOR_MANAGER]
+    )
+    return (
+        get_user_model()
+        .objects.filter(pk__in=members.values("user_id"), is_active=True)
+        .order_by("first_name", "username")
+    )
+
+
+def may_assign(incident, user) -> bool:
+    return incident.is_open and can(user, ASSIGN_INCIDENT, incident.contract)
+
+
+def require_assign(incident, user) -> None:
+    _require(user, ASSIGN_INCIDENT, incident.contract)
+
+
 @transaction.atomic
-def assign(incident, handlers, *, by):
+def assign(incident, handlers, *, by, note=""):
+    """The vendor manager names who handles the incident (some of the vendor's engineers, or
+    nobody): on the timeline and the audit trail. Only while the incident is open."""
     incident = _locked(incident)
-    _require(by, HANDLE_INCIDENT, incident.contract)
-    handlers = list(handlers)
-    _check_handlers(incident.contract, handlers)
-    before = ", ".join(sorted(u.username for u in incident.handlers.all()))
-    incident.handlers.set(handlers)
+    require_assign(incident, by)
+    if not incident.is_open:
+        raise ValidationError(_("The incident is resolved."))
+    handlers = list(dict.fromkeys(handlers))
+    allowed = set(vendor_people(incident.contract).values_list("pk", flat=True))
+    strangers = [user for user in handlers if user.pk not in allowed]
+    if strangers:
+        names = ", ".join(map(str, strangers))
+        raise ValidationError(
+            {"handlers": _("%(names)s is not an engineer of this contract's vendor.") % {"names": names}}
+        )
+    before = sorted(incident.handlers.all(), key=lambda u: u.username)
+    after = sorted(handlers, key=lambda u: u.username)
+    if [u.pk for u in before] == [u.pk for u in after]:
+        raise ValidationError({"handlers": _("These are already the incident's handlers.")})
+    incident.handlers.set(after)
     _event(
-        incident, Kind.ASSIGNED, by, timezone.now(), before, ", ".join(sorted(u.username for u in handlers))
+        incident, Kind.ASSIGNED, by, timezone.now(), _names(before), _names(after), note=(note or "").strip()
+    )
+    audit.record(
+        "assign",
+        user=by,
+        obj=incident,
+        detail={"before": [u.username for u in before], "after": [u.username for u in after]},
     )
     return incident
+
+
+def _names(users) -> str:
+    # People's names on the timeline, not their account names; as many as its column holds.
+    names = "、".join(user.get_full_name() or user.username for user in users)
+    return names if len(names) <= 100 else names[:99] + "…"
 
 
 def comment(incident, text, *, by):

@@ -33,7 +33,9 @@ class Action:
     name: str
     sources: frozenset  # the states it may start from
     target: str | None  # the state it leads to; None: the caller says (a resume returns)
-    right: str  # the right it needs on the object's contract (a contracts.scoping name)
+    # The right it needs on the object's contract (a contracts.scoping name), or a tuple of
+    # rights any one of which will do (the guard then says who exactly).
+    right: str | tuple
     label: Any = ""  # the button's text (lazy)
     records: Any = ""  # what it records: the timeline's event, the audit line's action...
     refusal: Any = ""  # the message when the state does not allow it
@@ -96,7 +98,7 @@ class Workflow:
     def may(self, obj, name: str, user) -> bool:
         """Whether ``user`` may take the action now: the state, the right, the who-rules."""
         act = self.actions[name]
-        if self.state(obj) not in act.sources or not self.can(user, act.right, self.contract(obj)):
+        if self.state(obj) not in act.sources or not self.has_right(obj, act, user):
             return False
         if act.guard is not None:
             try:
@@ -114,10 +116,13 @@ class Workflow:
             if (act.button or not buttons_only) and self.may(obj, act.name, user)
         ]
 
+    def has_right(self, obj, act: Action, user) -> bool:
+        rights = act.right if isinstance(act.right, tuple) else (act.right,)
+        return user is not None and any(self.can(user, right, self.contract(obj)) for right in rights)
+
     def require_right(self, obj, name: str, user) -> None:
-        act = self.actions[name]
-        if user is None or not self.can(user, act.right, self.contract(obj)):
-            raise (self.denied(obj, act) if self.denied else PermissionDenied())
+        if not self.has_right(obj, self.actions[name], user):
+            raise (self.denied(obj, self.actions[name]) if self.denied else PermissionDenied())
 
     def check_state(self, obj, name: str) -> None:
         if not self.allows(obj, name):

@@ -18,7 +18,14 @@ from django.views.decorators.http import require_POST
 from contracts.models import Contract, Severity
 from contracts.scoping import HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
 from incidents import services
-from incidents.forms import IncidentForm, ReclassifyForm, ResolveForm, ServiceRecordForm, WorkLogForm
+from incidents.forms import (
+    AssignForm,
+    IncidentForm,
+    ReclassifyForm,
+    ResolveForm,
+    ServiceRecordForm,
+    WorkLogForm,
+)
 from incidents.models import Incident, ServiceRecord, WorkLogEntry
 
 PAGE = 50
@@ -113,6 +120,7 @@ def incident_detail(request, pk):
     )
     now = timezone.now()
     clocks = services.clocks_of(incident)
+    can_assign = services.may_assign(incident, request.user)
     # The buttons come from the workflow: the actions this user may take in this state. The
     # rights are the request's (one query), however many actions are asked about.
     actions = services.WORKFLOW.actions_for(incident, request.user)
@@ -134,6 +142,12 @@ def incident_detail(request, pk):
             and can(request.user, MANAGE_KNOWLEDGE, incident.contract),
             "resolve_form": ResolveForm(),
             "can_reclassify": can(request.user, services.RECLASSIFY_INCIDENT, incident.contract),
+            "can_assign": can_assign,
+            "assign_form": AssignForm(
+                contract=incident.contract, initial={"handlers": [u.pk for u in incident.handlers.all()]}
+            )
+            if can_assign
+            else None,
             "breaches": services.incident_breaches(incident),
             "reclassify_form": ReclassifyForm(
                 initial={field: getattr(incident, field) for field in ("severity", "kind", "condition")}
@@ -159,6 +173,14 @@ def incident_action(request, pk, action):
                 raise ValidationError(form.errors.as_data())
             services.transition(
                 incident, "resolve", by=request.user, note=request.POST.get("note", ""), **form.cleaned_data
+            )
+        elif action == "assign":
+            services.require_assign(incident, request.user)
+            form = AssignForm(request.POST, contract=incident.contract)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            services.assign(
+                incident, form.cleaned_data["handlers"], by=request.user, note=form.cleaned_data["note"]
             )
         elif action == "reclassify":
             form = ReclassifyForm(request.POST)

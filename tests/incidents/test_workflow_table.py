@@ -53,7 +53,8 @@ def test_the_page_shows_the_actions_of_the_table_for_the_state_and_the_rights(
         "wait_finance",
         "dispatch",
         "resolve",
-    ] + ["comment"]
+        "comment",
+    ]
     # The client's manager may close or reopen, not handle: none of the vendor's buttons.
     client.force_login(client_manager_a)
     html, _count, _m = _detail(client, incident)
@@ -112,3 +113,70 @@ def test_two_people_racing_cannot_both_move_the_incident(incident, engineer_a):
         services.WORKFLOW.apply(stale, "acknowledge", by=engineer_a)
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.ACKNOWLEDGED
     assert incident.events.filter(kind="acknowledged").count() == 1
+
+
+# --- Assigning engineers (the vendor manager) -----------------------------------------------------
+
+
+def test_the_vendor_manager_assigns_engineers_on_the_page(
+    client, incident, engineer_a, vendor_manager_a, client_manager_a, make_user, vendor_org_a
+):
+    from om_portal.models import AuditEntry
+
+    other = make_user(Role.VENDOR_ENGINEER, vendor_org_a, first_name="李工")
+    url = reverse("incidents:action", kwargs={"pk": incident.pk, "action": "assign"})
+    # Only the vendor's manager sees the form, and only they may post it.
+    for user in (engineer_a, client_manager_a):
+        client.force_login(user)
+        html, _count, _m = _detail(client, incident)
+        assert "assign" not in _buttons(html)
+        assert client.post(url, {"handlers": [other.pk]}).status_code == 403
+    client.force_login(vendor_manager_a)
+    html, _count, _m = _detail(client, incident)
+    assert "assign" in _buttons(html)
+    assert "李工" in html
+    response = client.post(url, {"handlers": [other.pk, engineer_a.pk], "note": "夜班"}, follow=True)
+    assert response.status_code == 200
+    assert set(incident.handlers.all()) == {other, engineer_a}
+    event = incident.events.get(kind="assigned")
+    assert (event.actor, event.from_value, event.note) == (vendor_manager_a, "", "夜班")
+    assert "李工" in event.to_value and engineer_a.username in event.to_value
+    line = AuditEntry.objects.get(action="assign")
+    assert (line.username, line.object_type) == (vendor_manager_a.username, "incidents.incident")
+    assert line.detail == {"before": [], "after": sorted([other.username, engineer_a.username])}
+    # The client's staff are not the vendor's engineers.
+    client.post(url, {"handlers": [client_manager_a.pk]})
+    assert set(incident.handlers.all()) == {other, engineer_a}
+
+
+def test_assigning_through_the_api(incident, engineer_a, vendor_manager_a, client_manager_a, outsider):
+    from rest_framework.test import APIClient
+
+    def api_as(user):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api
+
+    url = f"/api/v1/incidents/{incident.pk}/assign/"
+    body = {"handler_usernames": [engineer_a.username]}
+    assert api_as(engineer_a).post(url, body, format="json").status_code == 403
+    assert api_as(client_manager_a).post(url, body, format="json").status_code == 403
+    assert api_as(outsider).post(url, body, format="json").status_code == 404
+    manager = api_as(vendor_manager_a)
+    response = manager.post(url, {"handler_usernames": [client_manager_a.username]}, format="json")
+    assert response.status_code == 400
+    assert "handler_usernames" in response.json()
+    assert manager.post(url, {"handler_usernames": "x" * 10_000}, format="json").status_code == 400
+    response = manager.post(url, body, format="json")
+    assert response.status_code == 200
+    assert response.json()["handlers"] == [engineer_a.username]
+    # The same again changes nothing: a clear 400, no second line on the timeline.
+    assert manager.post(url, body, format="json").status_code == 400
+    assert incident.events.filter(kind="assigned").count() == 1
+    # A resolved incident is not assigned any more.
+    services.transition(incident, "acknowledge", by=engineer_a, at=at(2026, 6, 1, 9, 10))
+    services.transition(
+        incident, "resolve", by=engineer_a, at=at(2026, 6, 1, 9, 20), cause="c", method="m", result="r"
+    )
+    assert manager.post(url, {"handler_usernames": []}, format="json").status_code == 400
+    assert list(incident.handlers.all()) == [engineer_a]
