@@ -336,7 +336,7 @@ def assign(incident, handlers, *, by, note=""):
         "assign",
         user=by,
         obj=incident,
-        detail={"before": [u.username for u in before], "after": [u.username for u in after]},
+        detail={"previous_handlers": [u.username for u in before], "handlers": [u.username for u in after]},
     )
     return incident
 

@@ -143,7 +143,7 @@ def test_the_vendor_manager_assigns_engineers_on_the_page(
     assert "李工" in event.to_value and engineer_a.username in event.to_value
     line = AuditEntry.objects.get(action="assign")
     assert (line.username, line.object_type) == (vendor_manager_a.username, "incidents.incident")
-    assert line.detail == {"before": [], "after": sorted([other.username, engineer_a.username])}
+    assert line.detail == {"previous_handlers": [], "handlers": sorted([other.username, engineer_a.username])}
     # The client's staff are not the vendor's engineers.
     client.post(url, {"handlers": [client_manager_a.pk]})
     assert set(incident.handlers.all()) == {other, engineer_a}
