@@ -13,13 +13,14 @@ people racing cannot both succeed.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from om_portal import audit, audit_changes
 
@@ -43,7 +44,6 @@ class Action:
     # (obj, user) that raises when they do not hold; the buttons are hidden when it raises.
     guard: Callable | None = None
     button: bool = True  # a one-tap button; False when the portal asks for more in a form
-    extra: dict = field(default_factory=dict)
 
 
 def action(name, sources, target, right, **options) -> Action:
@@ -51,7 +51,7 @@ def action(name, sources, target, right, **options) -> Action:
 
 
 def _refused(obj, act):
-    return Conflict(str(act.refusal) or "The action is not possible in this state.")
+    return Conflict(str(act.refusal) or _("This is not possible in its present state; reload the page."))
 
 
 class Workflow:
