@@ -11,7 +11,8 @@ on it), and even for a superuser, who acts for no side.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from identity.models import ROLE_ORGANIZATION_KIND, Membership, Organization
+from identity.access import memberships
+from identity.models import ROLE_ORGANIZATION_KIND, Organization
 
 CLIENT = Organization.Kind.CLIENT
 VENDOR = Organization.Kind.VENDOR
@@ -22,14 +23,17 @@ def acts_for(user, contract, side: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     organization_id = contract.client_id if side == CLIENT else contract.vendor_id
-    roles = [role for role, kind in ROLE_ORGANIZATION_KIND.items() if kind == side]
-    return Membership.objects.filter(user=user, organization_id=organization_id, role__in=roles).exists()
+    # The request's one read of the memberships (a page asks for each of its buttons).
+    return any(
+        organization == organization_id and ROLE_ORGANIZATION_KIND.get(role) == side
+        for organization, role in memberships(user)
+    )
 
 
 def on_both_sides(user) -> bool:
     """Whether ``user`` holds service roles of both kinds (anywhere): such an account may sign
     nothing until the security administrator removes one side."""
-    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    roles = {role for _organization, role in memberships(user)}
     return {ROLE_ORGANIZATION_KIND[r] for r in roles if r in ROLE_ORGANIZATION_KIND} == {CLIENT, VENDOR}
 
 

@@ -1,11 +1,13 @@
 from django.utils.functional import SimpleLazyObject
 
-from identity.models import DUTY_ROLES, Membership, Role
+from identity.access import memberships
+from identity.models import DUTY_ROLES, Role
 
 
 def duties(request):
     """Which of the overseeing roles the user holds, for the menu: the auditor's trail and the
-    security administrator's accounts. One query, and only on a page that asks."""
+    security administrator's accounts. The request's one read of the memberships, and only on a
+    page that asks."""
 
     def held() -> frozenset:
         user = getattr(request, "user", None)
@@ -13,8 +15,6 @@ def duties(request):
             return frozenset()
         if user.is_superuser:
             return frozenset({Role.AUDITOR, Role.SECURITY_ADMIN})
-        return frozenset(
-            Membership.objects.filter(user=user, role__in=DUTY_ROLES).values_list("role", flat=True)
-        )
+        return frozenset(role for _organization, role in memberships(user) if role in DUTY_ROLES)
 
     return {"duties": SimpleLazyObject(held)}

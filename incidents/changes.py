@@ -26,6 +26,7 @@ from contracts.scoping import (
 )
 from contracts.sides import CLIENT, require_side
 from incidents.models import ChangeRequest, WorkLogEntry
+from om_portal import workflow
 
 Status = ChangeRequest.Status
 Step = ChangeRequest.Step
@@ -33,7 +34,6 @@ Step = ChangeRequest.Step
 EDIT, SUBMIT, APPROVE, REJECT, EXECUTE, CANCEL = "edit", "submit", "approve", "reject", "execute", "cancel"
 CANCELLABLE = (Status.DRAFT, Status.SUBMITTED, Status.FIRST_APPROVED, Status.APPROVED)
 STEP_RIGHT = {Step.FIRST: APPROVE_CHANGE_FIRST, Step.SECOND: APPROVE_CHANGE_SECOND}
-STEP_STATUS = {Step.FIRST: Status.SUBMITTED, Step.SECOND: Status.FIRST_APPROVED}
 # The people columns, "<who>_by": who requested, approved, rejected, executed, cancelled.
 PEOPLE = ("requested", "first_approved", "second_approved", "rejected", "executed", "cancelled")
 
@@ -110,39 +110,82 @@ def _check_cancel(change, user):
         raise _state_error(change)
 
 
-# Which rules guard which actions: the portal shows a button when its rules pass.
-CHECKS = [
-    ((EDIT, SUBMIT), _check_draft_owner),
-    ((APPROVE, REJECT), _check_decision),
-    ((EXECUTE,), _check_execute),
-    ((CANCEL,), _check_cancel),
-]
+# The request's workflow: the states each action starts from, where it leads, the right it needs
+# on the contract, and the who-rules above as its guard. The portal's buttons come from it.
+WORKFLOW = workflow.Workflow(
+    ChangeRequest,
+    [
+        # Editing a draft is no move, but the same conditional UPDATE: still a draft, still theirs.
+        workflow.action(EDIT, {Status.DRAFT}, Status.DRAFT, REQUEST_CHANGE, guard=_check_draft_owner),
+        workflow.action(SUBMIT, {Status.DRAFT}, Status.SUBMITTED, REQUEST_CHANGE, guard=_check_draft_owner),
+        workflow.action(
+            "approve_first",
+            {Status.SUBMITTED},
+            Status.FIRST_APPROVED,
+            APPROVE_CHANGE_FIRST,
+            guard=lambda change, user: _check_decision(change, user, Step.FIRST),
+        ),
+        workflow.action(
+            "approve_second",
+            {Status.FIRST_APPROVED},
+            Status.APPROVED,
+            APPROVE_CHANGE_SECOND,
+            guard=lambda change, user: _check_decision(change, user, Step.SECOND),
+        ),
+        workflow.action(
+            "reject_first",
+            {Status.SUBMITTED},
+            Status.REJECTED,
+            APPROVE_CHANGE_FIRST,
+            guard=lambda change, user: _check_decision(change, user, Step.FIRST),
+        ),
+        workflow.action(
+            "reject_second",
+            {Status.FIRST_APPROVED},
+            Status.REJECTED,
+            APPROVE_CHANGE_SECOND,
+            guard=lambda change, user: _check_decision(change, user, Step.SECOND),
+        ),
+        workflow.action(EXECUTE, {Status.APPROVED}, Status.EXECUTED, EXECUTE_CHANGE, guard=_check_execute),
+        workflow.action(
+            CANCEL,
+            CANCELLABLE,
+            Status.CANCELLED,
+            (REQUEST_CHANGE, APPROVE_CHANGE_SECOND),
+            guard=_check_cancel,
+        ),
+    ],
+    can=can,
+)
+# The page's buttons: one approve and one reject, for whichever step is pending.
+BUTTON = {
+    "approve_first": APPROVE,
+    "approve_second": APPROVE,
+    "reject_first": REJECT,
+    "reject_second": REJECT,
+}
+REJECT_STEP = {Step.FIRST: "reject_first", Step.SECOND: "reject_second"}
 
 
 def allowed_actions(change, user) -> set[str]:
-    """What ``user`` may do with ``change`` now (a few queries, one per rule set)."""
-    allowed = set()
-    for actions, check in CHECKS:
-        try:
-            check(change, user)
-        except (PermissionDenied, ValidationError):
-            continue
-        allowed.update(actions)
-    return allowed
+    """What ``user`` may do with ``change`` now (the request's rights: no query per action)."""
+    return {BUTTON.get(act.name, act.name) for act in WORKFLOW.actions_for(change, user)}
 
 
-def _update(change, recheck, expected, where=None, **values):
+def _update(change, name, by, recheck, where=None, **values):
     """The conditional UPDATE behind every transition; ``change`` is refreshed afterwards.
 
     ``recheck`` re-runs the transition's rules: when no row matched, someone else got there
     first, and the rules against the row as it is now say what happened."""
-    rows = ChangeRequest.objects.filter(where or Q(), pk=change.pk, status__in=expected).update(
-        updated_at=timezone.now(), **values
-    )
-    change.refresh_from_db()
-    if rows != 1:
+    try:
+        WORKFLOW.apply(change, name, by=by, where=where, **values)
+    except workflow.Conflict:
+        change.refresh_from_db()
         recheck()
-        raise ValidationError(_("Someone else changed this request meanwhile; reload it."), code="race")
+        raise ValidationError(
+            _("Someone else changed this request meanwhile; reload it."), code="race"
+        ) from None
+    change.refresh_from_db()
     return change
 
 
@@ -177,7 +220,7 @@ def update_draft(change, user, **fields) -> ChangeRequest:
     with transaction.atomic():
         # The draft may have been submitted since it was loaded: write only if it is still one.
         return _update(
-            change, lambda: _check_draft_owner(change, user), [Status.DRAFT], Q(requested_by=user), **values
+            change, EDIT, user, lambda: _check_draft_owner(change, user), Q(requested_by=user), **values
         )
 
 
@@ -197,10 +240,10 @@ def submit(change, user) -> ChangeRequest:
     with transaction.atomic():
         return _update(
             change,
+            SUBMIT,
+            user,
             lambda: _check_draft_owner(change, user),
-            [Status.DRAFT],
             Q(requested_by=user),
-            status=Status.SUBMITTED,
             submitted_at=timezone.now(),
         )
 
@@ -211,10 +254,10 @@ def approve_first(change, user, comment: str = "") -> ChangeRequest:
     with transaction.atomic():
         return _update(
             change,
+            "approve_first",
+            user,
             lambda: _check_decision(change, user, Step.FIRST),
-            [Status.SUBMITTED],
             ~Q(requested_by=user),
-            status=Status.FIRST_APPROVED,
             first_approved_by=user,
             first_approved_at=timezone.now(),
             first_comment=(comment or "").strip(),
@@ -227,10 +270,10 @@ def approve_second(change, user, comment: str = "") -> ChangeRequest:
     with transaction.atomic():
         return _update(
             change,
+            "approve_second",
+            user,
             lambda: _check_decision(change, user, Step.SECOND),
-            [Status.FIRST_APPROVED],
             ~Q(requested_by=user) & ~Q(first_approved_by=user),
-            status=Status.APPROVED,
             second_approved_by=user,
             second_approved_at=timezone.now(),
             second_comment=(comment or "").strip(),
@@ -254,10 +297,10 @@ def reject(change, user, reason: str, step: str = "") -> ChangeRequest:
     with transaction.atomic():
         return _update(
             change,
+            REJECT_STEP[pending],
+            user,
             lambda: _check_decision(change, user, pending),
-            [STEP_STATUS[pending]],
             where,
-            status=Status.REJECTED,
             rejected_step=pending,
             rejected_by=user,
             rejected_at=timezone.now(),
@@ -272,9 +315,9 @@ def execute(change, user, note: str) -> ChangeRequest:
     with transaction.atomic():
         change = _update(
             change,
+            EXECUTE,
+            user,
             lambda: _check_execute(change, user),
-            [Status.APPROVED],
-            status=Status.EXECUTED,
             executed_by=user,
             executed_at=timezone.now(),
             execution_note=note,
@@ -298,9 +341,9 @@ def cancel(change, user) -> ChangeRequest:
     with transaction.atomic():
         return _update(
             change,
+            CANCEL,
+            user,
             lambda: _check_cancel(change, user),
-            CANCELLABLE,
-            status=Status.CANCELLED,
             cancelled_by=user,
             cancelled_at=timezone.now(),
         )

@@ -57,6 +57,26 @@ class ReclassifyForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class AssignForm(forms.Form):
+    """The vendor manager's choice of the engineers who handle an incident."""
+
+    handlers = forms.ModelMultipleChoiceField(
+        label=_("Handlers"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The vendor's engineers on this contract; none to leave the incident unassigned."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+    def __init__(self, *args, contract, **kwargs):
+        from incidents.services import vendor_people
+
+        super().__init__(*args, **kwargs)
+        self.fields["handlers"].queryset = vendor_people(contract)
+        self.fields["handlers"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
 class ResolveForm(forms.Form):
     cause = forms.CharField(label=_("Cause"), widget=forms.Textarea(attrs={"rows": 2}))
     impact = forms.CharField(label=_("Impact"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -12,61 +12,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from contracts.models import Breach, Membership, PenaltyClause, Severity, SLATerm
+from contracts.models import Breach, Membership, PenaltyClause, Role, Severity, SLATerm
 from contracts.penalties import BreachSpec, record_breaches, withdraw_breach
-from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
+from contracts.scoping import ASSIGN_INCIDENT, CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
 from contracts.sides import CLIENT, require_another_person, require_side
 from incidents import clocks
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
+from incidents.workflow import OPEN_WORKING, WORKFLOW, WORKFLOW_EVENTS
+from om_portal import audit
 
 Status = Incident.Status
 Kind = IncidentEvent.Kind
-OPEN_WORKING = {Status.ACKNOWLEDGED, Status.ON_SITE}
-WAITING = {Status.WAITING_CLIENT, Status.WAITING_OTHER_UNIT, Status.WAITING_FINANCE}
 # Severity, kind and SLA condition are the client's call (its staff and managers): the bureau
 # decides how grave its own fault is; the vendor can ask in a comment.
 RECLASSIFY_INCIDENT = CLOSE_INCIDENT
-
-# action → (the states it may start from, the state it leads to, the right it needs).
-TRANSITIONS = {
-    "acknowledge": ({Status.NEW}, Status.ACKNOWLEDGED, HANDLE_INCIDENT),
-    "arrive": (OPEN_WORKING | WAITING, Status.ON_SITE, HANDLE_INCIDENT),
-    "resolve": (OPEN_WORKING | WAITING, Status.RESOLVED, HANDLE_INCIDENT),
-    "close": ({Status.RESOLVED}, Status.CLOSED, CLOSE_INCIDENT),
-    "reopen": ({Status.RESOLVED, Status.CLOSED}, Status.ACKNOWLEDGED, CLOSE_INCIDENT),
-    "resume": (WAITING, None, HANDLE_INCIDENT),  # back to where the wait began
-}
-WAIT_STATES = {
-    "wait_client": Status.WAITING_CLIENT,
-    "wait_other_unit": Status.WAITING_OTHER_UNIT,
-    "wait_finance": Status.WAITING_FINANCE,
-}
-for _action, _state in WAIT_STATES.items():
-    TRANSITIONS[_action] = (OPEN_WORKING, _state, HANDLE_INCIDENT)
-EVENT_OF = {
-    "acknowledge": Kind.ACKNOWLEDGED,
-    "arrive": Kind.ARRIVED,
-    "resolve": Kind.RESOLVED,
-    "close": Kind.CLOSED,
-    "reopen": Kind.REOPENED,
-    "resume": Kind.RESUMED,
-    **dict.fromkeys(WAIT_STATES, Kind.WAITING),
-}
-WORKFLOW_EVENTS = [*dict.fromkeys(EVENT_OF.values()), Kind.CREATED, Kind.DISPATCHED]
 RESOLUTION_FIELDS = ("cause", "impact", "method", "result")
-ACTION_LABELS = {
-    "acknowledge": gettext_lazy("Acknowledge"),
-    "arrive": gettext_lazy("Arrived on site"),
-    "wait_client": gettext_lazy("Wait on the client"),
-    "wait_other_unit": gettext_lazy("Wait on another unit"),
-    "wait_finance": gettext_lazy("Wait on the finance department"),
-    "resume": gettext_lazy("Resume"),
-    "resolve": gettext_lazy("Resolve"),
-    "close": gettext_lazy("Close"),
-    "reopen": gettext_lazy("Reopen"),
-}
 
 
 def _require(user, action, contract):
@@ -140,16 +101,12 @@ def _locked(incident) -> Incident:
 @transaction.atomic
 def transition(incident, action: str, *, by, at=None, note="", **resolution) -> Incident:
     """Move the incident through its workflow; an illegal move is a ValidationError."""
-    if action not in TRANSITIONS:
+    if action not in WORKFLOW:
         raise ValidationError(_("Unknown action %(action)s.") % {"action": action})
     incident = _locked(incident)
-    sources, target, right = TRANSITIONS[action]
-    _require(by, right, incident.contract)
-    if incident.status not in sources:
-        raise ValidationError(
-            _("“%(action)s” is not possible while the incident is “%(status)s”.")
-            % {"action": ACTION_LABELS[action], "status": incident.get_status_display()}
-        )
+    if by is not None:
+        WORKFLOW.require_right(incident, action, by)
+    WORKFLOW.check_state(incident, action)
     at = at or timezone.now()
     # Facts may be entered late (a response written down after the beat flagged it missed): only
     # the workflow's own events fix the order, not the portal's notes about them.
@@ -160,22 +117,22 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
             {"at": _("The timeline cannot go back before its last event (%(at)s).") % {"at": last}}
         )
     previous = incident.status
-    if action == "resume":
-        target = _status_before_wait(incident)
+    target = _status_before_wait(incident) if action == "resume" else None
+    values = {}
     if action == "resolve":
         missing = [name for name in ("cause", "method", "result") if not (resolution.get(name) or "").strip()]
         if missing:
             raise ValidationError(dict.fromkeys(missing, _("Seed 000 asks every resolution for this.")))
-        for name in RESOLUTION_FIELDS:
-            setattr(incident, name, resolution.get(name, ""))
-        incident.resolved_at = at
+        values = {name: resolution.get(name, "") for name in RESOLUTION_FIELDS}
+        values["resolved_at"] = at
     if action == "close":
-        incident.closed_at = at
+        values["closed_at"] = at
     if action == "reopen":
-        incident.resolved_at = incident.closed_at = None
-    incident.status = target
-    incident.save()
-    _event(incident, EVENT_OF[action], by, at, from_value=previous, to_value=target, note=note)
+        values["resolved_at"] = values["closed_at"] = None
+    WORKFLOW.apply(incident, action, by=by, target=target, **values)
+    _event(
+        incident, WORKFLOW[action].records, by, at, from_value=previous, to_value=incident.status, note=note
+    )
     refresh_clocks(incident, by=by)
     return incident
 
@@ -237,18 +194,63 @@ def reclassify(incident, *, by, severity=None, kind=None, condition=None, note="
     return incident
 
 
+def vendor_people(contract):
+    """The vendor's engineers and managers on the contract: whom its manager may assign."""
+    members = Membership.objects.filter(
+        organization_id=contract.vendor_id, role__in=[Role.VENDOR_ENGINEER, Role.VENDOR_MANAGER]
+    )
+    return (
+        get_user_model()
+        .objects.filter(pk__in=members.values("user_id"), is_active=True)
+        .order_by("first_name", "username")
+    )
+
+
+def may_assign(incident, user) -> bool:
+    return incident.is_open and can(user, ASSIGN_INCIDENT, incident.contract)
+
+
+def require_assign(incident, user) -> None:
+    _require(user, ASSIGN_INCIDENT, incident.contract)
+
+
 @transaction.atomic
-def assign(incident, handlers, *, by):
+def assign(incident, handlers, *, by, note=""):
+    """The vendor manager names who handles the incident (some of the vendor's engineers, or
+    nobody): on the timeline and the audit trail. Only while the incident is open."""
     incident = _locked(incident)
-    _require(by, HANDLE_INCIDENT, incident.contract)
-    handlers = list(handlers)
-    _check_handlers(incident.contract, handlers)
-    before = ", ".join(sorted(u.username for u in incident.handlers.all()))
-    incident.handlers.set(handlers)
+    require_assign(incident, by)
+    if not incident.is_open:
+        raise ValidationError(_("The incident is resolved."))
+    handlers = list(dict.fromkeys(handlers))
+    allowed = set(vendor_people(incident.contract).values_list("pk", flat=True))
+    strangers = [user for user in handlers if user.pk not in allowed]
+    if strangers:
+        names = ", ".join(map(str, strangers))
+        raise ValidationError(
+            {"handlers": _("%(names)s is not an engineer of this contract's vendor.") % {"names": names}}
+        )
+    before = sorted(incident.handlers.all(), key=lambda u: u.username)
+    after = sorted(handlers, key=lambda u: u.username)
+    if [u.pk for u in before] == [u.pk for u in after]:
+        raise ValidationError({"handlers": _("These are already the incident's handlers.")})
+    incident.handlers.set(after)
     _event(
-        incident, Kind.ASSIGNED, by, timezone.now(), before, ", ".join(sorted(u.username for u in handlers))
+        incident, Kind.ASSIGNED, by, timezone.now(), _names(before), _names(after), note=(note or "").strip()
+    )
+    audit.record(
+        "assign",
+        user=by,
+        obj=incident,
+        detail={"previous_handlers": [u.username for u in before], "handlers": [u.username for u in after]},
     )
     return incident
+
+
+def _names(users) -> str:
+    # People's names on the timeline, not their account names; as many as its column holds.
+    names = "、".join(user.get_full_name() or user.username for user in users)
+    return names if len(names) <= 100 else names[:99] + "…"
 
 
 def comment(incident, text, *, by):

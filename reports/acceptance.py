@@ -18,12 +18,13 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from inspections import ledger
-from om_portal import audit
+from om_portal import audit, workflow
 from reports import periods
 from reports.models import AcceptancePackage, Report, ReportKind, ReportVersion
 from reports.services import (
@@ -46,10 +47,14 @@ def _require(user, action, contract):
         raise PermissionDenied(_("You may not do this on contract %(code)s.") % {"code": contract.code})
 
 
+def _signed_off() -> ReportConflict:
+    return ReportConflict(_("This acceptance package is signed off and cannot change."))
+
+
 def _locked(package) -> AcceptancePackage:
     package = AcceptancePackage.objects.select_for_update().select_related("contract").get(pk=package.pk)
     if package.status == Status.SIGNED_OFF:
-        raise ReportConflict(_("This acceptance package is signed off and cannot change."))
+        raise _signed_off()
     return package
 
 
@@ -59,6 +64,52 @@ def _require_reviewer(package: AcceptancePackage, by) -> None:
     require_another_person(
         by, package.submitted_by_id, _("You submitted this package: another person signs it off.")
     )
+
+
+def _refused(package, act):
+    return _signed_off() if package.status == Status.SIGNED_OFF else ReportConflict(str(act.refusal))
+
+
+# draft/returned → submitted (the vendor manager signs the form) → signed off or returned (the
+# client manager, another person). The package's page shows the buttons this table allows.
+WORKFLOW = workflow.Workflow(
+    AcceptancePackage,
+    [
+        workflow.action(
+            "submit",
+            EDITABLE,
+            Status.SUBMITTED,
+            WRITE_REPORT,
+            label=gettext_lazy("Sign for the vendor and submit"),
+            refusal=gettext_lazy("The package has already been submitted."),
+            guard=lambda package, by: require_side(by, package.contract, VENDOR),
+        ),
+        workflow.action(
+            "sign_off",
+            {Status.SUBMITTED},
+            Status.SIGNED_OFF,
+            SIGN_OFF_REPORT,
+            label=gettext_lazy("Sign off the acceptance"),
+            records="sign_off",
+            refusal=gettext_lazy("Only a submitted package can be signed off."),
+            guard=_require_reviewer,
+        ),
+        workflow.action(
+            "return",
+            {Status.SUBMITTED},
+            Status.RETURNED,
+            SIGN_OFF_REPORT,
+            label=gettext_lazy("Return with comments"),
+            refusal=gettext_lazy("Only a submitted package can be returned."),
+            guard=_require_reviewer,
+        ),
+    ],
+    can=can,
+    refuse=_refused,
+    denied=lambda package, act: PermissionDenied(
+        _("You may not do this on contract %(code)s.") % {"code": package.contract.code}
+    ),
+)
 
 
 def quarters(contract: Contract) -> list[tuple[dt.date, dt.date]]:
@@ -243,52 +294,57 @@ def update_form(package: AcceptancePackage, *, by, vendor_statement: str) -> Acc
 
 def submit_package(package: AcceptancePackage, *, by) -> AcceptancePackage:
     """The vendor signs the form; the figures are frozen as they are now."""
-    _require(by, WRITE_REPORT, package.contract)
+    WORKFLOW.require_right(package, "submit", by)
     require_side(by, package.contract, VENDOR)
     with transaction.atomic():
         package = _locked(package)
-        if package.status not in EDITABLE:
-            raise ReportConflict(_("The package has already been submitted."))
+        WORKFLOW.check_state(package, "submit")
         if not package.vendor_statement:
             raise ValidationError({"vendor_statement": _("Give the vendor's account of the service.")})
-        package.data = package_data(package.contract, package.period_start, package.period_end)
-        package.status = Status.SUBMITTED
-        package.submitted_by, package.submitted_at = by, timezone.now()
-        package.save()
+        WORKFLOW.apply(
+            package,
+            "submit",
+            by=by,
+            data=package_data(package.contract, package.period_start, package.period_end),
+            submitted_by=by,
+            submitted_at=timezone.now(),
+        )
     return package
 
 
 def return_package(package: AcceptancePackage, *, by, comment: str) -> AcceptancePackage:
-    _require(by, SIGN_OFF_REPORT, package.contract)
+    WORKFLOW.require_right(package, "return", by)
     if not (comment or "").strip():
         raise ValidationError({"comment": _("Say what needs changing.")})
     with transaction.atomic():
         package = _locked(package)
-        if package.status != Status.SUBMITTED:
-            raise ReportConflict(_("Only a submitted package can be returned."))
+        WORKFLOW.check_state(package, "return")
         _require_reviewer(package, by)
-        package.status, package.review_comment = Status.RETURNED, comment.strip()
-        package.save()
+        WORKFLOW.apply(package, "return", by=by, review_comment=comment.strip())
     return package
 
 
 def sign_off_package(
     package: AcceptancePackage, *, by, conclusion: str, opinion: str = ""
 ) -> AcceptancePackage:
-    _require(by, SIGN_OFF_REPORT, package.contract)
+    WORKFLOW.require_right(package, "sign_off", by)
     if conclusion not in AcceptancePackage.Conclusion.values:
         raise ValidationError({"conclusion": _("Choose the conclusion of the acceptance.")})
     _refuse_open_period(package)
     with transaction.atomic():
         package = _locked(package)
-        if package.status != Status.SUBMITTED:
-            raise ReportConflict(_("Only a submitted package can be signed off."))
+        WORKFLOW.check_state(package, "sign_off")
         _require_reviewer(package, by)
-        package.status = Status.SIGNED_OFF
-        package.conclusion, package.client_opinion = conclusion, (opinion or "").strip()
-        package.signed_off_by, package.signed_off_at = by, timezone.now()
-        package.save()
-        audit.record("sign_off", user=by, obj=package, detail={"conclusion": conclusion})
+        WORKFLOW.apply(
+            package,
+            "sign_off",
+            by=by,
+            conclusion=conclusion,
+            client_opinion=(opinion or "").strip(),
+            signed_off_by=by,
+            signed_off_at=timezone.now(),
+        )
+        audit.record(WORKFLOW["sign_off"].records, user=by, obj=package, detail={"conclusion": conclusion})
         transaction.on_commit(lambda: enqueue("seal_package", package.pk))
     return package
 

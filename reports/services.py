@@ -18,12 +18,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts.models import Breach, Contract
 from contracts.penalties import record_breach
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
-from om_portal import audit
+from om_portal import audit, workflow
 from reports import kinds, periods
 from reports.models import (
     AcceptancePackage,
@@ -46,21 +47,91 @@ BUILD_MAX_ATTEMPTS = 3
 SEAL_MAX_ATTEMPTS = 3
 
 
-class ReportConflict(Exception):
+class ReportConflict(workflow.Conflict):
     """The report is not in a state that allows this (signed off, already submitted...): 409."""
 
 
 def _require(user, action, contract):
     if user is None or not can(user, action, contract):
-        raise PermissionDenied(_("You may not do this on contract %(code)s.") % {"code": contract.code})
+        raise PermissionDenied(_denied_message(contract))
+
+
+def _denied_message(contract):
+    return _("You may not do this on contract %(code)s.") % {"code": contract.code}
+
+
+def _frozen(report: Report) -> ReportConflict:
+    return ReportConflict(
+        _("Version %(version)s of this report is signed off and cannot change; re-issue it instead.")
+        % {"version": report.version}
+    )
 
 
 def _refuse_frozen(report: Report):
     if report.status == Status.SIGNED_OFF:
-        raise ReportConflict(
-            _("Version %(version)s of this report is signed off and cannot change; re-issue it instead.")
-            % {"version": report.version}
-        )
+        raise _frozen(report)
+
+
+def _refused(report, act):
+    if report.status == Status.SIGNED_OFF and act.name != "reissue":
+        return _frozen(report)
+    return ReportConflict(str(act.refusal))
+
+
+def _require_reviewer(report: Report, by) -> None:
+    """The client's side reviews, and never the person who submitted (on the locked row)."""
+    require_side(by, report.contract, CLIENT)
+    require_another_person(
+        by, report.submitted_by_id, _("You submitted this report: another person signs it off.")
+    )
+
+
+# draft/returned → submitted (the vendor) → signed off or returned (the client, another person);
+# signed off → draft again by a re-issue. The buttons of the report's page come from this table.
+WORKFLOW = workflow.Workflow(
+    Report,
+    [
+        workflow.action(
+            "submit",
+            EDITABLE,
+            Status.SUBMITTED,
+            WRITE_REPORT,
+            label=gettext_lazy("Submit to the client"),
+            refusal=gettext_lazy("The report has already been submitted."),
+            guard=lambda report, by: require_side(by, report.contract, VENDOR),
+        ),
+        workflow.action(
+            "sign_off",
+            {Status.SUBMITTED},
+            Status.SIGNED_OFF,
+            SIGN_OFF_REPORT,
+            label=gettext_lazy("Sign off"),
+            records="sign_off",
+            refusal=gettext_lazy("Only a submitted report can be signed off."),
+            guard=_require_reviewer,
+        ),
+        workflow.action(
+            "return",
+            {Status.SUBMITTED},
+            Status.RETURNED,
+            SIGN_OFF_REPORT,
+            label=gettext_lazy("Return with comments"),
+            refusal=gettext_lazy("Only a submitted report can be returned."),
+            guard=_require_reviewer,
+        ),
+        workflow.action(
+            "reissue",
+            {Status.SIGNED_OFF},
+            Status.DRAFT,
+            WRITE_REPORT,
+            label=gettext_lazy("Re-issue as a new version"),
+            refusal=gettext_lazy("Only a signed-off report can be re-issued."),
+        ),
+    ],
+    can=can,
+    refuse=_refused,
+    denied=lambda report, act: PermissionDenied(_denied_message(report.contract)),
+)
 
 
 def requirement_for(contract: Contract, kind: str) -> ReportRequirement | None:
@@ -307,62 +378,57 @@ def update_narrative(report: Report, narrative: dict, *, by) -> Report:
 
 
 def submit(report: Report, *, by) -> Report:
-    _require(by, WRITE_REPORT, report.contract)
+    WORKFLOW.require_right(report, "submit", by)
     require_side(by, report.contract, VENDOR)
     with transaction.atomic():
         report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
-        _refuse_frozen(report)
-        if report.status not in EDITABLE:
-            raise ReportConflict(_("The report has already been submitted."))
+        WORKFLOW.check_state(report, "submit")
         if report.data is None or report.build_state in (BuildState.QUEUED, BuildState.RUNNING):
             raise ReportConflict(_("Build the report before submitting it."))
         now = timezone.now()
-        report.status = Status.SUBMITTED
-        report.submitted_by, report.submitted_at = by, now
-        report.first_submitted_at = report.first_submitted_at or now
-        report.save()
+        WORKFLOW.apply(
+            report,
+            "submit",
+            by=by,
+            submitted_by=by,
+            submitted_at=now,
+            first_submitted_at=report.first_submitted_at or now,
+        )
         _price_lateness(report, submitted_on=timezone.localtime(now).date())
     return report
 
 
-def _require_reviewer(report: Report, by) -> None:
-    """The client's side reviews, and never the person who submitted (on the locked row)."""
-    require_side(by, report.contract, CLIENT)
-    require_another_person(
-        by, report.submitted_by_id, _("You submitted this report: another person signs it off.")
-    )
-
-
 def return_report(report: Report, *, by, comment: str) -> Report:
-    _require(by, SIGN_OFF_REPORT, report.contract)
+    WORKFLOW.require_right(report, "return", by)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what needs changing.")})
     with transaction.atomic():
         report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
-        _refuse_frozen(report)
-        if report.status != Status.SUBMITTED:
-            raise ReportConflict(_("Only a submitted report can be returned."))
+        WORKFLOW.check_state(report, "return")
         _require_reviewer(report, by)
-        report.status = Status.RETURNED
-        report.reviewed_by, report.reviewed_at, report.review_comment = by, timezone.now(), comment
-        report.save()
+        WORKFLOW.apply(
+            report, "return", by=by, reviewed_by=by, reviewed_at=timezone.now(), review_comment=comment
+        )
     return report
 
 
 def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
     """Freeze the submitted report into a new version and have a worker seal its PDF."""
-    _require(by, SIGN_OFF_REPORT, report.contract)
+    WORKFLOW.require_right(report, "sign_off", by)
     with transaction.atomic():
         report = Report.objects.select_for_update().select_related("contract").get(pk=report.pk)
-        _refuse_frozen(report)
-        if report.status != Status.SUBMITTED:
-            raise ReportConflict(_("Only a submitted report can be signed off."))
+        WORKFLOW.check_state(report, "sign_off")
         _require_reviewer(report, by)
         now = timezone.now()
-        report.status = Status.SIGNED_OFF
-        report.reviewed_by, report.reviewed_at, report.review_comment = by, now, (comment or "").strip()
-        report.save()
+        WORKFLOW.apply(
+            report,
+            "sign_off",
+            by=by,
+            reviewed_by=by,
+            reviewed_at=now,
+            review_comment=(comment or "").strip(),
+        )
         version = ReportVersion.objects.create(
             report=report,
             number=report.version,
@@ -373,24 +439,28 @@ def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
             signed_off_by=by,
             signed_off_at=now,
         )
-        audit.record("sign_off", user=by, obj=report, detail={"version": version.number})
+        audit.record(WORKFLOW["sign_off"].records, user=by, obj=report, detail={"version": version.number})
         transaction.on_commit(lambda: enqueue("seal_version", version.pk))
     return version
 
 
 def reissue(report: Report, *, by) -> Report:
     """Reopen a signed-off report as its next version; the signed one stays as it was."""
-    _require(by, WRITE_REPORT, report.contract)
+    WORKFLOW.require_right(report, "reissue", by)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
-        if report.status != Status.SIGNED_OFF:
-            raise ReportConflict(_("Only a signed-off report can be re-issued."))
-        report.status = Status.DRAFT
-        report.version += 1
-        report.submitted_by = report.submitted_at = None
-        report.reviewed_by = report.reviewed_at = None
-        report.review_comment = ""
-        report.save()
+        WORKFLOW.check_state(report, "reissue")
+        WORKFLOW.apply(
+            report,
+            "reissue",
+            by=by,
+            version=report.version + 1,
+            submitted_by=None,
+            submitted_at=None,
+            reviewed_by=None,
+            reviewed_at=None,
+            review_comment="",
+        )
     return report
 
 

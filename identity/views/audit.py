@@ -58,6 +58,7 @@ ACTIONS = {
     "not_found": pgettext_lazy("audit action", "Asked for something out of reach"),
     "audit_head_missing": pgettext_lazy("audit action", "Audit chain restarted without its head"),
     "api_token_issued": pgettext_lazy("audit action", "API token issued"),
+    "assign": pgettext_lazy("audit action", "Engineers assigned"),
 }
 
 
@@ -79,6 +80,8 @@ DETAIL_KEYS = {
     "devices": pgettext_lazy("audit detail", "devices removed"),
     "format": pgettext_lazy("audit detail", "format"),
     "before": pgettext_lazy("audit detail", "before"),
+    "previous_handlers": pgettext_lazy("audit detail", "previous handlers"),
+    "handlers": pgettext_lazy("audit detail", "handlers"),
     "changes": pgettext_lazy("audit detail", "changes"),
     "secrets_changed": pgettext_lazy("audit detail", "secrets changed"),
     "through": pgettext_lazy("audit detail", "through line"),

@@ -1,6 +1,7 @@
 """Incidents, their timeline, the work log and service record sheets in the API."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -90,13 +91,23 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[*services.TRANSITIONS, "dispatch"])
+    action = serializers.ChoiceField(choices=[*services.WORKFLOW.actions, "dispatch"])
     at = serializers.DateTimeField(required=False, validators=[plausible_moment])
     note = serializers.CharField(required=False, allow_blank=True, default="")
     cause = serializers.CharField(required=False, allow_blank=True, default="")
     impact = serializers.CharField(required=False, allow_blank=True, default="")
     method = serializers.CharField(required=False, allow_blank=True, default="")
     result = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    """The vendor manager's choice of the incident's handlers: the vendor's engineers, by
+    account name (an empty list leaves it unassigned)."""
+
+    handler_usernames = serializers.ListField(
+        child=serializers.CharField(max_length=150), allow_empty=True, max_length=50
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class ReclassifySerializer(serializers.Serializer):
@@ -193,6 +204,25 @@ class IncidentViewSet(
                 note=data["note"],
                 **resolution,
             )
+        return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=AssignSerializer, responses=IncidentSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Name the incident's handlers among the vendor's engineers (the vendor manager): on the
+        timeline and the audit trail; only while the incident is open."""
+        incident = self.get_object()
+        services.require_assign(incident, request.user)
+        form = AssignSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        usernames = form.validated_data["handler_usernames"]
+        handlers = list(services.vendor_people(incident.contract).filter(username__in=usernames))
+        unknown = set(usernames) - {u.username for u in handlers}
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            message = _("%(names)s is not an engineer of this contract's vendor.") % {"names": names}
+            raise ValidationError({"handler_usernames": [message]})
+        incident = services.assign(incident, handlers, by=request.user, note=form.validated_data["note"])
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
 
     def _reclassify(self, request):

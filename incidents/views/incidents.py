@@ -13,25 +13,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.models import Contract, Severity
-from contracts.scoping import CLOSE_INCIDENT, HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
+from contracts.scoping import HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
 from incidents import services
 from incidents.filters import IncidentFilterSet, ServiceRecordFilterSet, WorkLogFilterSet
-from incidents.forms import IncidentForm, ReclassifyForm, ResolveForm, ServiceRecordForm, WorkLogForm
+from incidents.forms import (
+    AssignForm,
+    IncidentForm,
+    ReclassifyForm,
+    ResolveForm,
+    ServiceRecordForm,
+    WorkLogForm,
+)
 from incidents.models import Incident, ServiceRecord, WorkLogEntry
 from om_portal.filtering import list_filters
 
 PAGE = 50
-# The buttons of the incident page: (action, the right it needs), in workflow order.
-ACTIONS = [
-    ("acknowledge", HANDLE_INCIDENT),
-    ("arrive", HANDLE_INCIDENT),
-    ("wait_client", HANDLE_INCIDENT),
-    ("wait_other_unit", HANDLE_INCIDENT),
-    ("wait_finance", HANDLE_INCIDENT),
-    ("resume", HANDLE_INCIDENT),
-    ("close", CLOSE_INCIDENT),
-    ("reopen", CLOSE_INCIDENT),
-]
 
 
 @login_required
@@ -97,13 +93,10 @@ def incident_detail(request, pk):
     )
     now = timezone.now()
     clocks = services.clocks_of(incident)
-    allowed = {right: can(request.user, right, incident.contract) for right in {r for _a, r in ACTIONS}}
-    sources = services.TRANSITIONS
-    actions = [
-        (name, services.ACTION_LABELS[name])
-        for name, right in ACTIONS
-        if allowed[right] and incident.status in sources[name][0]
-    ]
+    can_assign = services.may_assign(incident, request.user)
+    # The buttons come from the workflow: the actions this user may take in this state. The
+    # rights are the request's (one query), however many actions are asked about.
+    actions = services.WORKFLOW.actions_for(incident, request.user)
     return render(
         request,
         "incidents/incident_detail.html",
@@ -112,14 +105,22 @@ def incident_detail(request, pk):
             "clocks": [(clock, clock.state(now)) for clock in clocks.values()],
             "events": incident.events.select_related("actor"),
             "handlers": incident.handlers.all(),
-            "actions": actions,
-            "can_resolve": allowed[HANDLE_INCIDENT] and incident.status in sources["resolve"][0],
-            "can_dispatch": allowed[HANDLE_INCIDENT] and incident.is_open and not incident.needs_onsite,
+            "actions": [(a.name, a.label) for a in actions if a.button],
+            "can_resolve": any(a.name == "resolve" for a in actions),
+            "can_dispatch": can(request.user, HANDLE_INCIDENT, incident.contract)
+            and incident.is_open
+            and not incident.needs_onsite,
             "can_comment": can(request.user, REPORT_INCIDENT, incident.contract),
             "can_write_article": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED)
             and can(request.user, MANAGE_KNOWLEDGE, incident.contract),
             "resolve_form": ResolveForm(),
             "can_reclassify": can(request.user, services.RECLASSIFY_INCIDENT, incident.contract),
+            "can_assign": can_assign,
+            "assign_form": AssignForm(
+                contract=incident.contract, initial={"handlers": [u.pk for u in incident.handlers.all()]}
+            )
+            if can_assign
+            else None,
             "breaches": services.incident_breaches(incident),
             "reclassify_form": ReclassifyForm(
                 initial={field: getattr(incident, field) for field in ("severity", "kind", "condition")}
@@ -146,6 +147,14 @@ def incident_action(request, pk, action):
             services.transition(
                 incident, "resolve", by=request.user, note=request.POST.get("note", ""), **form.cleaned_data
             )
+        elif action == "assign":
+            services.require_assign(incident, request.user)
+            form = AssignForm(request.POST, contract=incident.contract)
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            services.assign(
+                incident, form.cleaned_data["handlers"], by=request.user, note=form.cleaned_data["note"]
+            )
         elif action == "reclassify":
             form = ReclassifyForm(request.POST)
             if not form.is_valid():
@@ -159,7 +168,7 @@ def incident_action(request, pk, action):
                 condition=data["condition"],
                 note=data["reason"],
             )
-        elif action in services.TRANSITIONS:
+        elif action in services.WORKFLOW:
             services.transition(incident, action, by=request.user, note=request.POST.get("note", ""))
         else:
             raise ValidationError(_("Unknown action."))

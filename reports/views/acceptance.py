@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from contracts.models import Contract
-from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, VIEW, WRITE_REPORT, can
+from contracts.scoping import BUILD_REPORT, VIEW, WRITE_REPORT, can
 from reports import acceptance
 from reports.models import AcceptancePackage
 from reports.services import ReportConflict
@@ -113,7 +113,8 @@ def detail(request, pk):
             # Shown before anyone signs: what the period still lacks.
             "gaps": acceptance.package_gaps(package) if package.status != package.Status.SIGNED_OFF else None,
             "may_write": can(request.user, WRITE_REPORT, contract),
-            "may_sign_off": can(request.user, SIGN_OFF_REPORT, contract),
+            # The workflow's buttons: what this user may do to the package in its state now.
+            "allowed": {act.name for act in acceptance.WORKFLOW.actions_for(package, request.user)},
             "sign_off_form": SignOffForm(),
         },
     )

@@ -106,6 +106,8 @@ def detail(request, pk):
         "write": can(request.user, WRITE_REPORT, contract),
         "sign_off": can(request.user, SIGN_OFF_REPORT, contract),
     }
+    # The workflow's buttons: what this user may do to the report in its state now.
+    allowed = {act.name for act in services.WORKFLOW.actions_for(report, request.user)}
     return render(
         request,
         "reports/detail.html",
@@ -113,6 +115,7 @@ def detail(request, pk):
             "report": report,
             "contract": contract,
             "may": may,
+            "allowed": allowed,
             "sections": [
                 (heading, report.narrative.get(key, "")) for key, heading in kinds.get(report.kind).narrative
             ],

@@ -358,6 +358,14 @@ INCIDENTS = [
     action(
         "api:incident-transition", "post", who("handle_incident"), "incident", _body(action="acknowledge")
     ),
+    # The vendor manager names the handlers among the vendor's engineers.
+    action(
+        "api:incident-assign",
+        "post",
+        who("assign_incident"),
+        "incident",
+        lambda w, s: {"handler_usernames": [s.users["vendor_engineer"].username]},
+    ),
     # Severity and kind are the client's call (its staff and managers), with a reason.
     action(
         "api:incident-reclassify",

@@ -90,6 +90,8 @@ RIGHTS = {
         "perform_inspection",
         "build_report",
         "write_report",
+        # Names which of the vendor's engineers handle an incident.
+        "assign_incident",
     },
     "auditor": {VIEW, "read_audit"},
     # Grants access and sees none of the data it grants access to (三权分立).

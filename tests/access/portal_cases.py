@@ -161,6 +161,7 @@ INCIDENT_ACTIONS = {
     "dispatch": ("handle_incident", {}),
     "comment": ("report_incident", {"note": "已通知"}),
     "reclassify": ("close_incident", {"severity": "emergency", "kind": "network", "reason": "影响全部用户"}),
+    "assign": ("assign_incident", lambda s: {"handlers": [s.users["vendor_engineer"].pk]}),
 }
 # The incident is new: what cannot start from there is refused by its state, not its role.
 INCIDENT_STATE_REFUSES = {
@@ -181,7 +182,7 @@ def _incident_action(action):
         "incidents:action",
         who(right),
         lambda s: {"pk": s.incident.pk, "action": action},
-        lambda w, s: dict(body),
+        lambda w, s: body(s) if callable(body) else dict(body),
         label=action,
         writer=None if action in INCIDENT_STATE_REFUSES else "",
     )
