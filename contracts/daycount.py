@@ -4,11 +4,13 @@ the client's termination rights those breaches reach. Plain functions over the f
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from contracts.models import PenaltyClause
+if TYPE_CHECKING:  # the per-day shape counts with this module, and the models import the shapes
+    from contracts.models import PenaltyClause
 
 
 def covered_days(spans) -> list[tuple[dt.date, dt.date, int]]:
@@ -55,7 +57,7 @@ def days_line(runs) -> str:
 class TerminationRight:
     """A right of the client to terminate that the breaches have reached, with its clause."""
 
-    clause: PenaltyClause
+    clause: "PenaltyClause"
     reason: str
 
 

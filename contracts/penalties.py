@@ -1,14 +1,14 @@
 """Liquidated damages: the breach ledger and what it costs under the contract's clauses.
 
 Other apps (incidents, inspections, reports, staffing) record breaches only through
-``record_breach``; the summary prices them by clause shape (see ``PenaltyClause``), then applies
+``record_breach``; the summary prices them by clause shape (``contracts.shapes``), then applies
 the contract-wide cap to the vendor's penalties. Money is Decimal yuan, rounded half-up to the fen
 at the end of each clause; percentages are in percent units.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,28 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from contracts import obligations
-from contracts.daycount import covered_days, days_line, right_reached
+from contracts import obligations, shapes
+from contracts.daycount import right_reached
 from contracts.models import Breach, Contract, LoanPrimeRate, Milestone, PenaltyClause
+from contracts.shapes.base import HUNDRED, money, percent, yuan
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
-
-FEN = Decimal("0.01")
-HUNDRED = Decimal(100)
-
-
-def _money(value: Decimal) -> Decimal:
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def yuan(value: Decimal) -> str:
-    return f"¥{value:,.2f}"
-
-
-def percent(value: Decimal) -> str:
-    # Stored with four places: 0.3000 prints as 0.3, 10.0000 as 10.
-    return format(value.normalize(), "f")
-
 
 # --- Recording ----------------------------------------------------------------------------------
 
@@ -52,7 +36,7 @@ def check_breach_figures(clause: PenaltyClause | None, *, days_late=None, overdu
     if overdue_amount is not None and overdue_amount < 0:
         errors["overdue_amount"] = _("The overdue amount cannot be negative.")
     if clause is not None:
-        if clause.shape == PenaltyClause.Shape.PER_DAY and days_late is None:
+        if shapes.counts_days(clause.shape) and days_late is None:
             errors["days_late"] = _("This clause is priced per day late: give the number of days.")
         if clause.base == PenaltyClause.Base.OVERDUE_AMOUNT and overdue_amount is None:
             errors["overdue_amount"] = _("This clause is a share of the overdue amount: give the amount.")
@@ -77,22 +61,11 @@ def check_clause(clause: PenaltyClause) -> None:
             "A breach of “%(kind)s” cannot be priced this way; its clause can be: %(shapes)s."
         ) % {
             "kind": kind.label,
-            "shapes": ", ".join(str(PenaltyClause.Shape(shape).label) for shape in kind.shapes),
+            "shapes": ", ".join(str(shapes.get(shape).label) for shape in kind.shapes),
         }
-    if clause.base == PenaltyClause.Base.OVERDUE_AMOUNT and clause.shape != PenaltyClause.Shape.PER_DAY:
-        errors["base"] = _("Only a per-day clause can be a share of the overdue amount.")
-    if (
-        clause.rate_source == PenaltyClause.RateSource.LPR_ONE_YEAR
-        and clause.shape != PenaltyClause.Shape.PER_DAY
-    ):
-        errors["rate_source"] = _("Only a per-day clause takes its rate from the LPR.")
-    if clause.shape == PenaltyClause.Shape.COUNT_THRESHOLD and not clause.threshold_count:
-        errors["threshold_count"] = _("A count-threshold clause needs its count.")
-    if clause.escalation_at is not None:
-        if clause.shape != PenaltyClause.Shape.PER_OCCURRENCE:
-            errors["escalation_at"] = _("Only a per-occurrence clause escalates.")
-        if clause.escalation_percent is None:
-            errors["escalation_percent"] = _("Give the escalated rate.")
+    errors |= shapes.check(clause)
+    if clause.escalation_at is not None and clause.escalation_percent is None:
+        errors["escalation_percent"] = _("Give the escalated rate.")
     if errors:
         raise ValidationError(errors)
 
@@ -267,7 +240,7 @@ class ClauseAmount:
     lpr: LoanPrimeRate | None = None
 
     def add_row(self, row) -> None:
-        """Count one row of ``_breach_figures`` (unwaived) into the clause."""
+        """Count one row of ``breach_figures`` (unwaived) into the clause."""
         self.breaches += row["n"]
         if row["days_late"] is not None:
             self.spans.append((row["day"], row["days_late"], row["n"]))
@@ -332,10 +305,10 @@ def lpr_rate(
     )
 
 
-def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
-    """Fill in the clause's amount and one explanation line per step."""
-    clause, n, lines = item.clause, item.breaches, item.lines
-    Shape = PenaltyClause.Shape
+def price_clause(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
+    """Fill in the clause's amount, priced by its shape (``contracts.shapes``), and one
+    explanation line per step; then the clause's own cap, and its waived breaches."""
+    clause, lines = item.clause, item.lines
     if clause.rate_source == PenaltyClause.RateSource.LPR_ONE_YEAR:
         if item.rate_percent is None:
             item.amount = Decimal("0.00")
@@ -343,108 +316,18 @@ def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
         rate_percent = item.rate_percent
     else:
         rate_percent = clause.rate_percent
-    rate = rate_percent / HUNDRED
-    shown_rate = percent(rate_percent.quantize(Decimal("0.000001")))
-    fmt = {"rate": shown_rate, "base": yuan(total), "count": n, "days": item.days}
-    if n == 0:
+    if item.breaches == 0:
         amount = Decimal(0)
         lines.append(_("No breach counts"))
-    elif clause.shape == Shape.PER_DAY:
-        overdue = clause.base == PenaltyClause.Base.OVERDUE_AMOUNT
-        if overdue:
-            # Each breach is its own overdue payment: its days × its amount, summed.
-            item.days = sum(days * count for _day, days, count in item.spans)
-            fmt["days"] = item.days
-        else:
-            runs = covered_days(item.spans)
-            item.days = fmt["days"] = sum((last - first).days + 1 for first, last, _n in runs)
-            if n > 1:
-                lines.append(days_line(runs))
-        amount = rate * (day_amount if overdue else total * item.days)
-        fmt["amount"] = yuan(_money(amount))
-        if overdue and n > 1:
-            fmt["sum"] = yuan(day_amount)
-            lines.append(
-                ngettext(
-                    "%(count)s breach: Σ days late × overdue amount = %(sum)s; × %(rate)s%% = %(amount)s",
-                    "%(count)s breaches: Σ days late × overdue amount = %(sum)s; × %(rate)s%% = %(amount)s",
-                    n,
-                )
-                % fmt
-            )
-        else:
-            if overdue and item.days:
-                # One breach: its overdue amount comes back out of the day-weighted sum.
-                fmt["base"] = yuan(day_amount / item.days)
-            lines.append(
-                ngettext(
-                    "%(days)s day × %(rate)s%% × %(base)s = %(amount)s",
-                    "%(days)s days × %(rate)s%% × %(base)s = %(amount)s",
-                    item.days,
-                )
-                % fmt
-            )
-    elif clause.shape == Shape.PER_OCCURRENCE:
-        amount = rate * total * n
-        fmt["amount"] = yuan(_money(amount))
-        lines.append(
-            ngettext(
-                "%(count)s occurrence × %(rate)s%% × %(base)s = %(amount)s",
-                "%(count)s occurrences × %(rate)s%% × %(base)s = %(amount)s",
-                n,
-            )
-            % fmt
-        )
-        if clause.escalation_at and n >= clause.escalation_at:
-            escalated = clause.escalation_percent / HUNDRED * total
-            esc = {**fmt, "at": clause.escalation_at, "rate": percent(clause.escalation_percent)}
-            esc["amount"] = yuan(_money(escalated))
-            if clause.escalation_mode == PenaltyClause.Escalation.ADDS:
-                lines.append(
-                    _("At occurrence %(at)s it escalates: %(rate)s%% × %(base)s = %(amount)s is added") % esc
-                )
-                lines.append(f"{fmt['amount']} + {esc['amount']} = {yuan(_money(amount + escalated))}")
-                amount += escalated
-            else:
-                lines.append(
-                    _(
-                        "At occurrence %(at)s it escalates: %(rate)s%% × %(base)s = %(amount)s "
-                        "replaces the per-occurrence amounts"
-                    )
-                    % esc
-                )
-                amount = escalated
-    elif clause.shape == Shape.ONE_OFF:
-        amount = rate * total
-        fmt["amount"] = yuan(_money(amount))
-        lines.append(
-            ngettext(
-                "One-off: %(rate)s%% × %(base)s = %(amount)s (%(count)s breach)",
-                "One-off: %(rate)s%% × %(base)s = %(amount)s (%(count)s breaches, counted once)",
-                n,
-            )
-            % fmt
-        )
-    else:  # count threshold: the staffing service records one breach per crossing
-        amount = rate * total * n
-        fmt.update(amount=yuan(_money(amount)), threshold=clause.threshold_count)
-        lines.append(
-            ngettext(
-                "%(count)s crossing of the threshold (%(threshold)s events in a contract year) "
-                "× %(rate)s%% × %(base)s = %(amount)s",
-                "%(count)s crossings of the threshold (%(threshold)s events in a contract year) "
-                "× %(rate)s%% × %(base)s = %(amount)s",
-                n,
-            )
-            % fmt
-        )
+    else:
+        amount = shapes.get(clause.shape).price(item, rate_percent, total, day_amount)
     if clause.cap_percent is not None:
         cap = clause.cap_percent / HUNDRED * total
         if amount > cap:
             amount = cap
             lines.append(
                 _("Capped at %(cap)s%% of %(base)s = %(amount)s")
-                % {"cap": percent(clause.cap_percent), "base": yuan(total), "amount": yuan(_money(cap))}
+                % {"cap": percent(clause.cap_percent), "base": yuan(total), "amount": yuan(money(cap))}
             )
     if item.waived:
         lines.append(
@@ -453,7 +336,7 @@ def _price(item: ClauseAmount, total: Decimal, day_amount: Decimal) -> None:
             )
             % {"count": item.waived}
         )
-    item.amount = _money(amount)
+    item.amount = money(amount)
 
 
 def _sum(amounts: list[Decimal], total: Decimal) -> str:
@@ -467,7 +350,7 @@ def _sum(amounts: list[Decimal], total: Decimal) -> str:
 BREACH_DAY = TruncDate("occurred_at", tzinfo=CHINA_TZ)
 
 
-def _breach_figures(contract: Contract, start: dt.date | None = None, end: dt.date | None = None):
+def breach_figures(contract: Contract, start: dt.date | None = None, end: dt.date | None = None):
     """One aggregate query: per clause (or unpriced kind), waived flag, Beijing day and days late,
     the sums pricing needs."""
     # Summed in fen, rounded per row: SQLite keeps decimals as binary floats, and integers
@@ -513,7 +396,7 @@ def penalty_summary(
     }
     day_amounts = dict.fromkeys(items, Decimal(0))
     unpriced: dict[str, UnpricedKind] = {}
-    for row in _breach_figures(contract, start, end):
+    for row in breach_figures(contract, start, end):
         item = items.get(row["clause_id"])
         if item is None:
             entry = unpriced.setdefault(row["kind"], UnpricedKind(kind=row["kind"]))
@@ -532,7 +415,7 @@ def penalty_summary(
         for item in lpr_items:
             lpr_rate(item.clause, contract, lpr, item)
     for item in items.values():
-        _price(item, total, day_amounts[item.clause.id])
+        price_clause(item, total, day_amounts[item.clause.id])
         if (right := right_reached(item)) is not None:
             summary.termination_rights.append(right)
     summary.clauses = list(items.values())
@@ -543,7 +426,7 @@ def penalty_summary(
     summary.vendor_total = summary.vendor_subtotal
     summary.lines.append(_("Vendor's penalties: %(sum)s") % {"sum": _sum(vendor, summary.vendor_subtotal)})
     if contract.penalty_cap_percent is not None:
-        cap = _money(contract.penalty_cap_percent / HUNDRED * total)
+        cap = money(contract.penalty_cap_percent / HUNDRED * total)
         if summary.vendor_subtotal > cap:
             summary.vendor_total, summary.vendor_capped = cap, True
             summary.lines.append(
@@ -599,7 +482,7 @@ def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> 
     """What the breaches cost the vendor on each of many contracts (the dashboard's exposure).
 
     Two queries for all contracts: their clauses, and their breaches aggregated per contract,
-    clause and waived flag. Each clause is priced by ``_price`` and the vendor's sum capped as in
+    clause and waived flag. Each clause is priced by ``price_clause`` and the vendor's sum capped as in
     ``penalty_summary``, so the result equals its ``vendor_total`` for every contract."""
     ids = [c.pk for c in contracts]
     items = {
@@ -647,12 +530,12 @@ def vendor_exposure(contracts: list[Contract], *, recent_since: dt.datetime) -> 
             result[item.clause.contract_id].rights.append(right)
         if item.clause.party != PenaltyClause.Party.VENDOR:
             continue
-        _price(item, totals[item.clause.contract_id], day_amounts[item.clause.pk])
+        price_clause(item, totals[item.clause.contract_id], day_amounts[item.clause.pk])
         result[item.clause.contract_id].vendor_total += item.amount
     for contract in contracts:
         exposure = result[contract.pk]
         if contract.penalty_cap_percent is not None:
-            cap = _money(contract.penalty_cap_percent / HUNDRED * totals[contract.pk])
+            cap = money(contract.penalty_cap_percent / HUNDRED * totals[contract.pk])
             if exposure.vendor_total > cap:
                 exposure.vendor_total, exposure.capped = cap, True
     return result

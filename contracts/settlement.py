@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from contracts.daycount import TerminationRight, right_reached
 from contracts.models import Breach, BuildTimeline, Contract, Milestone, PenaltyClause
-from contracts.penalties import ClauseAmount, _breach_figures, record_breach, withdraw_breach
+from contracts.penalties import ClauseAmount, breach_figures, record_breach, withdraw_breach
 from contracts.worktime import CHINA_TZ
 from om_portal import audit
 
@@ -216,7 +216,7 @@ def termination_rights(contract: Contract) -> list[TerminationRight]:
     }
     if not items:
         return []
-    for row in _breach_figures(contract).filter(clause_id__in=list(items)):
+    for row in breach_figures(contract).filter(clause_id__in=list(items)):
         if not row["waived"]:
             items[row["clause_id"]].add_row(row)
     return [right for item in items.values() if (right := right_reached(item)) is not None]

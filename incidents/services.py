@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contracts import shapes
 from contracts.models import Breach, Membership, PenaltyClause, Role, Severity, SLATerm
 from contracts.penalties import BreachSpec, record_breaches, withdraw_breach
 from contracts.scoping import ASSIGN_INCIDENT, CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
@@ -330,8 +331,9 @@ def breach_ref(incident, clock) -> str:
 
 
 def per_day(clock) -> bool:
+    """Whether the clock's clause prices its breach by the days late, which then grow daily."""
     clause = clock.term.penalty_clause if clock.term is not None else None
-    return clause is not None and clause.shape == "per_day"
+    return clause is not None and shapes.counts_days(clause.shape)
 
 
 def days_late(clock, now) -> int:

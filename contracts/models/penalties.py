@@ -3,46 +3,26 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from contracts import obligations
+from contracts import obligations, shapes
 from contracts.models.contract import DAYS, MONEY, PERCENT, Contract
 from contracts.scoping import RestrictedQuerySet
 from om_portal.validators import no_bidi_controls
 
 
 class PenaltyClause(models.Model):
-    """A liquidated-damages clause, in one of the shapes the seeds use (DOMAIN.md).
-
-    - per day: rate % of the base for each day late, optionally capped (000: 0.3%/day of the
-      total; 001: 0.5%/day, at most 10%; 000 client side: 0.01%/day of the overdue amount);
-    - per occurrence: rate % each time, escalating at the N-th (004: 1% each, 20% at three);
-    - one-off: rate % once when the breach happens (002: 5% / 3% / 3%; 003: 20%);
-    - count threshold: rate % when N events happen within a contract year (004: 2 staff
-      replacements → 1%).
+    """A liquidated-damages clause, in one of the shapes the seeds use (DOMAIN.md): per day of
+    delay, per occurrence with an escalation, one-off, a count within a contract year. Each shape
+    is a module of ``contracts.shapes``, which says what it prices and which options it takes.
     """
 
-    class Shape(models.TextChoices):
-        PER_DAY = "per_day", _("Per day of delay")
-        PER_OCCURRENCE = "per_occurrence", _("Per occurrence")
-        ONE_OFF = "one_off", _("One-off")
-        COUNT_THRESHOLD = "count_threshold", _("Count threshold within a contract year")
-
-    class Base(models.TextChoices):
-        TOTAL = "total", _("Contract total")
-        OVERDUE_AMOUNT = "overdue_amount", _("Overdue amount")
-
-    class Escalation(models.TextChoices):
-        REPLACES = "replaces", _("Replaces the per-occurrence amounts")
-        ADDS = "adds", _("Adds to the per-occurrence amounts")
+    Shape = shapes.Shape
+    Base = shapes.Base
+    Escalation = shapes.Escalation
+    RateSource = shapes.RateSource
 
     class Party(models.TextChoices):
         VENDOR = "vendor", _("Vendor pays")
         CLIENT = "client", _("Client pays")
-
-    class RateSource(models.TextChoices):
-        FIXED = "fixed", _("The rate written in the clause")
-        # Seed 003: "按照合同生效当日的1年期LPR": the annual rate in force on the day the contract
-        # took effect, charged per day at a 365th of it.
-        LPR_ONE_YEAR = "lpr_one_year", _("One-year LPR in force when the contract took effect, per day 1/365")
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="penalty_clauses", verbose_name=_("contract")
@@ -52,7 +32,8 @@ class PenaltyClause(models.Model):
     title = models.CharField(_("clause title"), max_length=200, validators=[no_bidi_controls])
     text = models.TextField(_("contract text"), blank=True)
     party = models.CharField(_("liable party"), max_length=6, choices=Party.choices, default=Party.VENDOR)
-    shape = models.CharField(_("shape"), max_length=16, choices=Shape.choices)
+    # A code of ``contracts.shapes``.
+    shape = models.CharField(_("shape"), max_length=16, choices=shapes.choices)
     base = models.CharField(_("base"), max_length=15, choices=Base.choices, default=Base.TOTAL)
     rate_percent = models.DecimalField(_("rate (%)"), **PERCENT)
     cap_percent = models.DecimalField(
