@@ -324,7 +324,9 @@ def run_role(case: Case, world, role: str) -> list[str]:
             unsafe = case.method in UNSAFE
             before = snapshot() if unsafe else None
             if side is world.a:
-                response, queries = query_counts.counted(lambda: send(client, case, world, side))
+                response, queries = query_counts.counted(
+                    lambda: send(client, case, world, side), world.sessions.get(role)
+                )
                 over = query_counts.check(case.id, role, queries)
                 if over:
                     problems.append(over)
