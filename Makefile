@@ -27,12 +27,19 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py runall
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist, one per CPU; 0 runs it in this one),
+# each with its own test database, Celery queue, cache keys and media folders (tests/conftest.py).
+# Tests go out in runs of consecutive ones, so a module's shared fixtures (the access matrix's
+# world, a browser) are made once per process at most. PYTEST_ARGS is passed on, e.g.
+# PYTEST_ARGS="tests/access -x".
+PYTEST_WORKERS ?= auto
+
 test: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

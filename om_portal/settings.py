@@ -13,7 +13,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from kombu import Exchange, Queue
+
+from om_portal import queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -170,44 +171,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-# Queues by kind of work, so that a 60-second render never holds up the one-minute SLA tick nor
-# a sweep of probes. Each is named after the default queue (a test run's own name keeps its
-# queues apart too). A worker started without -Q takes them all (the embedded mode's and the
-# tests' workers); the stack runs a worker per queue (docker-compose.yml, README "Workers").
-CELERY_QUEUES = {
-    "default": CELERY_TASK_DEFAULT_QUEUE,  # beat's periodic housekeeping
-    "realtime": f"{CELERY_TASK_DEFAULT_QUEUE}-realtime",  # SLA clocks, slot claims, heartbeat
-    "probes": f"{CELERY_TASK_DEFAULT_QUEUE}-probes",  # automated checks, I/O bound
-    "render": f"{CELERY_TASK_DEFAULT_QUEUE}-render",  # PDFs: CPU and memory bound
-    "notify": f"{CELERY_TASK_DEFAULT_QUEUE}-notify",  # e-mail, WeCom, DingTalk, webhooks
-}
-# An exchange and a routing key of its own each: left to Celery's defaults, every queue would be
-# bound to the default queue's key and a message would reach them all.
-CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUES.values()]
-CELERY_TASK_ROUTES = {
-    task: {"queue": CELERY_QUEUES[kind]}
-    for kind, tasks in {
-        "realtime": [
-            "om_portal.tasks.heartbeat",
-            "incidents.tasks.check_sla_deadlines",
-            "inspections.tasks.tick",
-        ],
-        "probes": ["inspections.tasks.run_chunk"],
-        "render": ["reports.tasks.build_report", "reports.tasks.seal_version", "reports.tasks.seal_package"],
-        "notify": ["om_portal.tasks.send_delivery"],
-    }.items()
-    for task in tasks
-}
-# A render past this is stopped inside the task and recorded as failed, with why; the hard limit
-# behind it ends a render stuck in C code. Renders run one at a time per render worker.
+# Queues by kind of work (om_portal.queues, README "Workers"): a render never holds up the SLA tick.
+# A render past this is stopped inside the task and recorded as failed, with why.
 RENDER_TIME_LIMIT_SECONDS = env.int("RENDER_TIME_LIMIT_SECONDS", default=600)
 # A render worker's child that has grown past this after a render is replaced (manage.py worker).
 RENDER_WORKER_MAX_MEMORY_MB = env.int("RENDER_WORKER_MAX_MEMORY_MB", default=1024)
-CELERY_TASK_ANNOTATIONS = {
-    task: {"soft_time_limit": RENDER_TIME_LIMIT_SECONDS, "time_limit": RENDER_TIME_LIMIT_SECONDS + 60}
-    for task, route in CELERY_TASK_ROUTES.items()
-    if route["queue"] == CELERY_QUEUES["render"]
-}
+vars().update(queues.settings_for(CELERY_TASK_DEFAULT_QUEUE, RENDER_TIME_LIMIT_SECONDS))
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_IGNORE_RESULT = True
 # Tasks are idempotent, so a message is acknowledged only once its task has finished: a worker

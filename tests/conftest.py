@@ -148,3 +148,47 @@ def _share_the_audit_key():
 
 
 _share_the_audit_key()
+
+
+def _own_queue_and_cache_keys_per_xdist_worker():
+    """Under pytest-xdist (make test) several processes run the suite at once, on one Redis.
+    pytest-django gives each its own test database (test_<name>_gw0, ...); here each also gets
+    its own Celery queue, so that a worker process one test starts never takes another's tasks
+    (children inherit it through the environment), and its own cache key prefix, so that one
+    process's login throttling or sweep markers are not another's. Settings are read before
+    this module (pytest-django sets Django up first); Celery reads its own lazily, later.
+    Without xdist (``-p no:xdist`` or ``-n 0``) nothing changes."""
+    import os
+
+    from django.conf import settings
+
+    from om_portal import queues
+    from om_portal.celery import app
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{worker}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    # The queues of each kind of work are named after it (om_portal.queues): renamed with it.
+    for name, value in queues.settings_for(queue, settings.RENDER_TIME_LIMIT_SECONDS).items():
+        setattr(settings, name, value)
+    assert not app.configured, "Celery read its settings before the queue was made this worker's own"
+    settings.CACHES = {
+        alias: {**cache, "KEY_PREFIX": f"{cache.get('KEY_PREFIX', '')}{worker}"}
+        for alias, cache in settings.CACHES.items()
+    }
+    # Files named by date or made once (the day's audit anchor, the development signing
+    # certificate and key) would be written by two processes at once: each its own folder.
+    # Children are given an OM_VAR_DIR of their test's own anyway.
+    own = settings.VAR_DIR / "xdist" / worker
+    for name, default in [
+        ("MEDIA_ROOT", "media"),
+        ("AUDIT_ANCHOR_DIR", "audit-anchors"),
+        ("REPORT_SIGNING_DEV_DIR", "signing"),
+    ]:
+        if name not in os.environ:
+            setattr(settings, name, own / default)
+
+
+_own_queue_and_cache_keys_per_xdist_worker()

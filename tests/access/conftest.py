@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from tests.access import query_counts
 from tests.access.world import build_world, rolled_back
 
 
@@ -34,3 +35,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             yield world
     finally:
         media.disable()
+
+
+def pytest_sessionfinish(session):
+    if query_counts.RECORDING:
+        from tests.access.api_cases import API_CASES
+        from tests.access.portal_cases import PORTAL_CASES
+
+        query_counts.write({case.id for case in (*PORTAL_CASES, *API_CASES)})

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
+from tests.access import query_counts
 from tests.access.world import CODE, MARK, ROLES
 
 ANONYMOUS = "anonymous"
@@ -324,7 +325,15 @@ def run_role(case: Case, world, role: str) -> list[str]:
             client = client_for(world, role)
             unsafe = case.method in UNSAFE
             before = snapshot() if unsafe else None
-            response = send(client, case, world, side)
+            if side is world.a:
+                response, queries = query_counts.counted(
+                    lambda: send(client, case, world, side), world.sessions.get(role)
+                )
+                over = query_counts.check(case.id, role, queries)
+                if over:
+                    problems.append(over)
+            else:
+                response = send(client, case, world, side)
             verdict = judge(case, response)
             if verdict:
                 problems.append(verdict)

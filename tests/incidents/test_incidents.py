@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from contracts.models import Asset
 from incidents import services
 from incidents.models import Incident, IncidentEvent
+from tests import factories
 from tests.incidents.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,7 @@ def api_as(user):
 def incident(contract_a, engineer_a, term):
     term("response", 1, "hours")
     term("resolution", 48, "hours")
-    return services.report_incident(
-        contract_a, by=engineer_a, title="网闸同步失败", source="monitoring", reported_at=at(2026, 6, 1, 9, 0)
-    )
+    return factories.reported_incident(contract_a, engineer_a, reported_at=at(2026, 6, 1, 9, 0))
 
 
 def test_illegal_transitions_are_refused_and_change_nothing(incident, engineer_a, client_manager_a):

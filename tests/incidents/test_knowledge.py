@@ -1,6 +1,7 @@
 """Knowledge base, emergency plans and drills, consultations (seed 004) and complaints (seed 002)."""
 
 import datetime as dt
+import functools
 import zoneinfo
 from decimal import Decimal
 
@@ -11,7 +12,8 @@ from rest_framework.test import APIClient
 
 from contracts.models import Asset, Role
 from incidents.knowledge import article_from_incident, consultation_rates, decide_complaint, file_complaint
-from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, Incident, KnowledgeArticle
+from incidents.models import Complaint, Consultation, Drill, EmergencyPlan, KnowledgeArticle
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -43,19 +45,8 @@ def manager_a(make_user, client_org_a):
     return make_user(Role.CLIENT_MANAGER, client_org_a)
 
 
-def incident(contract, status="resolved", **fields):
-    values = {
-        "title": "人口库同步中断",
-        "description": "凌晨起人口库向网闸外同步失败，前台查询结果陈旧。",
-        "source": "phone",
-        "reported_at": timezone.now(),
-        "status": status,
-        "impact": "居住证办理查询延迟约两小时。",
-        "cause": "Oracle 数据库连接池耗尽",
-        "method": "重启同步服务并把连接池上限调到 200",
-        "result": "同步恢复，积压数据 20 分钟内追平",
-    }
-    return Incident.objects.create(contract=contract, **{**values, **fields})
+# A resolved incident, written up: what the knowledge base turns into an article.
+incident = functools.partial(factories.incident, status="resolved", **factories.WRITTEN_UP)
 
 
 # --- Knowledge base -------------------------------------------------------------------------------

@@ -84,3 +84,12 @@ def test_a_render_lands_in_the_render_queue_only():
         }
     finally:
         client.lrem(queues["render"], 1, client.lindex(queues["render"], 0) or b"")
+
+
+def test_the_queues_follow_the_default_queue_of_this_process():
+    """Under xdist each test process renames its default queue (tests/conftest.py): the queues of
+    the other kinds must follow, or a worker a test starts would never see its probes or renders."""
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    assert settings.CELERY_QUEUES["default"] == default
+    others = {kind: name for kind, name in settings.CELERY_QUEUES.items() if kind != "default"}
+    assert others and all(name == f"{default}-{kind}" for kind, name in others.items())

@@ -25,6 +25,7 @@ from decimal import Decimal
 from contracts.models import Breach, PenaltyClause
 from incidents.models import Incident, WorkLogEntry
 from inspections.models import InspectionRun, InspectionSchedule, InspectionSlot
+from tests import factories
 
 CN = zoneinfo.ZoneInfo("Asia/Shanghai")
 HOUR = dt.timedelta(hours=1)
@@ -42,23 +43,8 @@ def set_term(contract):
     return contract
 
 
-def incident(
-    contract, reported_at, *, severity="general", title="故障", resolved_at=None, targets=(), **fields
-):
-    """An incident with due times for ``targets`` (clock names), 4 hours after it was reported."""
-    for clock in targets:
-        fields.setdefault(f"{clock}_due", reported_at + 4 * HOUR)
-    status = Incident.Status.RESOLVED if resolved_at else Incident.Status.NEW
-    return Incident.objects.create(
-        contract=contract,
-        title=title,
-        severity=severity,
-        source="phone",
-        reported_at=reported_at,
-        resolved_at=resolved_at,
-        status=fields.pop("status", status),
-        **fields,
-    )
+# An incident with due times for ``targets`` (clock names), 4 hours after it was reported.
+incident = factories.incident
 
 
 def june(contract) -> dict:

@@ -1,6 +1,7 @@
 """The dashboard (the home page): figures worked out by hand, scoping, and a constant query count."""
 
 import datetime as dt
+import functools
 import zoneinfo
 from decimal import Decimal
 
@@ -11,10 +12,10 @@ from django.utils import timezone
 
 from contracts.models import Breach, Contract, Milestone, PenaltyClause
 from contracts.penalties import penalty_summary, vendor_exposure
-from incidents.models import Incident
 from inspections.models import InspectionSchedule, InspectionSlot
 from reports import dashboard
 from reports.models import Report, ReportKind
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -32,22 +33,11 @@ def at(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=CN)
 
 
-def incident(contract, reported_at, *, target=True, breached=None, status="closed", severity="general"):
-    fields = {}
-    if target:
-        fields["resolution_due"] = reported_at + dt.timedelta(days=1)
-    if breached:
-        fields[f"{breached}_due"] = reported_at + dt.timedelta(hours=2)
-        fields[f"{breached}_breached_at"] = reported_at + dt.timedelta(hours=2)
-    return Incident.objects.create(
-        contract=contract,
-        title="系统故障",
-        source="phone",
-        reported_at=reported_at,
-        status=status,
-        severity=severity,
-        **fields,
-    )
+# The home page's incidents: closed, with a resolution target a day after they were reported
+# (``targets=()``: none); ``breached``: a clock breached two hours in.
+incident = functools.partial(
+    factories.incident, targets=["resolution"], due_in=dt.timedelta(days=1), status="closed"
+)
 
 
 def slot_maker(contract):
@@ -102,7 +92,7 @@ def figures_a(term_a):
     # Before the contract year: counted nowhere.
     incident(a, at(2026, 5, 20, 9, 0), breached="response")
     # No target at all (a consultation): not in attainment, but open.
-    incident(a, at(2026, 7, 12, 9, 0), target=False, status="acknowledged")
+    incident(a, at(2026, 7, 12, 9, 0), targets=(), status="acknowledged")
 
     per_day = PenaltyClause.objects.create(
         contract=a, kind="late_inspection", title="未按时巡检", shape="per_day", rate_percent="0.3"
