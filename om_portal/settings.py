@@ -203,6 +203,7 @@ CELERY_BEAT_SCHEDULE = {
     "reports-sweeper": {"task": "reports.tasks.resend_stalled", "schedule": 180.0},
     "audit-retention": {"task": "om_portal.tasks.purge_audit", "schedule": 86400.0},
     "audit-anchor": {"task": "om_portal.tasks.write_audit_anchor", "schedule": 86400.0},
+    "check-results-retention": {"task": "inspections.tasks.purge_results", "schedule": 86400.0},
 }
 # A check that turns from passing to failing, or back, is probed once more before it counts
 # (inspections.monitoring): after this pause, this many at a time, so that a busy prober's
@@ -376,6 +377,8 @@ ASSET_IMPORT_MAX_COMPRESSION_RATIO = env.int("ASSET_IMPORT_MAX_COMPRESSION_RATIO
 # How long audit lines are kept; GB/T 22239 level 3 asks for at least 180 days, and less is
 # raised to that (om_portal.audit.MIN_RETENTION_DAYS).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Automated checks' results older than this are deleted daily (inspections.retention; never below 400).
+CHECK_RESULT_RETENTION_DAYS = env.int("CHECK_RESULT_RETENTION_DAYS", default=400)
 
 
 def _development_audit_key() -> str:

@@ -59,6 +59,7 @@ ACTIONS = {
     "audit_head_missing": pgettext_lazy("audit action", "Audit chain restarted without its head"),
     "api_token_issued": pgettext_lazy("audit action", "API token issued"),
     "assign": pgettext_lazy("audit action", "Engineers assigned"),
+    "results_purge": pgettext_lazy("audit action", "Old check results deleted"),
 }
 
 
