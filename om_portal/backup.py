@@ -193,6 +193,7 @@ def restore(folder: Path) -> list[str]:
         raise BackupError("the target database is not empty: restore into a new database.")
     if next(stored_files(), None) is not None:
         raise BackupError(f"the media storage ({_where()}) is not empty: restore into a new one.")
+    _media_members(folder / MEDIA_ARCHIVE)  # a forged archive is refused before anything is written
     if connection.vendor == "postgresql":
         _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={connection.settings_dict['NAME']}",
               str(folder / "database.dump")], _pg_env())  # fmt: skip
@@ -212,18 +213,28 @@ def _where() -> str:
     return f"bucket {bucket}" if bucket else str(settings.MEDIA_ROOT)
 
 
-def _restore_media(archive_path: Path) -> None:
-    """Each archived file back under its own name, through the storage API. A member that is not
-    a plain file under media/, or whose name climbs out of it, is a forged archive: refused."""
+def _media_members(archive_path: Path) -> list[tuple[tarfile.TarInfo, str]]:
+    """The archive's files with their stored names. A member that is not a plain file under
+    media/, or whose name climbs out of it, is a forged archive: refused."""
+    found = []
     with tarfile.open(archive_path, "r:gz") as archive:
-        for member in archive:
+        for member in archive.getmembers():
             if member.isdir():
                 continue
             name = member.name.removeprefix("media/")
-            parts = name.split("/")
-            if not member.isfile() or name == member.name or name.startswith("/") or ".." in parts:
+            if not member.isfile() or name == member.name or name.startswith("/") or ".." in name.split("/"):
                 raise BackupError(f"{MEDIA_ARCHIVE}: refused the member {member.name!r}")
-            saved = default_storage.save(name, File(archive.extractfile(member), name=parts[-1]))
+            found.append((member, name))
+    return found
+
+
+def _restore_media(archive_path: Path) -> None:
+    """Each archived file back under its own name, through the storage API."""
+    members = _media_members(archive_path)
+    with tarfile.open(archive_path, "r:gz") as archive:
+        for member, name in members:
+            file = File(archive.extractfile(member.name), name=name.rsplit("/", 1)[-1])
+            saved = default_storage.save(name, file)
             if saved != name:
                 raise BackupError(f"{name}: stored as {saved}; the media storage was not empty")
 

@@ -128,3 +128,29 @@ def _fake_version(digest: str) -> str:
         " signed_off_by=u, signed_off_at=now, pdf='reports/signed/x.pdf',"
         f" sha256='{digest}', sealed_at=now)\n"
     )
+
+
+def test_a_forged_media_archive_is_refused_before_the_database_is_restored(tmp_path, monkeypatch, settings):
+    """A member climbing out of media/ is found before pg_restore runs, not after it: a refused
+    restore leaves the new database as empty as it was."""
+    import io
+
+    from om_portal import backup
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    folder = tmp_path / "forged"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"database": connection.vendor}))
+    with tarfile.open(folder / backup.MEDIA_ARCHIVE, "w:gz") as archive:
+        payload = b"* * * * * root true\n"
+        info = tarfile.TarInfo("media/../../etc/cron.d/portal")
+        info.size = len(payload)
+        archive.addfile(info, io.BytesIO(payload))
+    restored = []
+    monkeypatch.setattr(backup, "_database_is_empty", lambda: True)
+    monkeypatch.setattr(backup, "_run", lambda command, env: restored.append(command[0]))
+    monkeypatch.setattr(backup.shutil, "copyfile", lambda *args: restored.append("copy"))
+    with pytest.raises(backup.BackupError, match="refused the member"):
+        backup.restore(folder)
+    assert restored == []
+    assert not (tmp_path / "etc").exists()
