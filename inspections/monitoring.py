@@ -48,7 +48,7 @@ import datetime as dt
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -381,7 +381,11 @@ def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
         policy=policies,
     )
     for index, result in zip(suspects, results, strict=True):
-        outcomes[index] = _outcome(result)
+        first, second = outcomes[index], _outcome(result)
+        if second.ok == first.ok:
+            # Confirmed: the change happened when it was first seen, where its clocks start.
+            second = replace(second, started=first.started)
+        outcomes[index] = second
 
 
 def _changes(was: str, outcome: Outcome) -> bool:

@@ -4,7 +4,10 @@ second probe contradicts opens no incident and records no recovery; a real chang
 The targets are the real loopback server of test_monitoring; its ``answer_once`` makes the blip.
 """
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from inspections.models import CheckResult
 from tests.inspections.test_monitoring import (  # noqa: F401 (fixtures)
@@ -65,3 +68,16 @@ def test_a_recovery_the_second_probe_contradicts_is_not_recorded(contract_a, app
     web.answer("/portal", 200)
     runner()
     assert len(events(incident, Event.RECOVERED)) == 1
+
+
+def test_a_confirmed_failure_counts_from_when_it_was_first_seen(contract_a, app, web, runner, settings):  # noqa: F811
+    settings.MONITORING_CONFIRM_DELAY_SECONDS = 1.5
+    check = add_check(contract_a, app, "门户", target=web.url("/portal"))
+    web.answer("/portal", 503)
+    before = timezone.now()
+    runner()
+    check.refresh_from_db()
+    (incident,) = incidents_of(check)
+    # The first probe ran at once; the second only after the pause. The clocks start at the first.
+    assert check.failing_since - before < dt.timedelta(seconds=1.5)
+    assert incident.reported_at == check.failing_since
