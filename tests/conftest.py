@@ -175,7 +175,9 @@ def _own_queue_and_cache_keys_per_xdist_worker():
         setattr(settings, name, value)
     assert not app.configured, "Celery read its settings before the queue was made this worker's own"
     settings.CACHES = {
-        alias: {**cache, "KEY_PREFIX": f"{cache.get('KEY_PREFIX', '')}{worker}"}
+        # The queue's name: the worker's, and under .ci/run the run's own (om-ci-<pid>-gw0), so a
+        # run never reads the login counters an earlier run left in the same Redis.
+        alias: {**cache, "KEY_PREFIX": f"{cache.get('KEY_PREFIX', '')}{queue}"}
         for alias, cache in settings.CACHES.items()
     }
     # Files named by date or made once (the day's audit anchor, the development signing
