@@ -165,13 +165,7 @@ def _write_backup(folder: Path, include_signing_key: bool = False) -> dict:
             connection.connection.backup(target)
     else:
         raise BackupError(f"no backup for {connection.vendor}")
-    with tarfile.open(folder / MEDIA_ARCHIVE, "w:gz") as archive:
-        for name in sorted(stored_files()):
-            info = tarfile.TarInfo(f"media/{name}")
-            info.size = default_storage.size(name)
-            info.mtime = int(default_storage.get_modified_time(name).timestamp())
-            with default_storage.open(name, "rb") as fh:
-                archive.addfile(info, fh)
+    archive_media(folder / MEDIA_ARCHIVE)
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
 
@@ -206,6 +200,17 @@ def restore(folder: Path) -> list[str]:
         if config.label in manifest.get("parts", {}):
             problems += config.restore_files(folder, manifest["parts"][config.label])
     return check(manifest) + problems
+
+
+def archive_media(archive_path: Path) -> None:
+    """Every stored file into a tar.gz under media/, read through the storage API."""
+    with tarfile.open(archive_path, "w:gz") as archive:
+        for name in sorted(stored_files()):
+            info = tarfile.TarInfo(f"media/{name}")
+            info.size = default_storage.size(name)
+            info.mtime = int(default_storage.get_modified_time(name).timestamp())
+            with default_storage.open(name, "rb") as fh:
+                archive.addfile(info, fh)
 
 
 def _where() -> str:

@@ -268,32 +268,28 @@ def claim_seal(model, pk: int) -> bool:
 
 
 def seal_failure(exc: BaseException) -> str:
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "SoftTimeLimitExceeded":
-        return why_failed(exc)
-    return f"{type(exc).__name__}: {exc}"
+    """A seal's failure: the render limits in words, any other error by its type and message."""
+    return why_failed(exc, otherwise=lambda exc: f"{type(exc).__name__}: {exc}")
 
 
-def why_failed(exc: BaseException) -> str:
+def why_failed(exc: BaseException, otherwise=str) -> str:
     """What the person who asked for the build reads: the render worker's limits in words, in the
-    portal's language (the row keeps one text, as a monitoring incident's description does)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _why_failed(exc)
-
-
-def _why_failed(exc: BaseException) -> str:
+    portal's language (the row keeps one text, as a monitoring incident's description does);
+    any other error as ``otherwise`` says."""
     from celery.exceptions import SoftTimeLimitExceeded
 
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return _(
-            "The report took longer than the %(seconds)s s a render may take. Shorten its period, or "
-            "ask the administrator to raise RENDER_TIME_LIMIT_SECONDS."
-        ) % {"seconds": settings.RENDER_TIME_LIMIT_SECONDS}
-    if isinstance(exc, MemoryError):
-        return _(
-            "The report needs more memory than a render may use. Shorten its period, or ask the "
-            "administrator."
-        )
-    return str(exc)
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(exc, SoftTimeLimitExceeded):
+            return _(
+                "The report took longer than the %(seconds)s s a render may take. Shorten its period, or "
+                "ask the administrator to raise RENDER_TIME_LIMIT_SECONDS."
+            ) % {"seconds": settings.RENDER_TIME_LIMIT_SECONDS}
+        if isinstance(exc, MemoryError):
+            return _(
+                "The report needs more memory than a render may use. Shorten its period, or ask the "
+                "administrator."
+            )
+    return otherwise(exc)
 
 
 def signature_block(report: Report, version: ReportVersion | None = None) -> dict:
