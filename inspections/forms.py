@@ -64,6 +64,9 @@ class ItemRow:
 class RoundForm(forms.Form):
     note = forms.CharField(label=_("Notes"), required=False, max_length=NOTE_MAX, widget=forms.Textarea)
     photos = MultipleFileField(label=_("Photos of the round"), required=False, widget=photo_input())
+    # Set by the tablet's script (static/js/offline.js); a plain form post sends neither.
+    client_id = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    device_at = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,6 +86,12 @@ class RoundForm(forms.Form):
             self.fields[f"{name}-incident"] = forms.CharField(
                 required=False, max_length=20, widget=forms.HiddenInput
             )
+            self.fields[f"{name}-entered_at"] = forms.CharField(
+                required=False, max_length=40, widget=forms.HiddenInput
+            )
+            self.fields[f"{name}-open_incident"] = forms.BooleanField(
+                required=False, widget=forms.HiddenInput
+            )
 
     def answers(self) -> dict:
         data = self.cleaned_data
@@ -93,6 +102,8 @@ class RoundForm(forms.Form):
                 "value": None if item.kind == Kind.PHOTO else data.get(name),
                 "note": data.get(f"{name}-note", ""),
                 "incident": data.get(f"{name}-incident", ""),
+                "entered_at": data.get(f"{name}-entered_at", ""),
+                "open_incident": bool(data.get(f"{name}-open_incident")),
             }
         return answers
 
@@ -128,6 +139,7 @@ class RoundForm(forms.Form):
                     *self.errors.get(name, []),
                     *self.errors.get(f"{name}-note", []),
                     *self.errors.get(f"{name}-incident", []),
+                    *self.errors.get(f"{name}-entered_at", []),
                 ],
             )
             groups.setdefault(item.section, []).append(row)

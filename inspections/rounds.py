@@ -2,7 +2,7 @@
 
 - ``todays_slots`` lists what a user sees on the Today page; ``checklist_for`` picks a slot's
   checklist by its schedule's ``checklist_kind``;
-- ``validate_photo`` decides a photo's type by decoding it (never by its name or the browser's
+- ``validate_photo`` (``inspections.photos``) decides a photo's type by decoding it (never by its name or the browser's
   word), within a size and a pixel limit;
 - ``submit_round`` checks every answer and every photo first, then writes the run, its answers
   and its photos and completes the slot in one transaction; files written before a failure are
@@ -13,26 +13,24 @@
 """
 
 import datetime as dt
-import os
 import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from contracts.models import Asset, Contract
 from contracts.scoping import MANAGE_ASSETS, PERFORM_INSPECTION, VIEW
 from contracts.worktime import CHINA_TZ, ONE_DAY
 from incidents.models import Incident, IncidentSource
 from incidents.services import report_incident
+from inspections import offline
 from inspections.models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -42,23 +40,20 @@ from inspections.models import (
     InspectionSlot,
     ItemResult,
 )
+from inspections.photos import (
+    DEFAULT_PHOTO_MAX_BYTES,  # noqa: F401 — part of this module's interface
+    PHOTO_FORMATS,  # noqa: F401
+    PHOTO_MAX_PIXELS,  # noqa: F401
+    _display_name,
+    photo_max_bytes,  # noqa: F401
+    validate_photo,
+)
 from inspections.schedules import complete_slot
 from om_portal import audit
 
 Status = InspectionSlot.Status
 Kind = ChecklistItem.Kind
 
-DEFAULT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
-# A tablet camera takes 8–13 MP; a small PNG can declare a huge canvas and decode to gigabytes,
-# so the pixel count is bounded before anything is decoded.
-PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_FORMATS = {
-    "JPEG": ("jpg", "image/jpeg"),
-    # Many phone and tablet cameras write multi-picture JPEGs, which Pillow names MPO.
-    "MPO": ("jpg", "image/jpeg"),
-    "PNG": ("png", "image/png"),
-    "WEBP": ("webp", "image/webp"),
-}
 MAX_PHOTOS_PER_ROUND = 30
 # A round may be started a little before its time (the 08:00 round at 07:45), not hours before:
 # three rounds of a heightened day done at once would not be three rounds.
@@ -142,70 +137,6 @@ def may_start(slot: InspectionSlot, now=None) -> bool:
 
 
 # --- Photos -------------------------------------------------------------------------------------
-
-
-def photo_max_bytes() -> int:
-    return getattr(settings, "INSPECTION_PHOTO_MAX_BYTES", DEFAULT_PHOTO_MAX_BYTES)
-
-
-def _size_text(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-def _display_name(uploaded) -> str:
-    return os.path.basename(str(getattr(uploaded, "name", "") or ""))[:200]
-
-
-def validate_photo(uploaded) -> tuple[str, str, int, int]:
-    """(extension, content type, width, height) of a JPEG, PNG or WebP photo.
-
-    The type is what Pillow decodes, whatever the file is called or the browser said: a text
-    file named .jpg is refused. The file is left at its start for saving.
-    """
-    name = _display_name(uploaded) or _("The photo")
-    limit = photo_max_bytes()
-    size = uploaded.size
-    if size is None or size > limit:
-        raise ValidationError(
-            _("“%(name)s” is %(size)s; a photo may be at most %(max)s.")
-            % {"name": name, "size": _size_text(size or 0), "max": _size_text(limit)},
-            code="too_large",
-        )
-    if size == 0:
-        raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
-    not_an_image = ValidationError(
-        _("“%(name)s” is not a JPEG, PNG or WebP image.") % {"name": name}, code="not_an_image"
-    )
-    try:
-        uploaded.seek(0)
-        with Image.open(uploaded) as image:
-            kind = image.format
-            width, height = image.size
-            if kind not in PHOTO_FORMATS:
-                raise not_an_image
-            if width * height > PHOTO_MAX_PIXELS:
-                raise ValidationError(
-                    _("“%(name)s” is %(width)s × %(height)s pixels; at most %(max)s million are taken.")
-                    % {"name": name, "width": width, "height": height, "max": PHOTO_MAX_PIXELS // 10**6},
-                    code="too_many_pixels",
-                )
-            if kind in ("JPEG", "MPO"):
-                # Decoding at an eighth of the size proves the data as well, in 1/64 the memory.
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            # A truncated or corrupt file fails here: Pillow raises on data it cannot decode.
-            image.load()
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        raise not_an_image from None
-    finally:
-        uploaded.seek(0)
-    extension, content_type = PHOTO_FORMATS[kind]
-    return extension, content_type, width, height
 
 
 # --- Submitting a round -------------------------------------------------------------------------
@@ -340,7 +271,17 @@ def _checked_photos(photos: Mapping, items: dict, errors: _Errors) -> list[tuple
     return checked
 
 
-def submit_round(slot, user, answers: Mapping, photos: Mapping, note: str = "", at=None) -> InspectionRun:
+def submit_round(
+    slot,
+    user,
+    answers: Mapping,
+    photos: Mapping,
+    note: str = "",
+    at=None,
+    *,
+    client_id=None,
+    device_at=None,
+) -> InspectionRun:
     """Record an engineer's round of ``slot`` and complete the slot.
 
     ``answers`` maps an item's id to ``{"value": …, "note": …, "incident": id}``: a check's value
@@ -348,9 +289,17 @@ def submit_round(slot, user, answers: Mapping, photos: Mapping, note: str = "", 
     ``photos`` maps an item's id (None: the round as a whole) to uploaded files. Every error is
     raised at once, keyed ``item-<id>``, ``photos``, ``note`` or ``slot``, before anything is
     written. Late (after the deadline) the slot is still completed, as missed with a breach.
+
+    From a tablet (``inspections.offline``): ``client_id`` is the round's id made on the device
+    (a retry of a round already recorded returns that round, marked ``replayed``), ``device_at``
+    the device's moment of submission, an answer's ``entered_at`` the device's moment of entry,
+    and ``open_incident`` asks for the incident an abnormal item could not open offline.
     """
     at = at or timezone.now()
+    client_id = offline.parse_client_id(client_id)
     slot = _slot_for(user, slot, PERFORM_INSPECTION)
+    if (run := offline.replayed(client_id, slot, user)) is not None:
+        return run
     _refuse_unless_open(slot, at)
     template = checklist_for(slot)
     items = {item.pk: item for item in items_of(template)}
@@ -370,8 +319,29 @@ def submit_round(slot, user, answers: Mapping, photos: Mapping, note: str = "", 
         if fields is not None:
             results[item.pk] = fields
     checked = _checked_photos({k: v for k, v in photos.items() if k in items or k is None}, items, errors)
+    opens_at = slot.due_at - EARLY_START
+    try:
+        device_at = offline.device_moment(device_at, slot, at, opens_at)
+    except ValueError as error:
+        errors.add(NON_FIELD_ERRORS, str(error))
+    for item_id, fields in results.items():
+        try:
+            fields["entered_at"] = offline.device_moment(
+                answers[item_id].get("entered_at"), slot, at, opens_at
+            )
+        except ValueError as error:
+            errors.add(item_key(items[item_id]), str(error))
+        except (KeyError, AttributeError):
+            fields["entered_at"] = None
     if errors:
         raise ValidationError(dict(errors))
+    wanted = [
+        item_id
+        for item_id, fields in results.items()
+        if fields["abnormal"]
+        and fields["incident"] is None
+        and (answers.get(item_id) or {}).get("open_incident")
+    ]
 
     written = []
     try:
@@ -388,7 +358,15 @@ def submit_round(slot, user, answers: Mapping, photos: Mapping, note: str = "", 
                 finished_at=at,
                 note=note,
                 items_abnormal=sum(1 for fields in results.values() if fields["abnormal"]),
+                client_id=client_id,
+                device_submitted_at=device_at,
             )
+            for item_id in wanted:  # opened offline: the round's own transaction opens them once
+                given = answers[item_id]
+                value = given.get("value", "") if items[item_id].kind == Kind.NUMBER else ""
+                results[item_id]["incident"] = _item_incident(
+                    slot, items[item_id], user, given.get("note", ""), value=value
+                )
             # One INSERT, and one line on the audit trail for the round's answers: a line per
             # answer took the trail's lock a dozen times per round, which made 50 tablets wait
             # on each other (bench/load.py).
@@ -415,11 +393,16 @@ def submit_round(slot, user, answers: Mapping, photos: Mapping, note: str = "", 
                 photo.file.save(f"{photo.token}.{extension}", uploaded, save=False)
                 written.append(photo.file.name)
                 photo.save()
-    except BaseException:
+    except BaseException as error:
         storage = InspectionPhoto._meta.get_field("file").storage
         for name in written:
             storage.delete(name)
+        # Two tabs sending the same round at once: the second waited on the slot's row and
+        # found it done, by its own round.
+        if isinstance(error, ValidationError) and (run := offline.replayed(client_id, slot, user)):
+            return run
         raise
+    run.replayed = False
     return run
 
 
@@ -444,6 +427,10 @@ def report_item_incident(slot, item, user, note: str = "", *, value: str = "") -
     template = checklist_for(slot)
     if template is None or item.template_id != template.pk:
         raise ValidationError({"item": _("This item is not on this inspection's checklist.")})
+    return _item_incident(slot, item, user, note, value=value)
+
+
+def _item_incident(slot, item, user, note: str = "", *, value="") -> Incident:
     note = (note or "").strip()[:ITEM_NOTE_MAX]
     value = (str(value) if value is not None else "").strip()[:100]
     contract = slot.contract

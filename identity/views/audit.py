@@ -60,6 +60,7 @@ ACTIONS = {
     "api_token_issued": pgettext_lazy("audit action", "API token issued"),
     "assign": pgettext_lazy("audit action", "Engineers assigned"),
     "results_purge": pgettext_lazy("audit action", "Old check results deleted"),
+    "accept_device_time": pgettext_lazy("audit action", "Tablet's time of a round accepted"),
 }
 
 
@@ -93,6 +94,7 @@ DETAIL_KEYS = {
     "deductions": pgettext_lazy("audit detail", "deductions"),
     "mode": pgettext_lazy("audit detail", "mode"),
     "run": pgettext_lazy("audit detail", "inspection run"),
+    "device_submitted_at": pgettext_lazy("audit detail", "submitted on the tablet at"),
 }
 # What an export line downloaded, when it is not a file field of the object.
 EXPORTS = {

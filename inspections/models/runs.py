@@ -49,6 +49,21 @@ class InspectionRun(models.Model):
     checks_failed = models.PositiveIntegerField(_("checks not passed"), default=0)
     # Manual: how many answers were abnormal.
     items_abnormal = models.PositiveIntegerField(_("abnormal items"), default=0)
+    # A round sent from a tablet carries an id made on the device: the same id sent again (a
+    # retry after a lost answer, a second tab) is the same round, never a second one.
+    client_id = models.UUIDField(_("device round id"), null=True, blank=True, editable=False)
+    # The moment the device says the round was submitted: the vendor's claim. The round counts
+    # by finished_at (when it reached the server) unless the client side accepts this moment.
+    device_submitted_at = models.DateTimeField(_("submitted on the device at"), null=True, blank=True)
+    device_time_accepted_at = models.DateTimeField(_("device time accepted at"), null=True, blank=True)
+    device_time_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("device time accepted by"),
+    )
 
     scope_path = "contract"
     objects = RestrictedQuerySet.as_manager()
@@ -57,6 +72,13 @@ class InspectionRun(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("inspection run")
         verbose_name_plural = _("inspection runs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="inspection_run_client_id_once",
+            ),
+        ]
         indexes = [
             # The ledger: a contract's runs by period.
             models.Index(fields=["contract", "started_at"], name="inspection_run_contract_idx"),
@@ -92,6 +114,8 @@ class ItemResult(models.Model):
     text = models.TextField(pgettext_lazy("checklist", "text"), blank=True)
     note = models.TextField(_("note"), blank=True)
     abnormal = models.BooleanField(_("abnormal"), default=False)
+    # When the device says the answer was entered (the round's own run says when it arrived).
+    entered_at = models.DateTimeField(_("entered on the device at"), null=True, blank=True)
     incident = models.ForeignKey(
         "incidents.Incident",
         on_delete=models.SET_NULL,

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from contracts.models import Asset
-from contracts.scoping import MANAGE_ASSETS, PERFORM_INSPECTION, can
-from inspections import rounds
+from contracts.scoping import MANAGE_ASSETS, MANAGE_PENALTIES, PERFORM_INSPECTION, can
+from inspections import offline, rounds
 from inspections.forms import AssetUpdateForm, RoundForm
 from inspections.models import ChecklistItem, InspectionMode, InspectionPhoto, InspectionSlot
+from inspections.views.offline import offline_words
 
 ASSETS_PAGE = 10
 RESULTS_SHOWN = 50
@@ -92,6 +93,7 @@ def index(request):
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "section": "inspections",
+            "offline_words": offline_words(),
         },
     )
 
@@ -113,11 +115,15 @@ def _ledger_context(request, slot, items) -> dict:
     }
 
 
-def _done_context(slot) -> dict:
+def _done_context(request, slot) -> dict:
     run = getattr(slot, "run", None)
     if run is None:
         return {}
-    context = {"run": run}
+    context = {
+        "run": run,
+        "may_accept_device_time": offline.may_accept_device_time(run)
+        and can(request.user, MANAGE_PENALTIES, slot.contract),
+    }
     if run.mode == InspectionMode.AUTOMATED:
         # Failures first: what needs attention is what the page is opened for.
         results = run.results.select_related("automated_check").order_by("status", "automated_check__name")
@@ -172,8 +178,9 @@ def round_page(request, pk):
         "overdue": slot.done_at is None and slot.deadline < now,
         "photo_max_bytes": rounds.photo_max_bytes(),
         "tablet_messages": _tablet_messages(),
+        "offline_words": offline_words(),
         "section": "inspections",
-        **_done_context(slot),
+        **_done_context(request, slot),
         **_ledger_context(request, slot, items),
     }
     return render(request, "inspections/round.html", context)

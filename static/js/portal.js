@@ -44,4 +44,44 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-print]")) {
     button.addEventListener("click", () => window.print());
   }
+  // Signing out deletes what the tablet kept for this user (static/js/offline.js): the pages,
+  // the rounds entered and queued. Rounds not yet sent are said first.
+  for (const logout of document.querySelectorAll(".logout-form")) {
+    logout.addEventListener("submit", async (event) => {
+      if (!window.indexedDB || !indexedDB.databases || logout.dataset.cleared) return;
+      event.preventDefault();
+      const names = (await indexedDB.databases()).map((d) => d.name).filter((n) => n && n.startsWith("om-tablet-"));
+      const unsent = (await Promise.all(names.map(countUnsent))).reduce((a, b) => a + b, 0);
+      if (unsent && !confirm(logout.dataset.unsent.replace("%(count)s", unsent))) return;
+      await Promise.all(names.map((name) => request(indexedDB.deleteDatabase(name))));
+      if (window.caches) {
+        const kept = await caches.keys();
+        await Promise.all(kept.filter((n) => n.startsWith("om-")).map((n) => caches.delete(n)));
+      }
+      if (navigator.serviceWorker) {
+        for (const registration of await navigator.serviceWorker.getRegistrations()) await registration.unregister();
+      }
+      logout.dataset.cleared = "1";
+      logout.submit();
+    });
+  }
 });
+
+function request(req) {
+  return new Promise((resolve) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = req.onblocked = () => resolve(null);
+  });
+}
+
+async function countUnsent(name) {
+  const db = await request(indexedDB.open(name));
+  if (!db) return 0;
+  try {
+    if (!db.objectStoreNames.contains("outbox")) return 0;
+    const entries = await request(db.transaction("outbox").objectStore("outbox").getAll());
+    return (entries || []).filter((entry) => entry.state !== "sent").length;
+  } finally {
+    db.close();
+  }
+}

@@ -27,7 +27,9 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     } catch {
       // fetch only throws when nothing came back: the tablet lost the network.
-      throw new Error(say("offline"));
+      const error = new Error(say("offline"));
+      error.offline = true;
+      throw error;
     }
     let data = {};
     try {
@@ -129,6 +131,12 @@ document.addEventListener("DOMContentLoaded", () => {
         button.hidden = true;
         link.focus();
       } catch (error) {
+        if (error.offline) {
+          // offline.js asks for the incident with the round, once the network is back.
+          item.dispatchEvent(new CustomEvent("incident-offline", { bubbles: true }));
+          button.hidden = true;
+          return;
+        }
         const line = document.createElement("li");
         line.textContent = say("failed", { reason: error.message || say("offline") });
         errors.append(line);
