@@ -2,8 +2,8 @@
 
 - ``todays_slots`` lists what a user sees on the Today page; ``checklist_for`` picks a slot's
   checklist by its schedule's ``checklist_kind``;
-- ``validate_photo`` (``inspections.photos``) decides a photo's type by decoding it (never by its name or the browser's
-  word), within a size and a pixel limit;
+- ``validate_photo`` (``inspections.photos``) decides a photo's type by decoding it (never by its
+  name or the browser's word), within a size and a pixel limit;
 - ``submit_round`` checks every answer and every photo first, then writes the run, its answers
   and its photos and completes the slot in one transaction; files written before a failure are
   removed again;

@@ -15,8 +15,9 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,6 +59,14 @@ def service_worker(request):
     context = {
         "static_urls": json.dumps([static(name) for name in OFFLINE_FILES]),
         "version": _files_version(),
+        "lang": "zh-CN" if translation.get_language() == "zh-hans" else translation.get_language(),
+        "words": {
+            "title": _("No connection"),
+            "text": _(
+                "This page was not opened on this tablet while it had the network, so it is not kept here."
+            ),
+            "back": _("Today's inspections"),
+        },
     }
     response = render(request, "inspections/sw.js", context, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = reverse("inspections:index")
@@ -74,8 +83,8 @@ def manifest(request):
 def offline_words() -> dict:
     """What static/js/offline.js says, in the page's language."""
     return {
-        "online": _("Online"),
-        "offline": _("Offline"),
+        "online": pgettext("network", "Online"),
+        "offline": pgettext("network", "Offline"),
         "waiting": _("Waiting to be sent"),
         "sending": _("Sending…"),
         "sent": _("Sent, reached the server at %(at)s"),
@@ -149,6 +158,12 @@ def sync_round(request, pk):
         )
         return JsonResponse(body, status=status)
     slot.refresh_from_db()
+    if request.headers.get("X-Round-Submit") == "now" and not run.replayed:
+        # Sent as the engineer tapped "submit": the page they go on to says so, as a form post's does.
+        if slot.status == InspectionSlot.Status.MISSED:
+            messages.warning(request, _("Inspection submitted after its deadline: it counts as missed."))
+        else:
+            messages.success(request, _("Inspection submitted."))
     return JsonResponse(
         {
             "run": run.pk,

@@ -255,9 +255,9 @@
         const db = await dbPromise;
         const tx = db.transaction(["outbox", "drafts"], "readwrite");
         await Promise.all([tx.objectStore("outbox").put(entry), tx.objectStore("drafts").delete(slot), tx.done]);
-        const sent = await send(entry);
+        const sent = await send(entry, true);
         if (sent.state === "sent") {
-          location.assign(entry.page); // the round as recorded, from the server
+          location.assign(root.dataset.scope); // Today, saying the round was recorded
           return;
         }
         button.disabled = false;
@@ -308,7 +308,7 @@
 
   const sending = new Set();
 
-  async function send(entry) {
+  async function send(entry, now = false) {
     if (sending.has(entry.client_id)) return entry;
     sending.add(entry.client_id);
     const db = await dbPromise;
@@ -317,7 +317,7 @@
       response = await fetch(entry.url, {
         method: "POST",
         body: body(entry),
-        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json", ...(now ? { "X-Round-Submit": "now" } : {}) },
         credentials: "same-origin",
         redirect: "manual",
       });
@@ -465,11 +465,12 @@
         note(say("restored"));
       }
     }
-    if (!slot && navigator.onLine && navigator.serviceWorker) {
-      // The Today page: keep its rounds' pages for when the network is gone.
-      const urls = [...document.querySelectorAll(".slot-card .slot-actions a[href]")].map((a) => a.href);
+    if (navigator.onLine && navigator.serviceWorker) {
+      // Keep this page (its first load came before the worker was there to keep it) and, on
+      // the Today page, its rounds' pages, for when the network is gone.
+      const rounds = [...document.querySelectorAll(".slot-card .slot-actions a[href]")].map((a) => a.href);
       navigator.serviceWorker.ready.then((registration) => {
-        if (registration.active) registration.active.postMessage({ type: "keep-pages", urls });
+        if (registration.active) registration.active.postMessage({ type: "keep-pages", urls: [location.href, ...rounds] });
       });
     }
     await syncAll(true);

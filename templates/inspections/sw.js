@@ -8,6 +8,9 @@ const STATIC = {{ static_urls|safe }};
 // A release with other files is a new cache; the old one goes when this worker takes over.
 const STATIC_CACHE = "om-static-{{ version }}";
 const PAGES_CACHE = "om-pages";
+const OFFLINE_TITLE = "{{ words.title|escapejs }}";
+const OFFLINE_TEXT = "{{ words.text|escapejs }}";
+const OFFLINE_BACK = "{{ words.back|escapejs }}";
 const PHOTOS = "{% url 'inspections:round-photo' 0 %}".replace(/0\/$/, "");
 
 self.addEventListener("install", (event) => {
@@ -47,11 +50,22 @@ async function pageFromNetwork(request) {
     const response = await fetch(request);
     if (keepable(response)) await cache.put(request.url, response.clone());
     return response;
-  } catch (error) {
-    const kept = (await cache.match(request.url)) || (await cache.match(new URL(SCOPE, self.location.origin).href));
-    if (kept) return kept;
-    throw error;
+  } catch {
+    // Django varies its pages on the cookie and the language: the one user of this cache is the
+    // one signed in (signing out empties it), so a kept page answers whatever the headers.
+    const kept = await cache.match(request.url, { ignoreVary: true });
+    return kept || notKept();
   }
+}
+
+// A page never opened with the network: say so, with the way back to Today.
+function notKept() {
+  const html = `<!DOCTYPE html><html lang="{{ lang }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>${OFFLINE_TITLE}</title>
+<link rel="stylesheet" href="${STATIC[0]}"></head><body><main class="content"><div class="card">
+<h1>${OFFLINE_TITLE}</h1><p>${OFFLINE_TEXT}</p><p><a class="button" href="${SCOPE}">${OFFLINE_BACK}</a></p>
+</div></main></body></html>`;
+  return new Response(html, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
 }
 
 async function staticFirst(request) {
