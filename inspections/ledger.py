@@ -70,6 +70,9 @@ class LedgerRow:
     status: str
     status_label: str
     done_at: dt.datetime | None
+    # A round sent from a tablet's queue: when the tablet says it was submitted (the vendor's
+    # claim), beside done_at, when it reached the server (unless the client accepted the claim).
+    device_at: dt.datetime | None
     performed_by: str
     result: str
     note: str = ""
@@ -128,6 +131,7 @@ def build_rows(contract: Contract, slots: list[InspectionSlot]) -> list[LedgerRo
             status=slot.status,
             status_label=str(InspectionSlot.Status(slot.status).label),
             done_at=slot.done_at,
+            device_at=run.device_submitted_at if run else None,
             performed_by=_performer(run),
             result=_result(slot, run),
             note=run.note if run else "",
@@ -310,6 +314,7 @@ def columns() -> list[tuple[str, int]]:
         (verbose(InspectionRun, "mode"), 12),
         (verbose(InspectionSlot, "status"), 10),
         (verbose(InspectionSlot, "done_at"), 17),
+        (_("Submitted on the tablet at"), 17),
         (verbose(InspectionRun, "performed_by"), 14),
         (pgettext("inspection", "Result"), 24),
         (_("Abnormal items and failed checks"), 50),
@@ -333,6 +338,7 @@ def _cells(row: LedgerRow) -> list:
         row.mode_label,
         row.status_label,
         _excel_time(row.done_at),
+        _excel_time(row.device_at),
         row.performed_by,
         row.result,
         "\n".join(row.problems),

@@ -468,14 +468,15 @@ def test_the_xlsx_reads_back_with_a_title_headers_and_beijing_datetimes(client, 
     client.force_login(client_staff_a)
     _response, sheet = download(english(client))
     assert sheet["A1"].value == "Inspection ledger · A-2026-OM 甲市运维服务 · 2026-05-01 to 2026-05-31"
-    assert "A1:L1" in {str(merged) for merged in sheet.merged_cells.ranges}
+    assert "A1:M1" in {str(merged) for merged in sheet.merged_cells.ranges}
     headers = [cell.value for cell in sheet[2]]
     assert headers == [
-        "Due at", "Deadline", "What", "Checklist", "Mode", "Status", "Done at", "Performed by",
-        "Result", "Abnormal items and failed checks", "Incidents opened", "Notes",
+        "Due at", "Deadline", "What", "Checklist", "Mode", "Status", "Done at",
+        "Submitted on the tablet at", "Performed by", "Result", "Abnormal items and failed checks",
+        "Incidents opened", "Notes",
     ]  # fmt: skip
     assert sheet.freeze_panes == "A3"
-    assert sheet.column_dimensions["J"].width == 50
+    assert sheet.column_dimensions["K"].width == 50
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
     assert len(rows) == 6
     hot = rows[2]
@@ -484,7 +485,8 @@ def test_the_xlsx_reads_back_with_a_title_headers_and_beijing_datetimes(client, 
     assert hot[6] == dt.datetime(2026, 5, 6, 9, 30)
     assert sheet.cell(row=5, column=1).number_format == "yyyy-mm-dd hh:mm"
     assert hot[2:6] == ["机房日巡检", "机房巡检单", "Manual (an engineer with a tablet)", "Done"]
-    assert hot[7:] == [
+    assert hot[7] is None  # sent from a form, not from a tablet's queue
+    assert hot[8:] == [
         "工 王",
         "1 abnormal item",
         "机房温度: 31.5°C",
@@ -492,7 +494,7 @@ def test_the_xlsx_reads_back_with_a_title_headers_and_beijing_datetimes(client, 
         "空调滤网堵塞，已清理",
     ]
     sweep = rows[3]
-    assert sweep[9] == "SSH 端口: No answer within 2 s\n门户首页: Keyword '缴费' not found"
+    assert sweep[10] == "SSH 端口: No answer within 2 s\n门户首页: Keyword '缴费' not found"
     assert rows[0][2] == "五一重保" and rows[0][5] == "Missed" and rows[0][6] is None
     # 23:30 on 31 May in Beijing, not 15:30 (UTC).
     assert rows[5][0] == dt.datetime(2026, 5, 31, 23, 30)
@@ -524,6 +526,6 @@ def test_text_that_looks_like_a_formula_stays_text(client, client_staff_a, contr
     manual_round(slot, engineer, estate, note='=HYPERLINK("http://evil.example","点我")\x07')
     client.force_login(client_staff_a)
     _response, sheet = download(client)
-    cell = sheet.cell(row=3, column=12)
+    cell = sheet.cell(row=3, column=13)  # the notes
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://evil.example","点我")'
