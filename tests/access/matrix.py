@@ -159,6 +159,9 @@ class Case:
     # The portal's accounts, all organisations': its allowed roles see B's people by design.
     portal_wide: bool = False
     why: str = ""  # a comment on a case that needs one
+    # State the case needs, made in the request's own savepoint before the "unchanged" snapshot:
+    # ``prepare(world, side)`` (a round late on the server but on time on the tablet, say).
+    prepare: Callable | None = None
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -322,6 +325,8 @@ def run_role(case: Case, world, role: str) -> list[str]:
 
     def attempt(side, judge, *, may_write=False, must_write=False, leak_code=None, leak_side="B"):
         with transaction.atomic():
+            if case.prepare:
+                case.prepare(world, side)
             client = client_for(world, role)
             unsafe = case.method in UNSAFE
             before = snapshot() if unsafe else None

@@ -401,6 +401,18 @@ def _check_body(w, s, **changes):
     return form_data(CheckForm(instance=s.check, contract=s.contract), **changes)
 
 
+def _late_tablet_round(w, s):
+    """The side's round made one that reached the server after its deadline, which the tablet
+    says it submitted before: what the client side may count by the tablet's time."""
+    from inspections.models import InspectionRun, InspectionSlot
+
+    slot = s.run.slot
+    InspectionSlot.objects.filter(pk=slot.pk).update(
+        status=InspectionSlot.Status.MISSED, done_at=slot.deadline + (slot.deadline - slot.due_at)
+    )
+    InspectionRun.objects.filter(pk=s.run.pk).update(device_submitted_at=slot.due_at)
+
+
 MANAGE = who("manage_inspections")
 INSPECTIONS = [
     get("inspections:index"),
@@ -426,6 +438,20 @@ INSPECTIONS = [
         lambda w, s: {"status": "faulty", "remark": "风扇异响"},
     ),
     get("inspections:round-photo", ALL, pk("photo")),
+    # A round from a tablet's queue (inspections.views.offline).
+    post(
+        "inspections:round-sync",
+        who("perform_inspection"),
+        pk("slot"),
+        lambda w, s: {f"item-{s.checklist_item.pk}": "normal", "note": "正常"},
+    ),
+    post(
+        "inspections:accept-device-time",
+        who("manage_penalties"),
+        pk("run"),
+        lambda w, s: {"reason": "机房无网络，现场核实"},
+        prepare=_late_tablet_round,
+    ),
     get(
         "inspections:ledger",
         ALL,

@@ -15,6 +15,8 @@ EXEMPT = {
     "schema": "the API's schema: no data (tests/om_portal/test_api_schema.py)",
     "api-docs": "the API's documentation page: no data",
     "api:token": "authentication itself: a token for a password (the API's login)",
+    "inspections:service-worker": "the tablet app's service worker: a script, no data",
+    "inspections:manifest": "the tablet app's manifest: no data",
 }
 EXEMPT_PREFIXES = {
     "admin/": "Django's admin: staff only, its own permission system",
