@@ -1,0 +1,16 @@
+"""Contract intake: the portal reads a contract's text and proposes its terms, each tied to the
+span of text it came from (``Proposal``). A person confirms; nothing here writes a contract.
+
+What the text does not say is left out: a wrong proposal is worse than none. No rule names a
+party, a project or a figure of any contract (tests/contracts/test_intake.py greps for them).
+"""
+
+from contracts.intake.header import extract_header
+from contracts.intake.proposals import Conflict, Extraction, Proposal
+
+__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header"]
+
+
+def extract(text: str) -> Extraction:
+    """Every proposal the rules make for ``text``, with the conflicts they found."""
+    return extract_header(text)
