@@ -35,6 +35,9 @@ SAMPLE = """某市公安局（科技信息化支队）2025年度视频专网
 本合同总金额：（大写）壹佰贰拾叁万肆仟伍佰元整（小写 ¥1,234,500.00 元）。
 二、服务期限
 服务期 1 年，自2025年4月1日起计算。
+三、付款方式
+（1）合同签订生效之日后 20 个工作日内，甲方向乙方支付合同总价的 40%，即人民币 493,800.00 元；
+（2）服务期满且经甲方验收合格后 30 日内，甲方向乙方支付合同总价的 60%，即人民币 740,700.00 元。
 甲方（盖章）：某市公安局	乙方（盖章）：某某信息技术有限公司
 """
 SAMPLE_TRUTH = {
@@ -46,15 +49,19 @@ SAMPLE_TRUTH = {
     "starts_on": __import__("datetime").date(2025, 4, 1),
     "ends_on": __import__("datetime").date(2026, 3, 31),
     "total": __import__("decimal").Decimal("1234500.00"),
+    "milestones": [
+        {"trigger": "effective", "offset": 20, "offset_unit": "working_days", "percent": 40},
+        {"trigger": "final_acceptance", "offset": 30, "percent": 60},
+    ],
 }
 GROUPS = {
     "parties": ["client", "vendor"],
     "title": ["title"],
     "term": ["signed_on", "starts_on", "ends_on"],
     "total": ["total"],
+    "milestones": [],  # scored as a set: score_milestones
 }
 NOT_YET = [
-    "payment milestones",
     "SLA terms",
     "penalty clauses",
     "staff and posts",
@@ -80,10 +87,37 @@ def texts() -> list[tuple[str, dict]]:
     ]
 
 
+def _same_milestone(proposed: dict, expected: dict) -> bool:
+    """The same payment: trigger, offset and its unit, and the value the truth states (an amount,
+    else a share of the total)."""
+    if (proposed["trigger"], proposed["offset"]) != (expected["trigger"], expected.get("offset", 0)):
+        return False
+    if proposed["offset_unit"] != (expected.get("offset_unit") or "calendar_days"):
+        return False
+    if expected.get("amount") is not None:
+        return proposed["amount"] is not None and proposed["amount"] == expected["amount"]
+    return proposed["percent"] is not None and proposed["percent"] == expected.get("percent")
+
+
+def score_milestones(extraction, truth: dict) -> list[int]:
+    expected = list(truth.get("milestones", []))
+    right = wrong = 0
+    for proposal in (p for p in extraction.proposals if p.field == "milestone"):
+        match = next((m for m in expected if _same_milestone(proposal.value, m)), None)
+        if match is None:
+            wrong += 1
+        else:
+            right += 1
+            expected.remove(match)
+    return [right, wrong, len(expected)]
+
+
 def score(extraction, truth: dict) -> dict[str, list[int]]:
     """group → [right, wrong, missed]."""
-    counts = {}
+    counts = {"milestones": score_milestones(extraction, truth)}
     for group, names in GROUPS.items():
+        if not names:
+            continue
         right = wrong = missed = 0
         for name in names:
             proposed = [p.value for p in extraction.proposals if p.field == name]
@@ -126,7 +160,8 @@ def main():
         timings.append((truth["code"], seconds, pages))
         counts = score(extraction, truth)
         cells = []
-        for group, (right, wrong, missed) in counts.items():
+        for group in GROUPS:
+            right, wrong, missed = counts[group]
             for i, n in enumerate((right, wrong, missed)):
                 totals[group][i] += n
             cells.append(f"{shown(ratio(right, right + wrong))}/{shown(ratio(right, right + missed))}")

@@ -6,11 +6,12 @@ party, a project or a figure of any contract (tests/contracts/test_intake.py gre
 """
 
 from contracts.intake.header import extract_header
+from contracts.intake.payments import payments
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 
-__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header"]
+__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header", "payments"]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
-    return extract_header(text)
+    return extract_header(text).extend(payments(text))

@@ -122,3 +122,68 @@ def test_extract_reads_a_whole_contract_of_our_own():
     assert found.value("total") == Decimal("1234500.00")
     assert found.value("ends_on") == dt.date(2026, 3, 31)
     assert not found.conflicts
+
+
+# --- Payment milestones ---------------------------------------------------------------------------
+
+
+def milestones(text):
+    from contracts.intake import payments
+
+    return [p.value for p in payments(text).proposals]
+
+
+def test_payments_with_their_triggers_offsets_and_amounts():
+    text = (
+        "付款方式：签订合同 5 个工作日内，甲方通过转账向乙方支付 12000.00 元（大写：壹万贰仟元整），"
+        "服务期满且经甲方验收合格后，甲方向乙方支付尾款人民币 48000.00 元（大写：肆万捌仟元整）。"
+    )
+    first, second = milestones(text)
+    assert first == {
+        "trigger": "signing",
+        "offset": 5,
+        "offset_unit": "working_days",
+        "amount": Decimal("12000.00"),
+        "percent": None,
+    }
+    assert (second["trigger"], second["offset"], second["amount"]) == (
+        "final_acceptance",
+        0,
+        Decimal("48000.00"),
+    )
+
+
+def test_payments_marked_by_circled_numbers_and_fill_in_blanks():
+    text = (
+        "- ①合同签订生效后_20_个工作日内,甲方向乙方支付合同总价_/%预付款:即人民币小写:¥30000元。\n"
+        "- ②通过项目初验后<u>10</u>个工作日内,甲方向乙方支付:即人民币小写:¥50000元。\n"
+    )
+    first, second = milestones(text)
+    assert (first["trigger"], first["offset"], first["amount"]) == ("effective", 20, Decimal("30000"))
+    assert (second["trigger"], second["offset"], second["offset_unit"]) == (
+        "initial_acceptance",
+        10,
+        "working_days",
+    )
+
+
+def test_the_last_event_before_the_payment_is_its_trigger():
+    text = (
+        "第二期：服务期满前一个月组织验收，验收合格、待服务期满后甲方支付乙方人民币叁万元整（¥30,000.00元）。"
+    )
+    (only,) = milestones(text)
+    assert only["trigger"] == "term_end" and only["amount"] == Decimal("30000.00")
+
+
+def test_a_window_before_the_end_and_the_whole_total_at_once():
+    (only,) = milestones("合同生效后，甲方在合同到期之前 60 日内向乙方一次性支付合同总金额。")
+    assert (only["trigger"], only["offset"], only["percent"]) == ("before_term_end", 60, Decimal(100))
+
+
+def test_late_payment_interest_and_penalties_are_not_milestones():
+    text = (
+        "甲方逾期付款的,每逾期1日,乙方有权要求甲方按LPR支付未付款项的利息。"
+        "乙方违约的，甲方有权要求乙方支付合同总价 10%的违约金。"
+        "甲方应支付给乙方的价格。"
+    )
+    assert milestones(text) == []
