@@ -25,6 +25,9 @@ RUN apt-get update \
         fontconfig \
         fonts-noto-cjk \
         postgresql-client \
+        poppler-utils \
+        tesseract-ocr \
+        tesseract-ocr-chi-sim \
     && fc-cache -f \
     && rm -rf /var/lib/apt/lists/*
 
