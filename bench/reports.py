@@ -1,5 +1,9 @@
 """Issue 6's report speed targets: a monthly report of about 30 pages of Chinese in at most 6 s
-and 400 MB, an annual report of about 200 pages in at most 40 s.
+and 400 MB, an annual report of about 200 pages in at most 40 s; issue 17's memory targets: the
+annual report in at most 400 MB and 35 s, laid out in bounded parts (reports.parts) and measured
+beside the single pass of before in the same run, and the acceptance package of a whole term
+(weekly, monthly, quarterly and annual reports, stored signed) in at most 500 MB, assembled from
+the stored PDFs and measured beside laying every report out again as before.
 
 Each report is built from the database here (reports.building, timed with its query count), and
 rendered to PDF in a fresh child process (reports.rendering + WeasyPrint) whose peak resident
@@ -9,14 +13,20 @@ report (an empty month): its time per page against the big reports' time per pag
 rendering stays linear in the pages.
 
 Run: .venv/bin/python bench/reports.py  (SQLite in memory, or DATABASE_URL's server)
---smoke: a few incidents and log lines per report, the same three renders, checking each report
-builds and renders to a PDF of its pages; the targets not asserted (the test suite runs it).
+--smoke: a few incidents and log lines per report, parts of a few units (so that even a small
+report takes several), a term of two weeks and a month: checking each report builds and renders
+to a PDF of its pages, in parts, and the package from the stored PDFs; the targets not asserted
+(the test suite runs it). The load average is printed beside each figure.
 """
 
 import datetime as dt
+import hashlib
+import io
 import multiprocessing
+import os
 import resource
 import sys
+import tempfile
 import time
 import zoneinfo
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +47,12 @@ MONTHLY_INCIDENTS = 3 if SMOKE else 58
 MONTHLY_WORK_LOG = 5 if SMOKE else 110
 ANNUAL_INCIDENTS = 20 if SMOKE else 6800
 ANNUAL_WORK_LOG = 10 if SMOKE else 2000
-TARGETS = {"monthly": (6.0, 400), "annual": (40.0, None)}
+TERM_INCIDENTS = 6 if SMOKE else 420
+TERM_WORK_LOG = 6 if SMOKE else 300
+TARGETS = {"monthly": (6.0, 400), "annual": (35.0, 400)}
+PACKAGE_MB = 500
+# Parts of a few units in the smoke run, so that its small reports still take several.
+SIZES = {"first_units": 4, "part_pages": 2} if SMOKE else {}
 
 # Sentences of an O&M log, cycled to make varied Chinese text.
 PHRASES = [
@@ -216,37 +231,189 @@ NARRATIVE = {
 }
 
 
-def render_in_child(data: dict) -> dict:
-    """Runs in a fresh process: render the PDF and report its pages, time and peak memory."""
+def load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def _figures(began: float, imported: float, pages: int, pdf: bytes, **more) -> dict:
+    return {
+        "pages": pages,
+        "seconds": time.perf_counter() - began,
+        "import": imported,
+        "bytes": len(pdf),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load": load(),
+        **more,
+    }
+
+
+def render_in_child(data: dict, way: str) -> dict:
+    """Runs in a fresh process: render the PDF (in parts, or in one pass as before) and report its
+    pages, time and peak memory."""
     began = time.perf_counter()
     import weasyprint  # noqa: F401  (a worker imports it once; its first report pays for it)
 
     from reports.pdf import document
-    from reports.rendering import report_html
+    from reports.rendering import report_html, report_parts
 
     imported = time.perf_counter() - began
     began = time.perf_counter()
-    html = report_html(data, NARRATIVE, draft=True)
-    laid_out = document(html)
-    pdf = laid_out.write_pdf()
-    seconds = time.perf_counter() - began
-    return {
-        "pages": len(laid_out.pages),
-        "seconds": seconds,
-        "import": imported,
-        "bytes": len(pdf),
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    if way == "one pass":
+        laid_out = document(report_html(data, NARRATIVE, draft=True))
+        pdf = laid_out.write_pdf()
+        return _figures(began, imported, len(laid_out.pages), pdf, parts=1)
+    joined = report_parts(data, NARRATIVE, draft=True, **SIZES)
+    pdf = joined.pdf()
+    return _figures(began, imported, len(joined.writer.pages), pdf, parts=joined.parts)
 
 
-def render(data: dict) -> dict:
-    # A process of its own for each report: its peak memory is that report's alone.
+def package_in_child(package, originals: list[bytes], versions: list[tuple], way: str) -> dict:
+    """Runs in a fresh process: the package's PDF, signed — from the stored reports' PDFs, or
+    laying every report out again in one document as before issue 17."""
+    began = time.perf_counter()
+    import weasyprint  # noqa: F401
+
+    from reports import acceptance
+    from reports.signing import sign_pdf
+
+    imported = time.perf_counter() - began
+    began = time.perf_counter()
+    if way == "stored":
+        pdf = acceptance.package_pdf(package, originals, **SIZES)
+    else:
+        from reports.pdf import document
+        from reports.rendering import report_html
+
+        documents = [document(acceptance.package_html(package))]
+        documents += [
+            document(report_html(data, narrative, signature=sig)) for data, narrative, sig in versions
+        ]
+        pdf = documents[0].copy([page for doc in documents for page in doc.pages]).write_pdf()
+    signed = sign_pdf(pdf, reason="bench", record=False)
+    from pypdf import PdfReader
+
+    return _figures(began, imported, len(PdfReader(io.BytesIO(signed)).pages), signed)
+
+
+def in_child(function, *args) -> dict:
+    # A process of its own for each render: its peak memory is that render's alone.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(render_in_child, data).result()
+        return pool.submit(function, *args).result()
+
+
+def render(data: dict, way: str = "parts") -> dict:
+    return in_child(render_in_child, data, way)
+
+
+def make_term(contract):
+    """The term's reports of seed 000 (weekly, monthly, quarterly, annual; the smoke run two
+    weeks and a month), each built, rendered in parts, signed and stored as a signed-off
+    version; then a signed-off acceptance package of the term whose figures list them."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports import acceptance, kinds
+    from reports.building import build_data
+    from reports.models import AcceptancePackage, Report, ReportVersion
+    from reports.rendering import report_pdf
+    from reports.signing import sign_pdf
+
+    user = get_user_model().objects.create_user(username="bench-term", password="x" * 20)
+    now = timezone.now()
+    stored, count = [], {}
+    for kind in ("weekly", "monthly", "quarterly", "annual"):
+        found = acceptance._expected_periods(contract, kind, *TERM)
+        for start, end in found[:2] if SMOKE and kind == "weekly" else found[:1] if SMOKE else found:
+            data = build_data(contract, kind, start, end)
+            signature = {"vendor_org": data["contract"]["vendor"], "client_org": data["contract"]["client"]}
+            signed = sign_pdf(report_pdf(data, NARRATIVE, signature=signature), reason="bench", record=False)
+            report = Report.objects.create(
+                contract=contract,
+                kind=kind,
+                period_start=start,
+                period_end=end,
+                status="signed_off",
+                data=data,
+            )
+            version = ReportVersion(
+                report=report,
+                number=1,
+                data=data,
+                narrative=NARRATIVE,
+                submitted_by=user,
+                submitted_at=now,
+                signed_off_by=user,
+                signed_off_at=now,
+                sha256=hashlib.sha256(signed).hexdigest(),
+                sealed_at=now,
+            )
+            version.pdf.save(f"{kind}-{start:%Y%m%d}.pdf", ContentFile(signed), save=False)
+            version.save()
+            stored.append((report, version, signature))
+            count[str(kinds.get(kind).label)] = count.get(str(kinds.get(kind).label), 0) + 1
+    package = AcceptancePackage.objects.create(
+        contract=contract,
+        scope="term",
+        period_start=TERM[0],
+        period_end=TERM[1],
+        status="signed_off",
+        vendor_statement=chinese(4),
+        client_opinion="同意验收。",
+        conclusion="passed",
+        data=acceptance.package_data(contract, *TERM),
+        submitted_by=user,
+        submitted_at=now,
+        signed_off_by=user,
+        signed_off_at=now,
+    )
+    package = AcceptancePackage.objects.select_related(
+        "contract__client", "contract__vendor", "submitted_by", "signed_off_by"
+    ).get(pk=package.pk)
+    return package, stored, count
+
+
+def bench_package(contract) -> dict:
+    from reports.acceptance import render_package
+
+    package, stored, count = make_term(contract)
+    _pdf, versions = render_package(package, **SIZES)  # the path the worker takes, once, here
+    assert {v.pk for v in versions} == {v.pk for _r, v, _s in stored}, "the package lists the stored reports"
+    originals = []
+    for version in versions:
+        with version.pdf.open("rb") as fh:
+            originals.append(fh.read())
+        assert hashlib.sha256(originals[-1]).hexdigest() == version.sha256
+    again = [(v.data, v.narrative, s) for _r, v, s in stored]
+    print("term: " + ", ".join(f"{n} {label}" for label, n in count.items()) + f"; {load()}")
+    results = {}
+    for way in ("laid out again (before)", "stored"):
+        figures = in_child(
+            package_in_child, package, originals, again, "stored" if way == "stored" else "again"
+        )
+        results[way] = figures
+        print(
+            f"package, {way:24} {figures['pages']:4d} pages  {figures['seconds']:6.2f} s  "
+            f"peak RSS {figures['max_rss_mb']:.0f} MB  PDF {figures['bytes'] / 1024:.0f} KB  "
+            f"({figures['load']})"
+        )
+    new, old = results["stored"], results["laid out again (before)"]
+    verdict = "within" if new["max_rss_mb"] <= PACKAGE_MB else "ABOVE"
+    print(
+        f"package: {new['max_rss_mb']:.0f} MB, {new['seconds']:.2f} s; target {PACKAGE_MB} MB: {verdict}; "
+        f"/ before: memory {new['max_rss_mb'] / old['max_rss_mb']:.2f}, "
+        f"time {new['seconds'] / old['seconds']:.2f}"
+    )
+    if SMOKE:
+        assert new["pages"] == old["pages"] or new["pages"] > len(originals), (new, old)
+    return results
 
 
 def main():
-    with test_database():
+    from django.test import override_settings
+
+    media = tempfile.TemporaryDirectory(prefix="bench-reports-")
+    with test_database(), override_settings(MEDIA_ROOT=media.name), media:
         monthly_contract = make_contract("BENCH-MONTHLY")
         add_incidents(monthly_contract, MONTHLY_INCIDENTS, JUNE[0], 30, text_sentences=3)
         add_work_log(monthly_contract, MONTHLY_WORK_LOG, JUNE[0], 30)
@@ -259,27 +426,35 @@ def main():
         add_breaches_and_staff(annual_contract)
         empty_contract = make_contract("BENCH-EMPTY")
 
+        term_contract = make_contract("BENCH-TERM")
+        add_incidents(term_contract, TERM_INCIDENTS, TERM[0], 365, text_sentences=1)
+        add_work_log(term_contract, TERM_WORK_LOG, TERM[0], 365)
+        add_slots(term_contract, *TERM)
+        add_breaches_and_staff(term_contract)
+
         cases = [
-            ("baseline (empty month)", "monthly", empty_contract, JUNE),
-            ("monthly", "monthly", monthly_contract, JUNE),
-            ("annual", "annual", annual_contract, TERM),
+            ("baseline (empty month)", "monthly", empty_contract, JUNE, "parts"),
+            ("monthly", "monthly", monthly_contract, JUNE, "parts"),
+            ("annual, one pass", "annual", annual_contract, TERM, "one pass"),
+            ("annual", "annual", annual_contract, TERM, "parts"),
         ]
-        print(f"{connection.vendor}; rendering in a fresh process per report (spawn)")
+        print(f"{connection.vendor}; rendering in a fresh process per report (spawn); {load()}")
         results = {}
-        for name, kind, contract, period in cases:
+        for name, kind, contract, period, way in cases:
             data, build_s, queries = build(contract, kind, *period)
-            figures = render(data)
+            figures = render(data, way)
             if SMOKE:  # the answers of a full run, small: a PDF of the pages laid out
                 assert figures["pages"] >= 1 and figures["bytes"] > 1000, (name, figures)
                 assert data["kind"] == kind, (name, data.get("kind"))
             total = build_s + figures["seconds"]
             results[name] = {**figures, "build": build_s, "total": total, "queries": queries}
             print(
-                f"{name:24} {figures['pages']:4d} pages  build {build_s:6.2f} s ({queries} queries)  "
+                f"{name:24} {figures['pages']:4d} pages in {figures['parts']:2d} part(s)  "
+                f"build {build_s:6.2f} s ({queries} queries)  "
                 f"render {figures['seconds']:6.2f} s (+ import {figures['import']:.2f} s)  "
                 f"total {total:6.2f} s  "
                 f"{total / figures['pages']:.3f} s/page  peak RSS {figures['max_rss_mb']:.0f} MB  "
-                f"PDF {figures['bytes'] / 1024:.0f} KB"
+                f"PDF {figures['bytes'] / 1024:.0f} KB  ({figures['load']})"
             )
         base = results["baseline (empty month)"]
         base_per_page = base["total"] / base["pages"]
@@ -297,9 +472,19 @@ def main():
                 f"target {max_s:.0f} s{memory}: {verdict}; "
                 f"time per page / baseline's (one page) = {per_page / base_per_page:.2f}"
             )
+        once, split = results["annual, one pass"], results["annual"]
+        print(
+            f"annual in parts / one pass: memory {split['max_rss_mb'] / once['max_rss_mb']:.2f} "
+            f"({split['max_rss_mb']:.0f} / {once['max_rss_mb']:.0f} MB), "
+            f"time {split['seconds'] / once['seconds']:.2f}, "
+            f"pages {split['pages']} / {once['pages']}; {load()}"
+        )
+        bench_package(term_contract)
         if SMOKE:
             # More rows, more pages: the monthly and annual reports outgrow the empty month.
             assert results["annual"]["pages"] > base["pages"], results
+            assert results["annual"]["parts"] >= 2, results["annual"]  # the parts path, exercised
+            assert results["annual"]["pages"] == results["annual, one pass"]["pages"], results
             print("smoke: ok")
 
 

@@ -2,9 +2,10 @@
 
 The vendor manager prepares the package and signs the form (submit); the client manager signs it
 off with an opinion and a conclusion, or returns it. Submitting freezes the figures, so both
-parties sign the same thing. Sealing (in a worker) renders one PDF — the form, the summary and
-every signed-off report of the period, each under its own bookmark — signs it like a report, and
-keeps a ZIP of the originals: the reports' own signed PDFs, the inspection ledger and the package.
+parties sign the same thing. Sealing (in a worker) makes one PDF — the form and the summary laid out,
+then the stored signed PDF of every signed-off report of the period, each under its own bookmarks
+— signs it like a report, and keeps a ZIP of the originals: the reports' own signed PDFs, the
+inspection ledger and the package.
 """
 
 import datetime as dt
@@ -34,7 +35,6 @@ from reports.services import (
     local_date,
     person_name,
     seal_failure,
-    signature_block,
 )
 
 log = logging.getLogger(__name__)
@@ -366,9 +366,8 @@ SUMMARY_LAYOUT = [
 ]
 
 
-def package_html(package: AcceptancePackage) -> str:
-    from contracts.worktime import CHINA_TZ
-    from reports.pdf import render_html
+def _package_context(package: AcceptancePackage) -> dict:
+    """The context of the package's own pages. Render under zh-hans and Beijing time."""
     from reports.rendering import summary_context
 
     contract = package.contract
@@ -382,40 +381,76 @@ def package_html(package: AcceptancePackage) -> str:
         "client_at": local_date(package.signed_off_at),
     }
     period = f"{package.period_start:%Y-%m-%d} 至 {package.period_end:%Y-%m-%d}"
+    return {
+        "doc": {"code": contract.code, "title": contract.title, "period_label": period},
+        "title": f"{contract.code} {contract.title} 验收材料",
+        "package": package,
+        "figures": data,
+        "signature": signature,
+        **summary_context(data, SUMMARY_LAYOUT),
+    }
+
+
+def package_html(package: AcceptancePackage) -> str:
+    """The package's own pages as one HTML document (one pass)."""
+    from contracts.worktime import CHINA_TZ
+    from reports.pdf import render_html
+
     # Chinese, and Beijing time, whoever asks and wherever the worker runs.
     with translation.override("zh-hans"), timezone.override(CHINA_TZ):
-        return render_html(
-            "reports/pdf/acceptance.html",
-            {
-                "doc": {"code": contract.code, "title": contract.title, "period_label": period},
-                "package": package,
-                "figures": data,
-                "signature": signature,
-                **summary_context(data, SUMMARY_LAYOUT),
-            },
-        )
+        return render_html("reports/pdf/acceptance.html", _package_context(package))
 
 
-def render_package(package: AcceptancePackage) -> tuple[bytes, list[ReportVersion]]:
-    """The package as one PDF: its own pages, then each signed-off report of the period."""
-    from reports.pdf import combine, document
-    from reports.rendering import report_html
+def _package_layout(context: dict):
+    from reports.parts import Block, Layout
+    from reports.rendering import blocks
 
+    return Layout(
+        frame={"doc": context["doc"], "title": context["title"], "draft": False, "signature": None},
+        base=context,
+        blocks=[
+            Block("reports/pdf/_acceptance_form.html"),
+            Block("reports/pdf/_acceptance_summary.html"),
+            *blocks(context["sections"], context["data"]),
+            Block("reports/pdf/_signatures.html"),
+        ],
+    )
+
+
+def package_pdf(package: AcceptancePackage, originals: list[bytes], **sizes) -> bytes:
+    """The package as one PDF: its own pages laid out in parts, then the pages of each signed-off
+    report's stored, signed PDF (``originals``) as it was sealed — not laid out again — under its
+    own bookmarks. Reads no report from the database; ``sizes`` for tests and benches.
+
+    Its own pages are numbered "第 N 页 / 共 M 页" over the whole package; a report's pages keep
+    their own footer (their number within the report) and get the package's number in the
+    corner ("验收材料 第 N 页 / 共 M 页"). The reports' signatures hold in their own files, which
+    the package's ZIP carries byte for byte; the package's signature covers its copy of them."""
+    from contracts.worktime import CHINA_TZ
+    from reports.parts import Joined
+
+    joined = Joined()
+    with translation.override("zh-hans"), timezone.override(CHINA_TZ):
+        context = _package_context(package)
+        joined.add_layout(_package_layout(context), **sizes)
+    for original in originals:
+        joined.add_pdf(original)
+    return joined.pdf(label="验收材料")
+
+
+def render_package(package: AcceptancePackage, **sizes) -> tuple[bytes, list[ReportVersion]]:
+    """The package's PDF (``package_pdf``) from the stored PDFs of the period's signed-off versions."""
     ids = [r["version_id"] for r in (package.data or {}).get("reports", []) if r.get("version_id")]
     versions = list(
         ReportVersion.objects.filter(pk__in=ids)
-        .select_related(
-            "report__contract__client", "report__contract__vendor", "submitted_by", "signed_off_by"
-        )
+        .select_related("report__contract")
         .order_by("report__period_start", "report__kind")
     )
-    documents = [document(package_html(package))]
+    originals = []
     for version in versions:
-        html = report_html(
-            version.data, version.narrative, signature=signature_block(version.report, version)
-        )
-        documents.append(document(html))
-    return combine(documents), versions
+        with version.pdf.open("rb") as fh:
+            originals.append(fh.read())
+    return package_pdf(package, originals, **sizes), versions
 
 
 def _archive(package: AcceptancePackage, pdf: bytes, versions: list[ReportVersion]) -> bytes:

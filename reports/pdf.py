@@ -6,6 +6,9 @@ way to read the server's files or reach the network: the fetcher answers ``stati
 URLs from the staticfiles finders and refuses every other URL, ``file://`` and ``http://``
 included. Fonts: the system's Noto Sans CJK SC (``fonts-noto-cjk``) first, else the portal's own
 cut of it in ``static/fonts`` (pdf.css), so a machine without CJK fonts still prints Chinese.
+
+A long document is laid out in parts (reports.parts) by one ``Renderer``: its parts share the
+font configuration, the fetcher and pdf.css parsed once.
 """
 
 import mimetypes
@@ -18,6 +21,7 @@ from om_portal.validators import without_bidi_controls
 
 STATIC_SCHEME = "static"
 BASE_URL = f"{STATIC_SCHEME}:///"
+STYLESHEET = "reports/pdf.css"
 
 
 class FetchRefused(ValueError):
@@ -54,7 +58,7 @@ def render_html(template: str, context: dict) -> str:
 
 
 def document(html: str):
-    """A laid-out WeasyPrint document (pages and bookmarks), for writing or for combining."""
+    """A laid-out WeasyPrint document (pages and bookmarks), in one pass."""
     from weasyprint import HTML  # imported late: it loads Pango, which the web pages do not need
 
     # A vendor's description or narrative reads in the order it was typed: bidirectional
@@ -67,8 +71,25 @@ def write_pdf(html: str) -> bytes:
     return document(html).write_pdf()
 
 
-def combine(documents) -> bytes:
-    """One PDF of several documents, their pages and bookmarks one after the other."""
-    documents = list(documents)
-    pages = [page for doc in documents for page in doc.pages]
-    return documents[0].copy(pages).write_pdf()
+class Renderer:
+    """Lays out documents that take pdf.css from here rather than from a ``<link>``: the parts of
+    one long PDF and its footers. Fonts, fetcher and stylesheet are made once for all of them, so
+    a part costs its own boxes only."""
+
+    def __init__(self):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.fonts = FontConfiguration()
+        self.fetcher = _static_url_fetcher()
+        # A user stylesheet: the document's own <style> (the header's words, a part's blank
+        # footer) is an author's and wins over it, as it did over the linked one.
+        self.stylesheets = [CSS(url=BASE_URL + STYLESHEET, url_fetcher=self.fetcher, font_config=self.fonts)]
+
+    def document(self, html: str):
+        from weasyprint import HTML
+
+        html = without_bidi_controls(html)
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
+            font_config=self.fonts, stylesheets=self.stylesheets
+        )

@@ -276,33 +276,108 @@ def _sections(kind: str, narrative: dict, layout: list[tuple[str, str]] | None =
     return sections
 
 
+# The sections whose lists grow with the period, printed by rows (their template reads
+# ``section.rows``): a long report is split between them in parts (reports.parts).
+ROWS = {
+    SECTION.format("incidents_table"): lambda view: view["incidents"]["list"],
+    SECTION.format("incidents_full"): lambda view: view["incidents"]["list"],
+    SECTION.format("work_log"): lambda view: view["work_log"],
+}
+
+
+def _with_rows(sections: list[dict], view: dict) -> list[dict]:
+    """Each split section with all its rows, as one pass prints it."""
+    for section in sections:
+        if section["template"] in ROWS:
+            section.update(rows=ROWS[section["template"]](view), lead=True, u0=0, row_u0=0)
+    return sections
+
+
+def blocks(sections: list[dict], view: dict) -> list:
+    """The sections as blocks of a layout in parts: the long lists by rows."""
+    from reports.parts import Block
+
+    return [
+        Block(s["template"], {"section": s}, ROWS[s["template"]](view) if s["template"] in ROWS else None)
+        for s in sections
+    ]
+
+
 def summary_context(data: dict, layout: list[tuple[str, str]]) -> dict:
     """The figures, charts and numbered sections of ``layout`` for another document that prints
     a snapshot's sections (the acceptance package's summary). Render it under zh-hans."""
-    return {"data": _view(data), "charts": _charts(data), "sections": _sections(data["kind"], {}, layout)}
+    view = _view(data)
+    return {
+        "data": view,
+        "charts": _charts(data),
+        "sections": _with_rows(_sections(data["kind"], {}, layout), view),
+    }
 
 
-def report_html(data: dict, narrative: dict, *, signature: dict | None = None, draft: bool = False) -> str:
-    """The report's HTML for reports.pdf, made from the snapshot and the narrative alone."""
+def _report(data: dict, narrative: dict, signature: dict | None, draft: bool) -> dict:
+    """The context of a report's PDF. Render under zh-hans and Beijing time."""
     kind = data["kind"]
     contract = data["contract"]
+    kind_title = str(kinds.get(kind).label)
     doc = {
         "code": contract["code"],
         "period_label": data["period"]["label"],
+        "title": f"{contract['title']} {kind_title}",
     }
+    view = _view(data)
+    return {
+        "doc": doc,
+        "title": f"{doc['code']} {doc['title']} {doc['period_label']}",
+        "signature": signature,
+        "draft": draft,
+        "kind_title": kind_title,
+        "data": view,
+        "charts": _charts(data),
+        "sections": _with_rows(_sections(kind, narrative), view),
+    }
+
+
+def report_html(data: dict, narrative: dict, *, signature: dict | None = None, draft: bool = False) -> str:
+    """The report's HTML for reports.pdf in one pass, made from the snapshot and the narrative alone."""
     # Chinese, and Beijing time, whoever asks and wherever the worker runs.
     with translation.override("zh-hans"), timezone.override(CHINA_TZ):
-        kind_title = str(kinds.get(kind).label)
-        doc["title"] = f"{contract['title']} {kind_title}"
-        return render_to_string(
-            TEMPLATE,
-            {
-                "doc": doc,
-                "signature": signature,
-                "draft": draft,
-                "kind_title": kind_title,
-                "data": _view(data),
-                "charts": _charts(data),
-                "sections": _sections(kind, narrative),
-            },
-        )
+        return render_to_string(TEMPLATE, _report(data, narrative, signature, draft))
+
+
+def report_layout(context: dict):
+    """The report as a layout in parts (reports.parts): its head, its sections, the signatures."""
+    from reports.parts import Block, Layout
+
+    signature = context["signature"]
+    return Layout(
+        frame={
+            "doc": context["doc"],
+            "title": context["title"],
+            "draft": context["draft"],
+            "signature": None,
+        },
+        base=context,
+        blocks=[
+            Block("reports/pdf/_head.html"),
+            *blocks(context["sections"], context["data"]),
+            *([Block("reports/pdf/_signatures.html")] if signature else []),
+        ],
+    )
+
+
+def report_parts(data: dict, narrative: dict, *, signature: dict | None = None, draft: bool = False, **sizes):
+    """The report laid out in bounded parts (a reports.parts.Joined: its ``pdf()`` stamps the
+    footers); ``sizes`` for tests and benches."""
+    from reports.parts import Joined
+
+    joined = Joined()
+    with translation.override("zh-hans"), timezone.override(CHINA_TZ):
+        joined.add_layout(report_layout(_report(data, narrative, signature, draft)), **sizes)
+    return joined
+
+
+def report_pdf(
+    data: dict, narrative: dict, *, signature: dict | None = None, draft: bool = False, **sizes
+) -> bytes:
+    """The report's PDF, laid out in bounded parts."""
+    return report_parts(data, narrative, signature=signature, draft=draft, **sizes).pdf()

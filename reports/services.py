@@ -199,8 +199,7 @@ def enqueue(task_name: str, *args) -> None:
 def run_build(report_id: int) -> bool:
     """Build the figures and the draft PDF (in a worker). Claims the queued build once."""
     from reports.building import build_data
-    from reports.pdf import write_pdf
-    from reports.rendering import report_html
+    from reports.rendering import report_pdf
 
     if not Report.objects.filter(pk=report_id, build_state=BuildState.QUEUED).update(
         build_state=BuildState.RUNNING, build_progress=5, build_attempts=F("build_attempts") + 1
@@ -219,7 +218,7 @@ def run_build(report_id: int) -> bool:
             report.contract, report.kind, report.period_start, report.period_end, progress=progress
         )
         Report.objects.filter(pk=report_id).update(build_progress=85)
-        pdf = write_pdf(report_html(data, report.narrative, signature=signature_block(report), draft=True))
+        pdf = report_pdf(data, report.narrative, signature=signature_block(report), draft=True)
     except Exception as exc:
         log.exception("reports: building report %s failed", report_id)
         failed = {"build_state": BuildState.FAILED, "build_error": why_failed(exc)[:2000]}
@@ -469,8 +468,7 @@ def seal_version(version_id: int) -> bool:
     Two workers given the same version both render, and the conditional UPDATE lets one keep its
     file: each signature differs (it holds its time), so the loser's file is deleted.
     """
-    from reports.pdf import write_pdf
-    from reports.rendering import report_html
+    from reports.rendering import report_pdf
     from reports.signing import sign_pdf
 
     version = (
@@ -484,9 +482,8 @@ def seal_version(version_id: int) -> bool:
         return False
     report = version.report
     try:
-        html = report_html(version.data, version.narrative, signature=signature_block(report, version))
         signed = sign_pdf(
-            write_pdf(html),
+            report_pdf(version.data, version.narrative, signature=signature_block(report, version)),
             reason=_("Signed off by %(person)s") % {"person": person_name(version.signed_off_by)},
             name=f"{report.contract.code} {report.get_kind_display()} v{version.number}",
         )

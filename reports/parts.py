@@ -1,0 +1,238 @@
+"""Long PDFs laid out in bounded parts, then joined into one (issue 17).
+
+WeasyPrint keeps every box of a document, with its computed style, until the PDF is written: a
+191-page annual report took 783 MB in one pass. Here a document is a list of blocks (the head,
+each section, the signatures) whose long lists (incidents, the work log) are split by rows; its
+units — a whole block, or one row — are laid out a part at a time, and each part is written to
+PDF bytes and freed before the next. All parts share one ``pdf.Renderer`` (fonts, fetcher,
+pdf.css parsed once).
+
+Where a part ends the page is seldom full, so the pages holding the part's last units are not
+kept: the next part starts with the first unit of those pages, and the pages fall where a single
+pass would put them. Each unit's element carries ``data-u`` (its number), by which the units of a
+laid-out page are read back from its boxes.
+
+The parts have no footer: "第 N 页 / 共 M 页" needs M, known only at the end, so the footers are
+laid out last on M empty pages (cheap) and merged onto the joined pages, in the same CJK font.
+The outline is rebuilt from the kept pages' bookmarks. Another PDF's pages (a stored, signed
+report in an acceptance package) can be appended with their outline; they keep their own footer
+and get the joined document's number in the corner.
+"""
+
+import gc
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+
+PART = "reports/pdf/part.html"
+FOOTERS = "reports/pdf/footers.html"
+# Pages a part aims at: its boxes are what a render holds (about 3 MB a page of a dense table).
+PART_PAGES = 24
+# Units of the first part, before the pages they fill are known (a later part is sized by the
+# pages per unit of the parts before it).
+FIRST_UNITS = 120
+PX = 0.75  # WeasyPrint's CSS pixel, in PDF points
+
+
+@dataclass
+class Block:
+    """A template the document prints whole, or by rows when ``rows`` is given: its ``section``
+    then gets the part's slice as ``rows``, ``lead`` (print the heading) and ``row_u0`` (the unit
+    number of its first row) — see the incidents_table section."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+    rows: Sequence | None = None
+
+    @property
+    def units(self) -> int:
+        return len(self.rows) if self.rows else 1
+
+
+@dataclass
+class Layout:
+    """A document to render in parts: ``frame`` is the context of part.html (doc, title, draft,
+    signature=None), ``base`` what every block's template sees besides its own context."""
+
+    frame: dict
+    base: dict
+    blocks: list[Block]
+
+    def __post_init__(self):
+        self.starts, first = [], 0
+        for block in self.blocks:
+            self.starts.append(first)
+            first += block.units
+        self.units = first
+
+    def html(self, start: int, end: int) -> str:
+        """The HTML of units ``[start, end)``: whole blocks, and the slices of split ones."""
+        body = []
+        for block, u0 in zip(self.blocks, self.starts, strict=True):
+            if u0 + block.units <= start or u0 >= end:
+                continue
+            context = {**self.base, **block.context}
+            if block.rows is None:
+                body.append(format_html('<div data-u="{}">{}</div>', u0, render(block.template, context)))
+                continue
+            lo, hi = max(start, u0) - u0, min(end, u0 + block.units) - u0
+            section = {**context.get("section", {}), "u0": u0, "row_u0": u0 + lo, "lead": lo == 0}
+            section["rows"] = block.rows[lo:hi]
+            body.append(render(block.template, {**context, "section": section}))
+        # Each piece is already safe (a rendered template): part.html prints them as they are.
+        return render(PART, {**self.frame, "body": body, "continued": start > 0})
+
+
+def render(template: str, context: dict) -> str:
+    return render_to_string(template, context)
+
+
+def _units_on(page) -> set[int]:
+    found = set()
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element.get("data-u") is not None:
+            found.add(int(element.get("data-u")))
+    return found
+
+
+def _cut(on: list[set[int]], start: int) -> tuple[int, int] | None:
+    """(pages to keep, first unit of the next part): the pages before the one where the first
+    unit of the pages given to the next part begins — at least the last page, and every page
+    that holds a piece of a unit on them. None when that would keep nothing: the part is then
+    too short to cut (its units, in document order, fill its pages from the first). ``on``: the
+    units of each page of the part."""
+    drop = len(on) - 1
+    if drop < 1 or not on[drop]:
+        return None
+    carry = min(on[drop])
+    while True:
+        while drop > 0 and carry in on[drop - 1]:
+            drop -= 1
+        lowest = min(min(units) for units in on[drop:] if units)
+        if lowest == carry:
+            break
+        carry = lowest
+    if carry <= start or drop == 0:
+        return None
+    return drop, carry
+
+
+class Joined:
+    """The joined PDF being made: pages (pypdf), their outline entries, and which pages came
+    from another PDF (they keep their own footer)."""
+
+    def __init__(self, renderer=None):
+        from pypdf import PdfWriter
+
+        from reports.pdf import Renderer
+
+        self.renderer = renderer or Renderer()
+        self.writer = PdfWriter()
+        self.bookmarks: list[tuple[int, str, int, float, float, bool]] = []
+        self.appended: list[bool] = []
+        self.parts = 0
+        self.title = ""
+
+    def _add(self, pdf: bytes, appended: bool):
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(pdf))
+        first = len(self.writer.pages)
+        # No annotations: a part has no links, and a stored report's signature widget belongs to
+        # its own file (kept whole in the package's ZIP), not to the package.
+        self.writer.append(reader, import_outline=False, excluded_fields=["/Annots", "/B"])
+        self.appended += [appended] * len(reader.pages)
+        return first, reader
+
+    def add_layout(self, layout: Layout, *, part_pages: int = PART_PAGES, first_units: int = FIRST_UNITS):
+        """Lay ``layout`` out part by part and add its pages and bookmarks."""
+        self.title = self.title or layout.frame.get("title", "")
+        start, budget = 0, first_units
+        while start < layout.units:
+            end = min(layout.units, start + budget)
+            while True:
+                document = self.renderer.document(layout.html(start, end))
+                cut = _cut([_units_on(p) for p in document.pages], start) if end < layout.units else None
+                if cut or end == layout.units:
+                    break
+                # Too short to give its last page to the next part: lay out more units instead.
+                end = min(layout.units, start + 2 * (end - start))
+                del document
+            keep, following = cut or (len(document.pages), end)
+            first = len(self.writer.pages)
+            for number, page in enumerate(document.pages[:keep]):
+                for level, label, (x, y), state in page.bookmarks:
+                    top = (page.height - y) * PX
+                    self.bookmarks.append((level, label, first + number, x * PX, top, state != "closed"))
+            self._add(document.copy(document.pages[:keep]).write_pdf(), appended=False)
+            self.parts += 1
+            # The next part's units fill about part_pages, at the pages per unit of this one.
+            budget = max(1, min(budget * 4, (following - start) * part_pages // max(keep, 1)))
+            start = following
+            del document
+            gc.collect()  # the boxes hold cycles: free them before the next part is laid out
+
+    def add_pdf(self, pdf: bytes):
+        """Append another PDF's pages, and its outline at the levels it had."""
+        first, reader = self._add(pdf, appended=True)
+
+        def walk(items, level):
+            for item in items:
+                if isinstance(item, list):
+                    walk(item, level + 1)
+                    continue
+                number = reader.get_destination_page_number(item)
+                left, top = getattr(item, "left", None), getattr(item, "top", None)
+                self.bookmarks.append(
+                    (level, str(item.title), first + number, float(left or 0), float(top or 0), True)
+                )
+
+        walk(reader.outline, 1)
+
+    def _outline(self):
+        from pypdf.generic import Fit
+
+        stack: list[tuple[int, object]] = []
+        for level, label, page, left, top, is_open in self.bookmarks:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            parent = stack[-1][1] if stack else None
+            item = self.writer.add_outline_item(
+                label, page, parent=parent, fit=Fit.xyz(left, top, None), is_open=is_open
+            )
+            stack.append((level, item))
+
+    def stamp(self, label: str = ""):
+        """Lay the footers out on one empty page per page and merge each onto its page."""
+        from pypdf import PdfReader
+
+        html = render(FOOTERS, {"pages": self.appended, "label": label})
+        footers = PdfReader(io.BytesIO(self.renderer.document(html).write_pdf()))
+        for page, footer in zip(self.writer.pages, footers.pages, strict=True):
+            page.merge_page(footer)
+            page.compress_content_streams()  # merging leaves the page's streams inflated
+
+    def pdf(self, *, label: str = "") -> bytes:
+        """The joined PDF: footers stamped (``label`` before the number on appended pages),
+        outline made, titled after its first layout."""
+        self.stamp(label)
+        self._outline()
+        # The appended reports' form (their signature fields, whose widgets were left out) stays
+        # in their own files; the joined PDF's signature makes its own.
+        self.writer.root_object.pop("/AcroForm", None)
+        if self.title:
+            self.writer.add_metadata({"/Title": self.title})
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
+
+
+def layout_pdf(layout: Layout, **sizes) -> bytes:
+    """The layout's PDF, laid out in parts, with its footers and outline."""
+    joined = Joined()
+    joined.add_layout(layout, **sizes)
+    return joined.pdf()
