@@ -19,7 +19,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = sorted((ROOT / "bench").glob("[!_]*.py"))
 # The targets of these are PostgreSQL's: they refuse SQLite.
-POSTGRESQL_ONLY = {"dashboard.py", "incidents.py", "load.py", "offline_sync.py"}
+POSTGRESQL_ONLY = {
+    "dashboard.py",
+    "incidents.py",
+    "load.py",
+    "offline_sync.py",
+    "queues.py",
+    "results_year.py",
+}
+# These start Celery workers, other processes, which need a real broker.
+REDIS_ONLY = {"queues.py"}
 
 pytestmark = [pytest.mark.bench, pytest.mark.slow]
 
@@ -35,6 +44,8 @@ def test_the_bench_runs_in_smoke_mode(script):
     assert "--smoke" in script.read_text(), f"{script.name} has no --smoke mode"
     if script.name in POSTGRESQL_ONLY and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    if script.name in REDIS_ONLY and not os.environ.get("REDIS_URL"):
+        pytest.skip("needs Redis (REDIS_URL)")
     started = time.perf_counter()
     done = subprocess.run(  # our own scripts, with the interpreter running the suite
         [sys.executable, str(script), "--smoke"],

@@ -218,6 +218,51 @@ def test_an_automated_slot_shows_no_form_and_refuses_a_post(round_a, vendor_engi
     assert page.status_code == 200 and "not submitted by hand" in page.content.decode()
 
 
+def test_a_done_automated_run_lists_the_first_fifty_that_did_not_pass_and_loads_no_more(
+    round_a, vendor_engineer_a, as_user
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inspections.models import AutomatedCheck, CheckResult
+    from inspections.views.tablet import RESULTS_SHOWN
+
+    slot = round_a.slot
+    slot.schedule.mode = InspectionMode.AUTOMATED
+    slot.schedule.save()
+    slot.status, slot.done_at = Status.DONE, timezone.now()
+    slot.save()
+    run = InspectionRun.objects.create(
+        slot=slot, contract=slot.contract, mode="automated", started_at=slot.due_at, finished_at=slot.done_at
+    )
+    statuses = ["ok"] * 30 + ["failed"] * (RESULTS_SHOWN + 5) + ["timeout"] * 3
+    for n, status in enumerate(statuses):
+        check = AutomatedCheck.objects.create(
+            contract=slot.contract, asset=round_a.vms, name=f"检查{n:03d}{status}", kind="tcp", port=22
+        )
+        CheckResult.objects.create(
+            run=run,
+            automated_check=check,
+            contract=slot.contract,
+            status=status,
+            message="OK" if status == "ok" else "No answer within %(seconds)s s",
+            params={} if status == "ok" else {"seconds": 2},
+            started_at=slot.due_at,
+            duration_ms=20,
+        )
+    client = as_user(vendor_engineer_a)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url(round_a)).content.decode()
+    shown = re.findall(r'<div class="answer-label">检查(\d{3})(\w+)</div>', page)
+    assert len(shown) == RESULTS_SHOWN
+    assert {status for _n, status in shown} == {"failed"}  # "failed" sorts before "timeout"
+    assert [n for n, _status in shown] == sorted(n for n, _status in shown)
+    assert "No answer within 2 s" in page
+    # A run of 10,000 checks: the rows that passed, and those past the fiftieth, stay in the database.
+    (read,) = [q["sql"] for q in queries.captured_queries if 'FROM "inspections_checkresult"' in q["sql"]]
+    assert "NOT" in read and f"LIMIT {RESULTS_SHOWN}" in read, read
+
+
 # --- Abnormal → incident ------------------------------------------------------------------------
 
 
