@@ -27,6 +27,8 @@ class EscalationPolicySerializer(ModelRulesMixin, serializers.ModelSerializer):
     class Meta:
         model = EscalationPolicy
         fields = ["id", "contract", "severity", "active", "note", "steps", "created_at", "updated_at"]
+        # The one-per-severity rule is checked in validate(), under the severity field.
+        validators = []
 
     def validate_contract(self, contract):
         if self.instance is not None and contract != self.instance.contract:

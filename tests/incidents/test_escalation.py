@@ -275,3 +275,16 @@ def test_seed_policies_apply_to_the_seed_contracts_incidents(make_user, django_c
     with django_capture_on_commit_callbacks(execute=True):
         assert escalation.sweep(now=at(2026, 1, 5, 9, 0)) == {"escalated": 1}
     assert escalations(incident) == ["vendor_manager"]
+
+
+def test_the_incident_page_shows_the_next_step_and_the_steps_fired(
+    client, contract_a, policy, people, django_capture_on_commit_callbacks
+):
+    incident = report(contract_a, people["engineer"])
+    client.force_login(people["client_manager"])
+    page = client.get(incident.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "下次升级" in page and "2025-03-03 10:30" in page
+    beat(django_capture_on_commit_callbacks, 30)
+    page = client.get(incident.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已升级" in page and "乙方项目经理" in page and "2025-03-03 11:00" in page
+    assert "vendor_manager" not in page
