@@ -17,6 +17,7 @@ from incidents.models import (
     Complaint,
     Consultation,
     EmergencyPlan,
+    EscalationPolicy,
     Incident,
     KnowledgeArticle,
     ServiceRecord,
@@ -149,3 +150,9 @@ class ComplaintFilterSet(ContractFilterSetMixin):
     class Meta:
         model = Complaint
         fields = ["contract", "status", "filed_by_side", "against_side"]
+
+
+class EscalationPolicyFilterSet(ContractFilterSetMixin):
+    class Meta:
+        model = EscalationPolicy
+        fields = ["contract", "severity", "active"]

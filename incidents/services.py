@@ -18,7 +18,7 @@ from contracts.models import Breach, Membership, PenaltyClause, Role, Severity, 
 from contracts.penalties import BreachSpec, record_breaches, withdraw_breach
 from contracts.scoping import ASSIGN_INCIDENT, CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
 from contracts.sides import CLIENT, require_another_person, require_side
-from incidents import clocks
+from incidents import clocks, escalation
 from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
 from incidents.workflow import OPEN_WORKING, WORKFLOW, WORKFLOW_EVENTS
 from om_portal import audit
@@ -495,6 +495,8 @@ def refresh_clocks(incident, computed=None, now=None, *, by=None, reason="") -> 
     now = now or timezone.now()
     settle_breaches(incident, computed, now, by=by, reason=reason)
     values = derived_values(incident, computed, now)
+    # The next escalation step, in the same UPDATE: acknowledging the incident clears it.
+    values.update(escalation.pending(incident, computed))
     # A plain UPDATE of these columns: the checker's claim columns are never overwritten here.
     Incident.objects.filter(pk=incident.pk).update(**values)
     for name, value in values.items():

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from incidents import checker, knowledge
+from incidents import checker, escalation, knowledge
 
 
 @shared_task(ignore_result=True)
@@ -10,3 +10,10 @@ def check_sla_deadlines():
     done = checker.check_deadlines()
     done["consultations"] = knowledge.check_consultations()
     return done
+
+
+@shared_task(ignore_result=True)
+def escalate(now=None):
+    """Beat, every minute: fire the escalation steps that came due on unacknowledged incidents
+    (each claimed once, whoever runs). ``now`` is for tests moving time."""
+    return escalation.sweep(now=now)

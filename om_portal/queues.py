@@ -14,6 +14,7 @@ KINDS = {
     "realtime": (
         "om_portal.tasks.heartbeat",
         "incidents.tasks.check_sla_deadlines",
+        "incidents.tasks.escalate",
         "inspections.tasks.tick",
     ),
     "probes": ("inspections.tasks.run_chunk",),  # automated checks, I/O bound

@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "om_portal.tasks.heartbeat", "schedule": 60.0},
     "sla-deadlines": {"task": "incidents.tasks.check_sla_deadlines", "schedule": 60.0},
+    # Tells the next people of the policy while an incident is not acknowledged (受理).
+    "escalations": {"task": "incidents.tasks.escalate", "schedule": 60.0},
     # Makes the coming slots, starts the due automated runs, records missed rounds.
     "inspections": {"task": "inspections.tasks.tick", "schedule": 60.0},
     # Deliveries whose enqueueing never reached the broker, or whose worker died mid-send.

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset, Contract, Severity, SLATerm
 from contracts.scoping import RestrictedQuerySet
+from incidents.models.escalation import EscalationTarget
 from om_portal.validators import no_bidi_controls
 
 
@@ -153,6 +154,11 @@ class Incident(models.Model):
     arrival_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Escalation (incidents.escalation): how many steps of the contract's policy fired, and when
+    # the next one is due while nobody acknowledged the incident; NULL when none is pending.
+    escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
+    next_escalation_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -175,6 +181,14 @@ class Incident(models.Model):
                 include=["id"],
                 name="incident_next_check_idx",
                 condition=models.Q(next_check_at__isnull=False),
+            ),
+            # The escalation sweep, every minute: WHERE next_escalation_at <= now. Partial: only
+            # unacknowledged incidents with a step still to fire are in it, a handful at a time.
+            models.Index(
+                fields=["next_escalation_at"],
+                include=["id"],
+                name="incident_next_escalation_idx",
+                condition=models.Q(next_escalation_at__isnull=False),
             ),
             # The lists' "due before" filter.
             models.Index(
@@ -251,6 +265,7 @@ class IncidentEvent(models.Model):
         BREACH = "breach", _("Deadline missed")
         WITHDRAWN = "withdrawn", _("Breach withdrawn")
         RECOVERED = "recovered", _("Check recovered")
+        ESCALATED = "escalated", _("Escalated")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("at"))
@@ -297,6 +312,8 @@ class IncidentEvent(models.Model):
 def _value_label(value: str, event_kind: str = "") -> str:
     # "consultation" is both a kind of incident and an SLA condition: the event says which.
     first = (IncidentKind,) if event_kind == IncidentEvent.Kind.KIND else ()
+    if event_kind == IncidentEvent.Kind.ESCALATED:
+        first = (EscalationTarget,)
     for choices in (*first, Incident.Status, Severity, SLATerm.Condition, SLATerm.Clock, IncidentKind):
         if value and value in choices.values:
             return str(choices(value).label)

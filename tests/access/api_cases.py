@@ -186,6 +186,16 @@ INCIDENT_DATA = [
     ),
 ]
 
+ESCALATION_DATA = [
+    Resource(
+        "escalation-policy",
+        "escalation",
+        who("manage_contract"),
+        body(severity="severe", steps=[{"after_minutes": 60, "notify": "client_manager"}]),
+        {"note": "改"},
+    ),
+]
+
 INSPECTION_DATA = [
     # Where the checks may point: the client side's to write (issue 14).
     Resource(
@@ -230,7 +240,7 @@ INSPECTION_DATA = [
     ),
 ]
 
-RESOURCES = [*CONTRACT_DATA, *INCIDENT_DATA, *INSPECTION_DATA]
+RESOURCES = [*CONTRACT_DATA, *INCIDENT_DATA, *ESCALATION_DATA, *INSPECTION_DATA]
 
 
 def pk(attr):

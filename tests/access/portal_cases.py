@@ -413,6 +413,34 @@ def _late_tablet_round(w, s):
     InspectionRun.objects.filter(pk=s.run.pk).update(device_submitted_at=slot.due_at)
 
 
+def _escalation_body(w, s, **changes):
+    """The escalation form as shown for the side's policy (or blank), with ``changes``."""
+    data = {
+        "severity": "emergency",
+        "active": "on",
+        "note": "改",
+        "steps-TOTAL_FORMS": "1",
+        "steps-INITIAL_FORMS": "1",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "10",
+        "steps-0-after_minutes": "45",
+        "steps-0-notify": "client_manager",
+    }
+    return {**data, **changes}
+
+
+ESCALATION = [
+    get("incidents:escalation", ALL, code),
+    *page(
+        "incidents:escalation-add",
+        who("manage_contract"),
+        code,
+        lambda w, s: _escalation_body(w, s, severity="severe", **{"steps-INITIAL_FORMS": "0"}),
+    ),
+    *page("incidents:escalation-edit", who("manage_contract"), _manage("escalation"), _escalation_body),
+    post("incidents:escalation-delete", who("manage_contract"), _manage("escalation")),
+]
+
 MANAGE = who("manage_inspections")
 INSPECTIONS = [
     get("inspections:index"),
@@ -662,4 +690,4 @@ ACCOUNTS = [
     ],
 ]
 
-PORTAL_CASES = [*OTHERS, *ACCOUNT, *ACCOUNTS, *CONTRACTS, *INCIDENTS, *INSPECTIONS, *REPORTS]
+PORTAL_CASES = [*OTHERS, *ACCOUNT, *ACCOUNTS, *CONTRACTS, *INCIDENTS, *ESCALATION, *INSPECTIONS, *REPORTS]

@@ -45,6 +45,8 @@ from incidents.models import (
     Consultation,
     Drill,
     EmergencyPlan,
+    EscalationPolicy,
+    EscalationStep,
     Incident,
     KnowledgeArticle,
     ServiceRecord,
@@ -221,6 +223,8 @@ def build_side(tag: str, users: dict) -> SimpleNamespace:
     )
 
     # Inspections: a checklist, its schedule and check, a period, an open slot and a done one.
+    s.escalation = EscalationPolicy.objects.create(contract=c, severity="emergency", note=f"{mark} 升级")
+    EscalationStep.objects.create(policy=s.escalation, after_minutes=30, notify="vendor_manager")
     s.template = ChecklistTemplate.objects.create(contract=c, key="daily", name=f"{mark} 日常巡检")
     s.checklist_item = ChecklistItem.objects.create(template=s.template, label=f"{mark} 机房", asset=s.asset)
     s.schedule = InspectionSchedule.objects.create(

@@ -28,6 +28,7 @@ RESOURCES = [
     "complaints",
     "work-log",
     "service-records",
+    "escalation-policies",
     "inspection-schedules",
     "heightened-periods",
     "inspection-slots",

@@ -17,6 +17,7 @@ from om_portal.management.commands.worker import worker_command
 KINDS = {
     "om_portal.tasks.heartbeat": "realtime",
     "incidents.tasks.check_sla_deadlines": "realtime",
+    "incidents.tasks.escalate": "realtime",
     "inspections.tasks.tick": "realtime",
     "inspections.tasks.run_chunk": "probes",
     "reports.tasks.build_report": "render",
