@@ -15,6 +15,8 @@ EXEMPT = {
     "schema": "the API's schema: no data (tests/om_portal/test_api_schema.py)",
     "api-docs": "the API's documentation page: no data",
     "api:token": "authentication itself: a token for a password (the API's login)",
+    "inbox-open": "one's own inbox item by id: its owner's only, 404 for others (test_inbox.py)",
+    "api:inbox-detail": "one's own inbox item by id: its owner's only, 404 for others (test_inbox.py)",
 }
 EXEMPT_PREFIXES = {
     "admin/": "Django's admin: staff only, its own permission system",
