@@ -14,8 +14,9 @@ import logging
 from collections import defaultdict
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -96,7 +97,10 @@ def flush(contract_code, now=None) -> int:
         if Notice.objects.filter(contract_code=contract_code, sent_at__gte=minute).exists():
             return 0
         Notice.objects.filter(pk__in=[n.pk for n in pending]).update(sent_at=now)
-        _send(contract_code, pending)
+        # A digest's own words in the portal's language, as its notices were written: a flush
+        # run after a request's commit would otherwise speak the requester's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            _send(contract_code, pending)
     return len(pending)
 
 

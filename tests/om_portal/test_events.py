@@ -161,21 +161,44 @@ def test_a_failing_check_reaches_the_people_on_duty_and_the_vendor_manager(
         )
         schedule.full_clean()
         schedule.save()
-        due = timezone.now() - dt.timedelta(minutes=1)
-        slot = InspectionSlot.objects.create(
-            contract=contract_a, schedule=schedule, due_at=due, deadline=due + dt.timedelta(hours=2)
-        )
         sent = []
         monkeypatch.setattr(
             inspection_tasks.run_chunk, "apply_async", lambda args=None, kwargs=None, **o: sent.append(args)
         )
-        with django_capture_on_commit_callbacks(execute=True):
-            monitoring.dispatch(slot)
-        with django_capture_on_commit_callbacks(execute=True):
-            for message in sent:
-                monitoring.run_chunk(*message)
+
+        def run(minutes_ago):
+            due = timezone.now() - dt.timedelta(minutes=minutes_ago)
+            slot = InspectionSlot.objects.create(
+                contract=contract_a, schedule=schedule, due_at=due, deadline=due + dt.timedelta(hours=2)
+            )
+            del sent[:]
+            with django_capture_on_commit_callbacks(execute=True):
+                monitoring.dispatch(slot)
+            with django_capture_on_commit_callbacks(execute=True):
+                for message in sent:
+                    monitoring.run_chunk(*message)
+
+        run(2)
+        snapshot = {name: list(r.requests) for name, r in robots.items()}, list(mail.outbox)
+        web.answer("/error", 200)
+        run(1)
     finally:
         web.close()
+
+    # The recovery waited for the minute to turn (the contract had its message): it goes next.
+    recovered = Notice.objects.get(kind="check.recovered", sent_at__isnull=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digest.flush_all(timezone.now() + dt.timedelta(seconds=61)) == 1
+    assert "恢复" in recovered.subject
+    assert "check.recovered" in inbox_of(people["duty"]) and inbox_of(people["off_duty"]) == []
+    assert (
+        len(robots["wecom"].requests) == 2
+        and "恢复" in robots["wecom"].requests[1]["json"]["text"]["content"]
+    )
+    InboxItem.objects.filter(kind="check.recovered").delete()
+    for name, receiver in robots.items():
+        receiver.requests[:] = snapshot[0][name]
+    mail.outbox[:] = snapshot[1]
 
     incident = Incident.objects.get(contract=contract_a, source=IncidentSource.MONITORING)
     assert_reached(
@@ -297,6 +320,65 @@ def test_a_payment_coming_due_and_the_missing_calendar(contract_a, people, admin
     assert inbox_of(administrator) == ["calendar.missing"]
     assert str(missing) in Notice.objects.get(kind="calendar.missing").subject
     assert reminders.calendar_reminder(dt.date(missing - 1, 6, 1)) == 0  # too early in the year
+
+
+def test_a_missed_inspection_and_a_complaint_reach_their_roles(
+    contract_a, people, django_capture_on_commit_callbacks
+):
+    from incidents.knowledge import file_complaint
+    from inspections.schedules import mark_missed
+
+    schedule = InspectionSchedule(
+        contract=contract_a, name="机房日常巡检", times_of_day=["03:00"], what="机房"
+    )
+    schedule.full_clean()
+    schedule.save()
+    due = timezone.now() - dt.timedelta(hours=5)
+    InspectionSlot.objects.create(
+        contract=contract_a, schedule=schedule, due_at=due, deadline=due + dt.timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mark_missed() == 1
+        file_complaint(contract_a, people["client_staff"], "响应太慢", "两小时无人响应")
+    assert sorted(inbox_of(people["vendor_manager"])) == ["complaint.new", "inspection.missed"]
+    assert inbox_of(people["client_staff"]) == ["inspection.missed"]  # the filer hears nothing of their own
+    assert inbox_of(people["client_manager"]) == ["complaint.new"]
+    assert inbox_of(people["duty"]) == [] and inbox_of(people["outsider"]) == []
+    # One transaction, one contract: both in one email to the vendor manager.
+    (message,) = emails_to(people["vendor_manager"])
+    assert "机房日常巡检" in message.body and "响应太慢" in message.body
+
+
+def test_a_report_to_sign_off_and_a_returned_one(
+    contract_a, people, client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from reports import services as report_services
+    from reports.models import BuildState, Report, ReportKind
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    report = Report.objects.create(
+        contract=contract_a,
+        kind=ReportKind.WEEKLY,
+        period_start=dt.date(2026, 6, 1),
+        period_end=dt.date(2026, 6, 7),
+        data={"schema": 1, "kind": "weekly"},
+        build_state=BuildState.DONE,
+        build_progress=100,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report_services.submit(report, by=people["vendor_manager"])
+    (message,) = emails_to(people["client_manager"])
+    assert_opens(client, people["client_manager"], only_link(message.body))
+    assert inbox_of(people["client_manager"]) == ["report.signoff"]
+    assert inbox_of(people["vendor_manager"]) == [] and inbox_of(people["client_staff"]) == []
+
+    Notice.objects.update(sent_at=timezone.now() - dt.timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        report_services.return_report(report, by=people["client_manager"], comment="缺少下周计划")
+    (returned,) = emails_to(people["vendor_manager"])
+    assert "缺少下周计划" in returned.body
+    assert_opens(client, people["vendor_manager"], only_link(returned.body))
+    assert inbox_of(people["vendor_manager"]) == ["report.returned"]
 
 
 # --- Preferences ----------------------------------------------------------------------------------
