@@ -77,6 +77,20 @@ def notify_clocks(contract, items, what, now, *, dedupe_key=""):
     return [notice for notice in notices if notice is not None]
 
 
+def check_changed(check, incident, since, problem, *, recovered):
+    """The people on duty hear that an automated check fails (with the incident it opened) or
+    passes again. ``check`` is an inspections.AutomatedCheck, read by its name and contract."""
+    code = "check.recovered" if recovered else "check.failing"
+    return notify_event(
+        code,
+        check.contract,
+        params={"check": check.name, "since": _when(since), "problem": problem, "number": incident.number},
+        link=incident.get_absolute_url(),
+        dedupe_key=f"{code}:{check.pk}:{incident.pk}:{since.timestamp()}",
+        at=since,
+    )
+
+
 def change_awaits(change, *, step_label, roles, exclude):
     return notify_event(
         "change.approval",

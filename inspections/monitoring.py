@@ -60,9 +60,9 @@ from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from contracts.notify import notify_event
 from contracts.worktime import CHINA_TZ
 from incidents.models import Incident, IncidentSource
+from incidents.notify import check_changed
 from incidents.services import record_monitoring, report_incident
 from inspections import probes, targets
 from inspections.models import (
@@ -473,7 +473,7 @@ def _change(check: AutomatedCheck, was: str, outcome: Outcome) -> bool:
             record_monitoring(check.incident, _note(outcome), recovered=False, at=outcome.started)
         elif outcome.ok and _is_open(check):
             record_monitoring(check.incident, _note(outcome), recovered=True, at=outcome.started)
-            _tell(check, check.incident, outcome, "check.recovered")
+            check_changed(check, check.incident, outcome.started, "", recovered=True)
         elif outcome.ok and check.incident_id:
             AutomatedCheck.objects.filter(pk=check.pk, incident_id=check.incident_id).update(incident=None)
     return True
@@ -505,7 +505,8 @@ def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
             link = link.filter(incident_id=replaced) if replaced else link.filter(incident__isnull=True)
             if link.update(incident=incident) != 1:
                 raise _Lost
-            _tell(check, incident, outcome, "check.failing")
+            with translation.override(settings.LANGUAGE_CODE):
+                check_changed(check, incident, outcome.started, _problem_text(outcome), recovered=False)
     except _Lost:
         return None
     except ValidationError:
@@ -515,25 +516,6 @@ def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
         return None
     check.incident = incident
     return incident
-
-
-def _tell(check: AutomatedCheck, incident: Incident, outcome: Outcome, code: str) -> None:
-    """The people on duty hear that a check fails (with its incident) or passes again."""
-    with translation.override(settings.LANGUAGE_CODE):
-        problem = _problem_text(outcome) if not outcome.ok else ""
-    notify_event(
-        code,
-        check.contract,
-        params={
-            "check": check.name,
-            "since": timezone.localtime(outcome.started, CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
-            "problem": problem,
-            "number": incident.number,
-        },
-        link=incident.get_absolute_url(),
-        dedupe_key=f"{code}:{check.pk}:{incident.pk}:{outcome.started.timestamp()}",
-        at=outcome.started,
-    )
 
 
 # --- Texts --------------------------------------------------------------------------------------
