@@ -14,13 +14,14 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from contracts.models import DutyShift, Role
-from om_portal import notifications
-from om_portal.models import NotificationChannel
+from contracts.models import DutyShift, Membership, Role
+from om_portal import digest, events, notifications
+from om_portal.models import NotificationChannel, NotificationPreference
 
 # Between names when a roster line holds several people: "张三、李四".
 _NAME_SEPARATORS = re.compile(r"[、,，;；/]+")
@@ -59,17 +60,16 @@ def _normal(name):
     return "".join(name.split()).casefold()
 
 
+def _duty_names(shift):
+    return {_normal(name) for name in _NAME_SEPARATORS.split(shift.person) if name.strip()}
+
+
 def recipients_for(contract, at):
     """The email addresses of the vendor's users on duty at ``at`` (else the vendor's managers),
     and the contract's active channels."""
     vendor_users = get_user_model().objects.filter(is_active=True).exclude(email="")
     members = vendor_users.filter(memberships__organization_id=contract.vendor_id)
-    names = {
-        _normal(name)
-        for shift in on_duty(contract, at)
-        for name in _NAME_SEPARATORS.split(shift.person)
-        if name.strip()
-    }
+    names = {name for shift in on_duty(contract, at) for name in _duty_names(shift)}
     emails = [user.email for user in members if names & _name_keys(user)] if names else []
     if not emails:
         # One filter() call: the manager role must be held in this vendor, not in another one.
@@ -82,9 +82,17 @@ def recipients_for(contract, at):
     return Recipients(sorted(set(emails)), channels)
 
 
-def notify_contract(contract, subject, text, *, dedupe_key, link="", at=None):
-    """Tell the contract's people on duty and its channels; returns the deliveries created."""
-    recipients = recipients_for(contract, at or timezone.now())
+def duty_mobiles(contract, at) -> list[str]:
+    """The duty phones of the roster's lines covering ``at``, for the robots' @-mentions."""
+    return sorted({shift.phone.strip() for shift in on_duty(contract, at) if shift.phone.strip()})
+
+
+def notify_contract(contract, subject, text, *, dedupe_key, link="", at=None, mention_on_duty=False):
+    """Tell the contract's people on duty and its channels; returns the deliveries created.
+    With ``mention_on_duty`` the WeCom and DingTalk robots @-mention the duty phones."""
+    at = at or timezone.now()
+    recipients = recipients_for(contract, at)
+    mobiles = duty_mobiles(contract, at) if mention_on_duty else []
     return notifications.notify(
         subject,
         text,
@@ -92,4 +100,135 @@ def notify_contract(contract, subject, text, *, dedupe_key, link="", at=None):
         channels=recipients.channels,
         dedupe_key=dedupe_key,
         link=link,
+        mentions={events.WECOM: mobiles, events.DINGTALK: mobiles},
+    )
+
+
+# --- Events (om_portal.events) ----------------------------------------------------------------
+
+
+def _on_duty_people(contract, at):
+    """The vendor's users on duty at ``at`` by the roster, each with the roster's phone for them;
+    and the phones of lines that name nobody with an account."""
+    shifts = list(on_duty(contract, at))
+    if not shifts:
+        return {}, []
+    members = list(
+        get_user_model().objects.filter(is_active=True, memberships__organization_id=contract.vendor_id)
+    )
+    people, strangers = {}, []
+    for shift in shifts:
+        names = _duty_names(shift)
+        matched = [user for user in members if names & _name_keys(user)]
+        for user in matched:
+            people.setdefault(user, set())
+            if shift.phone.strip():
+                people[user].add(shift.phone.strip())
+        if not matched and shift.phone.strip():
+            strangers.append(shift.phone.strip())
+    return people, strangers
+
+
+def audience_of(kind, contract, at, *, users=(), roles=None):
+    """Who must hear of an event of ``kind``: {user: the audiences they are in}, and the duty
+    phones to @-mention ({user or None: phones})."""
+    audience = tuple(roles or kind.audience)
+    people: dict = {}
+    phones: dict = {}
+
+    def add(user, why):
+        people.setdefault(user, set()).add(why)
+
+    plain_roles = [r for r in audience if r not in (events.ON_DUTY, events.NAMED, Role.ADMINISTRATOR)]
+    if contract is not None and plain_roles:
+        memberships = Membership.objects.filter(
+            organization_id__in=[contract.client_id, contract.vendor_id],
+            role__in=plain_roles,
+            user__is_active=True,
+        ).select_related("user")
+        for membership in memberships:
+            add(membership.user, membership.role)
+    if Role.ADMINISTRATOR in audience:
+        admins = Membership.objects.filter(role=Role.ADMINISTRATOR, user__is_active=True).select_related(
+            "user"
+        )
+        for membership in admins:
+            add(membership.user, Role.ADMINISTRATOR)
+    if events.ON_DUTY in audience and contract is not None:
+        duty, strangers = _on_duty_people(contract, at)
+        for user, own in duty.items():
+            add(user, events.ON_DUTY)
+            phones[user] = own
+        if strangers:
+            phones[None] = set(strangers)
+        if not duty:
+            # Nobody on the roster has an account: the vendor's managers hear of it instead, as
+            # they would have to act on it.
+            managers = Membership.objects.filter(
+                organization_id=contract.vendor_id, role=Role.VENDOR_MANAGER, user__is_active=True
+            ).select_related("user")
+            for membership in managers:
+                add(membership.user, events.ON_DUTY)
+    if events.NAMED in audience:
+        for user in users:
+            if user is not None and user.is_active:
+                add(user, events.NAMED)
+    return people, phones
+
+
+def channels_of(kind, people) -> dict:
+    """Each person's personal channels for ``kind``: the kind's defaults, changed by their
+    preferences, except where the kind is mandatory for one of their audiences."""
+    choices = {
+        (p.user_id, p.channel): p.enabled
+        for p in NotificationPreference.objects.filter(user__in=list(people), kind=kind.code)
+    }
+    chosen = {}
+    for user, audiences in people.items():
+        if kind.mandatory_for(audiences):
+            chosen[user] = set(kind.channels)
+        else:
+            chosen[user] = {
+                channel
+                for channel in events.PERSONAL_CHANNELS
+                if choices.get((user.pk, channel), channel in kind.channels)
+            }
+    return chosen
+
+
+def notify_event(code, contract, *, params, dedupe_key, link="", users=(), roles=None, exclude=(), at=None):
+    """Record the event ``code`` (``om_portal.events``) for the people it is for: an inbox item
+    each; sent, once the caller commits, to the contract's channels and to the people by the
+    channels they chose, @-mentioning the people on duty in the group robots. ``roles``
+    narrows the kind's audience (a change's second step waits for the client manager alone);
+    ``users`` are the people ``named`` (an incident's new handlers); ``exclude`` are left out
+    (whoever caused the event). Returns the notice, or None when this event was recorded before.
+    """
+    kind = events.get(code)
+    at = at or timezone.now()
+    people, phones = audience_of(kind, contract, at, users=users, roles=roles)
+    excluded = {user.pk for user in exclude if user is not None}
+    people = {user: why for user, why in people.items() if user.pk not in excluded}
+    chosen = channels_of(kind, people)
+    mentions = {events.WECOM: set(), events.DINGTALK: set()}
+    if kind.group:
+        for user, own in phones.items():
+            for robot in mentions:
+                if user is None or robot in chosen.get(user, set(kind.channels)):
+                    mentions[robot] |= own
+    values = {**params, "code": contract.code if contract is not None else ""}
+    # Messages go to groups and shared mailboxes: in the portal's language, whoever caused them.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(kind.subject) % values
+        text = str(kind.text) % values
+    return digest.record(
+        kind,
+        contract_code=contract.code if contract is not None else "",
+        contract_id=contract.pk if contract is not None else None,
+        subject=subject,
+        text=text,
+        link=link,
+        dedupe_key=dedupe_key,
+        recipients=[(user, chosen[user]) for user in people],
+        mentions={robot: sorted(found) for robot, found in mentions.items()},
     )

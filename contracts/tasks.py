@@ -9,3 +9,11 @@ from contracts import settlement
 def tick():
     """Beat, hourly: late payments and build delays brought up to today (a rerun writes nothing)."""
     settlement.settle()
+
+
+@shared_task(ignore_result=True)
+def daily_events():
+    """Beat: payments coming due or overdue, next year's calendar missing; one notice a day each."""
+    from contracts import reminders
+
+    reminders.run()

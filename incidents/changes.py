@@ -25,6 +25,7 @@ from contracts.scoping import (
     can,
 )
 from contracts.sides import CLIENT, require_side
+from incidents import notify as tell
 from incidents.models import ChangeRequest, WorkLogEntry
 from om_portal import workflow
 
@@ -238,7 +239,7 @@ def submit(change, user) -> ChangeRequest:
             params={"fields": ", ".join(missing)},
         )
     with transaction.atomic():
-        return _update(
+        change = _update(
             change,
             SUBMIT,
             user,
@@ -246,13 +247,29 @@ def submit(change, user) -> ChangeRequest:
             Q(requested_by=user),
             submitted_at=timezone.now(),
         )
+        _awaits(change)
+        return change
+
+
+def _awaits(change):
+    """Tell the people who may decide the step the request now waits for."""
+    step = change.pending_step
+    if not step:
+        return
+    roles = ("client_staff", "client_manager") if step == Step.FIRST else ("client_manager",)
+    tell.change_awaits(
+        change,
+        step_label=Step(step).label,
+        roles=roles,
+        exclude=[change.requested_by, change.first_approved_by],
+    )
 
 
 def approve_first(change, user, comment: str = "") -> ChangeRequest:
     """The system administrator's approval (系统专管员)."""
     _check_decision(change, user, Step.FIRST)
     with transaction.atomic():
-        return _update(
+        change = _update(
             change,
             "approve_first",
             user,
@@ -262,6 +279,8 @@ def approve_first(change, user, comment: str = "") -> ChangeRequest:
             first_approved_at=timezone.now(),
             first_comment=(comment or "").strip(),
         )
+        _awaits(change)
+        return change
 
 
 def approve_second(change, user, comment: str = "") -> ChangeRequest:

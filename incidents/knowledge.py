@@ -380,15 +380,20 @@ def complaint_sides(by, contract) -> tuple[str, str]:
 
 def file_complaint(contract, by, subject: str, description: str) -> Complaint:
     """A complaint by the side the filer belongs to, against the other side (seed 002)."""
+    from incidents.notify import complaint_filed
+
     side, against = complaint_sides(by, contract)
-    return Complaint.objects.create(
-        contract=contract,
-        filed_by=by,
-        filed_by_side=side,
-        against_side=against,
-        subject=subject,
-        description=description,
-    )
+    with transaction.atomic():
+        complaint = Complaint.objects.create(
+            contract=contract,
+            filed_by=by,
+            filed_by_side=side,
+            against_side=against,
+            subject=subject,
+            description=description,
+        )
+        complaint_filed(complaint, by=by)
+    return complaint
 
 
 DECIDER_ACTION = MANAGE_CONTRACT  # the client's managers and the administrators

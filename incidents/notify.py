@@ -1,45 +1,119 @@
-"""Who hears about incidents' clocks: the contract's people on duty and its channels."""
+"""Who hears about incidents, their clocks, change requests and complaints: the events of
+``om_portal.events``, routed by ``contracts.notify.notify_event``."""
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
 
-from contracts.models import SLATerm
-from contracts.notify import notify_contract
+from contracts.models import Severity, SLATerm
+from contracts.notify import notify_event
+from om_portal import events
 
 
-def notify_clocks(contract, items, what, now, *, dedupe_key):
-    """One message for a contract's warnings (before) or breaches (after) of one checker batch.
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
-    ``items`` are (incident, clock) pairs. Called inside the checker's transaction, after it
-    claimed them: the deliveries are written with it and sent once it commits; the key makes a
-    repeat add nothing.
-    """
-    count = len(items)
-    if what == "warning":
-        subject = ngettext(
-            "[%(code)s] %(count)s deadline due soon", "[%(code)s] %(count)s deadlines due soon", count
-        )
-    else:
-        subject = ngettext(
-            "[%(code)s] %(count)s deadline missed", "[%(code)s] %(count)s deadlines missed", count
-        )
-    lines = [
-        _("%(number)s %(title)s — %(clock)s due %(due)s")
-        % {
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else str(_("the portal"))
+
+
+def incident_reported(incident):
+    """A new incident: an emergency reaches the managers of both sides too (the catalogue's
+    severity filter picks the kind)."""
+    kind = events.for_severity(("incident.emergency", "incident.new"), incident.severity)
+    return notify_event(
+        kind.code,
+        incident.contract,
+        params={
             "number": incident.number,
             "title": incident.title,
-            "clock": SLATerm.Clock(clock.name).label,
-            "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        for incident, clock in sorted(items, key=lambda item: item[1].due_at)
-    ]
-    link = items[0][0].get_absolute_url() if count == 1 else "/incidents/?contract=" + contract.code
-    return notify_contract(
-        contract,
-        subject % {"code": contract.code, "count": count},
-        "\n".join(lines),
-        dedupe_key=dedupe_key,
-        link=link,
-        at=now,
+            "severity": Severity(incident.severity).label,
+            "reported": _when(incident.reported_at),
+        },
+        link=incident.get_absolute_url(),
+        dedupe_key=f"{kind.code}:{incident.pk}",
+        exclude=[incident.created_by],
+        at=incident.reported_at,
+    )
+
+
+def incident_assigned(incident, handlers, *, by):
+    names = "、".join(_person(user) for user in handlers)
+    return notify_event(
+        "incident.assigned",
+        incident.contract,
+        params={"number": incident.number, "title": incident.title, "by": _person(by), "handlers": names},
+        link=incident.get_absolute_url(),
+        # A new key per assignment: handlers named again later hear of it again.
+        dedupe_key=f"incident.assigned:{incident.pk}:{timezone.now().timestamp()}",
+        users=handlers,
+        exclude=[by],
+    )
+
+
+def notify_clocks(contract, items, what, now, *, dedupe_key=""):
+    """The warnings (before) or breaches (after) of a contract's incidents, one notice each:
+    the contract's notices of a minute go out as one digest (``om_portal.digest``), as the
+    checker's batches always did. ``dedupe_key`` is kept for callers; each notice's own key is
+    its incident and clock, claimed once by the checker."""
+    code = "sla.warning" if what == "warning" else "sla.breach"
+    notices = []
+    for incident, clock in sorted(items, key=lambda item: item[1].due_at):
+        notices.append(
+            notify_event(
+                code,
+                contract,
+                params={
+                    "number": incident.number,
+                    "title": incident.title,
+                    "clock": SLATerm.Clock(clock.name).label,
+                    "due": _when(clock.due_at),
+                },
+                link=incident.get_absolute_url(),
+                dedupe_key=f"{code}:{incident.pk}:{clock.name}:{_when(clock.due_at)}",
+                at=now,
+            )
+        )
+    return [notice for notice in notices if notice is not None]
+
+
+def check_changed(check, incident, since, problem, *, recovered):
+    """The people on duty hear that an automated check fails (with the incident it opened) or
+    passes again. ``check`` is an inspections.AutomatedCheck, read by its name and contract."""
+    code = "check.recovered" if recovered else "check.failing"
+    return notify_event(
+        code,
+        check.contract,
+        params={"check": check.name, "since": _when(since), "problem": problem, "number": incident.number},
+        link=incident.get_absolute_url(),
+        dedupe_key=f"{code}:{check.pk}:{incident.pk}:{since.timestamp()}",
+        at=since,
+    )
+
+
+def change_awaits(change, *, step_label, roles, exclude):
+    return notify_event(
+        "change.approval",
+        change.contract,
+        params={
+            "number": getattr(change, "number", "") or f"#{change.pk}",
+            "title": change.title,
+            "by": _person(change.requested_by),
+            "step": step_label,
+        },
+        link=change.get_absolute_url(),
+        dedupe_key=f"change.approval:{change.pk}:{step_label}:{change.status}",
+        roles=roles,
+        exclude=exclude,
+    )
+
+
+def complaint_filed(complaint, *, by):
+    return notify_event(
+        "complaint.new",
+        complaint.contract,
+        params={"subject": complaint.subject, "by": _person(by)},
+        link=complaint.get_absolute_url(),
+        dedupe_key=f"complaint.new:{complaint.pk}",
+        exclude=[by],
     )

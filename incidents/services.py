@@ -19,7 +19,8 @@ from contracts.penalties import BreachSpec, record_breaches, withdraw_breach
 from contracts.scoping import ASSIGN_INCIDENT, CLOSE_INCIDENT, HANDLE_INCIDENT, REPORT_INCIDENT, can
 from contracts.sides import CLIENT, require_another_person, require_side
 from incidents import clocks, escalation
-from incidents.models import Incident, IncidentEvent, IncidentKind, ServiceRecord
+from incidents import notify as tell
+from incidents.models import Incident, IncidentEvent, IncidentKind, IncidentSource, ServiceRecord
 from incidents.workflow import OPEN_WORKING, WORKFLOW, WORKFLOW_EVENTS
 from om_portal import audit
 
@@ -85,6 +86,9 @@ def report_incident(
     if incident.needs_onsite:
         _event(incident, Kind.DISPATCHED, by, reported_at)
     refresh_clocks(incident, by=by)
+    if source != IncidentSource.MONITORING:
+        # A failing check tells of its incident itself (check.failing), with what it saw.
+        tell.incident_reported(incident)
     return incident
 
 
@@ -245,6 +249,9 @@ def assign(incident, handlers, *, by, note=""):
         obj=incident,
         detail={"previous_handlers": [u.username for u in before], "handlers": [u.username for u in after]},
     )
+    added = [user for user in after if user.pk not in {u.pk for u in before}]
+    if added:
+        tell.incident_assigned(incident, added, by=by)
     return incident
 
 

@@ -62,6 +62,7 @@ from django.utils.translation import gettext as _
 
 from contracts.worktime import CHINA_TZ
 from incidents.models import Incident, IncidentSource
+from incidents.notify import check_changed
 from incidents.services import record_monitoring, report_incident
 from inspections import probes, targets
 from inspections.models import (
@@ -472,6 +473,7 @@ def _change(check: AutomatedCheck, was: str, outcome: Outcome) -> bool:
             record_monitoring(check.incident, _note(outcome), recovered=False, at=outcome.started)
         elif outcome.ok and _is_open(check):
             record_monitoring(check.incident, _note(outcome), recovered=True, at=outcome.started)
+            check_changed(check, check.incident, outcome.started, "", recovered=True)
         elif outcome.ok and check.incident_id:
             AutomatedCheck.objects.filter(pk=check.pk, incident_id=check.incident_id).update(incident=None)
     return True
@@ -503,6 +505,8 @@ def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
             link = link.filter(incident_id=replaced) if replaced else link.filter(incident__isnull=True)
             if link.update(incident=incident) != 1:
                 raise _Lost
+            with translation.override(settings.LANGUAGE_CODE):
+                check_changed(check, incident, outcome.started, _problem_text(outcome), recovered=False)
     except _Lost:
         return None
     except ValidationError:

@@ -29,11 +29,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contracts import worktime
 from contracts.models import Breach, Contract, PenaltyClause
+from contracts.notify import notify_event
 from contracts.penalties import record_breach
 from contracts.worktime import CHINA_TZ, ONE_DAY, to_china
 from inspections.models import HeightenedPeriod, InspectionMode, InspectionSchedule, InspectionSlot
@@ -411,6 +413,18 @@ def mark_missed(now=None) -> int:
                 if won != 1:
                     continue
                 _record_missed(slot, kinds[slot.contract_id])
+                notify_event(
+                    "inspection.missed",
+                    slot.contract,
+                    params={
+                        "schedule": slot.origin_name,
+                        "due": _minute(slot.due_at),
+                        "deadline": _minute(slot.deadline),
+                    },
+                    link=reverse("inspections:contract", kwargs={"code": slot.contract.code}),
+                    dedupe_key=f"inspection.missed:{slot.pk}",
+                    at=now,
+                )
             claimed_now += 1
         claimed += claimed_now
         # A full batch may have more behind it; one that claimed nothing ends the run.

@@ -79,3 +79,27 @@ def check_audit_key(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_site_url(app_configs=None, **kwargs):
+    """Links in messages are opened on phones, outside the portal: they must be absolute and
+    https, from the portal's public address."""
+    site_url = settings.SITE_URL
+    if "SITE_URL" not in os.environ:
+        return [
+            Warning(
+                f"SITE_URL is not set: links in email, WeCom and DingTalk messages point at {site_url}.",
+                hint="Set SITE_URL to the portal's public https address, e.g. https://portal.example.gov.cn.",
+                id="om_portal.W020",
+            )
+        ]
+    if not site_url.startswith("https://"):
+        return [
+            Warning(
+                f"SITE_URL ({site_url}) is not an https address: links in messages would open unencrypted.",
+                hint="Set SITE_URL to the portal's public https address (README, Settings).",
+                id="om_portal.W021",
+            )
+        ]
+    return []

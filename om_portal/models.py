@@ -254,3 +254,111 @@ class PasswordChangeRequired(models.Model):
 
     def __str__(self):
         return str(self.user_id)
+
+
+class Notice(models.Model):
+    """One event someone must act on (``om_portal.events``): its text, rendered once, and where
+    it points. The people it is for each have an ``InboxItem``; the contract's channels and the
+    people's email hear of it when ``om_portal.digest`` sends it, alone or in the contract's
+    digest of the minute."""
+
+    kind = models.CharField(_("event"), max_length=40)
+    # Which contract, as in the audit trail (this app sits below contracts): its code, which the
+    # channels' scope names, and its id. Empty for events of the whole portal (the calendar).
+    contract_code = models.CharField(_("contract"), max_length=40, blank=True)
+    contract_id = models.BigIntegerField(_("contract id"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    # A path of the portal ("/incidents/6/"); messages make it absolute with SITE_URL.
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    # Phones to @-mention in the group robots, by channel kind: {"wecom": [...], "dingtalk": [...]}.
+    mentions = models.JSONField(_("mentions"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Claimed by the sender: null until the notice went out, alone or in a digest.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The event's identity: the same event emitted twice (a rerun, a second worker) is one notice.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=255, unique=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        indexes = [
+            # digest.flush: a contract's notices not sent yet.
+            models.Index(
+                fields=["contract_code", "created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notice_unsent_idx",
+            ),
+            # digest.flush: whether the contract had its message this minute.
+            models.Index(fields=["contract_code", "sent_at"], name="notice_sent_idx"),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class InboxItem(models.Model):
+    """A notice in one person's inbox, with the channels it reaches them by and when they read it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox", verbose_name=_("user")
+    )
+    notice = models.ForeignKey(
+        Notice, on_delete=models.CASCADE, related_name="items", verbose_name=_("notice")
+    )
+    # Copied from the notice: the inbox's filters and order read one table.
+    kind = models.CharField(_("event"), max_length=40)
+    contract_code = models.CharField(_("contract"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Personal channels besides the inbox (om_portal.events.PERSONAL_CHANNELS) chosen at the time.
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "notice"], name="inbox_item_unique_user_notice"),
+        ]
+        indexes = [
+            # The bell on every page: a user's unread count.
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="inbox_unread_idx",
+            ),
+            # The inbox page: a user's items, newest first.
+            models.Index(fields=["user", "-created_at"], name="inbox_user_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.notice_id}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of event and one personal channel; without a row the
+    kind's default applies. A kind that is mandatory for one of the person's roles ignores it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("event"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=10)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="notification_pref_unique_user_kind_channel"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.channel} {'on' if self.enabled else 'off'}"

@@ -48,6 +48,8 @@ STALL_SECONDS = 600
 RETRYABLE_ERRCODES = {-1, 45009, 130101}
 # WeCom refuses markdown longer than 4096 bytes (UTF-8); DingTalk's limit is larger.
 ROBOT_TEXT_BYTES = 4000
+# WeCom's text messages (the only ones that can @ a mobile number) stop at 2048 bytes.
+WECOM_TEXT_BYTES = 2000
 
 
 class Transient(Exception):
@@ -65,14 +67,25 @@ def _setting(name, default):
 # --- Recording --------------------------------------------------------------------------------
 
 
-def notify(subject, text, *, recipients_emails=(), channels=(), dedupe_key, link=""):
+def absolute_url(link: str) -> str:
+    """``link`` as a phone opening a message can follow: a path of the portal gets SITE_URL."""
+    if link.startswith("/") and not link.startswith("//"):
+        return _setting("SITE_URL", "").rstrip("/") + link
+    return link
+
+
+def notify(subject, text, *, recipients_emails=(), channels=(), dedupe_key, link="", mentions=None):
     """Record a delivery per email address and active channel; send them once committed.
 
     ``dedupe_key`` names the event (e.g. ``"incident:42:resolution:breach"``): notifying the same
     event again — a second worker, a re-run — adds nothing. Returns the deliveries created now.
+    ``link`` may be a path of the portal: it goes out absolute (SITE_URL). ``mentions`` maps a
+    robot kind (``wecom``, ``dingtalk``) to the mobile numbers its message @-mentions.
     """
     subject = " ".join(str(subject).split())[:200]  # a line break in a mail header is refused
     text = str(text)
+    link = absolute_url(str(link or ""))
+    mentions = mentions or {}
     created = []
     addresses = dict.fromkeys(a.strip().lower() for a in recipients_emails if a and a.strip())
     targets = [(address, None) for address in addresses]
@@ -83,7 +96,7 @@ def notify(subject, text, *, recipients_emails=(), channels=(), dedupe_key, link
             payload = {}
         else:
             recipient = channel.name
-            payload = build_payload(channel.kind, subject, text, link)
+            payload = build_payload(channel.kind, subject, text, link, mentions.get(channel.kind, ()))
         suffix = f"email:{address}" if channel is None else f"channel:{channel.pk}"
         delivery, is_new = Delivery.objects.get_or_create(
             dedupe_key=_key(dedupe_key, suffix),
@@ -107,18 +120,33 @@ def _key(event_key, suffix):
     return key if len(key) <= 255 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def build_payload(kind, subject, text, link=""):
-    """The JSON body a robot of ``kind`` expects."""
+def build_payload(kind, subject, text, link="", mobiles=()):
+    """The JSON body a robot of ``kind`` expects; ``mobiles`` are the people it @-mentions."""
+    mobiles = list(dict.fromkeys(m for m in mobiles if m))
     if kind == NotificationChannel.Kind.WEBHOOK:
-        return {"subject": subject, "text": text, "link": link}
+        payload = {"subject": subject, "text": text, "link": link}
+        return {**payload, "mentioned_mobiles": mobiles} if mobiles else payload
+    if kind == NotificationChannel.Kind.WECOM and mobiles:
+        # WeCom's markdown cannot @ anyone by mobile number: a text message can.
+        content = f"{subject}\n\n{text}" + (f"\n\n{link}" if link else "")
+        return {
+            "msgtype": "text",
+            "text": {"content": _truncate(content, WECOM_TEXT_BYTES), "mentioned_mobile_list": mobiles},
+        }
     markdown = f"**{subject}**\n\n{text}"
     if link:
         markdown += f"\n\n[{link}]({link})"
-    markdown = _truncate(markdown, ROBOT_TEXT_BYTES)
+    # DingTalk shows an @ only for numbers that also appear in the text.
+    at_line = " ".join(f"@{mobile}" for mobile in mobiles)
+    markdown = _truncate(markdown, ROBOT_TEXT_BYTES - len(at_line.encode()) - 2)
     if kind == NotificationChannel.Kind.WECOM:
         return {"msgtype": "markdown", "markdown": {"content": markdown}}
     if kind == NotificationChannel.Kind.DINGTALK:
-        return {"msgtype": "markdown", "markdown": {"title": subject, "text": markdown}}
+        payload = {"msgtype": "markdown", "markdown": {"title": subject, "text": markdown}}
+        if mobiles:
+            payload["markdown"]["text"] += "\n\n" + at_line
+            payload["at"] = {"atMobiles": mobiles, "isAtAll": False}
+        return payload
     raise ValueError(f"no webhook payload for channel kind {kind!r}")
 
 

@@ -19,7 +19,12 @@ KINDS = {
     ),
     "probes": ("inspections.tasks.run_chunk",),  # automated checks, I/O bound
     "render": ("reports.tasks.build_report", "reports.tasks.seal_version", "reports.tasks.seal_package"),
-    "notify": ("om_portal.tasks.send_delivery",),  # e-mail, WeCom, DingTalk, webhooks
+    # e-mail, WeCom, DingTalk, webhooks; and the notices gathered into them
+    "notify": (
+        "om_portal.tasks.send_delivery",
+        "om_portal.tasks.flush_notices",
+        "om_portal.tasks.flush_all_notices",
+    ),
 }
 
 

@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "om_portal.context_processors.portal",
                 "identity.context_processors.duties",
+                "om_portal.inbox.bell",
             ],
         },
     },
@@ -196,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
     "inspections": {"task": "inspections.tasks.tick", "schedule": 60.0},
     # Deliveries whose enqueueing never reached the broker, or whose worker died mid-send.
     "notification-sweeper": {"task": "om_portal.tasks.requeue_stalled_deliveries", "schedule": 300.0},
+    # Notices that waited for the minute to turn (a storm on one contract) go out as a digest.
+    "notices": {"task": "om_portal.tasks.flush_all_notices", "schedule": 60.0},
+    # Payments coming due and overdue, next year's calendar: one notice a day each, by its key.
+    "daily-events": {"task": "contracts.tasks.daily_events", "schedule": 3600.0},
     # Creates and builds the reports of periods that closed, flags late ones, seals signed-off
     # PDFs a lost message left unsealed. Hourly: each step claims its rows, so a rerun is a no-op.
     "reports": {"task": "reports.tasks.tick", "schedule": 3600.0},
@@ -225,6 +230,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
 NOTIFICATION_TIMEOUT_SECONDS = env.int("NOTIFICATION_TIMEOUT_SECONDS", default=10)
+# The portal's public address: links in email, WeCom and DingTalk are made absolute with it, so
+# that they open on a phone (check --deploy warns when it is unset or not https).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Days before a payment's due date that its "coming due" notice goes out.
+PAYMENT_DUE_NOTICE_DAYS = env.int("PAYMENT_DUE_NOTICE_DAYS", default=7)
 
 # --- Authentication -----------------------------------------------------------------------------
 # GB/T 22239 level 3 and OWASP ASVS L2: lockout, password complexity, session timeouts, a second

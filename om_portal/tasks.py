@@ -34,6 +34,22 @@ def requeue_stalled_deliveries():
 
 
 @shared_task(ignore_result=True)
+def flush_notices(contract_code):
+    """Send a contract's waiting notices (enqueued when one is recorded); once a minute at most."""
+    from om_portal import digest
+
+    digest.flush(contract_code)
+
+
+@shared_task(ignore_result=True)
+def flush_all_notices():
+    """Beat, every minute: what waited for the minute to turn goes out as a digest."""
+    from om_portal import digest
+
+    digest.flush_all()
+
+
+@shared_task(ignore_result=True)
 def purge_audit():
     """Delete audit lines past their retention (beat, daily); a second run finds nothing."""
     from om_portal import audit

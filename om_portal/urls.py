@@ -11,8 +11,9 @@ import incidents.api  # noqa: F401
 import inspections.api  # noqa: F401
 import reports.api  # noqa: F401
 from identity.models import Membership, Organization
+from identity.views import notifications as notification_pages
 from identity.views.audit import audit_anchor_download, audit_search
-from om_portal import views
+from om_portal import inbox, views
 from om_portal.api import router
 from om_portal.auth import api as auth_api
 from om_portal.auth import views as auth_pages
@@ -35,6 +36,10 @@ urlpatterns = [
     path("account/second-factor/", auth_pages.verify, name="otp-verify"),
     path("account/second-factor/enrol/", auth_pages.enrol, name="otp-enrol"),
     path("account/second-factor/disable/", auth_pages.disable, name="otp-disable"),
+    path("account/notifications/", notification_pages.preferences, name="notification-preferences"),
+    path("inbox/", inbox.inbox_list, name="inbox"),
+    path("inbox/read/", inbox.inbox_mark_read, name="inbox-read"),
+    path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox-open"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", audit_search, name="audit"),
     path("audit/anchor/", audit_anchor_download, name="audit-anchor"),

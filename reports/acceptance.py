@@ -26,6 +26,7 @@ from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from inspections import ledger
 from om_portal import audit, workflow
+from reports import notify as tell
 from reports import periods
 from reports.models import AcceptancePackage, Report, ReportKind, ReportVersion
 from reports.services import (
@@ -309,6 +310,7 @@ def submit_package(package: AcceptancePackage, *, by) -> AcceptancePackage:
             submitted_by=by,
             submitted_at=timezone.now(),
         )
+        tell.package_submitted(package, by=by)
     return package
 
 

@@ -26,6 +26,7 @@ from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from om_portal import audit, workflow
 from reports import kinds, periods
+from reports import notify as tell
 from reports.models import (
     AcceptancePackage,
     BuildState,
@@ -239,6 +240,8 @@ def run_build(report_id: int) -> bool:
         Report.objects.filter(pk=report_id, build_state=BuildState.RUNNING).update(
             build_state=BuildState.IDLE
         )
+    elif report.first_submitted_at is None:
+        tell.report_built(report)
     return bool(saved)
 
 
@@ -390,6 +393,7 @@ def submit(report: Report, *, by) -> Report:
             first_submitted_at=report.first_submitted_at or now,
         )
         _price_lateness(report, submitted_on=timezone.localtime(now).date())
+        tell.report_submitted(report, by=by)
     return report
 
 
@@ -405,6 +409,7 @@ def return_report(report: Report, *, by, comment: str) -> Report:
         WORKFLOW.apply(
             report, "return", by=by, reviewed_by=by, reviewed_at=timezone.now(), review_comment=comment
         )
+        tell.report_returned(report, by=by, comment=comment)
     return report
 
 

@@ -312,6 +312,10 @@ CONTRACTS = [
         scoped=False,
     ),
     Case("api:api-root", "get", SIGNED_IN, scoped=False),
+    # One's own inbox: the caller's items only (tests/om_portal/test_inbox.py: another's is a 404).
+    Case("api:inbox-list", "get", SIGNED_IN, scoped=False),
+    Case("api:inbox-unread", "get", SIGNED_IN, scoped=False),
+    Case("api:inbox-read", "post", SIGNED_IN, data=lambda w, s: {"all": True}, scoped=False, writer=None),
     # The one-year LPR is public knowledge that only an administrator enters (seed 003's rate).
     Case("api:lpr-rate-list", "get", SIGNED_IN, scoped=False),
     Case(

@@ -625,6 +625,12 @@ ACCOUNT = [
     ],
     post("otp-disable", SIGNED_IN, data=lambda w, s: WRONG_CODE, scoped=False, writer=None),
     get("password-change", SIGNED_IN, scoped=False),
+    # One's own inbox and notification choices: no other user's or organisation's object.
+    get("inbox", SIGNED_IN, scoped=False),
+    post("inbox-read", SIGNED_IN, data=lambda w, s: {"all": "1"}, scoped=False, writer=None),
+    get("notification-preferences", SIGNED_IN, scoped=False),
+    # The choices are one's own rows, outside the snapshot of contract data (test_events.py reads them).
+    post("notification-preferences", SIGNED_IN, data=lambda w, s: {}, scoped=False, writer=None),
     # A wrong current password: a form error for everyone, nothing written.
     post(
         "password-change",

@@ -17,6 +17,8 @@ EXEMPT = {
     "api:token": "authentication itself: a token for a password (the API's login)",
     "inspections:service-worker": "the tablet app's service worker: a script, no data",
     "inspections:manifest": "the tablet app's manifest: no data",
+    "inbox-open": "one's own inbox item by id: its owner's only, 404 for others (test_inbox.py)",
+    "api:inbox-detail": "one's own inbox item by id: its owner's only, 404 for others (test_inbox.py)",
 }
 EXEMPT_PREFIXES = {
     "admin/": "Django's admin: staff only, its own permission system",

@@ -20,6 +20,8 @@ PRODUCTION = {
     "AUDIT_KEY": "Qm7-audit-chain-key-of-sufficient-length-0193",
     # What the operator must set (issue 14): check --deploy warns without it (om_portal.W012).
     "API_TOKEN_LIFETIME_HOURS": "12",
+    # The public https address the links in messages start with (om_portal.W020, W021).
+    "SITE_URL": "https://portal.example.gov.cn",
 }
 
 
