@@ -1,0 +1,285 @@
+"""A chunk of an automated run (``inspections.monitoring``'s step 2): probe its checks, confirm the
+changes they show, save the results, act on them, finish the run when it is complete.
+
+A change is probed again before it counts, per check (``AutomatedCheck.confirm_failures`` and
+``confirm_recoveries``, the settings' default when empty): a chunk re-probes all its suspects at
+once, round after round, so that a first run with many dead targets waits out their timeouts
+once per round, not once per few of them.
+"""
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone, translation
+
+from inspections import probes, targets
+from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
+from inspections.monitoring_states import CHUNK, OK, Outcome, _update_states, logger
+from inspections.schedules import complete_slot
+
+CONCURRENCY = 200
+DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
+_MESSAGE_MAX = 300  # CheckResult.message
+
+
+def run_chunk(run_id: int, check_ids: list[int]) -> dict:
+    """Probe these checks of the run, save their results, act on the changes, maybe finish the
+    run. Checks that already have a result in the run (a chunk delivered twice) are not probed
+    again; a result of theirs that was never acted on (its worker died after saving it) is."""
+    run = InspectionRun.objects.filter(pk=run_id).first()
+    if run is None:  # deleted with its slot's contract
+        return {"checked": 0, "changes": 0, "finished": False}
+    # With each check, the start of the result it already has in the run (a chunk delivered
+    # again): one query for both, where a first delivery would spend one finding nothing.
+    saved = CheckResult.objects.filter(run_id=run_id, automated_check_id=OuterRef("pk"))
+    loaded = AutomatedCheck.objects.filter(pk__in=check_ids, contract_id=run.contract_id)
+    loaded = loaded.annotate(saved_at=Subquery(saved.values("started_at")[:1]))
+    loaded = list(loaded.select_related("contract", "asset", "incident"))
+    done = {check.pk for check in loaded if check.saved_at is not None}
+    behind = [check.pk for check in loaded if check.pk in done and _is_behind(check)]
+    stored = {}
+    if behind:
+        results = CheckResult.objects.filter(run_id=run_id, automated_check_id__in=behind)
+        stored = {result.automated_check_id: result for result in results}
+    position = {pk: index for index, pk in enumerate(dict.fromkeys(check_ids)) if pk not in done}
+    checks = sorted(
+        (check for check in loaded if check.pk in position or check.pk in stored),
+        key=lambda check: position.get(check.pk, -1),
+    )
+    # Edited (or paused) since the dispatch: held back with a result that says so.
+    held = [c for c in checks if c.pk in position and not targets.is_runnable(c, run.started_at)]
+    fresh = [check for check in checks if check.pk in position and check not in held]
+    late = [check for check in checks if check.pk in stored]
+    outcomes = probe_checks(fresh)
+    _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
+    targets.record_logins(fresh, [bool(outcome.values.get("login_refused")) for outcome in outcomes])
+    changes = _update_states(late + fresh, [_stored(stored[check.pk]) for check in late] + outcomes)
+    finished = _finish_if_complete(run)
+    return {"checked": len(fresh), "changes": changes, "finished": finished}
+
+
+def _held(check: AutomatedCheck) -> "Outcome":
+    message = "Not run: the check awaits the client's approval or is paused"
+    return Outcome(ResultStatus.ERROR, message, {}, {}, timezone.now(), 0.0, [(message, {})])
+
+
+def _behind(results):
+    """Those of these results that their check's state has not taken in. Acting on a result sets
+    the check's last_checked_at to the result's start (a later run's, later still), so an
+    earlier or empty last_checked_at means a worker saved the result and died before acting."""
+    return results.filter(
+        Q(automated_check__last_checked_at__isnull=True)
+        | Q(automated_check__last_checked_at__lt=F("started_at"))
+    )
+
+
+def _is_behind(check: AutomatedCheck) -> bool:
+    """``_behind`` for a check loaded with its saved result's start (run_chunk's saved_at)."""
+    return check.last_checked_at is None or check.last_checked_at < check.saved_at
+
+
+def _stored(result: CheckResult) -> "Outcome":
+    """A saved result as the outcome it came from; its problems were summed up in its message."""
+    return Outcome(
+        status=result.status,
+        message=result.message,
+        params=result.params,
+        values=result.values,
+        started=result.started_at,
+        duration_ms=result.duration_ms,
+        problems=[] if result.status == OK else [(result.message, result.params)],
+    )
+
+
+def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
+    """Run the checks concurrently, the failing ones started first; a check that cannot be built
+    (CheckConfigError) is an ERROR outcome with its message and costs the others nothing."""
+    outcomes: list[Outcome | None] = [None] * len(checks)
+    built, indexes, first = [], [], []
+    now = timezone.now()
+    for index, check in enumerate(checks):
+        try:
+            with translation.override(None):  # the message in English, the msgid language
+                built.append(check.probe(previous=True))
+        except CheckConfigError as error:
+            message = str(error.message)[:_MESSAGE_MAX]
+            outcomes[index] = Outcome(ResultStatus.ERROR, message, {}, {}, now, 0.0, [(message, {})])
+            continue
+        if check.last_status != OK:
+            first.append(len(indexes))
+        indexes.append(index)
+    if built:
+        policies = targets.policies_for([checks[index] for index in indexes])
+        results = probes.run_checks_sync(
+            built, concurrency=CONCURRENCY, timeout=DEFAULT_TIMEOUT, first=first, policy=policies
+        )
+        for index, result in zip(indexes, results, strict=True):
+            outcomes[index] = _outcome(result)
+        _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
+    return outcomes  # type: ignore[return-value] — every index is filled above
+
+
+def _outcome(result) -> Outcome:
+    return Outcome(
+        status=result.status.value,
+        message=result.message[:_MESSAGE_MAX],
+        params=result.params,
+        values=result.values,
+        started=result.started,
+        duration_ms=round(result.duration_ms, 1),
+        problems=[(problem.message, problem.params) for problem in result.problems],
+    )
+
+
+def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
+    """A change of state is probed again before it counts, the way Zabbix triggers and Uptime
+    Kuma's retries do: a target that answered in 50 ms can be measured at over a second by a
+    prober whose CPU is busy with 500 other probes, and each false failure would open an incident
+    whose SLA clocks end in penalties. Each check asks for its own number of probes in a row
+    (``_needed``); they run in rounds after a pause, every suspect of the chunk at once, except
+    those that failed only on time, which are probed a few at a time so that their timing is the
+    target's rather than the prober's. A probe that contradicts the change ends it: the check
+    keeps its state, and that outcome is the one kept; a confirmed change keeps its last outcome,
+    dated from the first probe (its clocks start when it was first seen)."""
+    left = {
+        index: _needed(check, outcomes[index]) - 1
+        for index, check in enumerate(checks)
+        if index in built and outcomes[index] is not None and _changes(check.last_status, outcomes[index])
+    }
+    left = {index: count for index, count in left.items() if count > 0}
+    if isinstance(policies, list):
+        policies = dict(zip(built, policies, strict=True))
+    while left:
+        time.sleep(settings.MONITORING_CONFIRM_DELAY_SECONDS)
+        indexes = list(left)
+        results = _reprobe(
+            [built[index] for index in indexes],
+            [policies[index] if isinstance(policies, dict) else policies for index in indexes],
+            [_slow(outcomes[index]) for index in indexes],
+        )
+        for index, result in zip(indexes, results, strict=True):
+            first, again = outcomes[index], _outcome(result)
+            left[index] -= 1
+            if again.ok != first.ok:
+                left[index] = 0  # contradicted: no change
+            else:
+                again = replace(again, started=first.started)
+            outcomes[index] = again
+            if not left[index]:
+                del left[index]
+
+
+def _needed(check: AutomatedCheck, outcome: Outcome) -> int:
+    """How many probes in a row must agree before this change counts, this one included."""
+    count = check.confirm_recoveries if outcome.ok else check.confirm_failures
+    if count is None:  # the portal's default
+        return 2 if settings.MONITORING_CONFIRM_CHANGES else 1
+    return count
+
+
+def _slow(outcome: Outcome) -> bool:
+    """Failed only for the time it took: the prober's own load may be what was measured."""
+    return (
+        not outcome.ok
+        and bool(outcome.problems)
+        and all("latency_ms" in params and "limit_ms" in params for _message, params in outcome.problems)
+    )
+
+
+def _reprobe(built: list, policies: list, slow: list[bool]) -> list:
+    """One round of confirmation: the slow suspects a few at a time, the others all at once,
+    side by side in one event loop (a dead target's timeout costs the round once)."""
+    groups = [[i for i, flag in enumerate(slow) if flag], [i for i, flag in enumerate(slow) if not flag]]
+    limits = [settings.MONITORING_CONFIRM_CONCURRENCY, CONCURRENCY]
+
+    async def rounds():
+        runs = [
+            probes.run_checks(
+                [built[i] for i in group],
+                concurrency=limit,
+                timeout=DEFAULT_TIMEOUT,
+                policy=[policies[i] for i in group],
+            )
+            for group, limit in zip(groups, limits, strict=True)
+            if group
+        ]
+        return await asyncio.gather(*runs)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        done = asyncio.run(rounds())
+    else:  # called from a running loop (a thread of the caller's): a loop of our own beside it
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            done = helper.submit(asyncio.run, rounds()).result()
+    results = [None] * len(built)
+    for group, found in zip([group for group in groups if group], done, strict=True):
+        for i, result in zip(group, found, strict=True):
+            results[i] = result
+    return results
+
+
+def _changes(was: str, outcome: Outcome) -> bool:
+    """Whether this outcome turns the check from passing (or never run) to failing, or back."""
+    return outcome.ok != (was in (OK, ""))
+
+
+def _save_results(run: InspectionRun, checks: list[AutomatedCheck], outcomes: list[Outcome]) -> None:
+    rows = [
+        CheckResult(
+            run_id=run.pk,
+            automated_check_id=check.pk,
+            contract_id=run.contract_id,
+            status=outcome.status,
+            message=outcome.message,
+            params=outcome.params,
+            values=outcome.values,
+            started_at=outcome.started,
+            duration_ms=outcome.duration_ms,
+        )
+        for check, outcome in zip(checks, outcomes, strict=True)
+    ]
+    # One INSERT per CHUNK rows; a row a concurrent delivery saved first is skipped.
+    CheckResult.objects.bulk_create(rows, batch_size=CHUNK, ignore_conflicts=True)
+
+
+# --- Finishing ----------------------------------------------------------------------------------
+
+
+def finish_run(run_id: int, *, force: bool = False, now=None) -> bool:
+    """Finish the run once every check has a result (``force``: now, with what it has); complete
+    its slot. True if this call finished it; a run already finished is left alone."""
+    run = InspectionRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    return run is not None and _finish_if_complete(run, force=force, now=now)
+
+
+def _finish_if_complete(run: InspectionRun, *, force: bool = False, now=None) -> bool:
+    counts = CheckResult.objects.filter(run_id=run.pk).aggregate(
+        total=Count("pk"), failed=Count("pk", filter=~Q(status=OK))
+    )
+    if counts["total"] < run.checks_total and not force:
+        return False
+    # A check that never got a result did not pass.
+    failed = counts["failed"] + max(run.checks_total - counts["total"], 0)
+    with transaction.atomic():
+        return _finish(run, checks_failed=failed, at=now or timezone.now())
+
+
+def _finish(run: InspectionRun, *, checks_failed: int, at) -> bool:
+    won = InspectionRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        finished_at=at, checks_failed=checks_failed
+    )
+    if won != 1:
+        return False
+    try:
+        complete_slot(run.slot, at=at)
+    except ValidationError:
+        # Submitted some other way meanwhile (the slot keeps that record); the run stands.
+        logger.info("inspections: slot %s of run %s was already submitted", run.slot_id, run.pk)
+    return True
