@@ -59,7 +59,7 @@ def workers(services, transactional_db, tmp_path):
         name = f"monitoring-{n}-{uuid.uuid4().hex[:6]}@localhost"
         log_path = tmp_path / f"worker-{n}.log"
         log = log_path.open("w")
-        command = [sys.executable, "manage.py", "worker", "default,probes", "--", "--concurrency=4", "-n", name]
+        command = [sys.executable, "manage.py", "worker", "default,probes", "--", "-c", "4", "-n", name]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append((process, name, log, log_path))
     yield queue, started
