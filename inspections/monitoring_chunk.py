@@ -21,10 +21,12 @@ from django.utils import timezone, translation
 from inspections import probes, targets
 from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
 from inspections.monitoring_states import CHUNK, OK, Outcome, _update_states, logger
+from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
 
 CONCURRENCY = 200
 DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
+MAX_UNSURE = 3  # rounds more for a confirmation whose probe the prober stalled through
 _MESSAGE_MAX = 300  # CheckResult.message
 
 
@@ -116,17 +118,30 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
         indexes.append(index)
     if built:
         policies = targets.policies_for([checks[index] for index in indexes])
-        results = probes.run_checks_sync(
-            built, concurrency=CONCURRENCY, timeout=DEFAULT_TIMEOUT, first=first, policy=policies
-        )
+        (results,), watch = _run_groups([(built, CONCURRENCY, policies, first)])
         for index, result in zip(indexes, results, strict=True):
-            outcomes[index] = _outcome(result)
+            outcomes[index] = _outcome(result, watch)
         _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
     return outcomes  # type: ignore[return-value] — every index is filled above
 
 
-def _outcome(result) -> Outcome:
-    return Outcome(
+def _run_groups(groups: list[tuple]) -> tuple[list[list], StallWatch]:
+    """Run groups of (checks, concurrency, policies, first) side by side in one event loop of
+    this thread's own (a helper thread's when this one runs a loop), a StallWatch beside them."""
+    runs = [
+        probes.run_checks(built, concurrency=limit, timeout=DEFAULT_TIMEOUT, first=first, policy=policies)
+        for built, limit, policies, first in groups
+    ]
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(watched(*runs))
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(asyncio.run, watched(*runs)).result()
+
+
+def _outcome(result, watch: StallWatch | None = None) -> Outcome:
+    outcome = Outcome(
         status=result.status.value,
         message=result.message[:_MESSAGE_MAX],
         params=result.params,
@@ -135,6 +150,18 @@ def _outcome(result) -> Outcome:
         duration_ms=round(result.duration_ms, 1),
         problems=[(problem.message, problem.params) for problem in result.problems],
     )
+    if watch is None or not _slow(outcome):
+        return outcome
+    # Failed only on time: the part of it that the prober's own loop spent stalled (a busy CPU)
+    # is not the target's. All of the window's stall is taken off, so the latency kept is the
+    # least the target can have taken: a failure stands only when the target was surely slow.
+    stalled = watch.during(result.started, result.finished) * 1000
+    if not stalled or any(p["latency_ms"] - stalled > p["limit_ms"] for _m, p in outcome.problems):
+        return outcome
+    values = {**outcome.values, "prober_stall_ms": round(stalled, 1)}
+    if isinstance(values.get("latency_ms"), int | float):
+        values["latency_ms"] = round(max(values["latency_ms"] - stalled, 0.0), 1)
+    return replace(outcome, status=OK, message="OK", params={}, values=values, problems=[])
 
 
 def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
@@ -155,16 +182,20 @@ def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
     left = {index: count for index, count in left.items() if count > 0}
     if isinstance(policies, list):
         policies = dict(zip(built, policies, strict=True))
+    unsure = dict.fromkeys(left, 0)
     while left:
         time.sleep(settings.MONITORING_CONFIRM_DELAY_SECONDS)
         indexes = list(left)
-        results = _reprobe(
+        results, watch = _reprobe(
             [built[index] for index in indexes],
             [policies[index] if isinstance(policies, dict) else policies for index in indexes],
             [_slow(outcomes[index]) for index in indexes],
         )
         for index, result in zip(indexes, results, strict=True):
-            first, again = outcomes[index], _outcome(result)
+            first, again = outcomes[index], _outcome(result, watch)
+            if _inconclusive(result, watch) and unsure[index] < MAX_UNSURE:
+                unsure[index] += 1  # the prober stalled through it: probed again next round
+                continue
             left[index] -= 1
             if again.ok != first.ok:
                 left[index] = 0  # contradicted: no change
@@ -173,6 +204,14 @@ def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
             outcomes[index] = again
             if not left[index]:
                 del left[index]
+
+
+def _inconclusive(result, watch: StallWatch) -> bool:
+    """A timeout the prober's loop spent a good part of stalled says little about the target."""
+    if result.status.value != ResultStatus.TIMEOUT:
+        return False
+    window = (result.finished - result.started).total_seconds()
+    return watch.during(result.started, result.finished) >= window / 4
 
 
 def _needed(check: AutomatedCheck, outcome: Outcome) -> int:
@@ -192,37 +231,20 @@ def _slow(outcome: Outcome) -> bool:
     )
 
 
-def _reprobe(built: list, policies: list, slow: list[bool]) -> list:
+def _reprobe(built: list, policies: list, slow: list[bool]) -> tuple[list, StallWatch]:
     """One round of confirmation: the slow suspects a few at a time, the others all at once,
     side by side in one event loop (a dead target's timeout costs the round once)."""
     groups = [[i for i, flag in enumerate(slow) if flag], [i for i, flag in enumerate(slow) if not flag]]
     limits = [settings.MONITORING_CONFIRM_CONCURRENCY, CONCURRENCY]
-
-    async def rounds():
-        runs = [
-            probes.run_checks(
-                [built[i] for i in group],
-                concurrency=limit,
-                timeout=DEFAULT_TIMEOUT,
-                policy=[policies[i] for i in group],
-            )
-            for group, limit in zip(groups, limits, strict=True)
-            if group
-        ]
-        return await asyncio.gather(*runs)
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        done = asyncio.run(rounds())
-    else:  # called from a running loop (a thread of the caller's): a loop of our own beside it
-        with ThreadPoolExecutor(max_workers=1) as helper:
-            done = helper.submit(asyncio.run, rounds()).result()
+    chosen = [(group, limit) for group, limit in zip(groups, limits, strict=True) if group]
+    found, watch = _run_groups(
+        [([built[i] for i in group], limit, [policies[i] for i in group], ()) for group, limit in chosen]
+    )
     results = [None] * len(built)
-    for group, found in zip([group for group in groups if group], done, strict=True):
-        for i, result in zip(group, found, strict=True):
+    for (group, _limit), group_results in zip(chosen, found, strict=True):
+        for i, result in zip(group, group_results, strict=True):
             results[i] = result
-    return results
+    return results, watch
 
 
 def _changes(was: str, outcome: Outcome) -> bool:

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = sorted((ROOT / "bench").glob("[!_]*.py"))
 # The targets of these are PostgreSQL's: they refuse SQLite.
-POSTGRESQL_ONLY = {"dashboard.py", "incidents.py", "load.py"}
+POSTGRESQL_ONLY = {"dashboard.py", "incidents.py", "load.py", "probes_worker.py"}
 
 pytestmark = [pytest.mark.bench, pytest.mark.slow]
 
