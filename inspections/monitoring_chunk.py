@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 
 from inspections import probes, targets
 from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
-from inspections.monitoring_states import CHUNK, OK, Outcome, _update_states, logger
+from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_steady, logger
 from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
 
@@ -59,9 +59,13 @@ def run_chunk(run_id: int, check_ids: list[int]) -> dict:
     fresh = [check for check in checks if check.pk in position and check not in held]
     late = [check for check in checks if check.pk in stored]
     outcomes = probe_checks(fresh)
-    _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
+    # The results and the unchanged checks' state in one transaction (one round trip fewer each);
+    # the changes after it, each under its own claims.
+    with transaction.atomic():
+        _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
+        steady, changed = _record_steady(late + fresh, [_stored(stored[c.pk]) for c in late] + outcomes)
     targets.record_logins(fresh, [bool(outcome.values.get("login_refused")) for outcome in outcomes])
-    changes = _update_states(late + fresh, [_stored(stored[check.pk]) for check in late] + outcomes)
+    changes = _act(steady, changed)
     finished = _finish_if_complete(run)
     return {"checked": len(fresh), "changes": changes, "finished": finished}
 

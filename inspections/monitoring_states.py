@@ -62,6 +62,12 @@ def _is_open(check: AutomatedCheck) -> bool:
 def _update_states(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> int:
     """Bring the checks' last_* columns up to date; act on each change. Returns the changes
     this worker made (a change another worker claimed first is not counted)."""
+    return _act(*_record_steady(checks, outcomes))
+
+
+def _record_steady(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> tuple[list, list]:
+    """Write the unchanged checks' state (run_chunk: in the transaction that saves the results);
+    returns them and the changed ones, for ``_act``."""
     steady, changed = [], []
     for check, outcome in zip(checks, outcomes, strict=True):
         was = check.last_status
@@ -86,6 +92,11 @@ def _update_states(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> int
     closed = [check.pk for check in passing if check.incident_id and not _is_open(check)]
     if closed:
         AutomatedCheck.objects.filter(pk__in=closed, incident__status=CLOSED).update(incident=None)
+    return steady, changed
+
+
+def _act(steady: list, changed: list) -> int:
+    """Act on the changes, each under its claims, and open the incidents still missing."""
     count, opening = 0, []
     for check, was, outcome in changed:
         if not outcome.ok and not _is_open(check):
