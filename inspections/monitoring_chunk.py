@@ -175,9 +175,11 @@ def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
     whose SLA clocks end in penalties. Each check asks for its own number of probes in a row
     (``_needed``); they run in rounds after a pause, every suspect of the chunk at once, except
     those that failed only on time, which are probed a few at a time so that their timing is the
-    target's rather than the prober's. A probe that contradicts the change ends it: the check
-    keeps its state, and that outcome is the one kept; a confirmed change keeps its last outcome,
-    dated from the first probe (its clocks start when it was first seen)."""
+    target's rather than the prober's; every latency is judged with the prober's own stalls
+    taken off (``_outcome``), and a timeout the prober stalled through is probed again, up to
+    MAX_UNSURE rounds more. A probe that contradicts the change ends it: the check keeps its
+    state, and that outcome is the one kept; a confirmed change keeps its last outcome, dated
+    from the first probe (its clocks start when it was first seen)."""
     left = {
         index: _needed(check, outcomes[index]) - 1
         for index, check in enumerate(checks)
