@@ -8,6 +8,7 @@ once per round, not once per few of them.
 """
 
 import asyncio
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -26,6 +27,7 @@ from inspections.schedules import complete_slot
 
 CONCURRENCY = 200
 DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
+MIN_CONCURRENCY = 10  # a chunk's probes at a time, at the least, however many share the process
 MAX_UNSURE = 3  # rounds more for a confirmation whose probe the prober stalled through
 _MESSAGE_MAX = 300  # CheckResult.message
 
@@ -122,11 +124,21 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
         indexes.append(index)
     if built:
         policies = targets.policies_for([checks[index] for index in indexes])
-        (results,), watch = _run_groups([(built, CONCURRENCY, policies, first)])
+        (results,), watch = _run_groups([(built, _concurrency(), policies, first)])
         for index, result in zip(indexes, results, strict=True):
             outcomes[index] = _outcome(result, watch)
         _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
     return outcomes  # type: ignore[return-value] — every index is filled above
+
+
+def _concurrency() -> int:
+    """This chunk's probes at a time. In a probes worker's pool of threads its chunks run side
+    by side in one process and share the engine's CONCURRENCY, as one sweep of the whole run
+    would: 20 chunks of 200 each would be 4,000 at once on one core's worth of Python, each
+    answer waiting for the interpreter far longer than the target took to give it."""
+    if threading.current_thread() is threading.main_thread():
+        return CONCURRENCY  # a prefork child, a command, a test: one chunk at a time here
+    return max(MIN_CONCURRENCY, CONCURRENCY // max(settings.PROBES_WORKER_CONCURRENCY, 1))
 
 
 def _run_groups(groups: list[tuple]) -> tuple[list[list], StallWatch]:
@@ -241,7 +253,8 @@ def _reprobe(built: list, policies: list, slow: list[bool]) -> tuple[list, Stall
     """One round of confirmation: the slow suspects a few at a time, the others all at once,
     side by side in one event loop (a dead target's timeout costs the round once)."""
     groups = [[i for i, flag in enumerate(slow) if flag], [i for i, flag in enumerate(slow) if not flag]]
-    limits = [settings.MONITORING_CONFIRM_CONCURRENCY, CONCURRENCY]
+    share = _concurrency()
+    limits = [min(settings.MONITORING_CONFIRM_CONCURRENCY, share), share]
     chosen = [(group, limit) for group, limit in zip(groups, limits, strict=True) if group]
     found, watch = _run_groups(
         [([built[i] for i in group], limit, [policies[i] for i in group], ()) for group, limit in chosen]
