@@ -185,11 +185,14 @@ def bare_sweep(urls):
 
 
 def through_worker(contract, label: str) -> float:
-    """Seconds from the beat's tick to the end of the contract's run, all chunks on the worker."""
+    """Seconds from the beat's tick to the end of the contract's run, all chunks on the worker:
+    the run finished (its results all saved) and every check's result acted on (the chunk that
+    finishes the run need not be the last to open its incidents)."""
+    from django.db.models import Q
     from django.utils import timezone
 
     from inspections import monitoring
-    from inspections.models import InspectionRun, InspectionSchedule
+    from inspections.models import AutomatedCheck, InspectionRun, InspectionSchedule
 
     minute = timezone.localtime(timezone.now()).strftime("%H:%M")
     InspectionSchedule(
@@ -199,7 +202,10 @@ def through_worker(contract, label: str) -> float:
     assert monitoring.tick()["dispatched"] == 1
     run = InspectionRun.objects.filter(contract=contract).latest("started_at", "pk")
     deadline = time.monotonic() + 600
-    while not InspectionRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists():
+    behind = AutomatedCheck.objects.filter(contract=contract).filter(
+        Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=run.started_at)
+    )
+    while not InspectionRun.objects.filter(pk=run.pk, finished_at__isnull=False).exists() or behind.exists():
         if time.monotonic() > deadline:
             raise RuntimeError(f"run {run.pk} unfinished after 600 s")
         time.sleep(0.02)
@@ -314,7 +320,8 @@ def under_load(ports, context):
     )
     kinds = Counter(f"{status}: {message}" for status, message in wrong.values_list("status", "message"))
     bare_wrong = Counter(
-        f"{result.status}: {result.message}" for url, result in zip(urls, results, strict=True)
+        f"{result.status}: {result.message}"
+        for url, result in zip(urls, results, strict=True)
         if "/ok/" in url and not result.ok
     )
     print(f"   DEBUG worker wrong: {kinds.most_common(4)}\n   DEBUG bare wrong: {bare_wrong.most_common(4)}")

@@ -147,3 +147,23 @@ def test_a_check_asks_for_its_own_passing_probes_in_a_row(contract_a, app, web, 
     assert len(events(usual_incident, Event.RECOVERED)) == 1
     patient.refresh_from_db()
     assert patient.last_status == "failed"
+
+
+def test_a_probes_workers_threads_share_the_engines_concurrency(settings):
+    """20 chunks side by side in one process keep to the 200 probes at a time of one sweep."""
+    import threading
+
+    from inspections import monitoring_chunk
+
+    settings.PROBES_WORKER_CONCURRENCY = 20
+    assert monitoring_chunk._concurrency() == monitoring_chunk.CONCURRENCY == 200  # this thread: alone
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(monitoring_chunk._concurrency()))
+    thread.start()
+    thread.join()
+    assert seen == [10]
+    settings.PROBES_WORKER_CONCURRENCY = 100
+    thread = threading.Thread(target=lambda: seen.append(monitoring_chunk._concurrency()))
+    thread.start()
+    thread.join()
+    assert seen == [10, monitoring_chunk.MIN_CONCURRENCY]
