@@ -324,7 +324,10 @@ def under_load(ports, context):
         for url, result in zip(urls, results, strict=True)
         if "/ok/" in url and not result.ok
     )
-    print(f"   DEBUG worker wrong: {kinds.most_common(4)}\n   DEBUG bare wrong: {bare_wrong.most_common(4)}")
+    print(
+        f"   live targets judged failed, by the worker's run: {dict(kinds.most_common(3)) or 'none'}; "
+        f"by the bare sweep: {dict(bare_wrong.most_common(3)) or 'none'}"
+    )
     print(
         f"\n3. under load ({BURNERS} CPU burners; at the start: {at_start}; at the end: {at_end})\n"
         f"   {failures} real failures among {TARGETS:,}: the bare sweep counts {bare_failed} failed "
