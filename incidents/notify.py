@@ -77,6 +77,33 @@ def notify_clocks(contract, items, what, now, *, dedupe_key=""):
     return [notice for notice in notices if notice is not None]
 
 
+# A first run can find hundreds of checks failing at once: one event names the first few.
+CHECKS_NAMED = 5
+
+
+def checks_failing(pairs, since, problem):
+    """The people on duty hear that these automated checks of one contract fail, each with the
+    incident it opened (``pairs``: (check, incident)), in one event however many they are."""
+    if len(pairs) == 1:
+        ((check, incident),) = pairs
+        return check_changed(check, incident, since, problem, recovered=False)
+    first_check, first_incident = pairs[0]
+    shown = pairs[:CHECKS_NAMED]
+    names = "、".join(check.name for check, _incident in shown)
+    numbers = "、".join(incident.number for _check, incident in shown)
+    if len(pairs) > CHECKS_NAMED:
+        names = _("%(names)s and %(count)s more") % {"names": names, "count": len(pairs) - CHECKS_NAMED}
+        numbers = _("%(names)s and %(count)s more") % {"names": numbers, "count": len(pairs) - CHECKS_NAMED}
+    return notify_event(
+        "check.failing",
+        first_check.contract,
+        params={"check": names, "since": _when(since), "problem": problem, "number": numbers},
+        link=f"/incidents/?contract={first_check.contract.code}",
+        dedupe_key=f"check.failing:{first_check.pk}:{first_incident.pk}:{since.timestamp()}:{len(pairs)}",
+        at=since,
+    )
+
+
 def check_changed(check, incident, since, problem, *, recovered):
     """The people on duty hear that an automated check fails (with the incident it opened) or
     passes again. ``check`` is an inspections.AutomatedCheck, read by its name and contract."""

@@ -148,6 +148,8 @@ class AutomatedCheckForm(forms.ModelForm):
             "port",
             "options",
             "timeout",
+            "confirm_failures",
+            "confirm_recoveries",
             "password",
             "admin_allowed",
         ]

@@ -395,7 +395,19 @@ class CheckForm(ContractPartForm, _OptionFields):
 
     class Meta:
         model = AutomatedCheck
-        fields = ["name", "asset", "kind", "target", "port", "timeout", "severity", "active", "admin_allowed"]
+        fields = [
+            "name",
+            "asset",
+            "kind",
+            "target",
+            "port",
+            "timeout",
+            "severity",
+            "confirm_failures",
+            "confirm_recoveries",
+            "active",
+            "admin_allowed",
+        ]
         # "target" alone is an SLA target (时限) in the portal's catalogue.
         labels = {"target": pgettext_lazy("automated check", "Target")}
         help_texts = {"timeout": _("Seconds, up to 60. Blank: the run's timeout.")}
@@ -413,6 +425,9 @@ class CheckForm(ContractPartForm, _OptionFields):
         self.fields["asset"].queryset = self.contract.assets.order_by("kind", "name")
         self.fields["port"].validators += [MinValueValidator(1), MaxValueValidator(65535)]
         self.fields["timeout"].validators += [MinValueValidator(0.001), MaxValueValidator(60)]
+        for name in ("confirm_failures", "confirm_recoveries"):
+            self.fields[name].validators += [MinValueValidator(1), MaxValueValidator(10)]
+            self.fields[name].widget.attrs.update(min=1, max=10)
         options = self.instance.options if isinstance(self.instance.options, dict) else {}
         for name, value in options.items():
             if name in self.fields:

@@ -17,14 +17,18 @@ The flow, each step safe to run twice or at once in several processes:
    - unchanged (still passing, or still failing) in bulk, a few UPDATEs for the whole chunk;
    - a change between passing and failing is claimed per check by ``UPDATE … WHERE
      last_status = <what this worker read>``, in one transaction with what the change does: a
-     failing check opens an incident (``incidents.services.report_incident``, source
-     monitoring), a failure of a check whose incident is still open adds "failing again" to its
-     timeline, a recovery adds one "recovered" event. Two workers seeing the same change: one
-     claims it, the other's UPDATE matches no row and it does nothing;
-   - the incident link is itself claimed (``UPDATE … SET incident_id = … WHERE incident_id IS
-     NULL``, or the closed incident it replaces) in the incident's transaction, so a failing
-     check has one incident however many workers race; the link stays while the incident is
-     open (a flapping check adds events to it) and is replaced once the incident is closed.
+     failing check opens an incident (source monitoring), a failure of a check whose incident
+     is still open adds "failing again" to its timeline, a recovery adds one "recovered" event.
+     Two workers seeing the same change: one claims it, the other's UPDATE matches no row and
+     it does nothing. The chunk's new incidents are opened together
+     (``incidents.services.report_incidents``, a few queries however many), their checks'
+     changes and links claimed in one UPDATE; a claim that matches fewer rows rolls it all back
+     and the chunk acts on those checks one by one (``report_incident``), under each one's claim;
+   - the incident link is itself claimed (``WHERE incident_id IS NULL``, or the closed incident
+     it replaces) in the incident's transaction, so a failing check has one incident however
+     many workers race; the link stays while the incident is open (a flapping check adds events
+     to it) and is replaced once the incident is closed.
+   A change counts once a few probes in a row agree (``monitoring_chunk._confirm_changes``).
 3. When every check of the run has a result, the run is finished by ``UPDATE … SET finished_at
    WHERE finished_at IS NULL`` (one finisher) and its slot completed (``complete_slot``: done
    on time, or done late, still missed, with its one breach).
@@ -38,6 +42,10 @@ Only checks the client side approved as they stand run (``inspections.targets``)
 the sweeper count and send those, and a chunk holds back one that was edited since (a result
 that says so, acting on nothing). Each runs under its target policy (``probes.guard``).
 
+The code: this module is the beat (steps 1, 4); a chunk and finishing a run (steps 2, 3) are in
+``monitoring_chunk``, and what results change (states, incidents, their texts) in
+``monitoring_states``. Their public names are importable from here.
+
 Result messages are stored as the probe's English msgid and parameters and translated when
 shown (``CheckResult.text``); incident titles and timeline notes are written in the portal's
 language, as any text a person enters would be. They say what differed, never what a target
@@ -45,37 +53,35 @@ answered, and the measured values they list are numbers the probe measured.
 """
 
 import datetime as dt
-import json
 import logging
-import time
-from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.db.models import Q
+from django.utils import timezone
 
 from contracts.worktime import CHINA_TZ
-from incidents.models import Incident, IncidentSource
-from incidents.notify import check_changed
-from incidents.services import record_monitoring, report_incident
-from inspections import probes, targets
+from inspections import targets
 from inspections.models import (
     AutomatedCheck,
     CheckApproval,
-    CheckConfigError,
     CheckResult,
     InspectionMode,
     InspectionRun,
     InspectionSlot,
     ResultStatus,
 )
-from inspections.schedules import complete_slot, due_slots, mark_missed, materialise_slots
+from inspections.monitoring_chunk import (
+    _behind,
+    _finish,
+    _finish_if_complete,
+    finish_run,
+    probe_checks,
+    run_chunk,
+)
+from inspections.monitoring_states import CHUNK
+from inspections.schedules import due_slots, mark_missed, materialise_slots
 
 __all__ = [
     "CHUNK",
@@ -89,16 +95,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 500  # checks per Celery message, and results per INSERT
-CONCURRENCY = 200
-DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
 STALLED_AFTER = dt.timedelta(minutes=10)
 ABANDONED_AFTER = dt.timedelta(days=1)
 SWEEP_BATCH = 100
-_TITLE_MAX = 200  # Incident.title
-_MESSAGE_MAX = 300  # CheckResult.message
 OK = ResultStatus.OK
-CLOSED = Incident.Status.CLOSED
 
 
 # --- The beat -----------------------------------------------------------------------------------
@@ -232,393 +232,3 @@ def sweep_stalled_runs(now=None) -> dict:
 
 
 # --- A chunk ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outcome:
-    """What one check found in this chunk, in the shape CheckResult stores."""
-
-    status: str
-    message: str
-    params: dict[str, Any]
-    values: dict[str, Any]
-    started: dt.datetime
-    duration_ms: float
-    problems: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == OK
-
-
-def run_chunk(run_id: int, check_ids: list[int]) -> dict:
-    """Probe these checks of the run, save their results, act on the changes, maybe finish the
-    run. Checks that already have a result in the run (a chunk delivered twice) are not probed
-    again; a result of theirs that was never acted on (its worker died after saving it) is."""
-    run = InspectionRun.objects.filter(pk=run_id).first()
-    if run is None:  # deleted with its slot's contract
-        return {"checked": 0, "changes": 0, "finished": False}
-    saved = CheckResult.objects.filter(run_id=run_id, automated_check_id__in=check_ids)
-    done, behind = set(), []
-    # The test of _behind, in the one query a first delivery (which finds nothing) makes anyway.
-    for check_id, checked_at, started in saved.values_list(
-        "automated_check_id", "automated_check__last_checked_at", "started_at"
-    ):
-        done.add(check_id)
-        if checked_at is None or checked_at < started:
-            behind.append(check_id)
-    stored = {}
-    if behind:
-        stored = {result.automated_check_id: result for result in saved.filter(automated_check_id__in=behind)}
-    position = {pk: index for index, pk in enumerate(dict.fromkeys(check_ids)) if pk not in done}
-    checks = sorted(
-        AutomatedCheck.objects.filter(
-            pk__in=[*position, *stored], contract_id=run.contract_id
-        ).select_related("contract", "asset", "incident"),
-        key=lambda check: position.get(check.pk, -1),
-    )
-    # Edited (or paused) since the dispatch: held back with a result that says so.
-    held = [c for c in checks if c.pk in position and not targets.is_runnable(c, run.started_at)]
-    fresh = [check for check in checks if check.pk in position and check not in held]
-    late = [check for check in checks if check.pk in stored]
-    outcomes = probe_checks(fresh)
-    _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
-    targets.record_logins(fresh, [bool(outcome.values.get("login_refused")) for outcome in outcomes])
-    changes = _update_states(late + fresh, [_stored(stored[check.pk]) for check in late] + outcomes)
-    finished = _finish_if_complete(run)
-    return {"checked": len(fresh), "changes": changes, "finished": finished}
-
-
-def _held(check: AutomatedCheck) -> "Outcome":
-    message = "Not run: the check awaits the client's approval or is paused"
-    return Outcome(ResultStatus.ERROR, message, {}, {}, timezone.now(), 0.0, [(message, {})])
-
-
-def _behind(results):
-    """Those of these results that their check's state has not taken in. Acting on a result sets
-    the check's last_checked_at to the result's start (a later run's, later still), so an
-    earlier or empty last_checked_at means a worker saved the result and died before acting."""
-    return results.filter(
-        Q(automated_check__last_checked_at__isnull=True)
-        | Q(automated_check__last_checked_at__lt=F("started_at"))
-    )
-
-
-def _stored(result: CheckResult) -> "Outcome":
-    """A saved result as the outcome it came from; its problems were summed up in its message."""
-    return Outcome(
-        status=result.status,
-        message=result.message,
-        params=result.params,
-        values=result.values,
-        started=result.started_at,
-        duration_ms=result.duration_ms,
-        problems=[] if result.status == OK else [(result.message, result.params)],
-    )
-
-
-def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
-    """Run the checks concurrently, the failing ones started first; a check that cannot be built
-    (CheckConfigError) is an ERROR outcome with its message and costs the others nothing."""
-    outcomes: list[Outcome | None] = [None] * len(checks)
-    built, indexes, first = [], [], []
-    now = timezone.now()
-    for index, check in enumerate(checks):
-        try:
-            with translation.override(None):  # the message in English, the msgid language
-                built.append(check.probe(previous=True))
-        except CheckConfigError as error:
-            message = str(error.message)[:_MESSAGE_MAX]
-            outcomes[index] = Outcome(ResultStatus.ERROR, message, {}, {}, now, 0.0, [(message, {})])
-            continue
-        if check.last_status != OK:
-            first.append(len(indexes))
-        indexes.append(index)
-    if built:
-        policies = targets.policies_for([checks[index] for index in indexes])
-        results = probes.run_checks_sync(
-            built, concurrency=CONCURRENCY, timeout=DEFAULT_TIMEOUT, first=first, policy=policies
-        )
-        for index, result in zip(indexes, results, strict=True):
-            outcomes[index] = _outcome(result)
-        _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
-    return outcomes  # type: ignore[return-value] — every index is filled above
-
-
-def _outcome(result) -> Outcome:
-    return Outcome(
-        status=result.status.value,
-        message=result.message[:_MESSAGE_MAX],
-        params=result.params,
-        values=result.values,
-        started=result.started,
-        duration_ms=round(result.duration_ms, 1),
-        problems=[(problem.message, problem.params) for problem in result.problems],
-    )
-
-
-def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
-    """A change of state is probed once more before it counts, the way Zabbix triggers and Uptime
-    Kuma's retries do: a target that answered in 50 ms can be measured at over a second by a
-    prober whose CPU is busy with 500 other probes, and each false failure would open an incident
-    whose SLA clocks end in penalties. The second probe runs after a pause, a few at a time, so
-    its timing is the target's rather than the prober's; its outcome is the one kept. A recovery
-    is confirmed the same way."""
-    suspects = [
-        index
-        for index, check in enumerate(checks)
-        if index in built and outcomes[index] is not None and _changes(check.last_status, outcomes[index])
-    ]
-    if not suspects or not settings.MONITORING_CONFIRM_CHANGES:
-        return
-    time.sleep(settings.MONITORING_CONFIRM_DELAY_SECONDS)
-    if isinstance(policies, list):
-        position = {index: n for n, index in enumerate(built)}
-        policies = [policies[position[index]] for index in suspects]
-    results = probes.run_checks_sync(
-        [built[index] for index in suspects],
-        concurrency=settings.MONITORING_CONFIRM_CONCURRENCY,
-        timeout=DEFAULT_TIMEOUT,
-        policy=policies,
-    )
-    for index, result in zip(suspects, results, strict=True):
-        first, second = outcomes[index], _outcome(result)
-        if second.ok == first.ok:
-            # Confirmed: the change happened when it was first seen, where its clocks start.
-            second = replace(second, started=first.started)
-        outcomes[index] = second
-
-
-def _changes(was: str, outcome: Outcome) -> bool:
-    """Whether this outcome turns the check from passing (or never run) to failing, or back."""
-    return outcome.ok != (was in (OK, ""))
-
-
-def _save_results(run: InspectionRun, checks: list[AutomatedCheck], outcomes: list[Outcome]) -> None:
-    rows = [
-        CheckResult(
-            run_id=run.pk,
-            automated_check_id=check.pk,
-            contract_id=run.contract_id,
-            status=outcome.status,
-            message=outcome.message,
-            params=outcome.params,
-            values=outcome.values,
-            started_at=outcome.started,
-            duration_ms=outcome.duration_ms,
-        )
-        for check, outcome in zip(checks, outcomes, strict=True)
-    ]
-    # One INSERT per CHUNK rows; a row a concurrent delivery saved first is skipped.
-    CheckResult.objects.bulk_create(rows, batch_size=CHUNK, ignore_conflicts=True)
-
-
-def _is_open(check: AutomatedCheck) -> bool:
-    return check.incident is not None and check.incident.status != CLOSED
-
-
-def _update_states(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> int:
-    """Bring the checks' last_* columns up to date; act on each change. Returns the changes
-    this worker made (a change another worker claimed first is not counted)."""
-    steady, changed = [], []
-    for check, outcome in zip(checks, outcomes, strict=True):
-        was = check.last_status
-        if (was == "" and outcome.ok) or (was != "" and (was == OK) == outcome.ok):
-            check.last_status, check.last_checked_at = outcome.status, outcome.started
-            steady.append((check, outcome))
-        else:
-            changed.append((check, was, outcome))
-    # One UPDATE per side for the whole chunk. Each is limited to the rows still on that side,
-    # so a stale worker never flips a check that another has just moved: passing and failing
-    # only ever trade places under _change's claim. failing_since and the incident link are
-    # written there and in _open_incident, under their claims.
-    fields = ["last_status", "last_checked_at"]
-    passing = [check for check, outcome in steady if outcome.ok]
-    failing = [check for check, outcome in steady if not outcome.ok]
-    if passing:
-        AutomatedCheck.objects.filter(last_status__in=[OK, ""]).bulk_update(passing, fields, batch_size=CHUNK)
-    if failing:
-        AutomatedCheck.objects.exclude(last_status__in=[OK, ""]).bulk_update(
-            failing, fields, batch_size=CHUNK
-        )
-    closed = [check.pk for check in passing if check.incident_id and not _is_open(check)]
-    if closed:
-        AutomatedCheck.objects.filter(pk__in=closed, incident__status=CLOSED).update(incident=None)
-    count = 0
-    for check, was, outcome in changed:
-        count += _change(check, was, outcome)
-    # Still failing with no open incident: its incident was closed while the target stayed
-    # down, or the change's incident could not be opened last time.
-    for check, outcome in steady:
-        if not outcome.ok and not _is_open(check):
-            count += _open_incident(check, outcome) is not None
-    return count
-
-
-def _change(check: AutomatedCheck, was: str, outcome: Outcome) -> bool:
-    """A check turned from passing to failing (or failed at its first run), or back: claimed by
-    its last_status as this worker read it, acted on in the same transaction."""
-    with transaction.atomic():
-        won = AutomatedCheck.objects.filter(pk=check.pk, last_status=was).update(
-            last_status=outcome.status,
-            last_checked_at=outcome.started,
-            failing_since=None if outcome.ok else outcome.started,
-        )
-        if won != 1:
-            return False  # another worker saw this change first and acted on it
-        check.last_status = outcome.status
-        if not outcome.ok and not _is_open(check):
-            _open_incident(check, outcome)
-        elif not outcome.ok and was == OK:
-            record_monitoring(check.incident, _note(outcome), recovered=False, at=outcome.started)
-        elif outcome.ok and _is_open(check):
-            record_monitoring(check.incident, _note(outcome), recovered=True, at=outcome.started)
-            check_changed(check, check.incident, outcome.started, "", recovered=True)
-        elif outcome.ok and check.incident_id:
-            AutomatedCheck.objects.filter(pk=check.pk, incident_id=check.incident_id).update(incident=None)
-    return True
-
-
-class _Lost(Exception):
-    """Another worker linked an incident to the check first: roll this one back."""
-
-
-def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
-    """Open the check's incident unless another worker has just opened one: the link is claimed
-    in the incident's own transaction, so the loser's incident is rolled back, never seen."""
-    replaced = check.incident_id if check.incident is not None and check.incident.status == CLOSED else None
-    try:
-        with transaction.atomic():
-            with translation.override(settings.LANGUAGE_CODE):
-                title, description = _incident_text(check, outcome)
-            incident = report_incident(
-                check.contract,
-                by=None,
-                title=title,
-                source=IncidentSource.MONITORING,
-                severity=check.severity,
-                asset=check.asset,
-                description=description,
-                reported_at=min(outcome.started, timezone.now()),
-            )
-            link = AutomatedCheck.objects.filter(pk=check.pk)
-            link = link.filter(incident_id=replaced) if replaced else link.filter(incident__isnull=True)
-            if link.update(incident=incident) != 1:
-                raise _Lost
-            with translation.override(settings.LANGUAGE_CODE):
-                check_changed(check, incident, outcome.started, _problem_text(outcome), recovered=False)
-    except _Lost:
-        return None
-    except ValidationError:
-        # Bad data on the check (an asset of another contract): keep the chunk going; the
-        # next run tries again, and the log says why.
-        logger.exception("inspections: could not open the incident of check %s", check.pk)
-        return None
-    check.incident = incident
-    return incident
-
-
-# --- Texts --------------------------------------------------------------------------------------
-
-
-def _fill(message: str, params: dict[str, Any]) -> str:
-    text = _(message) if message else ""
-    try:
-        return text % params if params else text
-    except (KeyError, TypeError, ValueError):
-        return text
-
-
-def _problem_text(outcome: Outcome) -> str:
-    problems = outcome.problems or [(outcome.message, outcome.params)]
-    return "; ".join(_fill(message, params) for message, params in problems)
-
-
-def _note(outcome: Outcome) -> str:
-    """The timeline note of a check failing again or passing again."""
-    with translation.override(settings.LANGUAGE_CODE):
-        if outcome.ok:
-            return _with_values(_("The check passes again."), outcome)
-        note = _("Failing again: %(problem)s") % {"problem": _problem_text(outcome)}
-        return _with_values(note, outcome)
-
-
-def _with_values(note: str, outcome: Outcome) -> str:
-    # Numbers the probe measured only: a text among the values could be what a target answered.
-    values = {name: value for name, value in outcome.values.items() if _measured(value)}
-    if not values:
-        return note
-    lines = [f"{name}: {_value(value)}" for name, value in sorted(values.items())]
-    return "\n".join([note, _("Measured values:"), *lines])
-
-
-def _measured(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_measured(item) for item in value.values())
-    return isinstance(value, int | float | bool) or value is None
-
-
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _incident_text(check: AutomatedCheck, outcome: Outcome) -> tuple[str, str]:
-    problem = _problem_text(outcome)
-    title = _("%(check)s: %(problem)s") % {"check": check.name, "problem": problem}
-    if len(title) > _TITLE_MAX:
-        title = title[: _TITLE_MAX - 1] + "…"
-    found_at = timezone.localtime(outcome.started, CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
-    head = _(
-        "The automated check “%(check)s” (%(kind)s, %(target)s) of “%(asset)s” found at %(at)s: "
-        "%(status)s, %(problem)s"
-    ) % {
-        "check": check.name,
-        "kind": check.get_kind_display(),
-        "target": _target(check),
-        "asset": check.asset.name,
-        "at": found_at,
-        "status": ResultStatus(outcome.status).label,
-        "problem": problem,
-    }
-    return title, _with_values(head, outcome)
-
-
-def _target(check: AutomatedCheck) -> str:
-    # Never the password: a database check's target is its host and port.
-    return check.target_display
-
-
-# --- Finishing ----------------------------------------------------------------------------------
-
-
-def finish_run(run_id: int, *, force: bool = False, now=None) -> bool:
-    """Finish the run once every check has a result (``force``: now, with what it has); complete
-    its slot. True if this call finished it; a run already finished is left alone."""
-    run = InspectionRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
-    return run is not None and _finish_if_complete(run, force=force, now=now)
-
-
-def _finish_if_complete(run: InspectionRun, *, force: bool = False, now=None) -> bool:
-    counts = CheckResult.objects.filter(run_id=run.pk).aggregate(
-        total=Count("pk"), failed=Count("pk", filter=~Q(status=OK))
-    )
-    if counts["total"] < run.checks_total and not force:
-        return False
-    # A check that never got a result did not pass.
-    failed = counts["failed"] + max(run.checks_total - counts["total"], 0)
-    with transaction.atomic():
-        return _finish(run, checks_failed=failed, at=now or timezone.now())
-
-
-def _finish(run: InspectionRun, *, checks_failed: int, at) -> bool:
-    won = InspectionRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
-        finished_at=at, checks_failed=checks_failed
-    )
-    if won != 1:
-        return False
-    try:
-        complete_slot(run.slot, at=at)
-    except ValidationError:
-        # Submitted some other way meanwhile (the slot keeps that record); the run stands.
-        logger.info("inspections: slot %s of run %s was already submitted", run.slot_id, run.pk)
-    return True

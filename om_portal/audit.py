@@ -110,6 +110,37 @@ def record(
 ) -> AuditEntry:
     """Append one line. Call it inside the transaction of the change it records. Without a
     request, the one being served (if any) gives the address, and the user when none is given."""
+    entry = line(
+        action,
+        user=user,
+        request=request,
+        obj=obj,
+        outcome=outcome,
+        detail=detail,
+        contract_code=contract_code,
+        username=username,
+        contract=contract,
+    )
+    # Inside the change's own transaction no savepoint is needed: a line that fails to append
+    # fails the change (two queries fewer per line, and audited writes wait on the lock less).
+    with transaction.atomic(savepoint=False):
+        _append(_head(), entry)
+    return entry
+
+
+def line(
+    action: str,
+    *,
+    user=None,
+    request=None,
+    obj=None,
+    outcome: str = Outcome.SUCCESS,
+    detail: dict | None = None,
+    contract_code: str = "",
+    username: str = "",
+    contract=None,
+) -> AuditEntry:
+    """The line ``record`` would append, not yet chained nor saved (for ``record_many``)."""
     request = request if request is not None else _current_request.get()
     if user is None and request is not None:
         user = getattr(request, "user", None)
@@ -134,11 +165,30 @@ def record(
         entry.contract_id = contract.pk
         contract_code = contract_code or getattr(contract, "code", "") or ""
     entry.contract_code = contract_code[:40]
-    # Inside the change's own transaction no savepoint is needed: a line that fails to append
-    # fails the change (two queries fewer per line, and audited writes wait on the lock less).
-    with transaction.atomic(savepoint=False):
-        _append(_head(), entry)
     return entry
+
+
+def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Append these lines (made by ``line``) in their order, as as many ``record`` calls would,
+    in three queries however many: the head locked once, one INSERT, the head moved once. For
+    rows made in bulk (``incidents.services.report_incidents``), which send no signals."""
+    if not entries:
+        return entries
+    with transaction.atomic(savepoint=False):
+        head = _head()
+        previous = head.last_hash
+        for entry in entries:
+            entry.prev_hash = previous
+            entry.at = timezone.now()  # under the lock, as _append takes it
+            entry.hash = previous = digest(entry, previous)
+        # The ids follow the rows' order (RETURNING, on PostgreSQL and SQLite) and are taken
+        # under the head's lock: the chain's order is the ids' order, the one verify() walks.
+        AuditEntry.objects.bulk_create(entries)
+        head.last_id, head.last_hash = entries[-1].pk, entries[-1].hash
+        AuditChain.objects.filter(pk=1).update(
+            last_id=head.last_id, last_hash=head.last_hash, head_mac=head_mac(head)
+        )
+    return entries
 
 
 def _append(head: AuditChain, entry: AuditEntry) -> None:

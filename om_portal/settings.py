@@ -177,6 +177,9 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 RENDER_TIME_LIMIT_SECONDS = env.int("RENDER_TIME_LIMIT_SECONDS", default=600)
 # A render worker's child that has grown past this after a render is replaced (manage.py worker).
 RENDER_WORKER_MAX_MEMORY_MB = env.int("RENDER_WORKER_MAX_MEMORY_MB", default=1024)
+# Chunks of probes one probes worker runs side by side, a thread each (manage.py worker): their
+# dead targets' timeouts overlap across a whole run instead of one chunk after another.
+PROBES_WORKER_CONCURRENCY = env.int("PROBES_WORKER_CONCURRENCY", default=20)
 vars().update(queues.settings_for(CELERY_TASK_DEFAULT_QUEUE, RENDER_TIME_LIMIT_SECONDS))
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_IGNORE_RESULT = True

@@ -24,6 +24,7 @@ POSTGRESQL_ONLY = {
     "incidents.py",
     "load.py",
     "offline_sync.py",
+    "probes_worker.py",
     "queues.py",
     "results_year.py",
 }

@@ -65,6 +65,24 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
     options = OptionsField(required=False, label=_("options and thresholds"))
     port = serializers.IntegerField(min_value=1, max_value=65535, allow_null=True, required=False)
     timeout = serializers.FloatField(max_value=60, allow_null=True, required=False)
+    confirm_failures = serializers.IntegerField(
+        min_value=1,
+        max_value=10,
+        allow_null=True,
+        required=False,
+        help_text=_(
+            "Probes in a row that must fail before an incident is opened; null: the portal's default."
+        ),
+    )
+    confirm_recoveries = serializers.IntegerField(
+        min_value=1,
+        max_value=10,
+        allow_null=True,
+        required=False,
+        help_text=_(
+            "Probes in a row that must pass before a recovery is recorded; null: the portal's default."
+        ),
+    )
     password = serializers.CharField(
         write_only=True,
         required=False,
@@ -94,6 +112,8 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
             "has_password",
             "timeout",
             "severity",
+            "confirm_failures",
+            "confirm_recoveries",
             "active",
             "admin_allowed",
             *APPROVAL_FIELDS,

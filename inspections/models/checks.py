@@ -98,6 +98,26 @@ class AutomatedCheck(models.Model):
         default=False,
         help_text=_("Lets the check reach internal addresses; only an administrator can set it."),
     )
+    # Probes in a row that must agree before a change counts (monitoring_chunk._confirm_changes):
+    # empty, the portal's default (MONITORING_CONFIRM_CHANGES: 2, else 1).
+    confirm_failures = models.PositiveSmallIntegerField(
+        _("failing probes before an incident"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Probes in a row that must fail before an incident is opened (1 to 10; 1: at once). "
+            "Blank: the portal's default."
+        ),
+    )
+    confirm_recoveries = models.PositiveSmallIntegerField(
+        _("passing probes before a recovery"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Probes in a row that must pass before a recovery is recorded (1 to 10). "
+            "Blank: the portal's default."
+        ),
+    )
     # Database logins refused in a row: the next run waits (retry_after), and past a limit the
     # check is paused (paused_reason) until someone edits it.
     login_failures = models.PositiveIntegerField(default=0, editable=False)
@@ -139,6 +159,13 @@ class AutomatedCheck(models.Model):
             models.CheckConstraint(
                 condition=models.Q(timeout__isnull=True) | models.Q(timeout__gt=0, timeout__lte=60),
                 name="automated_check_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(confirm_failures__isnull=True) | models.Q(confirm_failures__range=(1, 10))
+                )
+                & (models.Q(confirm_recoveries__isnull=True) | models.Q(confirm_recoveries__range=(1, 10))),
+                name="automated_check_confirm_range",
             ),
         ]
         indexes = [

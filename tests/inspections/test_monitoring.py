@@ -445,14 +445,15 @@ def test_a_chunk_of_500_steady_checks_takes_a_handful_of_queries(
         r'(INSERT (OR IGNORE )?INTO "inspections_checkresult"|UPDATE "inspections_automatedcheck")'
     )
     rows = [q for q in sql if writes.match(q)]
-    others = [q for q in sql if not writes.match(q)]
+    # The savepoints are the test's transaction's (a worker's are BEGIN and COMMIT): left out.
+    others = [q for q in sql if not writes.match(q) and "SAVEPOINT" not in q]
     # The 500 rows: on PostgreSQL one INSERT of the results and one UPDATE of the checks (SQLite
     # caps a statement at 999 parameters: a few of each).
     if connection.vendor == "postgresql":
         assert len(rows) == 2, rows
-    # Besides: the run, the results it has, the checks; finishing it (count, claim, the slot's own
-    # claim and re-read, the slot) and the savepoints around them.
-    assert len(others) <= 12, others
+    # Besides: the run, the checks with the results they have; finishing it (count, claim, the
+    # slot's own claim and re-read, the slot).
+    assert len(others) <= 7, others
     assert CheckResult.objects.filter(status="ok").count() == 500
 
 

@@ -1,5 +1,7 @@
 """Two real Celery worker processes on the real Redis and PostgreSQL run the chunks of two runs
-of the same failing checks at once, each chunk delivered twice: one incident per failing check."""
+of the same failing checks at once, each chunk delivered twice: one incident per failing check.
+The workers are started as the stack starts them (manage.py worker: a pool of threads for the
+probes), and the chunks' new failures are opened together (report_incidents), racing."""
 
 import os
 import signal
@@ -16,6 +18,7 @@ from contracts.models import Asset
 from incidents.models import Incident
 from inspections import monitoring, tasks
 from inspections.models import AutomatedCheck, CheckResult, InspectionRun, InspectionSchedule, InspectionSlot
+from om_portal import audit
 from om_portal.celery import app as celery_app
 from tests.inspections import targets
 from tests.om_portal.helpers import ROOT, database_url, real_services
@@ -42,7 +45,7 @@ def wait_for(predicate, timeout=60):
 
 @pytest.fixture
 def workers(services, transactional_db, tmp_path):
-    """Two worker processes of two pool processes each, on the test database and a queue of
+    """Two worker processes of four threads each, on the test database and a queue of
     this test's own (a stray worker on the same Redis cannot take its messages)."""
     queue = f"om-test-monitoring-{uuid.uuid4().hex[:8]}"
     env = {
@@ -56,7 +59,7 @@ def workers(services, transactional_db, tmp_path):
         name = f"monitoring-{n}-{uuid.uuid4().hex[:6]}@localhost"
         log_path = tmp_path / f"worker-{n}.log"
         log = log_path.open("w")
-        command = [sys.executable, "-m", "celery", "-A", "om_portal", "worker", "--concurrency=2", "-n", name]
+        command = [sys.executable, "manage.py", "worker", "default,probes", "--", "-c", "4", "-n", name]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append((process, name, log, log_path))
     yield queue, started
@@ -90,6 +93,9 @@ def test_two_workers_racing_on_the_same_failing_checks_open_one_incident_each(
     down = check("出错接口", kind="http", target=web.url("/error"))
     refused = check("关闭端口", kind="tcp", target="127.0.0.1", port=targets.refused_port())
     up = check("健康检查", kind="http", target=web.url("/health"))
+    # Many failing at once: each chunk opens its incidents together, and the two workers race.
+    closed = targets.refused_port()
+    many = [check(f"端口 {n:02d}", kind="tcp", target="127.0.0.1", port=closed) for n in range(30)]
     # Two automated rounds due this minute: two runs of the same three checks.
     minute = timezone.localtime(timezone.now(), CN).strftime("%H:%M")
     for name in ("接口巡检", "端口巡检"):
@@ -104,12 +110,12 @@ def test_two_workers_racing_on_the_same_failing_checks_open_one_incident_each(
     runs = list(InspectionRun.objects.all())
     # Every chunk delivered a second time, as after a worker lost before its ack.
     for run in runs:
-        send((run.pk, [down.pk, refused.pk, up.pk]), queue=queue)
+        send((run.pk, [down.pk, refused.pk, up.pk, *[c.pk for c in many]]), queue=queue)
 
     wait_for(lambda: InspectionRun.objects.filter(finished_at__isnull=False).count() == 2, timeout=90)
-    assert CheckResult.objects.count() == 6
-    assert Incident.objects.filter(source="monitoring").count() == 2
-    for failing in (down, refused):
+    assert CheckResult.objects.count() == 2 * 33
+    assert Incident.objects.filter(source="monitoring").count() == 32
+    for failing in (down, refused, *many):
         failing.refresh_from_db()
         assert failing.last_status == "failed"
         assert Incident.objects.get(title__startswith=failing.name) == failing.incident
@@ -118,4 +124,7 @@ def test_two_workers_racing_on_the_same_failing_checks_open_one_incident_each(
     assert list(InspectionSlot.objects.filter(run__in=runs).values_list("status", flat=True)) == ["done"] * 2
     # Both workers took chunks: the race was real.
     for _process, name, _log, path in started:
-        assert "inspections.tasks.run_chunk" in path.read_text(), name
+        log = path.read_text()
+        assert "inspections.tasks.run_chunk" in log, name
+        assert "concurrency: 4 (thread)" in log, name  # the stack's pool: threads
+    assert audit.verify()[1] == []

@@ -70,6 +70,18 @@ def test_the_worker_command_names_queues_by_kind():
         worker_command(["pdf"], [])
 
 
+def test_a_probes_worker_runs_its_chunks_in_a_pool_of_threads(settings):
+    """Chunks wait on the network: a pool of threads lets a run's dead targets' timeouts overlap
+    (issue 17); options after -- still come last and win."""
+    settings.PROBES_WORKER_CONCURRENCY = 12
+    command = worker_command(["probes"], [])
+    assert command[command.index("-Q") + 1] == settings.CELERY_QUEUES["probes"]
+    assert "--pool=threads" in command and "--concurrency=12" in command
+    assert worker_command(["probes"], ["--concurrency=4"])[-1] == "--concurrency=4"
+    assert "--pool=threads" not in worker_command(["default", "realtime", "notify"], [])
+    assert "--pool=threads" not in worker_command(["render"], [])
+
+
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis)")
 @pytest.mark.django_db
 def test_a_render_lands_in_the_render_queue_only():

@@ -1,4 +1,4 @@
-"""``make run``: migrate, create the demo data, then run web, two Celery workers and beat together.
+"""``make run``: migrate, create the demo data, then run web, three Celery workers and beat together.
 
 Each child runs in its own process group, so Ctrl-C reaches this command only and it stops the
 children in order (a worker finishes its current task on SIGTERM); a child that dies stops the rest.
@@ -41,7 +41,9 @@ class Command(BaseCommand):
         commands = {
             "web": web,
             # Renders apart, one at a time: a long PDF never holds up the SLA tick or the probes.
-            "worker": [python, "manage.py", "worker", "default,realtime,probes,notify", "--", "-c", "2"],
+            "worker": [python, "manage.py", "worker", "default,realtime,notify", "--", "-c", "2"],
+            # Probes apart, in a pool of threads: a run's chunks wait on their targets side by side.
+            "probes": [python, "manage.py", "worker", "probes"],
             "render": [python, "manage.py", "worker", "render"],
             "beat": [python, "-m", "celery", "-A", "om_portal", "beat", "--loglevel=INFO"],
         }

@@ -3,8 +3,11 @@
 The kinds are settings.CELERY_QUEUES' keys (default, realtime, probes, render, notify); their
 queue names follow CELERY_TASK_DEFAULT_QUEUE, so a deployment never spells them. A render
 worker renders one PDF at a time and its child is replaced once it has grown past
-RENDER_WORKER_MAX_MEMORY_MB, so that a long report's memory is given back. The command replaces
-itself with Celery (exec), which then receives the container's stop signal directly.
+RENDER_WORKER_MAX_MEMORY_MB, so that a long report's memory is given back. A probes worker runs
+a pool of PROBES_WORKER_CONCURRENCY threads, each chunk its own event loop in its thread: chunks
+wait on the network, not on the CPU, so the dead targets' timeouts of a whole run overlap instead
+of being waited out two chunks at a time. The command replaces itself with Celery (exec), which
+then receives the container's stop signal directly. Options after -- come last and win.
 """
 
 import os
@@ -25,6 +28,8 @@ def worker_command(kinds: list[str], extra: list[str]) -> list[str]:
     if "render" in kinds:
         limit_kb = settings.RENDER_WORKER_MAX_MEMORY_MB * 1024
         command += ["--concurrency=1", f"--max-memory-per-child={limit_kb}"]
+    elif "probes" in kinds:
+        command += ["--pool=threads", f"--concurrency={settings.PROBES_WORKER_CONCURRENCY}"]
     return [*command, "--loglevel=INFO", *extra]
 
 

@@ -1,0 +1,326 @@
+"""A chunk of an automated run (``inspections.monitoring``'s step 2): probe its checks, confirm the
+changes they show, save the results, act on them, finish the run when it is complete.
+
+A change is probed again before it counts, per check (``AutomatedCheck.confirm_failures`` and
+``confirm_recoveries``, the settings' default when empty): a chunk re-probes all its suspects at
+once, round after round, so that a first run with many dead targets waits out their timeouts
+once per round, not once per few of them.
+"""
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone, translation
+
+from inspections import probes, targets
+from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
+from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_steady, logger
+from inspections.probes.stalls import StallWatch, watched
+from inspections.schedules import complete_slot
+
+CONCURRENCY = 200
+DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
+MIN_CONCURRENCY = 10  # a chunk's probes at a time, at the least, however many share the process
+MAX_UNSURE = 3  # rounds more for a confirmation whose probe the prober stalled through
+_MESSAGE_MAX = 300  # CheckResult.message
+
+
+def run_chunk(run_id: int, check_ids: list[int]) -> dict:
+    """Probe these checks of the run, save their results, act on the changes, maybe finish the
+    run. Checks that already have a result in the run (a chunk delivered twice) are not probed
+    again; a result of theirs that was never acted on (its worker died after saving it) is."""
+    run = InspectionRun.objects.filter(pk=run_id).first()
+    if run is None:  # deleted with its slot's contract
+        return {"checked": 0, "changes": 0, "finished": False}
+    # With each check, the start of the result it already has in the run (a chunk delivered
+    # again): one query for both, where a first delivery would spend one finding nothing.
+    saved = CheckResult.objects.filter(run_id=run_id, automated_check_id=OuterRef("pk"))
+    loaded = AutomatedCheck.objects.filter(pk__in=check_ids, contract_id=run.contract_id)
+    loaded = loaded.annotate(saved_at=Subquery(saved.values("started_at")[:1]))
+    loaded = list(loaded.select_related("contract", "asset", "incident"))
+    done = {check.pk for check in loaded if check.saved_at is not None}
+    behind = [check.pk for check in loaded if check.pk in done and _is_behind(check)]
+    stored = {}
+    if behind:
+        results = CheckResult.objects.filter(run_id=run_id, automated_check_id__in=behind)
+        stored = {result.automated_check_id: result for result in results}
+    position = {pk: index for index, pk in enumerate(dict.fromkeys(check_ids)) if pk not in done}
+    checks = sorted(
+        (check for check in loaded if check.pk in position or check.pk in stored),
+        key=lambda check: position.get(check.pk, -1),
+    )
+    # Edited (or paused) since the dispatch: held back with a result that says so.
+    held = [c for c in checks if c.pk in position and not targets.is_runnable(c, run.started_at)]
+    fresh = [check for check in checks if check.pk in position and check not in held]
+    late = [check for check in checks if check.pk in stored]
+    outcomes = probe_checks(fresh)
+    # The results and the unchanged checks' state in one transaction (one round trip fewer each);
+    # the changes after it, each under its own claims.
+    with transaction.atomic():
+        _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
+        steady, changed = _record_steady(late + fresh, [_stored(stored[c.pk]) for c in late] + outcomes)
+    targets.record_logins(fresh, [bool(outcome.values.get("login_refused")) for outcome in outcomes])
+    changes = _act(steady, changed)
+    finished = _finish_if_complete(run)
+    return {"checked": len(fresh), "changes": changes, "finished": finished}
+
+
+def _held(check: AutomatedCheck) -> "Outcome":
+    message = "Not run: the check awaits the client's approval or is paused"
+    return Outcome(ResultStatus.ERROR, message, {}, {}, timezone.now(), 0.0, [(message, {})])
+
+
+def _behind(results):
+    """Those of these results that their check's state has not taken in. Acting on a result sets
+    the check's last_checked_at to the result's start (a later run's, later still), so an
+    earlier or empty last_checked_at means a worker saved the result and died before acting."""
+    return results.filter(
+        Q(automated_check__last_checked_at__isnull=True)
+        | Q(automated_check__last_checked_at__lt=F("started_at"))
+    )
+
+
+def _is_behind(check: AutomatedCheck) -> bool:
+    """``_behind`` for a check loaded with its saved result's start (run_chunk's saved_at)."""
+    return check.last_checked_at is None or check.last_checked_at < check.saved_at
+
+
+def _stored(result: CheckResult) -> "Outcome":
+    """A saved result as the outcome it came from; its problems were summed up in its message."""
+    return Outcome(
+        status=result.status,
+        message=result.message,
+        params=result.params,
+        values=result.values,
+        started=result.started_at,
+        duration_ms=result.duration_ms,
+        problems=[] if result.status == OK else [(result.message, result.params)],
+    )
+
+
+def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
+    """Run the checks concurrently, the failing ones started first; a check that cannot be built
+    (CheckConfigError) is an ERROR outcome with its message and costs the others nothing."""
+    outcomes: list[Outcome | None] = [None] * len(checks)
+    built, indexes, first = [], [], []
+    now = timezone.now()
+    for index, check in enumerate(checks):
+        try:
+            with translation.override(None):  # the message in English, the msgid language
+                built.append(check.probe(previous=True))
+        except CheckConfigError as error:
+            message = str(error.message)[:_MESSAGE_MAX]
+            outcomes[index] = Outcome(ResultStatus.ERROR, message, {}, {}, now, 0.0, [(message, {})])
+            continue
+        if check.last_status != OK:
+            first.append(len(indexes))
+        indexes.append(index)
+    if built:
+        policies = targets.policies_for([checks[index] for index in indexes])
+        (results,), watch = _run_groups([(built, _concurrency(), policies, first)])
+        for index, result in zip(indexes, results, strict=True):
+            outcomes[index] = _outcome(result, watch)
+        _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
+    return outcomes  # type: ignore[return-value] — every index is filled above
+
+
+def _concurrency() -> int:
+    """This chunk's probes at a time. In a probes worker's pool of threads its chunks run side
+    by side in one process and share the engine's CONCURRENCY, as one sweep of the whole run
+    would: 20 chunks of 200 each would be 4,000 at once on one core's worth of Python, each
+    answer waiting for the interpreter far longer than the target took to give it."""
+    if threading.current_thread() is threading.main_thread():
+        return CONCURRENCY  # a prefork child, a command, a test: one chunk at a time here
+    return max(MIN_CONCURRENCY, CONCURRENCY // max(settings.PROBES_WORKER_CONCURRENCY, 1))
+
+
+def _run_groups(groups: list[tuple]) -> tuple[list[list], StallWatch]:
+    """Run groups of (checks, concurrency, policies, first) side by side in one event loop of
+    this thread's own (a helper thread's when this one runs a loop), a StallWatch beside them."""
+    runs = [
+        probes.run_checks(built, concurrency=limit, timeout=DEFAULT_TIMEOUT, first=first, policy=policies)
+        for built, limit, policies, first in groups
+    ]
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(watched(*runs))
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(asyncio.run, watched(*runs)).result()
+
+
+def _outcome(result, watch: StallWatch | None = None) -> Outcome:
+    outcome = Outcome(
+        status=result.status.value,
+        message=result.message[:_MESSAGE_MAX],
+        params=result.params,
+        values=result.values,
+        started=result.started,
+        duration_ms=round(result.duration_ms, 1),
+        problems=[(problem.message, problem.params) for problem in result.problems],
+    )
+    if watch is None or not _slow(outcome):
+        return outcome
+    # Failed only on time: the part of it that the prober's own loop spent stalled (a busy CPU)
+    # is not the target's. All of the window's stall is taken off, so the latency kept is the
+    # least the target can have taken: a failure stands only when the target was surely slow.
+    stalled = watch.during(result.started, result.finished) * 1000
+    if not stalled or any(p["latency_ms"] - stalled > p["limit_ms"] for _m, p in outcome.problems):
+        return outcome
+    values = {**outcome.values, "prober_stall_ms": round(stalled, 1)}
+    if isinstance(values.get("latency_ms"), int | float):
+        values["latency_ms"] = round(max(values["latency_ms"] - stalled, 0.0), 1)
+    return replace(outcome, status=OK, message="OK", params={}, values=values, problems=[])
+
+
+def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
+    """A change of state is probed again before it counts, the way Zabbix triggers and Uptime
+    Kuma's retries do: a target that answered in 50 ms can be measured at over a second by a
+    prober whose CPU is busy with 500 other probes, and each false failure would open an incident
+    whose SLA clocks end in penalties. Each check asks for its own number of probes in a row
+    (``_needed``); they run in rounds after a pause, every suspect of the chunk at once, except
+    those that failed only on time, which are probed a few at a time so that their timing is the
+    target's rather than the prober's; every latency is judged with the prober's own stalls
+    taken off (``_outcome``), and a timeout the prober stalled through is probed again, up to
+    MAX_UNSURE rounds more. A probe that contradicts the change ends it: the check keeps its
+    state, and that outcome is the one kept; a confirmed change keeps its last outcome, dated
+    from the first probe (its clocks start when it was first seen)."""
+    left = {
+        index: _needed(check, outcomes[index]) - 1
+        for index, check in enumerate(checks)
+        if index in built and outcomes[index] is not None and _changes(check.last_status, outcomes[index])
+    }
+    left = {index: count for index, count in left.items() if count > 0}
+    if isinstance(policies, list):
+        policies = dict(zip(built, policies, strict=True))
+    unsure = dict.fromkeys(left, 0)
+    while left:
+        time.sleep(settings.MONITORING_CONFIRM_DELAY_SECONDS)
+        indexes = list(left)
+        results, watch = _reprobe(
+            [built[index] for index in indexes],
+            [policies[index] if isinstance(policies, dict) else policies for index in indexes],
+            [_slow(outcomes[index]) for index in indexes],
+        )
+        for index, result in zip(indexes, results, strict=True):
+            first, again = outcomes[index], _outcome(result, watch)
+            if _inconclusive(result, watch) and unsure[index] < MAX_UNSURE:
+                unsure[index] += 1  # the prober stalled through it: probed again next round
+                continue
+            left[index] -= 1
+            if again.ok != first.ok:
+                left[index] = 0  # contradicted: no change
+            else:
+                again = replace(again, started=first.started)
+            outcomes[index] = again
+            if not left[index]:
+                del left[index]
+
+
+def _inconclusive(result, watch: StallWatch) -> bool:
+    """A timeout the prober's loop spent a good part of stalled says little about the target."""
+    if result.status.value != ResultStatus.TIMEOUT:
+        return False
+    window = (result.finished - result.started).total_seconds()
+    return watch.during(result.started, result.finished) >= window / 4
+
+
+def _needed(check: AutomatedCheck, outcome: Outcome) -> int:
+    """How many probes in a row must agree before this change counts, this one included."""
+    count = check.confirm_recoveries if outcome.ok else check.confirm_failures
+    if count is None:  # the portal's default
+        return 2 if settings.MONITORING_CONFIRM_CHANGES else 1
+    return count
+
+
+def _slow(outcome: Outcome) -> bool:
+    """Failed only for the time it took: the prober's own load may be what was measured."""
+    return (
+        not outcome.ok
+        and bool(outcome.problems)
+        and all("latency_ms" in params and "limit_ms" in params for _message, params in outcome.problems)
+    )
+
+
+def _reprobe(built: list, policies: list, slow: list[bool]) -> tuple[list, StallWatch]:
+    """One round of confirmation: the slow suspects a few at a time, the others all at once,
+    side by side in one event loop (a dead target's timeout costs the round once)."""
+    groups = [[i for i, flag in enumerate(slow) if flag], [i for i, flag in enumerate(slow) if not flag]]
+    share = _concurrency()
+    limits = [min(settings.MONITORING_CONFIRM_CONCURRENCY, share), share]
+    chosen = [(group, limit) for group, limit in zip(groups, limits, strict=True) if group]
+    found, watch = _run_groups(
+        [([built[i] for i in group], limit, [policies[i] for i in group], ()) for group, limit in chosen]
+    )
+    results = [None] * len(built)
+    for (group, _limit), group_results in zip(chosen, found, strict=True):
+        for i, result in zip(group, group_results, strict=True):
+            results[i] = result
+    return results, watch
+
+
+def _changes(was: str, outcome: Outcome) -> bool:
+    """Whether this outcome turns the check from passing (or never run) to failing, or back."""
+    return outcome.ok != (was in (OK, ""))
+
+
+def _save_results(run: InspectionRun, checks: list[AutomatedCheck], outcomes: list[Outcome]) -> None:
+    rows = [
+        CheckResult(
+            run_id=run.pk,
+            automated_check_id=check.pk,
+            contract_id=run.contract_id,
+            status=outcome.status,
+            message=outcome.message,
+            params=outcome.params,
+            values=outcome.values,
+            started_at=outcome.started,
+            duration_ms=outcome.duration_ms,
+        )
+        for check, outcome in zip(checks, outcomes, strict=True)
+    ]
+    # One INSERT per CHUNK rows; a row a concurrent delivery saved first is skipped.
+    CheckResult.objects.bulk_create(rows, batch_size=CHUNK, ignore_conflicts=True)
+
+
+# --- Finishing ----------------------------------------------------------------------------------
+
+
+def finish_run(run_id: int, *, force: bool = False, now=None) -> bool:
+    """Finish the run once every check has a result (``force``: now, with what it has); complete
+    its slot. True if this call finished it; a run already finished is left alone."""
+    run = InspectionRun.objects.filter(pk=run_id, finished_at__isnull=True).first()
+    return run is not None and _finish_if_complete(run, force=force, now=now)
+
+
+def _finish_if_complete(run: InspectionRun, *, force: bool = False, now=None) -> bool:
+    counts = CheckResult.objects.filter(run_id=run.pk).aggregate(
+        total=Count("pk"), failed=Count("pk", filter=~Q(status=OK))
+    )
+    if counts["total"] < run.checks_total and not force:
+        return False
+    # A check that never got a result did not pass.
+    failed = counts["failed"] + max(run.checks_total - counts["total"], 0)
+    with transaction.atomic():
+        return _finish(run, checks_failed=failed, at=now or timezone.now())
+
+
+def _finish(run: InspectionRun, *, checks_failed: int, at) -> bool:
+    won = InspectionRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        finished_at=at, checks_failed=checks_failed
+    )
+    if won != 1:
+        return False
+    try:
+        complete_slot(run.slot, at=at)
+    except ValidationError:
+        # Submitted some other way meanwhile (the slot keeps that record); the run stands.
+        logger.info("inspections: slot %s of run %s was already submitted", run.slot_id, run.pk)
+    return True

@@ -1,0 +1,315 @@
+"""What a chunk's results change: each check's state, and the incidents its changes open or tell
+(``inspections.monitoring``'s step 2; its docstring tells the claims that keep them exactly-once).
+
+A chunk's new failures open their incidents together (``_open_incidents``): their status changes
+are claimed in one conditional UPDATE, the incidents made by ``incidents.services.report_incidents``
+(a few INSERTs, whatever their number) and linked in a second UPDATE, all in one transaction that
+is rolled back whole when a claim matches fewer rows than it should (another worker got there
+first); the chunk then acts on those checks one by one, under each one's own claims. The rows
+are locked in the order the one-by-one path locks them (the check, then the audit trail's head),
+so the two never wait on each other in a circle.
+"""
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from contracts.worktime import CHINA_TZ
+from incidents.models import Incident, IncidentSource
+from incidents.notify import check_changed, checks_failing
+from incidents.services import record_monitoring, report_incident, report_incidents
+from inspections.models import AutomatedCheck, ResultStatus
+
+logger = logging.getLogger("inspections.monitoring")
+
+CHUNK = 500  # checks per Celery message, and results per INSERT
+_TITLE_MAX = 200  # Incident.title
+OK = ResultStatus.OK
+CLOSED = Incident.Status.CLOSED
+
+
+@dataclass
+class Outcome:
+    """What one check found in this chunk, in the shape CheckResult stores."""
+
+    status: str
+    message: str
+    params: dict[str, Any]
+    values: dict[str, Any]
+    started: dt.datetime
+    duration_ms: float
+    problems: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+def _is_open(check: AutomatedCheck) -> bool:
+    return check.incident is not None and check.incident.status != CLOSED
+
+
+def _update_states(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> int:
+    """Bring the checks' last_* columns up to date; act on each change. Returns the changes
+    this worker made (a change another worker claimed first is not counted)."""
+    return _act(*_record_steady(checks, outcomes))
+
+
+def _record_steady(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> tuple[list, list]:
+    """Write the unchanged checks' state (run_chunk: in the transaction that saves the results);
+    returns them and the changed ones, for ``_act``."""
+    steady, changed = [], []
+    for check, outcome in zip(checks, outcomes, strict=True):
+        was = check.last_status
+        if (was == "" and outcome.ok) or (was != "" and (was == OK) == outcome.ok):
+            check.last_status, check.last_checked_at = outcome.status, outcome.started
+            steady.append((check, outcome))
+        else:
+            changed.append((check, was, outcome))
+    # One UPDATE per side for the whole chunk. Each is limited to the rows still on that side,
+    # so a stale worker never flips a check that another has just moved: passing and failing
+    # only ever trade places under _change's claim. failing_since and the incident link are
+    # written there and in _open_incident, under their claims.
+    fields = ["last_status", "last_checked_at"]
+    passing = [check for check, outcome in steady if outcome.ok]
+    failing = [check for check, outcome in steady if not outcome.ok]
+    if passing:
+        AutomatedCheck.objects.filter(last_status__in=[OK, ""]).bulk_update(passing, fields, batch_size=CHUNK)
+    if failing:
+        AutomatedCheck.objects.exclude(last_status__in=[OK, ""]).bulk_update(
+            failing, fields, batch_size=CHUNK
+        )
+    closed = [check.pk for check in passing if check.incident_id and not _is_open(check)]
+    if closed:
+        AutomatedCheck.objects.filter(pk__in=closed, incident__status=CLOSED).update(incident=None)
+    return steady, changed
+
+
+def _act(steady: list, changed: list) -> int:
+    """Act on the changes, each under its claims, and open the incidents still missing."""
+    count, opening = 0, []
+    for check, was, outcome in changed:
+        if not outcome.ok and not _is_open(check):
+            opening.append((check, was, outcome))
+        else:
+            count += _change(check, was, outcome)
+    # Still failing with no open incident: its incident was closed while the target stayed
+    # down, or the change's incident could not be opened last time. No status to claim (None).
+    opening += [(check, None, outcome) for check, outcome in steady if not outcome.ok and not _is_open(check)]
+    return count + _open_incidents(opening)
+
+
+def _change(check: AutomatedCheck, was: str, outcome: Outcome) -> bool:
+    """A check turned from passing to failing (or failed at its first run), or back: claimed by
+    its last_status as this worker read it, acted on in the same transaction."""
+    with transaction.atomic():
+        won = AutomatedCheck.objects.filter(pk=check.pk, last_status=was).update(
+            last_status=outcome.status,
+            last_checked_at=outcome.started,
+            failing_since=None if outcome.ok else outcome.started,
+        )
+        if won != 1:
+            return False  # another worker saw this change first and acted on it
+        check.last_status = outcome.status
+        if not outcome.ok and not _is_open(check):
+            _open_incident(check, outcome)
+        elif not outcome.ok and was == OK:
+            record_monitoring(check.incident, _note(outcome), recovered=False, at=outcome.started)
+        elif outcome.ok and _is_open(check):
+            record_monitoring(check.incident, _note(outcome), recovered=True, at=outcome.started)
+            check_changed(check, check.incident, outcome.started, "", recovered=True)
+        elif outcome.ok and check.incident_id:
+            AutomatedCheck.objects.filter(pk=check.pk, incident_id=check.incident_id).update(incident=None)
+    return True
+
+
+class _Lost(Exception):
+    """Another worker linked an incident to the check first: roll this one back."""
+
+
+def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
+    """Open the check's incident unless another worker has just opened one: the link is claimed
+    in the incident's own transaction, so the loser's incident is rolled back, never seen."""
+    replaced = check.incident_id if check.incident is not None and check.incident.status == CLOSED else None
+    try:
+        with transaction.atomic():
+            with translation.override(settings.LANGUAGE_CODE):
+                title, description = _incident_text(check, outcome)
+            incident = report_incident(
+                check.contract,
+                by=None,
+                title=title,
+                source=IncidentSource.MONITORING,
+                severity=check.severity,
+                asset=check.asset,
+                description=description,
+                reported_at=min(outcome.started, timezone.now()),
+            )
+            link = AutomatedCheck.objects.filter(pk=check.pk)
+            link = link.filter(incident_id=replaced) if replaced else link.filter(incident__isnull=True)
+            if link.update(incident=incident) != 1:
+                raise _Lost
+            with translation.override(settings.LANGUAGE_CODE):
+                check_changed(check, incident, outcome.started, _problem_text(outcome), recovered=False)
+    except _Lost:
+        return None
+    except ValidationError:
+        # Bad data on the check (an asset of another contract): keep the chunk going; the
+        # next run tries again, and the log says why.
+        logger.exception("inspections: could not open the incident of check %s", check.pk)
+        return None
+    check.incident = incident
+    return incident
+
+
+def _open_incidents(items: list[tuple[AutomatedCheck, str | None, Outcome]]) -> int:
+    """Open the incidents of these failing checks (with the status each turned from, or None
+    when it was failing already) together; returns how many this worker opened. One by one
+    (``_change``, ``_open_incident``) if a claim is lost or a check's data is refused."""
+    if not items:
+        return 0
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            # The claim first, of every row this will change: a status changed as this worker
+            # read it, the link as it read it. Locked now, the rows are the first thing this
+            # transaction holds, as in _change and in any save of a check (then the audit head).
+            changes = [(check, was, outcome) for check, was, outcome in items if was is not None]
+            claim = reduce(or_, (_claim(check, was) for check, was, _outcome in items))
+            won = AutomatedCheck.objects.filter(claim).update(
+                last_status=_each(changes, lambda outcome: outcome.status, "last_status"),
+                last_checked_at=_each(changes, lambda outcome: outcome.started, "last_checked_at"),
+                failing_since=_each(changes, lambda outcome: outcome.started, "failing_since"),
+            )
+            if won != len(items):
+                raise _Lost
+            with translation.override(settings.LANGUAGE_CODE):
+                texts = [_incident_text(check, outcome) for check, _was, outcome in items]
+            incidents = report_incidents(
+                items[0][0].contract,  # a chunk's checks are all of its run's contract
+                [
+                    {
+                        "title": title,
+                        "description": description,
+                        "severity": check.severity,
+                        "asset": check.asset,
+                        "reported_at": min(outcome.started, now),
+                    }
+                    for (check, _was, outcome), (title, description) in zip(items, texts, strict=True)
+                ],
+                by=None,
+                source=IncidentSource.MONITORING,
+            )
+            link = AutomatedCheck.objects.filter(pk__in=[check.pk for check, _was, _outcome in items])
+            pairs = zip(items, incidents, strict=True)
+            chosen = [When(pk=check.pk, then=Value(incident.pk)) for (check, _w, _o), incident in pairs]
+            link.update(incident_id=Case(*chosen))  # rows this transaction holds since its claim
+            with translation.override(settings.LANGUAGE_CODE):
+                checks_failing(
+                    [(check, incident) for (check, _w, _o), incident in zip(items, incidents, strict=True)],
+                    min(outcome.started for _check, _was, outcome in items),
+                    _problem_text(items[0][2]),
+                )
+    except (_Lost, ValidationError):
+        return sum(
+            _open_incident(check, outcome) is not None if was is None else _change(check, was, outcome)
+            for check, was, outcome in items
+        )
+    for (check, _was, outcome), incident in zip(items, incidents, strict=True):
+        check.last_status, check.incident = outcome.status, incident
+    return len(items)
+
+
+def _each(changes, value, name: str) -> Case | F:
+    """One column's new value per changed check, for an UPDATE of them all."""
+    whens = [When(pk=check.pk, then=Value(value(outcome))) for check, _was, outcome in changes]
+    return Case(*whens, default=F(name)) if whens else F(name)
+
+
+def _claim(check: AutomatedCheck, was: str | None) -> Q:
+    """The check as it must still be for this worker to open its incident: in the status it
+    read (unless None: failing already), without an incident or with the closed one it read."""
+    replaced = check.incident_id if check.incident is not None and check.incident.status == CLOSED else None
+    claim = Q(pk=check.pk, incident_id=replaced) if replaced else Q(pk=check.pk, incident__isnull=True)
+    return claim if was is None else claim & Q(last_status=was)
+
+
+# --- Texts --------------------------------------------------------------------------------------
+
+
+def _fill(message: str, params: dict[str, Any]) -> str:
+    text = _(message) if message else ""
+    try:
+        return text % params if params else text
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+def _problem_text(outcome: Outcome) -> str:
+    problems = outcome.problems or [(outcome.message, outcome.params)]
+    return "; ".join(_fill(message, params) for message, params in problems)
+
+
+def _note(outcome: Outcome) -> str:
+    """The timeline note of a check failing again or passing again."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if outcome.ok:
+            return _with_values(_("The check passes again."), outcome)
+        note = _("Failing again: %(problem)s") % {"problem": _problem_text(outcome)}
+        return _with_values(note, outcome)
+
+
+def _with_values(note: str, outcome: Outcome) -> str:
+    # Numbers the probe measured only: a text among the values could be what a target answered.
+    values = {name: value for name, value in outcome.values.items() if _measured(value)}
+    if not values:
+        return note
+    lines = [f"{name}: {_value(value)}" for name, value in sorted(values.items())]
+    return "\n".join([note, _("Measured values:"), *lines])
+
+
+def _measured(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_measured(item) for item in value.values())
+    return isinstance(value, int | float | bool) or value is None
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _incident_text(check: AutomatedCheck, outcome: Outcome) -> tuple[str, str]:
+    problem = _problem_text(outcome)
+    title = _("%(check)s: %(problem)s") % {"check": check.name, "problem": problem}
+    if len(title) > _TITLE_MAX:
+        title = title[: _TITLE_MAX - 1] + "…"
+    found_at = timezone.localtime(outcome.started, CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    head = _(
+        "The automated check “%(check)s” (%(kind)s, %(target)s) of “%(asset)s” found at %(at)s: "
+        "%(status)s, %(problem)s"
+    ) % {
+        "check": check.name,
+        "kind": check.get_kind_display(),
+        "target": _target(check),
+        "asset": check.asset.name,
+        "at": found_at,
+        "status": ResultStatus(outcome.status).label,
+        "problem": problem,
+    }
+    return title, _with_values(head, outcome)
+
+
+def _target(check: AutomatedCheck) -> str:
+    # Never the password: a database check's target is its host and port.
+    return check.target_display

@@ -1,0 +1,169 @@
+# ruff: noqa: F811  (the fixtures imported from test_monitoring are the tests' arguments)
+"""A first run costs what a steady run costs (issue 17): a chunk's new failures open their
+incidents together, in a number of queries that does not grow with the failures; a worker that
+read the checks before another acted on them opens nothing twice; each check asks for its own
+number of probes in a row before a failure or a recovery counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incidents.models import Incident, IncidentEvent
+from inspections import monitoring, monitoring_states
+from inspections.models import AutomatedCheck, CheckResult
+from inspections.monitoring_chunk import probe_checks
+from om_portal import audit
+from tests.inspections import targets
+from tests.inspections.test_monitoring import (  # noqa: F401 (fixtures)
+    Event,
+    acceptor,
+    add_check,
+    app,
+    approved,
+    events,
+    incidents_of,
+    runner,
+    sent,
+    start_run,
+    web,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_pause(settings):
+    settings.MONITORING_CONFIRM_DELAY_SECONDS = 0
+
+
+def make_checks(contract, asset, acceptor, count, failing: set[int]) -> list[AutomatedCheck]:
+    refused = targets.refused_port()
+    AutomatedCheck.objects.bulk_create(
+        approved(
+            AutomatedCheck(
+                contract=contract,
+                asset=asset,
+                name=f"端口 {n:04d}",
+                kind="tcp",
+                target="127.0.0.1",
+                port=refused if n in failing else acceptor.port,
+            )
+        )
+        for n in range(count)
+    )
+    return list(AutomatedCheck.objects.order_by("pk"))
+
+
+def queries_of_first_chunk(contract, asset, acceptor, failing, capture, sent):
+    """The queries of the first of two chunks of a first run (not the one that finishes it), as
+    a worker makes them: outside any transaction of the test's, BEGIN and COMMIT counted."""
+    make_checks(contract, asset, acceptor, 1000, failing)
+    _run, messages = start_run(contract, capture, sent)
+    assert [len(ids) for _run, ids in messages] == [500, 500]
+    with CaptureQueriesContext(connection) as queries:
+        monitoring.run_chunk(*messages[0])
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("failures", [10, 200])
+def test_a_first_run_chunk_opens_its_incidents_in_a_few_queries(
+    contract_a, app, acceptor, django_capture_on_commit_callbacks, sent, failures
+):
+    failing = set(range(0, 2 * failures, 2))  # among the first chunk's 500
+    sql = queries_of_first_chunk(contract_a, app, acceptor, failing, django_capture_on_commit_callbacks, sent)
+    # The run, the checks (with the results they have); in one transaction the results' INSERT
+    # and the passing ones' UPDATE; in another the claim of the failing ones, the SLA terms, the
+    # incidents' and the events' INSERTs, the audit trail's three, the links; the run's count.
+    # None of them per failure (issue 17: 217 before, one incident at a time).
+    assert len(sql) <= 17, "\n".join(s[:120] for s in sql)
+    assert sum(s.startswith(("BEGIN", "COMMIT")) for s in sql) <= 4
+    assert Incident.objects.filter(source="monitoring").count() == failures
+    assert IncidentEvent.objects.filter(kind=Event.CREATED).count() == failures
+    checks = AutomatedCheck.objects.filter(incident__isnull=False).select_related("incident")
+    assert checks.count() == failures
+    for check in checks:
+        assert check.incident.title.startswith(check.name)
+        assert (check.last_status, check.failing_since) == ("failed", check.incident.reported_at)
+    assert AutomatedCheck.objects.filter(last_status="ok").count() == 500 - failures
+    assert audit.verify()[1] == []
+
+
+def test_a_worker_that_read_the_checks_before_another_acted_opens_nothing_twice(
+    contract_a, app, acceptor, django_capture_on_commit_callbacks, sent
+):
+    checks = make_checks(contract_a, app, acceptor, 20, failing=set(range(20)))
+    # Worker B reads the checks and probes them; meanwhile worker A acts on half of them.
+    stale = list(AutomatedCheck.objects.select_related("contract", "asset", "incident").order_by("pk"))
+    outcomes = probe_checks(stale)
+    first_half = list(AutomatedCheck.objects.select_related("contract", "asset", "incident").order_by("pk"))[
+        :10
+    ]
+    assert monitoring_states._update_states(first_half, outcomes[:10]) == 10
+    assert Incident.objects.count() == 10
+    # B's claim of all twenty matches ten rows: rolled back, then one by one, the ten left.
+    assert monitoring_states._update_states(stale, outcomes) == 10
+    assert Incident.objects.count() == 20
+    # And once more, as read before anything was done: nothing left to claim.
+    for check in stale:
+        check.last_status, check.incident = "", None
+    assert monitoring_states._update_states(stale, outcomes) == 0
+    assert Incident.objects.count() == 20
+    for check in checks:
+        check.refresh_from_db()
+        assert incidents_of(check).get() == check.incident
+    assert audit.verify()[1] == []
+
+
+def test_a_check_asks_for_its_own_failing_probes_in_a_row(contract_a, app, web, runner):
+    patient = add_check(contract_a, app, "耐心", target=web.url("/patient"), confirm_failures=3)
+    usual = add_check(contract_a, app, "一般", target=web.url("/usual"))  # the default: 2
+    hasty = add_check(contract_a, app, "急躁", target=web.url("/hasty"), confirm_failures=1)
+    for path in ("/patient", "/usual", "/hasty"):
+        web.answer_once(path, 503, 503)  # two failures, then 200 again
+    run = runner()
+    assert not incidents_of(patient).exists()  # the third probe passed
+    assert incidents_of(usual).count() == 1
+    assert incidents_of(hasty).count() == 1
+    results = {r.automated_check_id: r for r in CheckResult.objects.filter(run=run)}
+    assert results[patient.pk].status == "ok"
+    # The hasty one was probed once: the second 503 is still waiting for it.
+    assert web.server.once["/hasty"] == [503]
+    assert web.server.once["/usual"] == [] and web.server.once["/patient"] == []
+
+
+def test_a_check_asks_for_its_own_passing_probes_in_a_row(contract_a, app, web, runner):
+    patient = add_check(contract_a, app, "耐心", target=web.url("/patient"), confirm_recoveries=3)
+    usual = add_check(contract_a, app, "一般", target=web.url("/usual"), confirm_recoveries=2)
+    for path in ("/patient", "/usual"):
+        web.answer(path, 503)
+    runner()
+    for path in ("/patient", "/usual"):
+        web.answer_once(path, 200, 200)  # two good answers, then 503 again
+    runner()
+    (patient_incident,) = incidents_of(patient)
+    (usual_incident,) = incidents_of(usual)
+    assert events(patient_incident, Event.RECOVERED) == []
+    assert len(events(usual_incident, Event.RECOVERED)) == 1
+    patient.refresh_from_db()
+    assert patient.last_status == "failed"
+
+
+def test_a_probes_workers_threads_share_the_engines_concurrency(settings):
+    """20 chunks side by side in one process keep to the 200 probes at a time of one sweep."""
+    import threading
+
+    from inspections import monitoring_chunk
+
+    settings.PROBES_WORKER_CONCURRENCY = 20
+    assert monitoring_chunk._concurrency() == monitoring_chunk.CONCURRENCY == 200  # this thread: alone
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(monitoring_chunk._concurrency()))
+    thread.start()
+    thread.join()
+    assert seen == [10]
+    settings.PROBES_WORKER_CONCURRENCY = 100
+    thread = threading.Thread(target=lambda: seen.append(monitoring_chunk._concurrency()))
+    thread.start()
+    thread.join()
+    assert seen == [10, monitoring_chunk.MIN_CONCURRENCY]
