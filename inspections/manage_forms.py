@@ -366,7 +366,9 @@ def _option_field(option: Option) -> forms.Field:
         return forms.BooleanField(**common)
     if option.field == "choice":
         blank = [("", _(option.blank_choice))] if option.blank_choice else [("", "—")]
-        return forms.ChoiceField(choices=blank + list(option.choices), **common)
+        return forms.ChoiceField(
+            choices=blank + [(value, _(label)) for value, label in option.choices], **common
+        )
     if option.field == "secret":
         widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
         return forms.CharField(max_length=option.max_length, strip=False, widget=widget, **common)
