@@ -164,7 +164,10 @@ def test_every_main_page_of_every_role_fits_a_tablet(browser, live_server, demo_
         if not going:
             break
         with contextlib.ExitStack() as stack:
-            waits = [stack.enter_context(walk.page.expect_navigation()) for walk, _url in going]
+            waits = [
+                stack.enter_context(walk.page.expect_navigation(wait_until="domcontentloaded"))
+                for walk, _url in going
+            ]
             for walk, url in going:
                 walk.page.evaluate("(url) => { window.location.href = url; }", url)
         for (walk, url), wait in zip(going, waits, strict=True):
