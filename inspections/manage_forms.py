@@ -174,7 +174,10 @@ class ScheduleForm(ContractPartForm):
             "day_of_month": _(
                 "Monthly, quarterly and half-yearly schedules only; a day the month lacks means its last day."
             ),
-            "nth_working_day": _("“By the N-th working day” schedules only (seed 001: 5)."),
+            # Seed 001 asks for its monthly round by the 5th working day: the example a person needs.
+            "nth_working_day": _(
+                "“By the N-th working day” schedules only: 5 means by the 5th working day of the month."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -205,7 +208,7 @@ class PeriodForm(forms.ModelForm):
 
     times_of_day = TimesOfDayField(
         label=_("Times of day"),
-        help_text=_("Beijing time, e.g. “08:00, 13:00, 19:00” (seed 000)."),
+        help_text=_("Beijing time, e.g. “08:00, 13:00, 19:00”."),  # seed 000's heightened rounds
     )
     grace = HoursField(label=_("Hours to do each round"))
 
@@ -363,7 +366,9 @@ def _option_field(option: Option) -> forms.Field:
         return forms.BooleanField(**common)
     if option.field == "choice":
         blank = [("", _(option.blank_choice))] if option.blank_choice else [("", "—")]
-        return forms.ChoiceField(choices=blank + list(option.choices), **common)
+        return forms.ChoiceField(
+            choices=blank + [(value, _(label)) for value, label in option.choices], **common
+        )
     if option.field == "secret":
         widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
         return forms.CharField(max_length=option.max_length, strip=False, widget=widget, **common)

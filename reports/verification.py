@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from reports.models import AcceptancePackage, ReportVersion
 from reports.signing import Verification, looks_like_pdf, verify_pdf
@@ -68,6 +68,52 @@ class Result:
     @property
     def verdict_label(self) -> str:
         return Verdict(self.verdict).label
+
+    @property
+    def signature_checks(self) -> list[tuple[str, str, bool]]:
+        """What the signature says, as (what, the plain answer, good), ending with whether the
+        portal issued the file. Each answer only where it means something: once the content was
+        changed the signature vouches for nothing, so whether it is "valid" or the portal's is
+        not asked (a tampered file read 签名有效 "是" beside 使用本平台证书签名 "否", issue 18)."""
+        signature = self.signature
+        if signature is None or not signature.signed:
+            return []
+        ctx = "signature check"
+        if not signature.intact:
+            checks = [(pgettext(ctx, "Content"), pgettext(ctx, "Altered after it was signed"), False)]
+        else:
+            checks = [(pgettext(ctx, "Content"), pgettext(ctx, "Unchanged since it was signed"), True)]
+            if not signature.covers_whole_file:
+                checks.append(
+                    (pgettext(ctx, "Whole file"), pgettext(ctx, "No: bytes were added after signing"), False)
+                )
+            if not signature.valid:
+                checks.append(
+                    (pgettext(ctx, "Signature"), pgettext(ctx, "Not made over this content"), False)
+                )
+            elif signature.trusted:
+                checks.append(
+                    (pgettext(ctx, "Signed with"), pgettext(ctx, "This portal's certificate"), True)
+                )
+            else:
+                checks.append(
+                    (
+                        pgettext(ctx, "Signed with"),
+                        pgettext(ctx, "Another certificate, not this portal's"),
+                        False,
+                    )
+                )
+        if self.found:
+            checks.append((pgettext(ctx, "Issued by this portal"), pgettext(ctx, "Yes"), True))
+        else:
+            checks.append(
+                (
+                    pgettext(ctx, "Issued by this portal"),
+                    pgettext(ctx, "No: not a document this portal issued"),
+                    False,
+                )
+            )
+        return checks
 
 
 def normalise_hash(text: str) -> str | None:

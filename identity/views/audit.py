@@ -20,13 +20,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from identity.models import Membership, Role
@@ -95,12 +97,33 @@ DETAIL_KEYS = {
     "mode": pgettext_lazy("audit detail", "mode"),
     "run": pgettext_lazy("audit detail", "inspection run"),
     "device_submitted_at": pgettext_lazy("audit detail", "submitted on the tablet at"),
+    "reason": pgettext_lazy("audit detail", "reason"),
+    "source_ref": pgettext_lazy("audit detail", "source"),
+    "days_late": pgettext_lazy("audit detail", "days late"),
+    "last_id": pgettext_lazy("audit detail", "last line"),
+    "found": pgettext_lazy("audit detail", "found"),
 }
 # What an export line downloaded, when it is not a file field of the object.
 EXPORTS = {
     "audit_trail": _("Audit trail"),
     "assets": _("Asset ledger"),
     "inspection_ledger": _("Inspection ledger"),
+    "audit_anchor": pgettext_lazy("audit export", "Audit trail anchor"),
+}
+# Values of a detail that are codes themselves: the asset import's mode, the request's method.
+DETAIL_VALUES = {
+    "mode": {
+        "upsert": _("Add new assets and update those with the same kind and name"),
+        "add": _("Only add new assets; an asset already in the ledger is an error"),
+    },
+    "method": {
+        "GET": pgettext_lazy("http method", "open (GET)"),
+        "HEAD": pgettext_lazy("http method", "open (GET)"),
+        "POST": pgettext_lazy("http method", "submit (POST)"),
+        "PUT": pgettext_lazy("http method", "change (PUT)"),
+        "PATCH": pgettext_lazy("http method", "change (PATCH)"),
+        "DELETE": pgettext_lazy("http method", "delete (DELETE)"),
+    },
 }
 
 
@@ -125,22 +148,105 @@ def model_label(label: str) -> str:
     return str(model._meta.verbose_name) if model is not None else label
 
 
-def _field_label(model, name: str) -> str:
+def _field(model, name: str):
     try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # no model, or a field since removed: its name, readable
-        return name.replace("_", " ")
+        return model._meta.get_field(name) if model is not None else None
+    except Exception:  # a field since removed
+        return None
 
 
-def _before_after(change) -> str:
-    if isinstance(change, list | tuple) and len(change) == 2:
-        before, after = ("—" if side in (None, "") else side for side in change)
-        return f"{before} → {after}"
-    return str(change)
+def _field_label(model, name: str) -> str:
+    field = _field(model, name)
+    return str(field.verbose_name) if field is not None else name.replace("_", " ")
 
 
-def detail_text(line) -> str:
-    """The line's detail as a person reads it: keys, fields, models and exports by their labels."""
+def _person(user) -> str:
+    full = user.get_full_name()
+    return f"{full}（{user.get_username()}）" if full else user.get_username()
+
+
+class Names:
+    """The names of the objects a set of lines refers to by id: the account a line is about, the
+    person or object a changed reference pointed to before and after. One query per model for
+    the whole page (or CSV chunk), never one per line."""
+
+    def __init__(self, lines):
+        self.names: dict = {}
+        wanted: dict = {}
+        user_model = get_user_model()
+        for line in lines:
+            model = _model(line.object_type)
+            if model is user_model and str(line.object_id).isdigit():
+                wanted.setdefault(model, set()).add(int(line.object_id))
+            detail = line.detail if isinstance(line.detail, dict) else {}
+            changes = detail.get("changes")
+            if not isinstance(changes, dict):
+                continue
+            model = _model(detail.get("model") or line.object_type)
+            for name, change in changes.items():
+                field = _field(model, str(name))
+                if field is not None and (field.many_to_one or field.one_to_one):
+                    ids = {v for v in change if isinstance(v, int)} if isinstance(change, list) else set()
+                    wanted.setdefault(field.related_model, set()).update(ids)
+        for model, ids in wanted.items():
+            found = model._default_manager.in_bulk(sorted(ids))
+            self.names[model] = {
+                pk: _person(obj) if model is user_model else str(obj) for pk, obj in found.items()
+            }
+
+    def of(self, model, pk):
+        return self.names.get(model, {}).get(pk)
+
+
+def _value_text(field, value, names: Names | None) -> str:
+    """One value of a changed field as a person reads it: a choice's label, yes or no, a local
+    time, the name of the person or object a reference points to."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field is not None and (field.many_to_one or field.one_to_one) and isinstance(value, int):
+        name = names.of(field.related_model, value) if names else None
+        return name or f"{field.related_model._meta.verbose_name} {value}"
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = parse_datetime(value)
+        if moment is not None:
+            return f"{timezone.localtime(moment) if timezone.is_aware(moment) else moment:%Y-%m-%d %H:%M}"
+    if isinstance(value, list):
+        return "、".join(_value_text(None, item, names) for item in value)
+    return str(value)
+
+
+def _change_text(model, name: str, change, names: Names | None) -> str:
+    field = _field(model, name)
+    label = _field_label(model, name)
+    if not (isinstance(change, list | tuple) and len(change) == 2):
+        return f"{label} {change}"
+    structured = field is not None and field.get_internal_type() == "JSONField"
+    if structured or any(isinstance(side, dict) for side in change):
+        # A document's figures (a report's data): that it changed is what a reader can use.
+        return f"{label} {pgettext('audit detail', 'changed')}"
+    before, after = (_value_text(field, side, names) for side in change)
+    return f"{label} {before} → {after}"
+
+
+def _plain(key: str, value, names: Names | None) -> str:
+    if isinstance(value, bool) or value is None:
+        return _value_text(None, value, names)
+    if key in DETAIL_VALUES and isinstance(value, str):
+        return str(DETAIL_VALUES[key].get(value, value))
+    if isinstance(value, list):
+        return "、".join(_plain("", item, names) for item in value) or "—"
+    if isinstance(value, dict):
+        return "、".join(f"{name} {_plain('', item, names)}" for name, item in value.items()) or "—"
+    return str(value)
+
+
+def detail_text(line, names: Names | None = None) -> str:
+    """The line's detail as a person reads it: keys, fields, models, exports and values by their
+    labels; what a changed field was before and after."""
     detail = line.detail if isinstance(line.detail, dict) else {}
     model = _model(detail.get("model") or line.object_type)
     parts = []
@@ -149,20 +255,35 @@ def detail_text(line) -> str:
             value = "、".join(_field_label(model, str(name)) for name in value)
         elif key == "changes" and isinstance(value, dict):
             # {field: [before, after]}: what a dispute over a changed rate asks for.
-            value = "、".join(
-                f"{_field_label(model, str(name))} {_before_after(change)}" for name, change in value.items()
-            )
+            value = "；".join(_change_text(model, str(name), change, names) for name, change in value.items())
         elif key == "model" and isinstance(value, str):
             value = model_label(value)
         elif key == "what" and isinstance(value, str):
             value = str(EXPORTS[value]) if value in EXPORTS else _field_label(model, value)
-        elif isinstance(value, list):
-            value = "、".join(str(item) for item in value)
-        elif isinstance(value, dict):
-            value = "、".join(f"{name} {item}" for name, item in value.items())
+        else:
+            value = _plain(key, value, names)
         label = DETAIL_KEYS.get(key, key.replace("_", " "))
         parts.append(f"{label}: {value}")
     return "; ".join(parts)
+
+
+def object_name(line, names: Names | None = None) -> str:
+    """The name of what the line is about: an account by its owner's name and login, anything
+    else as it was named when the line was written."""
+    model = _model(line.object_type)
+    if names is not None and model is get_user_model() and str(line.object_id).isdigit():
+        name = names.of(model, int(line.object_id))
+        if name:
+            return name
+    return line.object_repr or line.object_id
+
+
+def object_text(line, names: Names | None = None) -> str:
+    """What the line is about, as "用户 张三（zhangsan）" or "故障 BJ-2026-RP-00026 派出所终端登录异常":
+    its kind and its name, not a model label and an id."""
+    if not line.object_type:
+        return ""
+    return f"{model_label(line.object_type)} {object_name(line, names)}"
 
 
 def visible_lines(user):
@@ -240,10 +361,11 @@ def audit_search(request):
     if request.GET.get("format") == "csv":
         return _csv(request, lines)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = Names(page.object_list)
     for line in page.object_list:
         line.action_label = action_label(line.action)
-        line.object_label = model_label(line.object_type) if line.object_type else ""
-        line.detail_text = detail_text(line)
+        line.object_text = object_text(line, names)
+        line.detail_text = detail_text(line, names)
     return render(request, "identity/audit.html", {"form": form, "page": page})
 
 
@@ -264,26 +386,25 @@ def audit_anchor_download(request):
     )
 
 
-def _csv(request, lines) -> HttpResponse:
-    out = io.StringIO()
-    writer = spreadsheets.csv_writer(out)  # formula-like text is quoted
-    writer.writerow(
-        [
-            "id",
-            "time",
-            "user",
-            "action",
-            "object type",
-            "object id",
-            "object",
-            "contract",
-            "outcome",
-            "address",
-            "detail",
-        ]
-    )
-    count = 0
-    for line in lines[:CSV_LIMIT].iterator(chunk_size=2000):
+CSV_CHUNK = 2000
+CSV_COLUMNS = [
+    pgettext_lazy("audit column", "No."),
+    _("Time"),
+    _("User"),
+    _("Action"),
+    pgettext_lazy("audit column", "Object type"),
+    pgettext_lazy("audit column", "Object id"),
+    pgettext_lazy("audit column", "Object"),
+    _("Contract"),
+    _("Outcome"),
+    _("Address"),
+    _("Detail"),
+]
+
+
+def _csv_rows(writer, lines) -> int:
+    names = Names(lines)
+    for line in lines:
         writer.writerow(
             [
                 line.pk,
@@ -292,14 +413,28 @@ def _csv(request, lines) -> HttpResponse:
                 action_label(line.action),
                 model_label(line.object_type) if line.object_type else "",
                 line.object_id,
-                line.object_repr,
+                object_name(line, names) if line.object_type else "",
                 line.contract_code,
                 line.get_outcome_display(),
                 line.address or "",
-                detail_text(line),
+                detail_text(line, names),
             ]
         )
-        count += 1
+    return len(lines)
+
+
+def _csv(request, lines) -> HttpResponse:
+    out = io.StringIO()
+    writer = spreadsheets.csv_writer(out)  # formula-like text is quoted
+    writer.writerow([str(label) for label in CSV_COLUMNS])
+    count = 0
+    chunk = []
+    for line in lines[:CSV_LIMIT].iterator(chunk_size=CSV_CHUNK):
+        chunk.append(line)
+        if len(chunk) == CSV_CHUNK:
+            count += _csv_rows(writer, chunk)
+            chunk = []
+    count += _csv_rows(writer, chunk)
     audit.record_export(
         request, "audit_trail", detail={"lines": count, "query": request.GET.urlencode()[:500]}
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.models import Contract, Severity
-from contracts.scoping import HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, can
+from contracts.scoping import HANDLE_INCIDENT, MANAGE_KNOWLEDGE, REPORT_INCIDENT, REQUEST_CHANGE, can
 from incidents import services
 from incidents.filters import IncidentFilterSet, ServiceRecordFilterSet, WorkLogFilterSet
 from incidents.forms import (
@@ -111,6 +111,8 @@ def incident_detail(request, pk):
             and incident.is_open
             and not incident.needs_onsite,
             "can_comment": can(request.user, REPORT_INCIDENT, incident.contract),
+            # Offered only to who may use it (the administrator and the auditor met a 403).
+            "can_request_change": can(request.user, REQUEST_CHANGE, incident.contract),
             "can_write_article": incident.status in (Incident.Status.RESOLVED, Incident.Status.CLOSED)
             and can(request.user, MANAGE_KNOWLEDGE, incident.contract),
             "resolve_form": ResolveForm(),

@@ -43,6 +43,7 @@ from inspections.models import (
     InspectionSchedule,
     ResultStatus,
 )
+from inspections.probes import kinds as probe_kinds
 
 UPCOMING_DAYS = 7
 SLOTS_SHOWN = 3
@@ -151,8 +152,22 @@ def _time_to_do(schedule) -> str:
 
 
 def _options_summary(check) -> str:
+    """The check's options as a person reads them: each by its label ("时延上限（毫秒）：800"), a
+    choice by its label, yes or no; never the JSON's keys (``max_latency_ms=800``)."""
     options = check.options if isinstance(check.options, dict) else {}
-    return " · ".join(f"{name}={value}" for name, value in options.items())
+    known = probe_kinds.all_options()
+    parts = []
+    for name, value in options.items():
+        option = known.get(name)
+        if option is None:
+            parts.append(f"{name}={value}")
+            continue
+        if isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        elif option.choices:
+            value = _(dict(option.choices).get(value, value))
+        parts.append(f"{_(option.label)}：{value}")
+    return " · ".join(parts)
 
 
 @login_required

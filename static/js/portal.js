@@ -41,6 +41,31 @@ document.addEventListener("DOMContentLoaded", () => {
     tick();
     setInterval(tick, 30000);
   }
+  // Wide tables: a frame that scrolls sideways, and a hint above it while it has more to show
+  // (static/css/portal.css). Marked again when the tablet turns.
+  const frames = [];
+  for (const table of document.querySelectorAll("table.table")) {
+    const frame = document.createElement("div");
+    frame.className = "table-scroll";
+    const hint = document.createElement("p");
+    hint.className = "scroll-hint";
+    hint.hidden = true;
+    hint.textContent = zh ? "← 左右滑动查看更多列 →" : "← Swipe sideways for more columns →";
+    table.before(hint, frame);
+    frame.append(table);
+    frames.push([frame, hint]);
+  }
+  function markOverflowing() {
+    for (const [frame, hint] of frames) {
+      const more = frame.scrollWidth > frame.clientWidth + 1;
+      frame.classList.toggle("overflowing", more);
+      hint.hidden = !more;
+    }
+  }
+  if (frames.length) {
+    markOverflowing();
+    window.addEventListener("resize", markOverflowing);
+  }
   for (const button of document.querySelectorAll("[data-print]")) {
     button.addEventListener("click", () => window.print());
   }

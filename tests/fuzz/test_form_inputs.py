@@ -6,8 +6,10 @@ the form classes it finds, so a form that escaped the rule (a field of its own m
 Multi-line text keeps them, and a PDF or an export shows it without them.
 """
 
+import datetime as dt
 import importlib
 import pkgutil
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -117,3 +119,37 @@ def test_a_pdf_reads_in_the_order_typed(tmp_path):
     path.write_bytes(write_pdf("<p>invoice\u202efdp.exe\u202c 故障描述</p>"))
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert "invoicefdp.exe 故障描述" in text
+
+
+# Issue 18: the report form's day came pre-filled as 2026/12/07, which an <input type="date">
+# refuses (it shows the field empty). A browser's date, time and datetime-local inputs read one
+# format whatever the language; every such widget of every form gives it in Chinese and English.
+HTML_VALUES = {
+    "date": (dt.date(2026, 12, 7), "2026-12-07"),
+    "time": (dt.time(9, 5), "09:05"),
+    "datetime-local": (dt.datetime(2026, 12, 7, 9, 5), "2026-12-07T09:05"),
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_date_and_time_input_is_filled_in_the_browsers_format(language):
+    checked = []
+    for form_class in _project_forms():
+        for name, field in form_class.base_fields.items():
+            kind = getattr(field.widget, "input_type", None)
+            if kind not in HTML_VALUES:
+                continue
+            value, expected = HTML_VALUES[kind]
+            with translation.override(language):
+                assert field.widget.format_value(value) == expected, (form_class, name, kind)
+            checked.append(f"{form_class.__qualname__}.{name}")
+    assert len(checked) >= 10, checked
+
+
+def test_the_new_report_forms_day_is_filled_as_a_date_input_reads_it():
+    from reports.forms import NewReportForm
+
+    with translation.override("zh-hans"):
+        html = str(NewReportForm(contracts=[])["day"])
+    assert 'type="date"' in html
+    assert re.search(r'value="\d{4}-\d{2}-\d{2}"', html), html

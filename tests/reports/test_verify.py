@@ -289,3 +289,45 @@ def test_a_file_over_the_limit_is_refused(client, client_staff_a, pdfs, settings
     response = upload(client, pdfs["report"])
     assert response.status_code == 400 and response.context["result"] is None
     assert "the largest file accepted is 9.8\xa0KB" in response.content.decode()
+
+
+def _zh_text(response) -> str:
+    """The verdict's section of the page (the portal's own certificate follows it)."""
+    from tests.test_no_raw_codes import visible_text
+
+    text = " ".join(visible_text(response.content.decode()).split())
+    assert "Common Name" not in text  # the certificate's subject names its parts in Chinese
+    return text.split("本平台签名证书")[0]
+
+
+def test_a_tampered_upload_says_plainly_altered_not_the_portals(client, client_manager_a, pdfs, issued):
+    # Issue 18: the page read 签名有效 "是" beside 使用本平台证书签名 "否" for a tampered file.
+    client.force_login(client_manager_a)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    changed = bytearray(pdfs["report"])
+    changed[len(changed) // 2] ^= 0x01
+    text = _zh_text(upload(client, bytes(changed)))
+    assert "已被篡改" in text
+    assert "文件内容 签名后被篡改，签名不能证明其内容" in text
+    assert "本平台出具 否：不是本平台出具的文件" in text
+    # Nothing the altered file's signature would seem to vouch for.
+    for misleading in ("签名有效", "使用本平台证书签名", "签名证书", "签名人", " 是 "):
+        assert misleading not in text, misleading
+
+
+def test_an_authentic_upload_reads_yes_throughout(client, client_manager_a, pdfs, issued):
+    client.force_login(client_manager_a)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = _zh_text(upload(client, pdfs["report"]))
+    assert "文件内容 签名后未被修改" in text
+    assert "签名证书 本平台的签名证书" in text
+    assert "本平台出具 是" in text
+    assert "否" not in text.split("数字签名", 1)[1].split("SHA-256", 1)[0]
+
+
+def test_a_file_signed_by_someone_else_says_so(client, client_manager_a, pdfs):
+    client.force_login(client_manager_a)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = _zh_text(upload(client, sign_with(pdfs["unsigned"], *impostor())))
+    assert "签名证书 其他证书，不是本平台的证书" in text
+    assert "本平台出具 否：不是本平台出具的文件" in text

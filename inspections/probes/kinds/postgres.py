@@ -11,6 +11,15 @@ from inspections.probes.results import Problem, Status, Verdict, ms, reason
 from inspections.probes.verdicts import latency_problems
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# libpq's own words for them, said plainly (the mode is stored as libpq's value).
+SSL_MODE_LABELS = {
+    "disable": gettext_noop("No encryption"),
+    "allow": gettext_noop("Encrypt if the server asks"),
+    "prefer": gettext_noop("Encrypt if the server can"),
+    "require": gettext_noop("Always encrypt, certificate not checked"),
+    "verify-ca": gettext_noop("Always encrypt, certificate's issuer checked"),
+    "verify-full": gettext_noop("Always encrypt, certificate and host name checked"),
+}
 
 
 def build(target, port, timeout, options, secrets, previous=None):
@@ -104,8 +113,8 @@ KIND = ProbeKind(
             str,
             "choice",
             gettext_noop("TLS mode"),
-            choices=tuple((mode, mode) for mode in SSL_MODES),
-            blank_choice=gettext_noop("Default (prefer)"),
+            choices=tuple((mode, SSL_MODE_LABELS[mode]) for mode in SSL_MODES),
+            blank_choice=gettext_noop("Default: encrypt if the server can"),
         ),
     ),
     build=build,
