@@ -271,3 +271,38 @@ def test_vendor_cannot_post_a_rate(client, vendor_manager_a):
     response = client.post("/administration/rates/add/", data)
     assert response.status_code == 403
     assert not LoanPrimeRate.objects.exists()
+
+
+# --- The Django admin sends the administrator to these pages ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "portal"),
+    [
+        ("/admin/contracts/calendarday/", "/administration/"),
+        ("/admin/contracts/calendarday/add/", "/administration/"),
+        ("/admin/contracts/calendaryear/", "/administration/"),
+        ("/admin/contracts/loanprimerate/", "/administration/rates/"),
+        ("/admin/om_portal/notificationchannel/", "/administration/channels/"),
+        ("/admin/om_portal/notificationchannel/add/", "/administration/channels/"),
+        ("/admin/om_portal/delivery/", "/administration/channels/"),
+    ],
+)
+def test_django_admin_points_the_administrator_to_the_portal(client, make_user, client_org_a, url, portal):
+    administrator = make_user(Role.ADMINISTRATOR, client_org_a, is_staff=True)
+    client.force_login(administrator)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"] == portal
+    assert client.get(portal).status_code == 200
+
+
+def test_django_admin_index_links_the_portal_pages(client, make_user, client_org_a):
+    client.force_login(make_user(Role.ADMINISTRATOR, client_org_a, is_staff=True))
+    page = client.get("/admin/").content.decode()
+    assert 'href="/administration/"' in page and 'href="/administration/channels/"' in page
+
+
+def test_superuser_keeps_the_django_admin(client, make_user):
+    client.force_login(make_user(is_superuser=True, is_staff=True))
+    assert client.get("/admin/contracts/calendarday/").status_code == 200
+    assert client.get("/admin/om_portal/notificationchannel/").status_code == 200
