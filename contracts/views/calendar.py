@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contracts import schedule, worktime
@@ -21,6 +22,16 @@ from contracts.checks import contracts_beyond_calendar, describe, last_known_yea
 from contracts.models import CalendarYear
 from contracts.scoping import is_administrator
 
+# The month grids' column heads (一 二 三 … in Chinese).
+WEEKDAYS = [
+    pgettext_lazy("calendar weekday", "Mo"),
+    pgettext_lazy("calendar weekday", "Tu"),
+    pgettext_lazy("calendar weekday", "We"),
+    pgettext_lazy("calendar weekday", "Th"),
+    pgettext_lazy("calendar weekday", "Fr"),
+    pgettext_lazy("calendar weekday", "Sa"),
+    pgettext_lazy("calendar weekday", "Su"),
+]
 # Blank rows under the entered ones: a notice has seven holidays, and a spare or two.
 BLANK_ROWS = 3
 MIN_ROWS = 8
@@ -86,7 +97,7 @@ def year_view(request, year):
             "months": schedule.year_months(year),
             "status": schedule.year_status(year),
             "entry": CalendarYear.objects.filter(year=year).first(),
-            "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+            "weekdays": WEEKDAYS,
             "notice": schedule.notice_of(year),
             "section": "calendar",
         },
