@@ -470,7 +470,7 @@ REPORTS = [
     action("api:report-build", "post", who("build_report"), "report", writer=None),
     action("api:report-draft-pdf", "get", ALL, "report"),
     action("api:report-progress", "get", ALL, "report"),
-    action("api:report-reissue", "post", who("write_report"), "report"),
+    action("api:report-reissue", "post", who("write_report"), "report", _body(reason="更正数据后重新出具")),
     action("api:report-return", "post", who("sign_off_report"), "report", _body(comment="重做"), writer=None),
     action("api:report-sign-off", "post", who("sign_off_report"), "report", _body(comment=""), writer=None),
     action("api:report-submit", "post", who("write_report"), "report", writer=None),
