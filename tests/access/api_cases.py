@@ -436,6 +436,13 @@ INCIDENTS = [
         "complaint",
         _body(status="upheld", note="属实"),
     ),
+    action(
+        "api:complaint-answer",
+        "post",
+        frozenset({"vendor_engineer", "vendor_manager"}),
+        "complaint",
+        _body(answer="已安排专人驻场"),
+    ),
 ]
 
 INSPECTIONS = [
