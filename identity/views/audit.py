@@ -60,6 +60,8 @@ ACTIONS = {
     "api_token_issued": pgettext_lazy("audit action", "API token issued"),
     "assign": pgettext_lazy("audit action", "Engineers assigned"),
     "results_purge": pgettext_lazy("audit action", "Old check results deleted"),
+    "calendar_entered": pgettext_lazy("audit action", "Working-day calendar entered"),
+    "test_message": pgettext_lazy("audit action", "Test message sent"),
 }
 
 
@@ -93,6 +95,15 @@ DETAIL_KEYS = {
     "deductions": pgettext_lazy("audit detail", "deductions"),
     "mode": pgettext_lazy("audit detail", "mode"),
     "run": pgettext_lazy("audit detail", "inspection run"),
+    "reason": pgettext_lazy("audit detail", "reason"),
+    "year": pgettext_lazy("audit detail", "year"),
+    "source": pgettext_lazy("audit detail", "notice"),
+    "replaced": pgettext_lazy("audit detail", "days replaced"),
+    "days_off": pgettext_lazy("audit detail", "days off"),
+    "makeup_days": pgettext_lazy("audit detail", "make-up working days"),
+    "holidays": pgettext_lazy("audit detail", "holidays"),
+    "delivery": pgettext_lazy("audit detail", "delivery"),
+    "values": pgettext_lazy("audit detail", "values"),
 }
 # What an export line downloaded, when it is not a file field of the object.
 EXPORTS = {
