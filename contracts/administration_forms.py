@@ -44,7 +44,10 @@ class DateListField(forms.CharField):
 
 
 class HolidayRowForm(forms.Form):
-    name = forms.CharField(label=_("Holiday"), max_length=100, validators=[no_bidi_controls])
+    """One row of the notice; a row left (or made) entirely empty is no row, so that emptying a
+    row that was entered removes that holiday."""
+
+    name = forms.CharField(label=_("Holiday"), max_length=100, required=False, validators=[no_bidi_controls])
     first = forms.DateField(label=_("First day off"), widget=DATE, required=False)
     last = forms.DateField(label=_("Last day off"), widget=DATE, required=False)
     makeup = DateListField(
@@ -53,6 +56,16 @@ class HolidayRowForm(forms.Form):
         max_length=200,
         help_text=_("Weekend days worked instead (调休上班), e.g. 2027-01-31、2027-02-20."),
     )
+
+    def clean(self):
+        data = super().clean()
+        self.blank = not any(data.get(name) for name in ("name", "first", "last", "makeup"))
+        if not self.blank and not (data.get("name") or "").strip():
+            self.add_error("name", _("Name the holiday."))
+        return data
+
+    def is_row(self) -> bool:
+        return bool(getattr(self, "cleaned_data", None)) and not getattr(self, "blank", True)
 
     def row(self) -> NoticeRow:
         data = self.cleaned_data
@@ -70,12 +83,12 @@ class BaseNoticeFormSet(forms.BaseFormSet):
         self.year = year
 
     def rows(self) -> list[NoticeRow]:
-        return [form.row() for form in self.forms if form.has_changed() and form.cleaned_data]
+        return [form.row() for form in self.forms if form.is_row()]
 
     def clean(self):
         if any(self.errors):
             return
-        filled = [form for form in self.forms if form.has_changed() and form.cleaned_data]
+        filled = [form for form in self.forms if form.is_row()]
         errors = notice_errors(self.year, [form.row() for form in filled])
         for index, form in enumerate(filled):
             for name, messages in errors.get(index, {}).items():

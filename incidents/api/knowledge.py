@@ -329,7 +329,7 @@ class DecisionSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class AnswerSerializer(serializers.Serializer):
+class ComplaintAnswerSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=5000)
 
 
@@ -368,13 +368,13 @@ class ComplaintViewSet(ContractOwnedViewSet):
             complaint = services.decide_complaint(complaint, request.user, **body.validated_data)
         return Response(self.get_serializer(complaint).data)
 
-    @extend_schema(request=AnswerSerializer, responses=ComplaintSerializer)
+    @extend_schema(request=ComplaintAnswerSerializer, responses=ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         """The answer of the side complained against (the vendor, when the client complains):
         once, while the complaint is open; the other side reads it on the complaint."""
         complaint = self.get_object()
-        body = AnswerSerializer(data=request.data)
+        body = ComplaintAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         complaint = services.answer_complaint(complaint, request.user, body.validated_data["answer"])
         return Response(self.get_serializer(complaint).data)

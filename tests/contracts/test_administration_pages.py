@@ -306,3 +306,26 @@ def test_superuser_keeps_the_django_admin(client, make_user):
     client.force_login(make_user(is_superuser=True, is_staff=True))
     assert client.get("/admin/contracts/calendarday/").status_code == 200
     assert client.get("/admin/om_portal/notificationchannel/").status_code == 200
+
+
+def test_saving_the_form_as_shown_keeps_the_year_and_an_emptied_row_removes_its_holiday(admin_client):
+    rows = [("元旦", "2027-01-01", "2027-01-03", ""), SPRING_2027]
+    admin_client.post("/administration/calendar/2027/notice/", notice_post(rows))
+    before = list(CalendarDay.objects.values_list("date", "is_working_day", "name"))
+    shown = admin_client.get("/administration/calendar/2027/notice/").context["formset"]
+    assert shown.initial_form_count() == 2
+    again = notice_post(rows) | {"rows-INITIAL_FORMS": "2"}
+    assert admin_client.post("/administration/calendar/2027/notice/", again).status_code == 302
+    assert list(CalendarDay.objects.values_list("date", "is_working_day", "name")) == before
+    emptied = again | {f"rows-0-{name}": "" for name in ("name", "first", "last", "makeup")}
+    assert admin_client.post("/administration/calendar/2027/notice/", emptied).status_code == 302
+    assert not CalendarDay.objects.filter(name="元旦").exists()
+    assert CalendarDay.objects.filter(name="春节").count() == 12
+
+
+def test_a_row_without_a_name_is_a_field_error(admin_client):
+    response = admin_client.post(
+        "/administration/calendar/2027/notice/", notice_post([("", "2027-02-05", "2027-02-06", "")])
+    )
+    assert response.status_code == 400
+    assert "name" in response.context["formset"].forms[0].errors
