@@ -280,14 +280,16 @@ def calendar_days(start: dt.date, end: dt.date, calendar: Calendar | None = None
         else:
             source = OFFICIAL if day.year in published else ESTIMATE
         weekend = day.weekday() >= 5
-        if working:
-            kind = MAKEUP_WORKDAY if weekend else WORKDAY
-        else:
-            kind = WEEKEND if weekend and not (names.get(day) or package.get(day)) else HOLIDAY
+        # A year an administrator entered in full is the entry alone: the package's festivals
+        # are not holidays of it (a weekend it names is a plain weekend).
         if source == OVERRIDE:
             name = names.get(day, "")
         else:
             name = "" if source == ADMIN_YEAR else package.get(day) or ""
+        if working:
+            kind = MAKEUP_WORKDAY if weekend else WORKDAY
+        else:
+            kind = WEEKEND if weekend and not name else HOLIDAY
         days.append(
             {
                 "date": day,

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Asset, Severity, SLATerm
 from incidents.models import IncidentKind, IncidentSource, ServiceRecord, WorkLogEntry
-from incidents.services import party_users
+from incidents.services import vendor_people
 from om_portal.validators import plausible_moment
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -45,7 +45,9 @@ class IncidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.contract = contract
         self.fields["asset"].queryset = contract.assets.all()
-        self.fields["handlers"].queryset = party_users(contract)
+        # The vendor's engineers of this contract, as the vendor manager's assignment offers.
+        self.fields["handlers"].queryset = vendor_people(contract)
+        self.fields["handlers"].label_from_instance = lambda user: user.get_full_name() or user.username
 
 
 class ReclassifyForm(forms.Form):
@@ -70,8 +72,6 @@ class AssignForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
     def __init__(self, *args, contract, **kwargs):
-        from incidents.services import vendor_people
-
         super().__init__(*args, **kwargs)
         self.fields["handlers"].queryset = vendor_people(contract)
         self.fields["handlers"].label_from_instance = lambda user: user.get_full_name() or user.username

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from contracts import worktime
 from contracts.models import Breach, Contract, Membership, Role, SLATerm, TargetUnit
 from contracts.penalties import BreachSpec
-from contracts.scoping import MANAGE_CONTRACT, MANAGE_KNOWLEDGE, VIEW
+from contracts.scoping import FILE_COMPLAINT, MANAGE_CONTRACT, MANAGE_KNOWLEDGE, VIEW, can
+from identity.access import memberships
 from incidents.clocks import same_day_deadline
 from incidents.models import Complaint, Consultation, Incident, KnowledgeArticle, Side
 from incidents.services import record_clock_breaches, withdraw_breaches
@@ -397,6 +398,49 @@ def file_complaint(contract, by, subject: str, description: str) -> Complaint:
 
 
 DECIDER_ACTION = MANAGE_CONTRACT  # the client's managers and the administrators
+
+
+def _answering_side(by, contract) -> str | None:
+    # From the request's memberships, which ``can`` has just read: no query of its own.
+    organizations = {organization for organization, _role in memberships(by)}
+    if contract.client_id in organizations:
+        return Side.CLIENT
+    if contract.vendor_id in organizations:
+        return Side.VENDOR
+    return None
+
+
+def may_answer(complaint: Complaint, by) -> bool:
+    """Whether ``by`` may answer the complaint: a person of the side complained against (the
+    vendor, when the client complains), who may act on the contract, while it is open and
+    unanswered."""
+    return (
+        complaint.status == Complaint.Status.OPEN
+        and complaint.answered_at is None
+        and can(by, FILE_COMPLAINT, complaint.contract)
+        and _answering_side(by, complaint.contract) == complaint.against_side
+    )
+
+
+def answer_complaint(complaint: Complaint, by, text: str) -> Complaint:
+    """The answer of the side complained against, once, before the decision; the other side
+    reads it on the complaint, and the trail keeps it (the save is an audited update)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"answer": _("Write the answer.")})
+    if not can(by, FILE_COMPLAINT, complaint.contract) or (
+        _answering_side(by, complaint.contract) != complaint.against_side
+    ):
+        raise PermissionDenied(_("Only the side complained against answers the complaint."))
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if locked.status != Complaint.Status.OPEN:
+            raise ValidationError(_("This complaint has already been decided."))
+        if locked.answered_at is not None:
+            raise ValidationError(_("This complaint has already been answered."))
+        locked.answer, locked.answered_by, locked.answered_at = text, by, timezone.now()
+        locked.save(update_fields=["answer", "answered_by", "answered_at"])
+    return locked
 
 
 def decide_complaint(complaint: Complaint, by, status: str, note: str) -> Complaint:

@@ -37,19 +37,17 @@ def _require(user, action, contract):
         raise PermissionDenied(_("Your role does not allow this on this contract."))
 
 
-def party_users(contract):
-    """The users of the contract's two parties: who may handle its incidents."""
-    members = Membership.objects.filter(organization_id__in=[contract.client_id, contract.vendor_id])
-    return get_user_model().objects.filter(pk__in=members.values("user_id")).order_by("username")
-
-
 def _check_handlers(contract, handlers):
-    allowed = set(party_users(contract).filter(pk__in=[u.pk for u in handlers]).values_list("pk", flat=True))
+    """Handlers are the vendor's engineers and managers on the contract: the bureau's staff, its
+    auditors and the portal's administrators report and follow incidents, never handle them."""
+    allowed = set(
+        vendor_people(contract).filter(pk__in=[u.pk for u in handlers]).values_list("pk", flat=True)
+    )
     strangers = [user for user in handlers if user.pk not in allowed]
     if strangers:
         names = ", ".join(map(str, strangers))
         raise ValidationError(
-            {"handlers": _("%(names)s is not a member of this contract's parties.") % {"names": names}}
+            {"handlers": _("%(names)s is not an engineer of this contract's vendor.") % {"names": names}}
         )
 
 
@@ -188,6 +186,7 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
     if by is not None:
         WORKFLOW.require_right(incident, action, by)
     WORKFLOW.check_state(incident, action)
+    note = WORKFLOW.require_reason(action, note) if WORKFLOW[action].needs_reason else note
     at = at or timezone.now()
     # Facts may be entered late (a response written down after the beat flagged it missed): only
     # the workflow's own events fix the order, not the portal's notes about them.
@@ -210,7 +209,8 @@ def transition(incident, action: str, *, by, at=None, note="", **resolution) -> 
         values["closed_at"] = at
     if action == "reopen":
         values["resolved_at"] = values["closed_at"] = None
-    WORKFLOW.apply(incident, action, by=by, target=target, **values)
+    reason = note if WORKFLOW[action].needs_reason else ""
+    WORKFLOW.apply(incident, action, by=by, target=target, reason=reason, **values)
     _event(
         incident, WORKFLOW[action].records, by, at, from_value=previous, to_value=incident.status, note=note
     )

@@ -58,7 +58,16 @@ WORKFLOW = workflow.Workflow(
             records=Kind.ARRIVED,
         ),
         *(
-            workflow.action(name, OPEN_WORKING, state, HANDLE_INCIDENT, label=label, records=Kind.WAITING)
+            # A wait stops the clocks: the timeline says why (and the client can check it).
+            workflow.action(
+                name,
+                OPEN_WORKING,
+                state,
+                HANDLE_INCIDENT,
+                label=label,
+                records=Kind.WAITING,
+                needs_reason=True,
+            )
             for (name, state), label in zip(
                 WAIT_STATES.items(),
                 (
@@ -98,6 +107,7 @@ WORKFLOW = workflow.Workflow(
             CLOSE_INCIDENT,
             label=gettext_lazy("Reopen"),
             records=Kind.REOPENED,
+            needs_reason=True,
         ),
     ],
     can=can,

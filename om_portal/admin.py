@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -6,8 +8,34 @@ from om_portal import notifications
 from om_portal.models import Delivery, NotificationChannel
 
 
+class PortalPageMixin:
+    """The administrator does this model's work on the portal's own pages (/administration/),
+    which check the role, validate and write the audit trail; the Django admin sends a staff user
+    without the model's permissions there, rather than to a "no permission" page."""
+
+    portal_url_name = ""
+
+    def _portal(self, request, allowed):
+        if allowed or not request.user.is_staff or not self.portal_url_name:
+            return None
+        return redirect(reverse(self.portal_url_name))
+
+    def changelist_view(self, request, extra_context=None):
+        moved = self._portal(request, self.has_view_or_change_permission(request))
+        return moved or super().changelist_view(request, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        moved = self._portal(request, self.has_add_permission(request))
+        return moved or super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        moved = self._portal(request, self.has_view_or_change_permission(request))
+        return moved or super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(PortalPageMixin, admin.ModelAdmin):
+    portal_url_name = "administration:channels"
     # The target is left out of the list: a robot's webhook URL carries its access token.
     list_display = ["name", "kind", "scope", "active", "created_at"]
     list_filter = ["kind", "active"]
@@ -15,7 +43,8 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(PortalPageMixin, admin.ModelAdmin):
+    portal_url_name = "administration:channels"  # each channel's page lists its deliveries
     list_display = ["created_at", "subject", "recipient", "channel", "status", "attempts", "sent_at", "error"]
     list_filter = ["status", "channel"]
     search_fields = ["subject", "recipient", "dedupe_key"]

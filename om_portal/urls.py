@@ -44,6 +44,7 @@ urlpatterns = [
     path("audit/", audit_search, name="audit"),
     path("audit/anchor/", audit_anchor_download, name="audit-anchor"),
     path("users/", include("identity.urls")),
+    path("administration/", include("contracts.administration_urls")),
     path("contracts/", include("contracts.urls")),
     path("incidents/", include("incidents.urls")),
     path("inspections/", include("inspections.urls")),

@@ -44,6 +44,9 @@ class Action:
     # (obj, user) that raises when they do not hold; the buttons are hidden when it raises.
     guard: Callable | None = None
     button: bool = True  # a one-tap button; False when the portal asks for more in a form
+    # The person must say why (pausing a clock, reopening, re-issuing): the reason is kept where
+    # the object keeps its history and on the audit trail, and its absence is a field error.
+    needs_reason: bool = False
 
 
 def action(name, sources, target, right, **options) -> Action:
@@ -128,10 +131,22 @@ class Workflow:
         if not self.allows(obj, name):
             raise self.refuse(obj, self.actions[name])
 
-    def apply(self, obj, name: str, *, by=None, target=None, where: Q | None = None, **values):
+    def require_reason(self, name: str, reason: str, field: str = "note") -> str:
+        """The reason an action that ``needs_reason`` was given, stripped; a field error without."""
+        reason = (reason or "").strip()
+        if self.actions[name].needs_reason and not reason:
+            raise ValidationError(
+                {field: _("Say why: “%(action)s” needs a reason.") % {"action": self.actions[name].label}}
+            )
+        return reason
+
+    def apply(
+        self, obj, name: str, *, by=None, target=None, where: Q | None = None, reason: str = "", **values
+    ):
         """Move ``obj`` by ``name`` with one conditional UPDATE (also writing ``values``); the
         object is updated in memory and the change recorded on the audit trail as a save would
-        record it. 0 rows (the state moved meanwhile) → the workflow's conflict."""
+        record it, with the ``reason`` given. 0 rows (the state moved meanwhile) → the workflow's
+        conflict."""
         act = self.actions[name]
         target = target or act.target
         if target is None:
@@ -150,14 +165,16 @@ class Workflow:
                 raise self.refuse(obj, act)
             for column, value in columns.items():
                 setattr(obj, column, value)
-            self._audit(obj, by, columns)
+            self._audit(obj, by, columns, reason)
         return obj
 
-    def _audit(self, obj, by, columns) -> None:
+    def _audit(self, obj, by, columns, reason="") -> None:
         # The line a save() would write (an UPDATE sends no signal): what changed, before → after.
         if not audit._audited(type(obj)):
             return
         detail = {"fields": sorted(columns), **audit_changes.changed(obj, list(columns))}
+        if reason:
+            detail["reason"] = reason
         audit_changes.remember(obj)
         audit.record("update", obj=obj, user=by, detail=detail)
 

@@ -127,6 +127,7 @@ WORKFLOW = workflow.Workflow(
             WRITE_REPORT,
             label=gettext_lazy("Re-issue as a new version"),
             refusal=gettext_lazy("Only a signed-off report can be re-issued."),
+            needs_reason=True,
         ),
     ],
     can=can,
@@ -444,16 +445,22 @@ def sign_off(report: Report, *, by, comment: str = "") -> ReportVersion:
     return version
 
 
-def reissue(report: Report, *, by) -> Report:
-    """Reopen a signed-off report as its next version; the signed one stays as it was."""
+def reissue(report: Report, *, by, reason: str = "") -> Report:
+    """Reopen a signed-off report as its next version, saying why; the signed one stays as it
+    was, and the reason is kept beside it (shown with the versions) and on the audit trail."""
     WORKFLOW.require_right(report, "reissue", by)
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         WORKFLOW.check_state(report, "reissue")
+        reason = WORKFLOW.require_reason("reissue", reason, field="reason")
+        ReportVersion.objects.filter(report=report, number=report.version).update(
+            reissued_at=timezone.now(), reissued_by=by, reissue_reason=reason
+        )
         WORKFLOW.apply(
             report,
             "reissue",
             by=by,
+            reason=reason,
             version=report.version + 1,
             submitted_by=None,
             submitted_at=None,

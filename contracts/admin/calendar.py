@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 
 from contracts.checks import contracts_beyond_calendar, describe, last_known_year
 from contracts.models import CalendarDay, CalendarYear
+from om_portal.admin import PortalPageMixin
 
 
 class WarnBeyondCalendarMixin:
@@ -18,7 +19,8 @@ class WarnBeyondCalendarMixin:
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(WarnBeyondCalendarMixin, admin.ModelAdmin):
+class CalendarDayAdmin(PortalPageMixin, WarnBeyondCalendarMixin, admin.ModelAdmin):
+    portal_url_name = "administration:index"
     list_display = ["date", "is_working_day", "name"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
@@ -26,5 +28,6 @@ class CalendarDayAdmin(WarnBeyondCalendarMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(WarnBeyondCalendarMixin, admin.ModelAdmin):
+class CalendarYearAdmin(PortalPageMixin, WarnBeyondCalendarMixin, admin.ModelAdmin):
+    portal_url_name = "administration:index"
     list_display = ["year", "source"]

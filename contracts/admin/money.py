@@ -2,10 +2,12 @@ from django.contrib import admin
 
 from contracts import services
 from contracts.models import BuildTimeline, LoanPrimeRate
+from om_portal.admin import PortalPageMixin
 
 
 @admin.register(LoanPrimeRate)
-class LoanPrimeRateAdmin(admin.ModelAdmin):
+class LoanPrimeRateAdmin(PortalPageMixin, admin.ModelAdmin):
+    portal_url_name = "administration:rates"
     list_display = ["effective_on", "one_year_percent", "source"]
     date_hierarchy = "effective_on"
 

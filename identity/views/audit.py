@@ -63,6 +63,8 @@ ACTIONS = {
     "assign": pgettext_lazy("audit action", "Engineers assigned"),
     "results_purge": pgettext_lazy("audit action", "Old check results deleted"),
     "accept_device_time": pgettext_lazy("audit action", "Tablet's time of a round accepted"),
+    "calendar_entered": pgettext_lazy("audit action", "Working-day calendar entered"),
+    "test_message": pgettext_lazy("audit action", "Test message sent"),
 }
 
 
@@ -102,6 +104,14 @@ DETAIL_KEYS = {
     "days_late": pgettext_lazy("audit detail", "days late"),
     "last_id": pgettext_lazy("audit detail", "last line"),
     "found": pgettext_lazy("audit detail", "found"),
+    "year": pgettext_lazy("audit detail", "year"),
+    "source": pgettext_lazy("audit detail", "notice"),
+    "replaced": pgettext_lazy("audit detail", "days replaced"),
+    "days_off": pgettext_lazy("audit detail", "days off"),
+    "makeup_days": pgettext_lazy("audit detail", "make-up working days"),
+    "holidays": pgettext_lazy("audit detail", "holidays"),
+    "delivery": pgettext_lazy("audit detail", "delivery"),
+    "values": pgettext_lazy("audit detail", "values"),
 }
 # What an export line downloaded, when it is not a file field of the object.
 EXPORTS = {

@@ -172,13 +172,12 @@ class IncidentViewSet(
         data = dict(serializer.validated_data)
         contract = data.pop("contract")
         usernames = data.pop("handler_usernames", [])
-        handlers = list(services.party_users(contract).filter(username__in=usernames))
+        handlers = list(services.vendor_people(contract).filter(username__in=usernames))
         unknown = set(usernames) - {u.username for u in handlers}
         if unknown:
             names = ", ".join(sorted(unknown))
-            raise ValidationError(
-                {"handler_usernames": [f"Not a member of this contract's parties: {names}"]}
-            )
+            message = _("%(names)s is not an engineer of this contract's vendor.") % {"names": names}
+            raise ValidationError({"handler_usernames": [message]})
         serializer.instance = services.report_incident(
             contract, by=self.request.user, handlers=handlers, **data
         )

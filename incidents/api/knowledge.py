@@ -292,6 +292,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
     contract = ContractCodeField()
     filed_by = serializers.StringRelatedField()
     decided_by = serializers.StringRelatedField(allow_null=True)
+    answered_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Complaint
@@ -308,13 +309,28 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "decision_note",
             "decided_by",
             "decided_at",
+            "answer",
+            "answered_by",
+            "answered_at",
         ]
-        read_only_fields = ["filed_by_side", "against_side", "status", "decision_note", "decided_at"]
+        read_only_fields = [
+            "filed_by_side",
+            "against_side",
+            "status",
+            "decision_note",
+            "decided_at",
+            "answer",
+            "answered_at",
+        ]
 
 
 class DecisionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[Complaint.Status.UPHELD, Complaint.Status.DISMISSED])
     note = serializers.CharField()
+
+
+class ComplaintAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
 
 
 class ComplaintViewSet(ContractOwnedViewSet):
@@ -330,7 +346,7 @@ class ComplaintViewSet(ContractOwnedViewSet):
     filterset_class = ComplaintFilterSet
 
     def get_queryset(self):
-        return super().get_queryset().select_related("filed_by", "decided_by")
+        return super().get_queryset().select_related("filed_by", "decided_by", "answered_by")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -350,6 +366,17 @@ class ComplaintViewSet(ContractOwnedViewSet):
         body.is_valid(raise_exception=True)
         with transaction.atomic():
             complaint = services.decide_complaint(complaint, request.user, **body.validated_data)
+        return Response(self.get_serializer(complaint).data)
+
+    @extend_schema(request=ComplaintAnswerSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        """The answer of the side complained against (the vendor, when the client complains):
+        once, while the complaint is open; the other side reads it on the complaint."""
+        complaint = self.get_object()
+        body = ComplaintAnswerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        complaint = services.answer_complaint(complaint, request.user, body.validated_data["answer"])
         return Response(self.get_serializer(complaint).data)
 
 

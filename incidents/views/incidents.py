@@ -105,7 +105,8 @@ def incident_detail(request, pk):
             "clocks": [(clock, clock.state(now)) for clock in clocks.values()],
             "events": incident.events.select_related("actor"),
             "handlers": incident.handlers.all(),
-            "actions": [(a.name, a.label) for a in actions if a.button],
+            # Pausing a clock and reopening ask why: a small form each, the reason required.
+            "actions": [(a.name, a.label, a.needs_reason) for a in actions if a.button],
             "can_resolve": any(a.name == "resolve" for a in actions),
             "can_dispatch": can(request.user, HANDLE_INCIDENT, incident.contract)
             and incident.is_open

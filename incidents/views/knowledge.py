@@ -155,6 +155,12 @@ class DecisionForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea)
 
 
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+
 class StatsForm(forms.Form):
     start = forms.DateField(label=gettext_lazy("From"), widget=DATE)
     end = forms.DateField(label=gettext_lazy("To"), widget=DATE)
@@ -410,15 +416,38 @@ def complaint_list(request):
 
 @login_required
 def complaint_detail(request, pk):
-    complaints = Complaint.objects.restrict(request.user).select_related("contract", "filed_by", "decided_by")
+    complaints = Complaint.objects.restrict(request.user).select_related(
+        "contract", "filed_by", "decided_by", "answered_by"
+    )
     complaint = get_object_or_404(complaints, pk=pk)
     may_decide = (
         complaint.status == Complaint.Status.OPEN
         and complaint.filed_by_id != request.user.pk
         and can(request.user, services.DECIDER_ACTION, complaint.contract)
     )
-    context = {"complaint": complaint, "form": DecisionForm() if may_decide else None}
+    context = {
+        "complaint": complaint,
+        "form": DecisionForm() if may_decide else None,
+        "answer_form": AnswerForm() if services.may_answer(complaint, request.user) else None,
+    }
     return render(request, "incidents/complaint_detail.html", {**context, "section": "complaints"})
+
+
+@login_required
+@require_POST
+def complaint_answer(request, pk):
+    """The side complained against answers (the vendor, when the client complains)."""
+    complaint = get_object_or_404(Complaint.objects.restrict(request.user).select_related("contract"), pk=pk)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"answer": _("Write the answer.")})
+        services.answer_complaint(complaint, request.user, form.cleaned_data["answer"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your answer is recorded; the other side reads it on the complaint."))
+    return redirect(complaint)
 
 
 @login_required
@@ -463,4 +492,5 @@ urlpatterns = [
     path("complaints/add/", complaint_add, name="complaint-add"),
     path("complaints/<int:pk>/", complaint_detail, name="complaint-detail"),
     path("complaints/<int:pk>/decide/", complaint_decide, name="complaint-decide"),
+    path("complaints/<int:pk>/answer/", complaint_answer, name="complaint-answer"),
 ]

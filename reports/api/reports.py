@@ -54,7 +54,18 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportVersion
-        fields = ["id", "number", "signed_off_by", "signed_off_at", "sealed_at", "sha256", "detail", "pdf"]
+        fields = [
+            "id",
+            "number",
+            "signed_off_by",
+            "signed_off_at",
+            "sealed_at",
+            "sha256",
+            "detail",
+            "pdf",
+            "reissued_at",
+            "reissue_reason",
+        ]
         read_only_fields = fields
 
     def get_detail(self, version) -> str:
@@ -175,6 +186,10 @@ class SignOffSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ReissueSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the signed-off report is reopened.")
+
+
 def _comment(request) -> str:
     comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
     if not isinstance(comment, str):
@@ -278,10 +293,15 @@ class ReportViewSet(
         services.sign_off(report, by=request.user, comment=_comment(request))
         return self._detail(report)
 
-    @extend_schema(request=None, responses=ReportSerializer)
+    @extend_schema(request=ReissueSerializer, responses=ReportSerializer)
     @action(detail=True, methods=["post"])
     def reissue(self, request, pk=None):
-        return self._detail(services.reissue(self.get_object(), by=request.user))
+        """Reopen a signed-off report as its next version, with the reason (a 400 without)."""
+        report = self.get_object()
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
+        if not isinstance(reason, str):
+            raise ValidationError({"reason": [_("Write the reason as text.")]})
+        return self._detail(services.reissue(report, by=request.user, reason=reason[:2000]))
 
     @extend_schema(
         responses={

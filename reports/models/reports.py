@@ -204,6 +204,19 @@ class ReportVersion(models.Model):
     seal_error = models.TextField(_("sealing error"), blank=True)
     # Workers that took the seal; past reports.services.SEAL_MAX_ATTEMPTS it is no longer resent.
     seal_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # When the vendor reopened the report after this version, and why: the version itself (its
+    # figures, its signed PDF) never changes; these say what came after it.
+    reissued_at = models.DateTimeField(_("re-issued at"), null=True, blank=True, editable=False)
+    reissued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("re-issued by"),
+    )
+    reissue_reason = models.TextField(_("reason for the re-issue"), blank=True, editable=False)
 
     scope_path = "report__contract"
     objects = RestrictedQuerySet.as_manager()

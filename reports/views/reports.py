@@ -121,7 +121,7 @@ def detail(request, pk):
             ],
             "narrative_form": NarrativeForm(initial=report.narrative, kind=report.kind),
             "comment_form": CommentForm(),
-            "versions": report.versions.select_related("signed_off_by").order_by("-number"),
+            "versions": report.versions.select_related("signed_off_by", "reissued_by").order_by("-number"),
             "building": report.build_state in (BuildState.QUEUED, BuildState.RUNNING),
         },
     )
@@ -151,7 +151,7 @@ ACTIONS = {
     "submit": lambda report, user, comment: services.submit(report, by=user),
     "return": lambda report, user, comment: services.return_report(report, by=user, comment=comment),
     "sign_off": lambda report, user, comment: services.sign_off(report, by=user, comment=comment),
-    "reissue": lambda report, user, comment: services.reissue(report, by=user),
+    "reissue": lambda report, user, comment: services.reissue(report, by=user, reason=comment),
 }
 DONE = {
     "build": gettext_lazy("Building the report…"),

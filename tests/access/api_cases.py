@@ -450,6 +450,13 @@ INCIDENTS = [
         "complaint",
         _body(status="upheld", note="属实"),
     ),
+    action(
+        "api:complaint-answer",
+        "post",
+        frozenset({"vendor_engineer", "vendor_manager"}),
+        "complaint",
+        _body(answer="已安排专人驻场"),
+    ),
 ]
 
 INSPECTIONS = [
@@ -484,7 +491,7 @@ REPORTS = [
     action("api:report-build", "post", who("build_report"), "report", writer=None),
     action("api:report-draft-pdf", "get", ALL, "report"),
     action("api:report-progress", "get", ALL, "report"),
-    action("api:report-reissue", "post", who("write_report"), "report"),
+    action("api:report-reissue", "post", who("write_report"), "report", _body(reason="更正数据后重新出具")),
     action("api:report-return", "post", who("sign_off_report"), "report", _body(comment="重做"), writer=None),
     action("api:report-sign-off", "post", who("sign_off_report"), "report", _body(comment=""), writer=None),
     action("api:report-submit", "post", who("write_report"), "report", writer=None),

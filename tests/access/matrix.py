@@ -115,6 +115,8 @@ RIGHTS = {
         "manage_inspections",
         "perform_inspection",
         "build_report",
+        # The portal's own settings: the working-day calendar, the rates, the channels.
+        "administer_portal",
     },
 }
 

@@ -371,6 +371,13 @@ INCIDENTS = [
         pk("complaint"),
         lambda w, s: {"status": "upheld", "note": "属实"},
     ),
+    # The world's complaint is the client's, against the vendor: the vendor's people answer.
+    post(
+        "incidents:complaint-answer",
+        frozenset({"vendor_engineer", "vendor_manager"}),
+        pk("complaint"),
+        lambda w, s: {"answer": "已安排专人驻场"},
+    ),
 ]
 
 # --- Inspections -------------------------------------------------------------------------------
@@ -696,4 +703,73 @@ ACCOUNTS = [
     ],
 ]
 
-PORTAL_CASES = [*OTHERS, *ACCOUNT, *ACCOUNTS, *CONTRACTS, *INCIDENTS, *ESCALATION, *INSPECTIONS, *REPORTS]
+# The administrator's settings (/administration/): no contract's data (scoped=False).
+ADMINISTER = who("administer_portal")
+YEAR = {"year": 2027}
+
+
+def _notice(w, s):
+    rows = [("春节", "2027-02-05", "2027-02-14", "2027-01-31、2027-02-20")]
+    data = {"rows-TOTAL_FORMS": "1", "rows-INITIAL_FORMS": "0", "source": "示例"}
+    for index, (name, first, last, makeup) in enumerate(rows):
+        data |= {f"rows-{index}-name": name, f"rows-{index}-first": first, f"rows-{index}-last": last}
+        data[f"rows-{index}-makeup"] = makeup
+    return data
+
+
+def _rate(w, s, **changes):
+    return {"effective_on": "2026-11-20", "one_year_percent": "3.000", "source": "公告", **changes}
+
+
+def _channel(w, s, **changes):
+    data = {"name": "新群", "kind": "email", "target": "new@example.org", "scope": "*", "active": "on"}
+    return data | changes
+
+
+ADMINISTRATION = [
+    get("administration:index", ADMINISTER, scoped=False),
+    get("administration:calendar-year", ADMINISTER, lambda s: YEAR, scoped=False),
+    *page("administration:calendar-notice", ADMINISTER, lambda s: YEAR, _notice, scoped=False),
+    # Complete needs the holidays entered first, reopen a completed year: a message, no write.
+    post("administration:calendar-complete", ADMINISTER, lambda s: YEAR, scoped=False, writer=None),
+    post("administration:calendar-reopen", ADMINISTER, lambda s: YEAR, scoped=False, writer=None),
+    get("administration:rates", ADMINISTER, scoped=False),
+    *page("administration:rate-add", ADMINISTER, data=_rate, scoped=False),
+    *page(
+        "administration:rate-edit",
+        ADMINISTER,
+        pk("rate"),
+        lambda w, s: _rate(w, s, source="改"),
+        scoped=False,
+    ),
+    post("administration:rate-delete", ADMINISTER, pk("rate"), scoped=False),
+    # The channels' table is the portal's own (not among the data the matrix snapshots): the
+    # refusals are 403s; tests/contracts/test_administration_channels.py checks nothing changes.
+    get("administration:channels", ADMINISTER, scoped=False),
+    *page("administration:channel-add", ADMINISTER, data=_channel, scoped=False, writer=None),
+    get("administration:channel", ADMINISTER, pk("channel"), scoped=False),
+    *page(
+        "administration:channel-edit",
+        ADMINISTER,
+        pk("channel"),
+        lambda w, s: _channel(w, s, name="改名"),
+        scoped=False,
+        writer=None,
+    ),
+    *[
+        post(f"administration:channel-{act}", ADMINISTER, pk("channel"), scoped=False, writer=None)
+        for act in ("disable", "enable", "test")
+    ],
+]
+
+PORTAL_CASES = [
+    *OTHERS,
+    *ACCOUNT,
+    *ACCOUNTS,
+    *CONTRACTS,
+    *INCIDENTS,
+    *ESCALATION,
+    *INSPECTIONS,
+    *REPORTS,
+    *ADMINISTRATION,
+]

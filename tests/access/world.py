@@ -66,6 +66,7 @@ from inspections.models import (
     InspectionSlot,
     ItemResult,
 )
+from om_portal.models import NotificationChannel
 from reports.models import AcceptancePackage, BuildState, Report, ReportKind, ReportRequirement, ReportVersion
 
 CN = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -333,6 +334,16 @@ def build_side(tag: str, users: dict) -> SimpleNamespace:
     )
     s.package.pdf.save(f"{tag}-package.pdf", ContentFile(PDF), save=False)
     s.package.archive.save(f"{tag}-package.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=True)
+    # The administrator's settings, no contract's data: an old rate, a channel of the contract.
+    s.rate = LoanPrimeRate.objects.create(
+        effective_on=dt.date(2019, 8, 20 if tag == "A" else 21), one_year_percent=Decimal("4.250")
+    )
+    s.channel = NotificationChannel.objects.create(
+        name=f"{mark} 值班群",
+        kind=NotificationChannel.Kind.EMAIL,
+        target=f"duty-{tag.lower()}@example.org",
+        scope=s.code,
+    )
     return s
 
 

@@ -74,7 +74,7 @@ def test_a_clock_without_a_clause_is_recorded_unpriced(contract_a, engineer_a, s
 def test_a_met_or_paused_clock_is_left_alone(contract_a, engineer_a, seed_004_terms):
     incident = open_incident(contract_a, engineer_a, at(2025, 3, 3, 10, 0))
     services.transition(incident, "acknowledge", by=engineer_a, at=at(2025, 3, 3, 10, 30))
-    services.transition(incident, "wait_client", by=engineer_a, at=at(2025, 3, 3, 11, 0))
+    services.transition(incident, "wait_client", by=engineer_a, at=at(2025, 3, 3, 11, 0), note="等待确认")
     assert checker.check_deadlines(now=at(2025, 3, 9, 0, 0))["incidents"] == 0
     assert not Breach.objects.exists()
 

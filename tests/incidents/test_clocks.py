@@ -41,7 +41,7 @@ def test_waiting_on_the_client_pauses_and_pushes_the_deadline(contract_a, engine
     term("resolution", 5, "working_days")
     incident = report(contract_a, engineer_a, at(2024, 9, 27, 16, 0))
     services.transition(incident, "acknowledge", by=engineer_a, at=at(2024, 9, 27, 16, 10))
-    services.transition(incident, "wait_client", by=engineer_a, at=at(2024, 10, 8, 10, 0))
+    services.transition(incident, "wait_client", by=engineer_a, at=at(2024, 10, 8, 10, 0), note="等待确认")
     incident.refresh_from_db()
     assert incident.resolution_due is None  # paused: no deadline while the client has the ball
     assert incident.next_deadline is None
@@ -86,7 +86,9 @@ def test_seed_004_another_unit_or_the_finance_department_switch_the_target(contr
     incident = report(contract_a, engineer_a, at(2025, 3, 3, 10, 0), needs_onsite=True)
     assert incident.arrival_due == at(2025, 3, 3, 12, 0)
     services.transition(incident, "acknowledge", by=engineer_a, at=at(2025, 3, 3, 10, 5))
-    services.transition(incident, "wait_other_unit", by=engineer_a, at=at(2025, 3, 3, 10, 30))
+    services.transition(
+        incident, "wait_other_unit", by=engineer_a, at=at(2025, 3, 3, 10, 30), note="等待确认"
+    )
     incident.refresh_from_db()
     assert incident.arrival_due == at(2025, 3, 3, 14, 0)
     # The contract has no resolution term for another unit: that clock pauses instead.
@@ -94,7 +96,7 @@ def test_seed_004_another_unit_or_the_finance_department_switch_the_target(contr
 
     other = report(contract_a, engineer_a, at(2025, 3, 3, 10, 0), needs_onsite=True)
     services.transition(other, "acknowledge", by=engineer_a, at=at(2025, 3, 3, 10, 5))
-    services.transition(other, "wait_finance", by=engineer_a, at=at(2025, 3, 3, 11, 0))
+    services.transition(other, "wait_finance", by=engineer_a, at=at(2025, 3, 3, 11, 0), note="等待确认")
     other.refresh_from_db()
     assert other.arrival_due == at(2025, 3, 4, 10, 0)
 
@@ -120,7 +122,7 @@ def test_stored_clocks_equal_the_clocks_rebuilt_from_the_timeline(contract_a, en
     incident = report(contract_a, engineer_a, at(2024, 9, 27, 16, 0), needs_onsite=True)
     services.transition(incident, "acknowledge", by=engineer_a, at=at(2024, 9, 27, 16, 40))
     services.transition(incident, "arrive", by=engineer_a, at=at(2024, 9, 27, 17, 30))
-    services.transition(incident, "wait_client", by=engineer_a, at=at(2024, 9, 30, 9, 0))
+    services.transition(incident, "wait_client", by=engineer_a, at=at(2024, 9, 30, 9, 0), note="等待确认")
     services.transition(incident, "resume", by=engineer_a, at=at(2024, 10, 8, 9, 0))
     incident.refresh_from_db()
     stored = (incident.response_due, incident.arrival_due, incident.resolution_due, incident.responded_at)

@@ -70,7 +70,7 @@ def test_seed_004_waiting_on_another_unit_is_due_four_hours_from_the_report(make
     )
     assert incident.resolution_due == at(2025, 3, 5, 10, 0)
     services.transition(incident, "acknowledge", by=None, at=at(2025, 3, 3, 10, 10))
-    services.transition(incident, "wait_other_unit", by=None, at=at(2025, 3, 3, 10, 30))
+    services.transition(incident, "wait_other_unit", by=None, at=at(2025, 3, 3, 10, 30), note="等待确认")
     incident.refresh_from_db()
     assert incident.resolution_due == at(2025, 3, 3, 14, 0)
     assert incident.arrival_due is None  # nobody was sent: no arrival clock

@@ -135,7 +135,7 @@ def test_portal_list_detail_and_one_tap_actions(client, incident, engineer_a, ou
     assert "网闸同步失败" in client.get("/incidents/").content.decode()
     page = client.get(f"/incidents/{incident.pk}/")
     assert page.status_code == 200
-    assert [name for name, _label in page.context["actions"]] == ["acknowledge"]
+    assert [name for name, _label, _reason in page.context["actions"]] == ["acknowledge"]
     assert client.post(f"/incidents/{incident.pk}/acknowledge/").status_code == 302
     incident.refresh_from_db()
     assert incident.status == Incident.Status.ACKNOWLEDGED

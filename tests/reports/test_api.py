@@ -371,7 +371,7 @@ def test_version_filters(built_report, vendor_manager_a, client_manager_a):
     first, second = built_report(), built_report(dt.date(2026, 6, 8), dt.date(2026, 6, 14))
     for report in (first, second):
         services.sign_off(services.submit(report, by=vendor_manager_a), by=client_manager_a)
-    services.reissue(first, by=vendor_manager_a)
+    services.reissue(first, by=vendor_manager_a, reason="更正故障统计")
     first = services.submit(Report.objects.get(pk=first.pk), by=vendor_manager_a)
     services.sign_off(first, by=client_manager_a)
     api = api_as(client_manager_a)
@@ -496,3 +496,23 @@ def test_roles_of_an_administrator(built_report, administrator, make_user, vendo
     auditor = make_user(Role.AUDITOR, vendor_org_a)
     assert api_as(auditor).get(url(report.pk)).status_code == 200
     assert api_as(auditor).post(url(report.pk, "build")).status_code == 403
+
+
+def test_a_reissue_needs_its_reason_which_the_versions_show(
+    built_report, vendor_manager_a, client_manager_a, client
+):
+    report = services.submit(built_report(), by=vendor_manager_a)
+    services.sign_off(report, by=client_manager_a)
+    vendor = api_as(vendor_manager_a)
+    for body in ({}, {"reason": ""}, {"reason": "   "}):
+        response = vendor.post(url(report.pk, "reissue"), body, format="json")
+        assert response.status_code == 400 and "reason" in response.json(), body
+    assert vendor.post(url(report.pk, "reissue"), {"reason": ["x"]}, format="json").status_code == 400
+    assert Report.objects.get(pk=report.pk).status == Report.Status.SIGNED_OFF
+    response = vendor.post(url(report.pk, "reissue"), {"reason": "甲方要求补充本周值班记录"}, format="json")
+    assert response.status_code == 200
+    (version,) = response.json()["versions"]
+    assert version["reissue_reason"] == "甲方要求补充本周值班记录" and version["reissued_at"]
+    # The client reads why on the report's page.
+    client.force_login(client_manager_a)
+    assert "甲方要求补充本周值班记录" in client.get(report.get_absolute_url()).content.decode()

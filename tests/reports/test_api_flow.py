@@ -95,7 +95,7 @@ def test_the_whole_flow(term_a, vendor_manager_a, client_manager_a):
     assert "<script>alert(1)</script> 本周巡检七次" in text and "下周升级中间件" in text
 
     # A re-issue opens version 2 for editing; version 1 and its PDF stay as they were.
-    reopened = vendor.post(url(pk, "reissue")).json()
+    reopened = vendor.post(url(pk, "reissue"), {"reason": "第一版漏报一次故障"}).json()
     assert (reopened["status"], reopened["version"]) == ("draft", 2)
     response = vendor.patch(url(pk), {"narrative": {"plan": "第二版计划"}})
     assert response.status_code == 200

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from contracts.models import Breach, Milestone, PenaltyClause
 from contracts.penalties import penalty_summary
+from om_portal.models import AuditEntry
 from reports import services
 from reports.models import BuildState, Report, ReportKind, ReportRequirement, ReportVersion
 from reports.services import ReportConflict
@@ -49,8 +50,16 @@ def test_a_reissue_is_a_new_version_and_leaves_the_signed_one(
 ):
     report = services.submit(built_report(narrative={"plan": "v1"}), by=vendor_manager_a)
     first = services.sign_off(report, by=client_manager_a)
-    report = services.reissue(report, by=vendor_manager_a)
+    with pytest.raises(ValidationError) as refused:
+        services.reissue(report, by=vendor_manager_a, reason="  ")
+    assert "reason" in refused.value.message_dict
+    assert Report.objects.get(pk=report.pk).status == Status.SIGNED_OFF
+    report = services.reissue(report, by=vendor_manager_a, reason="漏报一次故障")
     assert (report.status, report.version) == (Status.DRAFT, 2)
+    version_one = ReportVersion.objects.get(report=report, number=1)
+    assert (version_one.reissue_reason, version_one.reissued_by) == ("漏报一次故障", vendor_manager_a)
+    line = AuditEntry.objects.filter(action="update", object_type="reports.report").first()
+    assert line.detail["reason"] == "漏报一次故障"
     services.update_narrative(report, {"plan": "v2"}, by=vendor_manager_a)
     services.submit(report, by=vendor_manager_a)
     second = services.sign_off(report, by=client_manager_a)
