@@ -1,4 +1,4 @@
-from incidents.views import changes, incidents, knowledge
+from incidents.views import changes, exports, incidents, knowledge
 
 app_name = "incidents"
-urlpatterns = [*incidents.urlpatterns, *changes.urlpatterns, *knowledge.urlpatterns]
+urlpatterns = [*incidents.urlpatterns, *changes.urlpatterns, *knowledge.urlpatterns, *exports.urlpatterns]
