@@ -12,6 +12,7 @@ import inspections.api  # noqa: F401
 import reports.api  # noqa: F401
 from identity.models import Membership, Organization
 from identity.views.audit import audit_anchor_download, audit_search
+from incidents.views.search import search
 from om_portal import views
 from om_portal.api import router
 from om_portal.auth import api as auth_api
@@ -37,6 +38,7 @@ urlpatterns = [
     path("account/second-factor/disable/", auth_pages.disable, name="otp-disable"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", audit_search, name="audit"),
+    path("search/", search, name="search"),
     path("audit/anchor/", audit_anchor_download, name="audit-anchor"),
     path("users/", include("identity.urls")),
     path("contracts/", include("contracts.urls")),
