@@ -106,7 +106,10 @@ def search(user, text: str) -> list[Group]:
     assets = (
         Asset.objects.restrict(user)
         .filter(
-            Q(name__icontains=text) | Q(host__icontains=text) | Q(system__icontains=text) | Q(url__icontains=text)
+            Q(name__icontains=text)
+            | Q(host__icontains=text)
+            | Q(system__icontains=text)
+            | Q(url__icontains=text)
         )
         .select_related("contract")
         .order_by("contract__code", "name", "pk")

@@ -140,7 +140,9 @@ def test_another_vendor_exports_nothing_of_contract_a(client, vendor_b, incident
 
 def test_an_export_is_on_the_audit_trail_with_its_filters(client, client_manager_a, contract_a, incidents):
     client.force_login(client_manager_a)
-    workbook(client.get(reverse("incidents:export"), {"severity": "emergency", "contract": "A-2026-OM", "page": 2}))
+    workbook(
+        client.get(reverse("incidents:export"), {"severity": "emergency", "contract": "A-2026-OM", "page": 2})
+    )
     line = AuditEntry.objects.filter(action="export").latest("pk")
     assert line.user_id == client_manager_a.pk and line.contract_id == contract_a.pk
     assert line.detail == {
@@ -184,10 +186,20 @@ def test_the_work_log_export(client, client_manager_a, contract_a, contract_b, i
         handling="+重启同步服务",
     )
     WorkLogEntry.objects.create(
-        contract=contract_a, category="data", date=dt.date(2026, 3, 3), initiator="王", handler="李工", handling="导数"
+        contract=contract_a,
+        category="data",
+        date=dt.date(2026, 3, 3),
+        initiator="王",
+        handler="李工",
+        handling="导数",
     )
     WorkLogEntry.objects.create(
-        contract=contract_b, category="fault", date=dt.date(2026, 3, 3), initiator="乙", handler="乙", handling="乙"
+        contract=contract_b,
+        category="fault",
+        date=dt.date(2026, 3, 3),
+        initiator="乙",
+        handler="乙",
+        handling="乙",
     )
     client.force_login(client_manager_a)
     book = workbook(client.get(reverse("incidents:worklog-export"), {"category": "fault"}))
@@ -218,13 +230,15 @@ def test_the_service_record_export(client, vendor_b, client_manager_a, contract_
     )
     client.force_login(client_manager_a)
     book = workbook(client.get(reverse("incidents:records-export"), {"confirmed": "no"}))
-    header, rows = table(book.active)
+    _header, rows = table(book.active)
     assert [row["编号"] for row in rows] == [sheet.number]
     assert rows[0]["开始时间"] == dt.datetime(2026, 3, 2, 23, 30)
     assert rows[0]["工程师"] == "工程师甲"
     assert_defused(book, "@更换硬盘")
     assert_readable(book)
-    _header, rows = table(workbook(client.get(reverse("incidents:records-export"), {"confirmed": "yes"})).active)
+    _header, rows = table(
+        workbook(client.get(reverse("incidents:records-export"), {"confirmed": "yes"})).active
+    )
     assert rows == []
     client.force_login(vendor_b)
     _header, rows = table(workbook(client.get(reverse("incidents:records-export"))).active)
@@ -244,17 +258,23 @@ def test_the_consultation_export(client, vendor_b, client_manager_a, contract_a,
         answer="在个人中心",
     )
     Consultation.objects.create(
-        contract=contract_a, channel="online", question="未答复的问题", asked_at=at(2026, 3, 3, 9), engineer=engineer
+        contract=contract_a,
+        channel="online",
+        question="未答复的问题",
+        asked_at=at(2026, 3, 3, 9),
+        engineer=engineer,
     )
     client.force_login(client_manager_a)
     book = workbook(client.get(reverse("incidents:consultations-export"), {"channel": "phone"}))
-    header, rows = table(book.active)
+    _header, rows = table(book.active)
     assert len(rows) == 1
     assert rows[0]["渠道"] == "电话" and rows[0]["已答复"] == "是"
     assert rows[0]["提问时间"] == dt.datetime(2026, 3, 2, 9)
     assert_defused(book, "-怎样重置密码")
     assert_readable(book, *Consultation.Channel.values)
-    _header, rows = table(workbook(client.get(reverse("incidents:consultations-export"), {"answered": "no"})).active)
+    _header, rows = table(
+        workbook(client.get(reverse("incidents:consultations-export"), {"answered": "no"})).active
+    )
     assert [row["问题"] for row in rows] == ["未答复的问题"]
     client.force_login(vendor_b)
     _header, rows = table(workbook(client.get(reverse("incidents:consultations-export"))).active)
@@ -269,13 +289,22 @@ def ledger(contract_a, client_manager_a):
     contract_a.total = D("708000.00")
     contract_a.save()
     PenaltyClause.objects.create(
-        contract=contract_a, kind="sla_arrival", title="到场超时", shape="per_occurrence", rate_percent=D("0.1")
+        contract=contract_a,
+        kind="sla_arrival",
+        title="到场超时",
+        shape="per_occurrence",
+        rate_percent=D("0.1"),
     )
     late, _ = record_breach(
         contract_a, "sla_arrival", occurred_at=at(2026, 3, 2, 8), source="manual", note=PAYLOAD
     )
     record_breach(
-        contract_a, "late_report", occurred_at=at(2026, 3, 5, 8), source="manual", days_late=2, note="周报迟交"
+        contract_a,
+        "late_report",
+        occurred_at=at(2026, 3, 5, 8),
+        source="manual",
+        days_late=2,
+        note="周报迟交",
     )
     return late
 
@@ -285,8 +314,11 @@ def test_the_breach_and_penalty_export(client, client_manager_a, contract_a, led
     url = reverse("contracts:breaches-export", kwargs={"code": contract_a.code})
     book = workbook(client.get(url))
     assert book.sheetnames == ["违约台账", "违约金", "违约金合计"]
-    header, rows = table(book["违约台账"])
-    assert [row["违约类型"] for row in rows] == [obligations.label("late_report"), obligations.label("sla_arrival")]
+    _header, rows = table(book["违约台账"])
+    assert [row["违约类型"] for row in rows] == [
+        obligations.label("late_report"),
+        obligations.label("sla_arrival"),
+    ]
     assert rows[1]["违约条款"] == "到场超时" and rows[1]["发生时间"] == dt.datetime(2026, 3, 2, 8)
     assert rows[1]["来源"] == str(Breach.Source.MANUAL.label) != "manual"
     _header, clauses = table(book["违约金"])
@@ -296,7 +328,9 @@ def test_the_breach_and_penalty_export(client, client_manager_a, contract_a, led
     # The tab's filters.
     _header, rows = table(workbook(client.get(url, {"kind": "late_report"}))["违约台账"])
     assert [row["逾期天数"] for row in rows] == [2]
-    page = client.get(reverse("contracts:penalties", kwargs={"code": contract_a.code}), {"kind": "late_report"})
+    page = client.get(
+        reverse("contracts:penalties", kwargs={"code": contract_a.code}), {"kind": "late_report"}
+    )
     assert [b.kind for b in page.context["page"].object_list] == ["late_report"]
     assert f'href="{url}?kind=late_report"' in page.content.decode()
 
@@ -311,7 +345,8 @@ def test_another_vendor_cannot_export_contract_as_breaches(client, vendor_b, con
 def test_a_big_list_is_read_in_batches(client, client_manager_a, contract_a, django_assert_max_num_queries):
     # 2,500 incidents: three batches of rows (and of their handlers), not one query per row.
     Incident.objects.bulk_create(
-        Incident(contract=contract_a, title=f"故障{n}", source="phone", reported_at=timezone.now()) for n in range(2500)
+        Incident(contract=contract_a, title=f"故障{n}", source="phone", reported_at=timezone.now())
+        for n in range(2500)
     )
     client.force_login(client_manager_a)
     with django_assert_max_num_queries(30):

@@ -18,8 +18,12 @@ def world(contract_a, contract_b):
     return {
         "a": incident(contract_a, title="人口库同步中断"),
         "b": incident(contract_b, title="人口库备份失败"),
-        "asset_a": Asset.objects.create(contract=contract_a, kind="database", name="人口库主库", host="10.1.2.4"),
-        "asset_b": Asset.objects.create(contract=contract_b, kind="database", name="人口库备库", host="10.9.9.9"),
+        "asset_a": Asset.objects.create(
+            contract=contract_a, kind="database", name="人口库主库", host="10.1.2.4"
+        ),
+        "asset_b": Asset.objects.create(
+            contract=contract_b, kind="database", name="人口库备库", host="10.9.9.9"
+        ),
         "article_a": KnowledgeArticle.objects.create(
             contract=contract_a, title="人口库连接池耗尽的处理", status="published", solution="调大连接池"
         ),
@@ -84,7 +88,12 @@ def test_an_exact_number_out_of_scope_is_not_a_jump_nor_a_hit(client, vendor_b, 
 
 def test_each_group_is_bounded_and_links_to_its_list(client, client_staff_a, contract_a):
     Incident.objects.bulk_create(
-        Incident(contract=contract_a, title=f"网闸故障{n}", source="phone", reported_at=incident(contract_a).reported_at)
+        Incident(
+            contract=contract_a,
+            title=f"网闸故障{n}",
+            source="phone",
+            reported_at=incident(contract_a).reported_at,
+        )
         for n in range(searching.GROUP_LIMIT + 5)
     )
     client.force_login(client_staff_a)
