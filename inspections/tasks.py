@@ -1,8 +1,10 @@
 """Celery's entry points into automated inspections; the work is in inspections.monitoring."""
 
+import datetime as dt
+
 from celery import shared_task
 
-from inspections import monitoring, retention
+from inspections import monitoring, ondemand, retention
 
 
 @shared_task(ignore_result=True)
@@ -15,6 +17,12 @@ def tick():
 def run_chunk(run_id, check_ids):
     """Probe one chunk of a run's checks; a redelivered chunk saves nothing twice."""
     monitoring.run_chunk(run_id, check_ids)
+
+
+@shared_task(ignore_result=True)
+def run_check_now(check_id, requested_at):
+    """Probe one check someone asked to run now; a redelivered request probes nothing twice."""
+    ondemand.run_now(check_id, dt.datetime.fromisoformat(requested_at))
 
 
 @shared_task(ignore_result=True)

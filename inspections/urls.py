@@ -1,4 +1,4 @@
-from inspections.views import ledger, manage, tablet
+from inspections.views import checks, ledger, manage, tablet
 
 app_name = "inspections"
-urlpatterns = [*tablet.urlpatterns, *ledger.urlpatterns, *manage.urlpatterns]
+urlpatterns = [*tablet.urlpatterns, *ledger.urlpatterns, *manage.urlpatterns, *checks.urlpatterns]

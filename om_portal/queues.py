@@ -16,7 +16,7 @@ KINDS = {
         "incidents.tasks.check_sla_deadlines",
         "inspections.tasks.tick",
     ),
-    "probes": ("inspections.tasks.run_chunk",),  # automated checks, I/O bound
+    "probes": ("inspections.tasks.run_chunk", "inspections.tasks.run_check_now"),  # checks, I/O bound
     "render": ("reports.tasks.build_report", "reports.tasks.seal_version", "reports.tasks.seal_package"),
     "notify": ("om_portal.tasks.send_delivery",),  # e-mail, WeCom, DingTalk, webhooks
 }
