@@ -180,7 +180,14 @@ def test_once_per_30_seconds_per_check(
 
 
 def test_a_failure_opens_one_incident_however_runs_and_run_nows_meet(
-    contract_a, app, web, vendor_manager_a, sent, django_capture_on_commit_callbacks
+    client,
+    django_assert_max_num_queries,
+    contract_a,
+    app,
+    web,
+    vendor_manager_a,
+    sent,
+    django_capture_on_commit_callbacks,
 ):
     check = add_check(contract_a, app, web.url("/error"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -213,6 +220,12 @@ def test_a_failure_opens_one_incident_however_runs_and_run_nows_meet(
     deliver(sent)
     assert Incident.objects.filter(contract=contract_a).count() == 1
     assert CheckResult.objects.filter(automated_check=check).count() == 3
+    # The check's page lists both kinds of result, in a fixed number of queries.
+    client.force_login(vendor_manager_a)
+    with django_assert_max_num_queries(12):
+        page = client.get(page_url(check))
+    assert len(page.context["results"]) == 3
+    assert page.content.decode().count('<td class="small">立即执行</td>') == 2
 
     # Fixed: a run now records the recovery on that incident's timeline.
     web.answer("/error", 200)
