@@ -99,6 +99,12 @@ EXPORTS = {
     "audit_trail": _("Audit trail"),
     "assets": _("Asset ledger"),
     "inspection_ledger": _("Inspection ledger"),
+    # The lists' Excel exports (om_portal.spreadsheets.list_export).
+    "incidents": _("Incidents"),
+    "worklog": _("Work log"),
+    "service-records": _("Service record sheets"),
+    "consultations": _("Consultations"),
+    "breaches": _("Breach ledger"),
 }
 
 

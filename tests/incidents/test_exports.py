@@ -353,3 +353,11 @@ def test_a_big_list_is_read_in_batches(client, client_manager_a, contract_a, dja
         response = client.get(reverse("incidents:export"))
         _header, rows = table(workbook(response).active)
     assert len(rows) == 2500
+
+
+def test_the_auditor_reads_what_was_exported_in_words(client, client_manager_a, make_user, client_org_a):
+    client.force_login(client_manager_a)
+    workbook(client.get(reverse("incidents:records-export"), {"confirmed": "no"}))
+    client.force_login(make_user(Role.AUDITOR, client_org_a))
+    page = client.get(reverse("audit"), {"action": "export"}).content.decode()
+    assert "服务记录单" in page and "service-records" not in page
