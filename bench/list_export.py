@@ -4,6 +4,8 @@ baseline measured in the same run: the same incidents merely loaded into a Pytho
 export building its sheet from ``list(queryset)`` would hold them. Target: the export's peak
 Python memory grows less than the baseline's (it streams batches into a write-only workbook).
 
+The time of an export includes reading the file back with openpyxl (the row count is checked).
+
 Run: .venv/bin/python bench/list_export.py  (SQLite test database, or DATABASE_URL's server)
 --smoke: 300 incidents, the same checks (rows read back), the target not asserted.
 """
