@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contracts.models import Asset, Contract
+from contracts.models import Asset, Breach, Contract
+from om_portal.filtering import YesNoSelect
 
 ENDING_SOON_DAYS = 60
 
@@ -58,3 +59,22 @@ class AssetFilterSet(ContractFilterSetMixin):
             | Q(system__icontains=value)
             | Q(url__icontains=value)
         )
+
+
+class BreachFilterSet(ContractFilterSetMixin):
+    """The breach ledger's filters: the API's, and the contract's penalties tab's."""
+
+    # ?occurred_at_after=2026-06-01&occurred_at_before=2026-07-01
+    occurred_at = django_filters.DateTimeFromToRangeFilter()
+    withdrawn = django_filters.BooleanFilter(
+        field_name="withdrawn_at",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=YesNoSelect,
+        label=_("Withdrawn"),
+    )
+    waived = django_filters.BooleanFilter(widget=YesNoSelect, label=_("Waived"))
+
+    class Meta:
+        model = Breach
+        fields = ["contract", "kind", "source", "waived", "occurred_at"]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:code>/sla/", contracts.contract_sla, name="sla"),
     path("<slug:code>/penalties/", contracts.contract_penalties, name="penalties"),
     path("<slug:code>/penalties/breaches/add/", penalties.breach_add, name="breach-add"),
+    path("<slug:code>/penalties/export.xlsx", penalties.breach_export, name="breaches-export"),
     path("<slug:code>/penalties/breaches/<int:pk>/waive/", penalties.breach_waive, name="breach-waive"),
     path("<slug:code>/milestones/", contracts.contract_milestones, name="milestones"),
     path("<slug:code>/milestones/deduct/", penalties.deduct_penalties, name="deduct-penalties"),

@@ -1,9 +1,11 @@
 """Celery's entry points into automated inspections; the work is in inspections.monitoring."""
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import connections
 
-from inspections import monitoring, retention
+from inspections import monitoring, ondemand, retention
 
 
 @shared_task(ignore_result=True)
@@ -22,6 +24,12 @@ def run_chunk(self, run_id, check_ids):
         # closed after each chunk, so that idle threads hold none (and a broken one is not kept).
         if not self.request.is_eager:
             connections.close_all()
+
+
+@shared_task(ignore_result=True)
+def run_check_now(check_id, requested_at):
+    """Probe one check someone asked to run now; a redelivered request probes nothing twice."""
+    ondemand.run_now(check_id, dt.datetime.fromisoformat(requested_at))
 
 
 @shared_task(ignore_result=True)

@@ -1,4 +1,10 @@
-from inspections.views import ledger, manage, offline, tablet
+from inspections.views import checks, ledger, manage, offline, tablet
 
 app_name = "inspections"
-urlpatterns = [*tablet.urlpatterns, *offline.urlpatterns, *ledger.urlpatterns, *manage.urlpatterns]
+urlpatterns = [
+    *tablet.urlpatterns,
+    *offline.urlpatterns,
+    *ledger.urlpatterns,
+    *manage.urlpatterns,
+    *checks.urlpatterns,
+]

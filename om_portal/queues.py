@@ -17,7 +17,7 @@ KINDS = {
         "incidents.tasks.escalate",
         "inspections.tasks.tick",
     ),
-    "probes": ("inspections.tasks.run_chunk",),  # automated checks, I/O bound
+    "probes": ("inspections.tasks.run_chunk", "inspections.tasks.run_check_now"),  # checks, I/O bound
     "render": ("reports.tasks.build_report", "reports.tasks.seal_version", "reports.tasks.seal_package"),
     # e-mail, WeCom, DingTalk, webhooks; and the notices gathered into them
     "notify": (

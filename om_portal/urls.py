@@ -13,6 +13,7 @@ import reports.api  # noqa: F401
 from identity.models import Membership, Organization
 from identity.views import notifications as notification_pages
 from identity.views.audit import audit_anchor_download, audit_search
+from incidents.views.search import search
 from om_portal import inbox, views
 from om_portal.api import router
 from om_portal.auth import api as auth_api
@@ -42,6 +43,7 @@ urlpatterns = [
     path("inbox/<int:pk>/open/", inbox.inbox_open, name="inbox-open"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", audit_search, name="audit"),
+    path("search/", search, name="search"),
     path("audit/anchor/", audit_anchor_download, name="audit-anchor"),
     path("users/", include("identity.urls")),
     path("administration/", include("contracts.administration_urls")),

@@ -8,7 +8,6 @@ Reads follow ``restrict()`` (out of scope is 404). Writes follow the shared rule
 
 import copy
 
-import django_filters
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -18,6 +17,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin, ContractOwnedViewSet
+from contracts.filters import BreachFilterSet
 from contracts.models import Breach, PenaltyClause
 from contracts.penalties import (
     adopt_unpriced_breaches,
@@ -147,16 +147,6 @@ class ClauseFilterSet(ContractFilterSetMixin):
     class Meta:
         model = PenaltyClause
         fields = ["contract", "kind", "party", "shape"]
-
-
-class BreachFilterSet(ContractFilterSetMixin):
-    # ?occurred_at_after=2026-06-01&occurred_at_before=2026-07-01
-    occurred_at = django_filters.DateTimeFromToRangeFilter()
-    withdrawn = django_filters.BooleanFilter(field_name="withdrawn_at", lookup_expr="isnull", exclude=True)
-
-    class Meta:
-        model = Breach
-        fields = ["contract", "kind", "source", "waived", "occurred_at"]
 
 
 class PenaltyClauseViewSet(ContractOwnedViewSet):

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from contracts import services, settlement, worktime
+from contracts import obligations, services, settlement, worktime
 from contracts.checks import contracts_beyond_calendar, last_known_year
-from contracts.filters import ContractFilterSet
+from contracts.filters import BreachFilterSet, ContractFilterSet
 from contracts.forms import (
     AssetForm,
     ContractForm,
@@ -35,6 +35,7 @@ from contracts.forms import (
 )
 from contracts.models import (
     Asset,
+    Breach,
     Contract,
     DutyShift,
     Milestone,
@@ -55,6 +56,7 @@ from contracts.scoping import (
     is_administrator,
 )
 from contracts.tabs import registered_tabs
+from om_portal.filtering import list_filters
 
 TABS = [
     ("overview", gettext_lazy("Overview"), "contracts:detail"),
@@ -72,6 +74,12 @@ def visible_contract(request, code) -> Contract:
     return get_object_or_404(
         Contract.objects.restrict(request.user).select_related("client", "vendor"), code=code
     )
+
+
+def ledger_rows(request, contract):
+    """The contract's breaches the user may see, by the ledger's filters (the API's too)."""
+    breaches = Breach.objects.restrict(request.user).filter(contract=contract)
+    return list_filters(request, BreachFilterSet, breaches).rows
 
 
 def render_tab(request, contract, tab, template, **context):
@@ -153,7 +161,7 @@ def contract_sla(request, code):
 @login_required
 def contract_penalties(request, code):
     contract = visible_contract(request, code)
-    breaches = contract.breaches.select_related("clause").order_by("-occurred_at")
+    breaches = ledger_rows(request, contract).select_related("clause").order_by("-occurred_at", "-pk")
     page = Paginator(breaches, 50).get_page(request.GET.get("page"))
     return render_tab(
         request,
@@ -163,6 +171,13 @@ def contract_penalties(request, code):
         clauses=contract.penalty_clauses.all(),
         summary=penalty_summary(contract),
         page=page,
+        # The kinds this ledger holds, for the filter: one row each.
+        breach_kinds=[
+            (kind, obligations.label(kind))
+            for kind in contract.breaches.order_by("kind").values_list("kind", flat=True).distinct()
+        ],
+        breach_sources=Breach.Source.choices,
+        filtered=any(value for key, value in request.GET.items() if key != "page"),
     )
 
 

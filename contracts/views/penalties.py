@@ -1,4 +1,5 @@
-"""The breach ledger in the portal: entering a breach by hand, waiving one, deducting the total."""
+"""The breach ledger in the portal: entering a breach by hand, waiving one, deducting the total,
+exporting it."""
 
 from decimal import Decimal
 
@@ -8,12 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from contracts import exports
 from contracts.forms import BreachForm, WaiveForm
-from contracts.penalties import deduct_from_milestones, record_breach, waive_breach
+from contracts.penalties import deduct_from_milestones, penalty_summary, record_breach, waive_breach
 from contracts.scoping import MANAGE_PENALTIES, can
-from contracts.views.contracts import render_tab, visible_contract
+from contracts.views.contracts import ledger_rows, render_tab, visible_contract
+from om_portal.spreadsheets import list_export
 
 
 def _managed_contract(request, code):
@@ -87,3 +90,17 @@ def deduct_penalties(request, code):
         _("Penalties of ¥%(amount)s deducted from unpaid milestones.") % {"amount": f"{deducted:,.2f}"},
     )
     return redirect("contracts:milestones", code=contract.code)
+
+
+@login_required
+@require_GET
+def breach_export(request, code):
+    """The penalties tab as a workbook: the ledger's rows by the tab's filters, and each clause's
+    amount with the contract's totals."""
+    contract = visible_contract(request, code)
+    sheets = [
+        exports.breaches_sheet(ledger_rows(request, contract)),
+        exports.penalties_sheet(summary := penalty_summary(contract)),
+        exports.totals_sheet(summary),
+    ]
+    return list_export(request, "breaches", sheets, f"{contract.code}-breaches", contract=contract)

@@ -119,6 +119,12 @@ EXPORTS = {
     "assets": _("Asset ledger"),
     "inspection_ledger": _("Inspection ledger"),
     "audit_anchor": pgettext_lazy("audit export", "Audit trail anchor"),
+    # The lists' Excel exports (om_portal.spreadsheets.list_export).
+    "incidents": _("Incidents"),
+    "worklog": _("Work log"),
+    "service-records": _("Service record sheets"),
+    "consultations": _("Consultations"),
+    "breaches": _("Breach ledger"),
 }
 # Values of a detail that are codes themselves: the asset import's mode, the request's method.
 DETAIL_VALUES = {

@@ -8,23 +8,25 @@ changes where it points, by someone who cannot approve, waits for approval again
 """
 
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from contracts.api.base import ContractCodeField, ContractFilterSetMixin
 from contracts.models import Asset
 from contracts.scoping import is_administrator
-from inspections import targets
+from inspections import ondemand, targets
 from inspections.api.base import FixedContractMixin, InspectionsViewSet
 from inspections.models import AutomatedCheck, CheckResult, ResultStatus
 from inspections.probes import kinds as probe_kinds
-from om_portal.api import ModelRulesMixin, router
+from om_portal.api import Conflict, ModelRulesMixin, router
 
 MONITORING_FIELDS = ["last_status", "last_checked_at", "failing_since", "incident"]
 APPROVAL_FIELDS = ["approval", "approved_by", "approved_at", "awaiting_approval", "paused_reason"]
@@ -163,6 +165,11 @@ class AutomatedCheckSerializer(FixedContractMixin, ModelRulesMixin, serializers.
         return targets.awaits_approval(check)
 
 
+class RunRequestSerializer(serializers.Serializer):
+    check = serializers.IntegerField()
+    requested_at = serializers.DateTimeField()
+
+
 class AutomatedCheckViewSet(InspectionsViewSet):
     """Checks bound to ledger assets: HTTP(S), TCP, ping, node_exporter metrics, a database login.
 
@@ -205,6 +212,27 @@ class AutomatedCheckViewSet(InspectionsViewSet):
         with transaction.atomic():
             targets.approve(check, request.user)
         return Response(self.get_serializer(check).data)
+
+    @extend_schema(request=None, responses={202: RunRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        """Run the check now, on the probes queue; its result is a check result without a run
+        (``GET /check-results/?check={id}``) and moves the check's state as a round's would. Who
+        manages the contract's checks (else 403), an approved, active check (else 409), once per
+        30 seconds (else 429 with Retry-After)."""
+        check = self.get_object()
+        try:
+            with transaction.atomic():
+                requested_at = ondemand.request_run(check, request.user)
+        except DjangoPermissionDenied:
+            raise PermissionDenied(_("Your role does not allow running this contract's checks.")) from None
+        except ValidationError as error:
+            raise Conflict(" ".join(error.messages)) from None
+        except ondemand.TooSoon as soon:
+            raise Throttled(wait=soon.retry_after) from None
+        return Response(
+            RunRequestSerializer({"check": check.pk, "requested_at": requested_at}).data, status=202
+        )
 
     class filterset_class(ContractFilterSetMixin):
         failing = django_filters.BooleanFilter(field_name="failing_since", lookup_expr="isnull", exclude=True)

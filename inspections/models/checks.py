@@ -130,6 +130,9 @@ class AutomatedCheck(models.Model):
     )
     last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True, editable=False)
     failing_since = models.DateTimeField(_("failing since"), null=True, blank=True, editable=False)
+    # When someone last asked for a run now (inspections.ondemand): claimed by a conditional
+    # UPDATE, so one request per RUN_NOW_INTERVAL whatever the number of clicks and workers.
+    run_requested_at = models.DateTimeField(_("run requested at"), null=True, blank=True, editable=False)
     # The incident its failure opened, while that incident is not closed: one per failure.
     incident = models.ForeignKey(
         "incidents.Incident",
@@ -314,10 +317,16 @@ def _has_type(value, wanted) -> bool:
 
 
 class CheckResult(models.Model):
-    """One check's outcome in one run, with everything it measured (``values``)."""
+    """One check's outcome in one run, with everything it measured (``values``); without a run,
+    the outcome of a run someone asked for now (``inspections.ondemand``)."""
 
     run = models.ForeignKey(
-        "inspections.InspectionRun", on_delete=models.CASCADE, related_name="results", verbose_name=_("run")
+        "inspections.InspectionRun",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="results",
+        verbose_name=_("run"),
     )
     automated_check = models.ForeignKey(
         AutomatedCheck, on_delete=models.CASCADE, related_name="results", verbose_name=_("check")

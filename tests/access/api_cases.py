@@ -462,6 +462,8 @@ INCIDENTS = [
 INSPECTIONS = [
     # The client side approves the vendor's checks (issue 14).
     action("api:check-approve", "post", who("manage_contract"), "check"),
+    # Run now: the world's check awaits approval, so the allowed roles get the 409 that says so.
+    action("api:check-run", "post", who("manage_inspections"), "check", writer=None),
     *[
         Case(f"api:{name}-{kind}", "get", ALL, pk(attr) if kind == "detail" else None)
         for name, attr in (("check-result", "result"), ("inspection-run", "run"), ("inspection-slot", "slot"))
