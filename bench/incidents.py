@@ -55,7 +55,7 @@ BULK_INSERT = """
 INSERT INTO incidents_incident (
     contract_id, title, description, severity, kind, condition, source, reporter_name,
     reporter_unit, needs_onsite, status, reported_at, resolved_at, closed_at, cause, impact,
-    method, result, next_check_at, created_at, updated_at)
+    method, result, next_check_at, created_at, updated_at, escalation_level)
 SELECT (%(contracts)s::bigint[])[1 + mod(i, cardinality(%(contracts)s::bigint[]))],
     '故障 ' || i, '系统报障，编号 ' || i, (ARRAY['emergency', 'severe', 'general'])[1 + mod(i, 3)],
     (ARRAY['hardware', 'software', 'network', 'data', 'security'])[1 + mod(i, 5)], '',
@@ -68,7 +68,7 @@ SELECT (%(contracts)s::bigint[])[1 + mod(i, cardinality(%(contracts)s::bigint[])
     CASE WHEN j <= 0 THEN NULL
          WHEN j <= %(due)s THEN %(now)s - (%(due)s - j + 1) * interval '20 seconds'
          ELSE %(now)s + (j - %(due)s) * interval '30 seconds' END,
-    at, at
+    at, at, 0
 FROM (SELECT i, i - (%(total)s - %(open)s) AS j,
              %(now)s - interval '1 hour' - (%(total)s - i) * interval '150 seconds' AS at
       FROM generate_series(1, %(total)s) AS i) AS rows

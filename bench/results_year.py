@@ -8,7 +8,7 @@ grown by INSERT … SELECT in SQL, run after run in time order (as the worker wr
 index in place), then VACUUM ANALYZEd. At each size, the real code paths, each timed (median of a
 few, warm) with the plan of its CheckResult query (EXPLAIN ANALYZE's node chain):
 
-1. a chunk's INSERT of 500 results (inspections.monitoring._save_results: bulk_create);
+1. a chunk's INSERT of 500 results (inspections.monitoring_chunk._save_results: bulk_create);
 2. the chunk's read of what the run already saved (run_chunk's first query, 500 checks);
 3. the run's count when a chunk finishes (monitoring._finish_if_complete, 10,000 rows);
 4. a check's history, newest page and a page half a table back (the API's keyset pages of 50);
@@ -220,7 +220,7 @@ def plan(queries) -> str:
 
 def measures(contract, schedule, runs_have: int):
     """name → (seconds, answer, queries) at the table's present size. Adds one run (the insert's)."""
-    from inspections import ledger, monitoring, retention
+    from inspections import ledger, monitoring, monitoring_chunk, monitoring_states, retention
     from inspections.models import AutomatedCheck, CheckResult, InspectionRun, ResultStatus
     from inspections.views.tablet import _done_context
     from reports.building import failed_checks
@@ -238,10 +238,10 @@ def measures(contract, schedule, runs_have: int):
             return 0
         part = checks[start : start + CHUNK]
         outcomes = [
-            monitoring.Outcome(ResultStatus.OK, "OK", {}, {"http_status": 200, "latency_ms": 51.0}, now, 51.0)
+            monitoring_states.Outcome(ResultStatus.OK, "OK", {}, {"http_status": 200, "latency_ms": 51.0}, now, 51.0)
             for _check in part
         ]
-        monitoring._save_results(fresh, part, outcomes)
+        monitoring_chunk._save_results(fresh, part, outcomes)
         return len(part)
 
     chunk_ids = [check.pk for check in checks[:CHUNK]]
@@ -272,7 +272,7 @@ def measures(contract, schedule, runs_have: int):
         "4a. a check's history, newest 50": timed(page(automated_check=middle)),
         "4b. a check's history, halfway back": timed(page(automated_check=middle, started_at__lt=halfway)),
         "5. contract's newest results": timed(page(contract=contract)),
-        "6a. a run's failures (done page)": timed(lambda: len(_done_context(latest.slot)["results"])),
+        "6a. a run's failures (done page)": timed(lambda: len(_done_context(None, latest.slot)["results"])),
         "6b. ledger of a day": timed(
             lambda: len(ledger.ledger_rows(contract, day, day)), rounds=min(ROUNDS, 3)
         ),

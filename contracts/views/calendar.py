@@ -94,6 +94,9 @@ def year_view(request, year):
             "deadline_form": deadline_form if deadline_form.is_bound else DeadlineForm(),
             "deadline": deadline,
             "year": year,
+            # The years either side, where there is one to show.
+            "previous_year": year - 1 if year > schedule.FIRST_YEAR else None,
+            "next_year": year + 1 if year < schedule.LAST_YEAR else None,
             "months": schedule.year_months(year),
             "status": schedule.year_status(year),
             "entry": CalendarYear.objects.filter(year=year).first(),

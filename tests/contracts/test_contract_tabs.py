@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_inspections_and_acceptance_register_their_tabs():
     assert [(tab.key, tab.url_name) for tab in registered_tabs()] == [
+        ("escalation", "incidents:escalation"),
         ("inspections", "inspections:contract"),
         ("acceptance", "reports:acceptance-list"),
     ]
@@ -23,8 +24,9 @@ def test_every_tab_of_the_page_links_to_the_registered_ones(client, contract_a, 
     body = client.get(f"/contracts/A-2026-OM/{tab}").content.decode()
     nav = re.search(r'<nav class="tabs".*?</nav>', body, re.S).group(0)
     links = re.findall(r'<a href="([^"]+)"', nav)
-    assert links[-3:] == [
+    assert links[-4:] == [
         "/contracts/A-2026-OM/assets/",
+        "/incidents/contract/A-2026-OM/escalation/",
         "/inspections/contract/A-2026-OM/",
         "/reports/acceptance/contract/A-2026-OM/",
     ]

@@ -169,6 +169,8 @@ def test_a_queued_round_that_someone_else_submitted_meanwhile_keeps_its_copy_and
     page.set_viewport_size(TABLET)
     round_url = f"{live_server.url}/inspections/slots/{slot.pk}/"
     controlled(page, round_url)
+    # Kept by the worker before the network goes: the second tab opens it from the tablet.
+    eventually(page, f"() => caches.open('om-pages').then(c => c.match('{round_url}')).then(Boolean)")
     context.set_offline(True)
     fill_round(page, items, photos=False)
     page.click("#submit-round")

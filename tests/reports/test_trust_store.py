@@ -177,7 +177,11 @@ def test_the_page_says_which_certificate_signed(renewal, client, client_staff_a)
     assert format(renewal["a"][1].serial_number, "X") in body
     assert "an earlier certificate of this portal, renewed since" in body
     assert renewal["a"][1].not_valid_after_utc.strftime("%Y-%m-%d") in body
-    assert "certificate</dt><dd>yes</dd>" in body  # made with this portal's certificate
+    # Made with this portal's certificate (an earlier one, renewed since).
+    assert (
+        '<dt>Signed with</dt><dd><span class="badge status-active">This portal&#x27;s certificate</span>'
+        in body
+    )
     # The certificate card lists A among the earlier certificates.
     earlier = body.split("Earlier certificates", 1)[1]
     assert "甲市公安局运维平台 2025" in earlier and "甲市公安局运维平台 2026" not in earlier
