@@ -220,7 +220,7 @@ def plan(queries) -> str:
 
 def measures(contract, schedule, runs_have: int):
     """name → (seconds, answer, queries) at the table's present size. Adds one run (the insert's)."""
-    from inspections import ledger, monitoring, monitoring_chunk, monitoring_states, retention
+    from inspections import ledger, monitoring_chunk, monitoring_states, retention
     from inspections.models import AutomatedCheck, CheckResult, InspectionRun, ResultStatus
     from inspections.views.tablet import _done_context
     from reports.building import failed_checks
@@ -238,7 +238,9 @@ def measures(contract, schedule, runs_have: int):
             return 0
         part = checks[start : start + CHUNK]
         outcomes = [
-            monitoring_states.Outcome(ResultStatus.OK, "OK", {}, {"http_status": 200, "latency_ms": 51.0}, now, 51.0)
+            monitoring_states.Outcome(
+                ResultStatus.OK, "OK", {}, {"http_status": 200, "latency_ms": 51.0}, now, 51.0
+            )
             for _check in part
         ]
         monitoring_chunk._save_results(fresh, part, outcomes)
