@@ -135,8 +135,6 @@ def start_worker():
 
 def make_contract(code: str, urls: list[str]):
     from contracts.models import Asset, Contract, Organization, SLATerm
-    from inspections import targets as check_targets
-    from inspections.models import AutomatedCheck
 
     client = Organization.objects.create(name=f"基准公安局 {code}", kind=Organization.Kind.CLIENT)
     vendor = Organization.objects.create(name=f"基准科技公司 {code}", kind=Organization.Kind.VENDOR)
@@ -145,21 +143,7 @@ def make_contract(code: str, urls: list[str]):
     SLATerm.objects.create(contract=contract, clock="response", target=30, unit="minutes")
     asset = Asset.objects.create(contract=contract, kind=Asset.Kind.APPLICATION, name="应用")
 
-    def approved(check):
-        check.approval, check.admin_allowed = "approved", True
-        check.approved_signature = check_targets.signature(check)
-        return check
-
-    AutomatedCheck.objects.bulk_create(
-        (
-            approved(AutomatedCheck(
-                contract=contract, asset=asset, name=f"接口 {n:05d}", kind="http", target=url,
-                options={"max_latency_ms": 1000},
-            ))
-            for n, url in enumerate(urls)
-        ),
-        batch_size=1000,
-    )  # fmt: skip
+    sweep.make_approved_http_checks(contract, asset, urls)
     return contract
 
 

@@ -393,8 +393,7 @@ def _pipeline(ports):
     from contracts.models import Asset, Contract, Organization
     from incidents.models import Incident
     from inspections import monitoring, tasks
-    from inspections import targets as check_targets
-    from inspections.models import AutomatedCheck, CheckResult, InspectionSchedule
+    from inspections.models import CheckResult, InspectionSchedule
 
     client = Organization.objects.create(name="基准公安局", kind=Organization.Kind.CLIENT)
     vendor = Organization.objects.create(name="基准科技公司", kind=Organization.Kind.VENDOR)
@@ -412,23 +411,7 @@ def _pipeline(ports):
 
     urls = [f"http://127.0.0.1:{port(n, kind)}/{kind}/{n}" for n, kind in enumerate(kinds)]
 
-    def approved(check):
-        # Loopback targets: allowed by an administrator, approved by the client (issue 14);
-        # bulk_create calls no save(), so the approved fingerprint is written here.
-        check.approval, check.admin_allowed = "approved", True
-        check.approved_signature = check_targets.signature(check)
-        return check
-
-    AutomatedCheck.objects.bulk_create(
-        (
-            approved(AutomatedCheck(
-                contract=contract, asset=asset, name=f"接口 {n:05d}", kind="http", target=url,
-                options={"max_latency_ms": 1000},
-            ))
-            for n, url in enumerate(urls)
-        ),
-        batch_size=1000,
-    )  # fmt: skip
+    make_approved_http_checks(contract, asset, urls)
     messages = []
     # The messages stay here: this process runs them, as a worker would take them off the broker.
     tasks.run_chunk.apply_async = lambda args, **options: messages.append(args)
@@ -470,6 +453,30 @@ def _pipeline(ports):
         print(
             "   (SQLite allows 999 parameters a statement: fewer rows an INSERT, in-process, no round trip)"
         )
+
+
+def make_approved_http_checks(contract, asset, urls) -> None:
+    """The targets as automated HTTP checks of ``contract`` (bench/probes_worker.py too). They are
+    on loopback: allowed by an administrator, approved by the client (issue 14); bulk_create
+    calls no save(), so the approved fingerprint is written here."""
+    from inspections import targets as check_targets
+    from inspections.models import AutomatedCheck
+
+    def approved(check):
+        check.approval, check.admin_allowed = "approved", True
+        check.approved_signature = check_targets.signature(check)
+        return check
+
+    AutomatedCheck.objects.bulk_create(
+        (
+            approved(AutomatedCheck(
+                contract=contract, asset=asset, name=f"接口 {n:05d}", kind="http", target=url,
+                options={"max_latency_ms": 1000},
+            ))
+            for n, url in enumerate(urls)
+        ),
+        batch_size=1000,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
