@@ -39,14 +39,19 @@ def worker(services, transactional_db, tmp_path):
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     yield process, name
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            # A warm shutdown waits for the tasks in hand; the test is over, so they need not end.
-            process.kill()
-            process.wait(timeout=30)
+        stop(process)
     log.close()
+
+
+def stop(process):
+    """SIGTERM, then SIGKILL after 30 s: a warm shutdown waits for the tasks in hand (other tests'
+    notices can be queued for it), and what a test checks is that the worker is gone."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 def wait_for(predicate, timeout=60):
@@ -76,8 +81,7 @@ def test_worker_runs_a_task_and_healthz_follows_it(worker, client, settings):
     response = client.get("/healthz")
     assert response.status_code == 200, response.json()
 
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    stop(process)
     time.sleep(4)  # past HEARTBEAT_MAX_AGE with no worker to beat
     response = client.get("/healthz")
     assert response.status_code == 503
