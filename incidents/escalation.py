@@ -92,10 +92,15 @@ def pending(incident, computed) -> dict:
     return {"next_escalation_at": next_due(incident, steps, coverage_of(computed["response"].term))}
 
 
-def reschedule(contract, severities) -> int:
+def reschedule(contract, severities, passed_before: dt.datetime | None = None) -> int:
     """After the contract's policies for ``severities`` changed: the next step of each of its
     unacknowledged incidents of those severities, from the steps already fired. Call inside a
-    transaction (the incidents are locked, as a transition locks them)."""
+    transaction (the incidents are locked, as a transition locks them).
+
+    With ``passed_before`` (a policy just created), the steps that came due before it count as
+    passed: escalation tells people while an incident is fresh, and a policy added to a contract
+    with a backlog of old unacknowledged incidents would otherwise send every step of every one of
+    them at the next beat. Those incidents' SLA clocks and breaches still run as before."""
     incidents = list(
         Incident.objects.filter(contract=contract, status=NEW, severity__in=list(severities))
         .select_related("contract")
@@ -108,11 +113,20 @@ def reschedule(contract, severities) -> int:
     changed = []
     for incident in incidents:
         term = clocks.pick_term(terms, "response", incident.severity, incident.condition)
-        value = next_due(incident, steps[incident.severity], coverage_of(term))
-        if value != incident.next_escalation_at:
+        chain, coverage = steps[incident.severity], coverage_of(term)
+        level = incident.escalation_level
+        if passed_before is not None:
+            while (
+                level < len(chain)
+                and step_due(incident, chain[level].after_minutes, coverage) <= passed_before
+            ):
+                level += 1
+        raised, incident.escalation_level = level != incident.escalation_level, level
+        value = next_due(incident, chain, coverage)
+        if raised or value != incident.next_escalation_at:
             incident.next_escalation_at = value
             changed.append(incident)
-    Incident.objects.bulk_update(changed, ["next_escalation_at"])
+    Incident.objects.bulk_update(changed, ["next_escalation_at", "escalation_level"])
     return len(changed)
 
 
@@ -295,16 +309,19 @@ def save_policy(policy, steps) -> None:
     """Save ``policy`` (validated) with exactly ``steps``, ``[(after_minutes, notify), ...]``, and
     reschedule the contract's unacknowledged incidents it concerns: the steps fired stay fired,
     the next one follows the new steps."""
-    before = None
+    before, was_active = None, False
     if policy.pk:
-        before = EscalationPolicy.objects.filter(pk=policy.pk).values_list("severity", flat=True).first()
+        stored = EscalationPolicy.objects.filter(pk=policy.pk).values_list("severity", "active").first()
+        before, was_active = stored or (None, False)
+    # A policy that starts applying now (new, or switched on again) starts from now: see reschedule.
+    starts = policy.active and not was_active
     policy.save()
     policy.steps.all().delete()
     EscalationStep.objects.bulk_create(
         EscalationStep(policy=policy, after_minutes=minutes, notify=notify)
         for minutes, notify in sorted(steps)
     )
-    reschedule(policy.contract, {policy.severity, before} - {None})
+    reschedule(policy.contract, {policy.severity, before} - {None}, timezone.now() if starts else None)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ nothing and a policy edited in the portal is kept.
 """
 
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.models import Contract, Severity, SLATerm, TargetUnit
 from contracts.seeds import SEED_CONTRACTS
@@ -63,6 +64,6 @@ def load_seed_escalations() -> int:
             EscalationStep(policy=policy, after_minutes=after, notify=target)
             for after, target in default_steps(minutes)
         )
-        escalation.reschedule(contract, [Severity.EMERGENCY])
+        escalation.reschedule(contract, [Severity.EMERGENCY], passed_before=timezone.now())
         created += 1 + len(steps)
     return created

@@ -154,8 +154,9 @@ class Incident(models.Model):
     arrival_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # Escalation (incidents.escalation): how many steps of the contract's policy fired, and when
-    # the next one is due while nobody acknowledged the incident; NULL when none is pending.
+    # Escalation (incidents.escalation): how many steps of the contract's policy are behind it
+    # (fired, or already due when the policy was created: those count as passed, unsent), and
+    # when the next one is due while nobody acknowledged the incident; NULL when none is pending.
     escalation_level = models.PositiveSmallIntegerField(default=0, editable=False)
     next_escalation_at = models.DateTimeField(null=True, blank=True, editable=False)
 

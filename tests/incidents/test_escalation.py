@@ -291,3 +291,44 @@ def test_the_incident_page_shows_the_next_step_and_the_steps_fired(
     page = client.get(incident.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "已升级" in page and "乙方项目经理" in page and "2025-03-03 11:00" in page
     assert "vendor_manager" not in page
+
+
+def test_a_policy_created_later_does_not_send_the_steps_its_old_incidents_already_owe(
+    contract_a, term, people, django_capture_on_commit_callbacks
+):
+    """A contract with old unacknowledged emergencies gets a policy: the steps already due when it
+    is created count as passed (no burst at the next beat); a recent incident's steps to come
+    still fire."""
+    from django.utils import timezone
+
+    term("response", 30, "minutes")
+    now = timezone.now()
+    old = report(contract_a, people["engineer"], when=now - 3 * 60 * ONE_MINUTE)
+    fresh = report(contract_a, people["engineer"], when=now - 40 * ONE_MINUTE)
+    policy = EscalationPolicy(contract=contract_a, severity=Severity.EMERGENCY)
+    escalation.save_policy(policy, [(30, "vendor_manager"), (60, "client_manager")])
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.escalation_level, old.next_escalation_at) == (2, None)
+    assert (fresh.escalation_level, fresh.next_escalation_at) == (1, fresh.reported_at + 60 * ONE_MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalation.sweep(now=now + 30 * ONE_MINUTE) == {"escalated": 1}
+    assert escalations(old) == []
+    assert escalations(fresh) == ["client_manager"]
+
+
+def test_a_policy_switched_on_again_starts_from_then(
+    contract_a, policy, people, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    policy.active = False
+    escalation.save_policy(policy, [(30, "vendor_manager"), (60, "client_manager")])
+    incident = report(contract_a, people["engineer"], when=timezone.now() - 90 * ONE_MINUTE)
+    assert incident.next_escalation_at is None
+    policy.active = True
+    escalation.save_policy(policy, [(30, "vendor_manager"), (60, "client_manager")])
+    incident.refresh_from_db()
+    assert (incident.escalation_level, incident.next_escalation_at) == (2, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalation.sweep(now=timezone.now()) == {"escalated": 0}
