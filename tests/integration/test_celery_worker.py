@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from om_portal import queues
 from om_portal.models import WorkerHeartbeat
 from om_portal.tasks import heartbeat
 from tests.om_portal.helpers import ROOT, database_url, real_services
@@ -26,32 +27,41 @@ def services():
 
 @pytest.fixture
 def worker(services, transactional_db, tmp_path):
-    """A worker process of its own (two pool processes), on the test database and this run's queue."""
-    name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    """A worker process of its own (two pool processes), on the test database and queues of its
+    own: the run's queues also hold the notices other tests enqueue, which this worker would
+    otherwise drain (and wait for at its warm shutdown). Tasks reach it through ``send``."""
+    tag = uuid.uuid4().hex[:8]
+    name = f"test-{tag}@localhost"
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CELERY_TASK_DEFAULT_QUEUE": f"{settings.CELERY_TASK_DEFAULT_QUEUE}-{tag}",
         "OM_VAR_DIR": str(tmp_path),
     }
     log = (tmp_path / "worker.log").open("w")
     command = [sys.executable, "-m", "celery", "-A", "om_portal", "worker", "--concurrency=2", "-n", name]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    yield process, name
+    yield process, name, queues.names(env["CELERY_TASK_DEFAULT_QUEUE"])
     if process.poll() is None:
         stop(process)
     log.close()
 
 
 def stop(process):
-    """SIGTERM, then SIGKILL after 30 s: a warm shutdown waits for the tasks in hand (other tests'
-    notices can be queued for it), and what a test checks is that the worker is gone."""
+    """SIGTERM, then SIGKILL after 30 s: a warm shutdown waits for the tasks in hand, and what a
+    test checks is that the worker is gone."""
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=30)
+
+
+def send(task, own_queues):
+    """``task.delay()`` into the worker's own queue for the task's kind of work."""
+    route = queues.routes(own_queues).get(task.name, {"queue": own_queues["default"]})
+    task.apply_async(queue=route["queue"])
 
 
 def wait_for(predicate, timeout=60):
@@ -69,12 +79,12 @@ def seen_at(name):
 
 
 def test_worker_runs_a_task_and_healthz_follows_it(worker, client, settings):
-    process, name = worker
+    process, name, own_queues = worker
     # The worker's start-up heartbeat travels through Redis like any task.
     first = wait_for(lambda: seen_at(name))
 
     # A task this test enqueues, whose effect it reads back from PostgreSQL.
-    heartbeat.delay()
+    send(heartbeat, own_queues)
     wait_for(lambda: (seen_at(name) or first) > first)
 
     settings.HEARTBEAT_MAX_AGE = 3
@@ -95,7 +105,7 @@ def test_checker_runs_at_once_in_the_worker_and_here_record_each_breach_once(wor
     from incidents.models import Incident
     from incidents.tasks import check_sla_deadlines
 
-    _process, name = worker
+    _process, name, own_queues = worker
     wait_for(lambda: seen_at(name))  # the worker is up
     client_org = Organization.objects.create(name="集成测试公安局", kind="client")
     vendor_org = Organization.objects.create(name="集成测试科技公司", kind="vendor")
@@ -113,7 +123,7 @@ def test_checker_runs_at_once_in_the_worker_and_here_record_each_breach_once(wor
         services.report_incident(contract, by=None, title=f"故障 {n}", source="phone", reported_at=long_ago)
 
     for _ in range(3):
-        check_sla_deadlines.delay()
+        send(check_sla_deadlines, own_queues)
     checker.check_deadlines()
     wait_for(lambda: not Incident.objects.filter(next_check_at__isnull=False).exists(), timeout=90)
     # One breach per incident, however many checkers raced for it.
