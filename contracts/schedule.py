@@ -195,7 +195,7 @@ def save_notice(year: int, rows: list[NoticeRow], *, by, source: str = "") -> di
                     ],
                 },
             )
-            refresh_working_day_milestones(year)
+            follow_calendar(year)
     except IntegrityError:
         # Another administrator added a day of this year between the lock and the insert.
         raise ValidationError(
@@ -224,7 +224,7 @@ def mark_complete(year: int, *, by, source: str = "") -> CalendarYear:
         )
     with transaction.atomic():
         entry, _created = CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
-        refresh_working_day_milestones(year)
+        follow_calendar(year)
     return entry
 
 
@@ -233,8 +233,23 @@ def reopen(year: int, *, by) -> bool:
     with transaction.atomic():
         deleted, _by_model = CalendarYear.objects.filter(year=year).delete()
         if deleted:
-            refresh_working_day_milestones(year)
+            follow_calendar(year)
     return bool(deleted)
+
+
+def follow_calendar(year: int) -> dict[str, int]:
+    """Everything dated by counting working days or business hours through ``year`` follows the
+    calendar as it now stands: the unpaid payments here, and the stored dates of the upper apps
+    (an open incident's SLA deadlines, a report's submission date), which give a
+    ``calendar_changed(year)`` on their AppConfig (this lower app imports none of them). Runs in
+    the caller's transaction; returns how many of each were refreshed."""
+    from django.apps import apps
+
+    refreshed = {"contracts": refresh_working_day_milestones(year)}
+    for config in apps.get_app_configs():
+        if hasattr(config, "calendar_changed"):
+            refreshed[config.label] = config.calendar_changed(year)
+    return refreshed
 
 
 def refresh_working_day_milestones(year: int) -> int:

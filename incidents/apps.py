@@ -18,3 +18,10 @@ class IncidentsConfig(AppConfig):
         from incidents.seeds import load_seed_escalations
 
         return load_seed_escalations()
+
+    def calendar_changed(self, year: int) -> int:
+        """An administrator changed ``year``'s working days: the open incidents' stored deadlines
+        follow (``contracts.schedule.follow_calendar`` calls this)."""
+        from incidents.services import refresh_for_calendar
+
+        return refresh_for_calendar(year)

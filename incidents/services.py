@@ -588,6 +588,23 @@ def refresh_clocks(incident, computed=None, now=None, *, by=None, reason="") -> 
     return computed
 
 
+def refresh_for_calendar(year: int) -> int:
+    """``year``'s working days changed: every open incident reported before its end with a clock
+    still running gets its clocks rebuilt and stored again (deadlines counted in working days or
+    business hours move with the calendar; the others come out the same). Returns how many."""
+    year_ends = dt.datetime(year + 1, 1, 1, tzinfo=worktime.CHINA_TZ)
+    incidents = (
+        Incident.objects.open()
+        .filter(next_deadline__isnull=False, reported_at__lt=year_ends)
+        .select_related("contract")
+    )
+    count = 0
+    for incident in incidents.iterator(chunk_size=200):
+        refresh_clocks(incident, reason=_("The working-day calendar changed."))
+        count += 1
+    return count
+
+
 def check_confirm_record(sheet, by) -> None:
     """Who confirms a service record sheet (seed 002: the client accepts in writing): a person of
     the contract's client side, never the engineer who filled it in. PermissionDenied otherwise."""

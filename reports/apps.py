@@ -32,3 +32,10 @@ class ReportsConfig(AppConfig):
         from reports.trust import restore_files
 
         return restore_files(folder, section)
+
+    def calendar_changed(self, year: int) -> int:
+        """An administrator changed ``year``'s working days: the submission dates counted in
+        working days follow (``contracts.schedule.follow_calendar`` calls this)."""
+        from reports.periods import refresh_due_dates_for_calendar
+
+        return refresh_due_dates_for_calendar(year)

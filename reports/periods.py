@@ -92,3 +92,35 @@ def due_date(requirement: "ReportRequirement | None", period_end: dt.date) -> dt
     if requirement.due_unit == Milestone.OffsetUnit.WORKING_DAYS:
         return worktime.add_working_days(period_end, requirement.due_offset)
     return period_end + dt.timedelta(days=requirement.due_offset)
+
+
+def refresh_due_dates_for_calendar(year: int) -> int:
+    """The reports not yet submitted whose due date counts working days through ``year`` (their
+    period ended in it, or shortly before it) get the due date the calendar now gives. Returns how
+    many changed."""
+    from reports.models import Report, ReportRequirement
+
+    requirements = {
+        (r.contract_id, r.kind): r
+        for r in ReportRequirement.objects.filter(due_unit=Milestone.OffsetUnit.WORKING_DAYS)
+    }
+    if not requirements:
+        return 0
+    calendar = worktime.Calendar(range(year - 1, year + 2))
+    reports = Report.objects.filter(
+        status__in=[Report.Status.DRAFT, Report.Status.RETURNED],
+        contract_id__in={contract_id for contract_id, _kind in requirements},
+        period_end__gte=dt.date(year - 1, 10, 1),  # a due date counted into ``year``
+        period_end__lte=dt.date(year, 12, 31),
+    )
+    changed = []
+    for report in reports:
+        requirement = requirements.get((report.contract_id, report.kind))
+        if requirement is None:
+            continue
+        due_on = worktime.add_working_days(report.period_end, requirement.due_offset, calendar)
+        if due_on != report.due_on:
+            report.due_on = due_on
+            changed.append(report)
+    Report.objects.bulk_update(changed, ["due_on"])
+    return len(changed)
