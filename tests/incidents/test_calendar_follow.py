@@ -50,11 +50,10 @@ def test_a_draft_reports_due_date_in_working_days_moves_and_a_submitted_one_stay
         contract=contract_a, kind="monthly", due_offset=5, due_unit="working_days"
     )
     common = {"contract": contract_a, "kind": "monthly", "due_on": dt.date(2027, 1, 6)}
-    draft = Report.objects.create(
-        period_start=dt.date(2026, 12, 1), period_end=dt.date(2026, 12, 29), **common
-    )
+    ends = dt.date(2026, 12, 29)
+    draft = Report.objects.create(period_start=dt.date(2026, 12, 1), period_end=ends, **common)
     submitted = Report.objects.create(
-        **december, status="submitted", **common
+        period_start=dt.date(2026, 11, 30), period_end=ends, status="submitted", **common
     )
     enter_notice_and_complete(make_user(Role.CLIENT_MANAGER, contract_a.client))
     draft.refresh_from_db()
