@@ -31,6 +31,7 @@ from inspections import targets
 from inspections.models import AutomatedCheck, CheckResult
 from inspections.monitoring_chunk import _held, _stored, probe_checks
 from inspections.monitoring_states import Outcome, _update_states
+from om_portal import audit
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ def request_run(check: AutomatedCheck, user, now=None) -> dt.datetime:
         wait = (last + RUN_NOW_INTERVAL - now).total_seconds() if last else 1
         raise TooSoon(max(1, math.ceil(wait)))
     check.run_requested_at = now
+    # On the trail: a probe sent on a person's word, to a target of the bureau's network.
+    audit.record("run_now", user=user, obj=check, contract=check.contract)
     transaction.on_commit(lambda: _send(check.pk, now))
     return now
 

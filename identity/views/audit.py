@@ -65,6 +65,7 @@ ACTIONS = {
     "accept_device_time": pgettext_lazy("audit action", "Tablet's time of a round accepted"),
     "calendar_entered": pgettext_lazy("audit action", "Working-day calendar entered"),
     "test_message": pgettext_lazy("audit action", "Test message sent"),
+    "run_now": pgettext_lazy("audit action", "Check run on request"),
 }
 
 

@@ -20,6 +20,7 @@ from inspections import monitoring, ondemand, tasks
 from inspections import targets as check_targets
 from inspections.models import AutomatedCheck, CheckResult, InspectionSchedule, InspectionSlot
 from om_portal import queues
+from om_portal.models import AuditEntry
 from tests.inspections import targets
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +110,12 @@ def test_a_manager_runs_a_check_and_reads_its_result_on_its_page(
     assert len(sent) == 1 and sent[0][0] == check.pk
     check.refresh_from_db()
     assert check.run_requested_at is not None
+    line = AuditEntry.objects.get(action="run_now")
+    assert (line.user_id, line.object_id, line.contract_code) == (
+        vendor_manager_a.pk,
+        str(check.pk),
+        check.contract.code,
+    )
     assert "结果返回后显示在此处" in client.get(page_url(check)).content.decode()
 
     deliver(sent)
@@ -171,6 +178,7 @@ def test_once_per_30_seconds_per_check(
     assert "秒后再试" in client.get(page_url(check)).content.decode()
     ask(client, other, django_capture_on_commit_callbacks)  # another check is not held back
     assert [args[0] for args in sent] == [check.pk, other.pk]
+    assert AuditEntry.objects.filter(action="run_now").count() == 2  # the refused ask is not one
     # 31 seconds later the check may run again.
     AutomatedCheck.objects.filter(pk=check.pk).update(
         run_requested_at=timezone.now() - ondemand.RUN_NOW_INTERVAL - dt.timedelta(seconds=1)
