@@ -15,9 +15,10 @@ client's manager at N + M (PagerDuty's and Zabbix's escalations, as seed 001's ç
   UPDATE; a policy saved anew reschedules the contract's unacknowledged incidents.
 * The beat's ``sweep`` claims each due step with one conditional UPDATE (``escalation_level``
   still what it read, the incident still new, the step still due): of two sweeps at once, one
-  fires the step and the other finds no row. The step is written on the timeline and sent,
-  in the same transaction, through ``contracts.notify.notify_contract`` (the contract's channels
-  and people on duty) and to the people the step names.
+  fires the step and the other finds no row. The step is written on the timeline and, in
+  the same transaction, recorded as the event ``incident.escalated`` (``notify_event``): an inbox
+  item for the people the step names (or those on duty), sent to them and to the contract's group
+  channels once it commits.
 """
 
 import datetime as dt
@@ -29,11 +30,11 @@ from django.utils.translation import gettext as _
 
 from contracts import worktime
 from contracts.models import Membership, SLATerm, TargetUnit
-from contracts.notify import notify_contract
+from contracts.notify import notify_event
 from incidents import clocks
 from incidents.models import EscalationPolicy, EscalationStep, EscalationTarget, Incident, IncidentEvent
 from incidents.models.escalation import MAX_STEPS
-from om_portal import notifications
+from om_portal import events
 
 NEW = Incident.Status.NEW
 BATCH = 500
@@ -265,25 +266,21 @@ def _fire(incident, step, total, people, now):
     IncidentEvent.objects.create(
         incident=incident, kind=IncidentEvent.Kind.ESCALATED, at=now, to_value=step.notify, note=note
     )
-    subject = _("[%(code)s] Escalated: %(number)s not acknowledged after %(minutes)s minutes") % {
-        **values,
-        "code": contract.code,
-    }
-    text = "\n".join(
-        [
-            f"{incident.number} {incident.title}",
-            _("Severity: %(severity)s; reported %(reported)s.") % values,
-            note,
-        ]
-    )
-    # One key per incident and step: a repeat (a re-run, a second worker) adds no delivery, and an
-    # address both on duty and named gets one message.
+    # One key per incident and step: a repeat (a re-run, a second worker) adds no notice.
     key = f"escalation:{incident.pk}:{incident.escalation_level}"
-    link = incident.get_absolute_url()
-    notify_contract(contract, subject, text, dedupe_key=key, link=link, at=now)
-    emails = [user.email for user in named if user.email]
-    if emails:
-        notifications.notify(subject, text, recipients_emails=emails, dedupe_key=key, link=link)
+    if target == EscalationTarget.ON_DUTY:
+        audience = {"roles": (events.ON_DUTY,)}
+    else:
+        audience = {"roles": (events.NAMED,), "users": named}
+    notify_event(
+        "incident.escalated",
+        contract,
+        params={**values, "note": note},
+        dedupe_key=key,
+        link=incident.get_absolute_url(),
+        at=now,
+        **audience,
+    )
 
 
 # --- Policies -----------------------------------------------------------------------------------

@@ -103,6 +103,20 @@ _add(
 )
 _add(
     EventKind(
+        "incident.escalated",
+        _("Incident escalated"),
+        _("[%(code)s] Escalated: %(number)s not acknowledged after %(minutes)s minutes"),
+        # The first line stands alone: a digest of several events shows only that.
+        _("%(number)s %(title)s — %(note)s\nSeverity: %(severity)s; reported %(reported)s."),
+        # A step names its people (the vendor's or the client's managers) or the people on duty:
+        # the caller narrows the audience to one of the two. Nobody switches a step off.
+        audience=(NAMED, ON_DUTY),
+        mandatory=(NAMED, ON_DUTY),
+        list_link="/incidents/?contract=%(code)s",
+    )
+)
+_add(
+    EventKind(
         "incident.assigned",
         _("Incident assigned to you"),
         _("[%(code)s] %(number)s assigned: %(title)s"),

@@ -7,14 +7,15 @@ import threading
 
 import pytest
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from contracts.models import Contract, Role, Severity
 from contracts.services import load_seeds
 from incidents import escalation, services, tasks
 from incidents.models import EscalationPolicy, EscalationStep, Incident, IncidentEvent
+from om_portal import digest
 from om_portal.celery import app as celery_app
-from om_portal.models import Delivery, NotificationChannel
+from om_portal.models import InboxItem, Notice, NotificationChannel
 from tests.incidents.conftest import at
 from tests.om_portal.test_notifications import OK, Receiver
 
@@ -84,6 +85,16 @@ def beat(captured, minutes):
 ONE_MINUTE = REPORTED - at(2025, 3, 3, 9, 59)
 
 
+def inboxes(incident):
+    """Whose inbox each escalation step of ``incident`` reached, in order."""
+    items = InboxItem.objects.filter(kind="incident.escalated", notice__link=incident.get_absolute_url())
+    return list(items.order_by("pk").values_list("user__email", flat=True))
+
+
+def escalation_mails(mailoutbox, incident):
+    return [m.to for m in mailoutbox if "仍未受理" in m.body and incident.number in m.body]
+
+
 def escalations(incident):
     return list(incident.events.filter(kind=ESCALATED).values_list("to_value", flat=True))
 
@@ -99,22 +110,31 @@ def test_an_unacknowledged_emergency_goes_to_the_vendor_manager_then_the_client_
 
     assert beat(django_capture_on_commit_callbacks, 30) == {"escalated": 1}
     assert escalations(incident) == ["vendor_manager"]
-    assert [m.to for m in mailoutbox] == [["vm@vendor.example"]]
-    assert incident.number in mailoutbox[0].subject and "/incidents/" in mailoutbox[0].body
-    (posted,) = robot.requests
-    assert incident.number in posted["json"]["markdown"]["content"]
+    # The step is an event of the catalogue: in the named person's inbox, mailed to them, posted
+    # to the contract's group robot (with the incident's own "new emergency" notice, waiting).
+    assert inboxes(incident) == ["vm@vendor.example"]
+    assert escalation_mails(mailoutbox, incident) == [["vm@vendor.example"]]
+    assert "/incidents/" in mailoutbox[-1].body
+    assert any(incident.number in r["json"]["markdown"]["content"] for r in robot.requests)
+    assert any("仍未受理" in r["json"]["markdown"]["content"] for r in robot.requests)
     incident.refresh_from_db()
     assert (incident.escalation_level, incident.next_escalation_at) == (1, at(2025, 3, 3, 11, 0))
 
-    # A minute later the beat runs again: the step is not sent twice.
+    # A minute later the beat runs again: the step is not recorded twice.
+    sent = len(mailoutbox), len(robot.requests)
     assert beat(django_capture_on_commit_callbacks, 31) == {"escalated": 0}
-    assert len(mailoutbox) == 1 and len(robot.requests) == 1
+    assert (len(mailoutbox), len(robot.requests)) == sent
+    assert Notice.objects.filter(kind="incident.escalated").count() == 1
 
     assert beat(django_capture_on_commit_callbacks, 60) == {"escalated": 1}
     assert escalations(incident) == ["vendor_manager", "client_manager"]
-    # The vendor's manager is also the people on duty without a roster (contracts.notify).
-    assert sorted(m.to[0] for m in mailoutbox[1:]) == ["cm@bureau.example", "vm@vendor.example"]
-    assert len(robot.requests) == 2
+    assert inboxes(incident) == ["vm@vendor.example", "cm@bureau.example"]
+    # Sent within the same minute of real time as step 1, it waits for the next flush: at most
+    # one message a minute per contract (om_portal.digest).
+    with django_capture_on_commit_callbacks(execute=True):
+        digest.flush_all(now=timezone.now() + 2 * ONE_MINUTE)
+    assert escalation_mails(mailoutbox, incident) == [["vm@vendor.example"], ["cm@bureau.example"]]
+    assert len(robot.requests) == sent[1] + 1
     incident.refresh_from_db()
     assert (incident.escalation_level, incident.next_escalation_at) == (2, None)
     assert beat(django_capture_on_commit_callbacks, 600) == {"escalated": 0}
@@ -137,7 +157,7 @@ def test_acknowledging_stops_the_next_step(
     assert incident.next_escalation_at is None
     assert beat(django_capture_on_commit_callbacks, 61) == {"escalated": 0}
     assert escalations(incident) == ["vendor_manager"]
-    assert [m.to for m in mailoutbox] == [["vm@vendor.example"]]
+    assert escalation_mails(mailoutbox, incident) == [["vm@vendor.example"]]
 
 
 def test_acknowledged_in_time_escalates_nobody(
@@ -238,14 +258,11 @@ def test_two_sweeps_at_once_send_each_step_once(contract_a, policy, people):
     assert IncidentEvent.objects.filter(kind=ESCALATED).count() == 20
     for incident in incidents:
         assert escalations(incident) == ["vendor_manager", "client_manager"]
-    # Per incident: step 1 to the vendor's manager (named, and the people on duty without a
-    # roster: one message under one key), step 2 to the client's manager and, as on duty, the
-    # vendor's manager — three deliveries, never a second copy of one.
-    # (The incidents' own "new emergency incident" notices are deliveries of their own.)
-    keys = list(
-        Delivery.objects.filter(dedupe_key__startswith="escalation:").values_list("dedupe_key", flat=True)
-    )
-    assert len(keys) == len(set(keys)) == 30
+    # Per incident: step 1 to the vendor's manager, step 2 to the client's manager — one notice
+    # each, in one inbox each, never a second copy of one.
+    keys = list(Notice.objects.filter(kind="incident.escalated").values_list("dedupe_key", flat=True))
+    assert len(keys) == len(set(keys)) == 20
+    assert InboxItem.objects.filter(kind="incident.escalated").count() == 20
 
 
 def test_seeds_load_the_contracts_own_response_times_once():
@@ -299,7 +316,6 @@ def test_a_policy_created_later_does_not_send_the_steps_its_old_incidents_alread
     """A contract with old unacknowledged emergencies gets a policy: the steps already due when it
     is created count as passed (no burst at the next beat); a recent incident's steps to come
     still fire."""
-    from django.utils import timezone
 
     term("response", 30, "minutes")
     now = timezone.now()
@@ -320,7 +336,6 @@ def test_a_policy_created_later_does_not_send_the_steps_its_old_incidents_alread
 def test_a_policy_switched_on_again_starts_from_then(
     contract_a, policy, people, django_capture_on_commit_callbacks
 ):
-    from django.utils import timezone
 
     policy.active = False
     escalation.save_policy(policy, [(30, "vendor_manager"), (60, "client_manager")])
