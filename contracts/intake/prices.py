@@ -174,7 +174,7 @@ def _fit(cell: str, role: str | None) -> int:
     return 0
 
 
-def _aligned(cells: list[str], roles: list) -> dict[str, str]:
+def _aligned(cells: list[str], roles: list, near: list[int | None] | None = None) -> dict[str, str]:
     """The row's cells by column role. A row with the header's count of cells is read by
     position; one with fewer (a merged or page-broken row, a PDF's empty cells) by the best
     in-order match of its non-empty cells to the columns."""
@@ -191,7 +191,11 @@ def _aligned(cells: list[str], roles: list) -> dict[str, str]:
         best[0] = [0] * (h + 1)
         for i in range(1, n + 1):
             for j in range(i, h + 1):
-                best[i][j] = max(best[i][j - 1], best[i - 1][j - 1] + _fit(filled[i - 1], roles[j - 1]))
+                # In a PDF's layout, a cell under a column's heading more likely belongs to it.
+                bonus = 3 if near and near[i - 1] == j - 1 else 0
+                best[i][j] = max(
+                    best[i][j - 1], best[i - 1][j - 1] + _fit(filled[i - 1], roles[j - 1]) + bonus
+                )
         pairs, i, j = [], n, h
         while i > 0:
             if j > i and best[i][j] == best[i][j - 1]:
@@ -237,16 +241,20 @@ def _person_time(description: str, amount: Decimal) -> dict:
 
 
 class _Table:
-    def __init__(self, header: list[str], roles: list, kind: str, caption: str):
+    def __init__(self, header: list[str], roles: list, kind: str, caption: str, header_at: list[int]):
         self.roles = roles
         self.kind = kind
+        self.header, self.caption, self.header_at = header, caption, header_at
         self.scales = _money_scale(header, roles, caption)
+        self.pending: tuple[dict, tuple[int, int], dict, dict | None] | None = None
         self.lines = 0
         self.items: list[Proposal] = []
         self.stated: tuple[Decimal, int, int] | None = None  # the 合计 row
         self.conflicts: list[Conflict] = []
         self.category = ""
-        self.group: list[Proposal] = []  # the rows of the current category
+        self.group: list[int] = []  # the rows of the current category, by index in items
+        self.groups: list[tuple[list[int], tuple[Decimal, int, int]]] = []
+        self.other_reading: dict[int, Proposal] = {}
         self.group_stated: tuple[Decimal, int, int] | None = None
         self.done = False
 
@@ -256,25 +264,133 @@ class _Table:
     def money(self, row: dict, role: str) -> Decimal | None:
         return _scaled(row[role], self.scale(role)) if role in row else None
 
-    def close_group(self):
-        """A category's rows against the 小计 stated for them (in a column or a row of its own)."""
-        if self.group_stated and self.group:
-            stated, start, end = self.group_stated
-            summed = sum((p.value["amount"] for p in self.group), Decimal(0))
+    def close(self):
+        """The table's sums: each category's rows against its 小计, all rows against the 合计.
+        A PDF row whose description ends in a figure ("…共涉及 150 | 10.8") reads two ways;
+        where the first reading breaks a sum the other keeps, the other is taken."""
+        self.flush()
+        self.close_group()
+        checks = [(group, stated) for group, stated in self.groups]
+        if self.stated:
+            checks.append((list(range(len(self.items))), self.stated))
+        for group, (stated, _start, _end) in checks:
+            amounts = [self.items[i].value["amount"] for i in group]
+            if sum(amounts, Decimal(0)) == stated:
+                continue
+            off = sum(amounts, Decimal(0)) - stated
+            fixes = [
+                i
+                for i in group
+                if i in self.other_reading
+                and self.items[i].value["amount"] - self.other_reading[i].value["amount"] == off
+            ]
+            if len(fixes) == 1:
+                self.items[fixes[0]] = self.other_reading.pop(fixes[0])
+        for group, (stated, start, end) in self.groups:
+            summed = sum((self.items[i].value["amount"] for i in group), Decimal(0))
             if summed != stated:
-                rows = (self.group[0].start, self.group[-1].end)
+                rows = (self.items[group[0]].start, self.items[group[-1]].end)
                 self.conflicts.append(Conflict("price_list", (summed, stated), (rows, (start, end))))
+
+    def close_group(self):
+        """A category's rows, kept with the 小计 stated for them (in a column or a row of its own)."""
+        if self.group_stated and self.group:
+            self.groups.append((self.group, self.group_stated))
         self.group, self.group_stated = [], None
 
     def read(self, line: str, start: int):
-        end = start + len(line.rstrip())
         if self.done or _PIPE_RULE.match(line):
             return
-        cells = _cells(line, self.kind)
-        row = _aligned(cells, self.roles)
-        if not row:
+        span = (start + len(line) - len(line.lstrip()), start + len(line.rstrip()))
+        if self.kind == "spaces":
+            self.read_spaced(line, span)
             return
-        span = (start + len(line) - len(line.lstrip()), end)
+        row = _aligned(_cells(line, self.kind), self.roles)
+        if row:
+            self.take(row, span)
+
+    def read_spaced(self, line: str, span: tuple[int, int]):
+        """A PDF's text layer: a row is the line with its figures at the right; the lines under
+        it without figures hold the rest of its wrapped cells (a long name, a category written
+        over two lines, the description)."""
+        words = line.split()
+        figures = []
+        while words and _number(words[-1]) is not None and len(figures) < len(self.roles):
+            figures.insert(0, words.pop())
+        text_end = 0
+        if words:
+            text_end = line.index(words[-1], line.index(words[0])) + len(words[-1])
+        cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line[:text_end])]
+        if not figures:
+            if self.pending is None and not self.items and "万元" in line:
+                self.caption += line  # the header's unit, wrapped under it
+                self.scales = _money_scale(self.header, self.roles, self.caption)
+            elif self.pending is not None:
+                self.wrapped(cells, span)
+            return
+        self.flush()
+        roles = list(self.roles)
+        row: dict[str, str] = {}
+        indented = bool(cells) and cells[0][0] >= 4
+        if "category" in roles and cells:
+            if not indented and roles[0] == "category" and _number(cells[0][1]) is None:
+                row["category"] = cells[0][1]
+                cells = cells[1:]
+            roles = [None if r == "category" else r for r in roles]
+        texts = [c for _x, c in cells]
+        near = [self.column_at(x) for x, _c in cells] + [None] * len(figures)
+        other = None
+        if len(figures) > 1 and texts:
+            # The first figure may end the description instead: "…共涉及的 150 10.8".
+            other = dict(row) | _aligned(
+                texts + figures[1:], roles, near[: len(texts)] + [None] * (len(figures) - 1)
+            )
+            if "description" in other:
+                other["description"] += " " + figures[0]
+            else:
+                other = None
+        row |= _aligned(texts + figures, roles, near)
+        at = {role: x for x, c in cells for role, value in row.items() if value == c}
+        self.pending = (row, span, at, other)
+
+    def column_at(self, x: int) -> int | None:
+        """The text column whose heading starts nearest to ``x``."""
+        text_columns = [
+            (abs(x - at), i) for i, at in enumerate(self.header_at) if self.roles[i] not in _NUMERIC_ROLES
+        ]
+        return min(text_columns)[1] if text_columns else None
+
+    def wraps(self, line: str) -> bool:
+        """In a PDF's layout, a line of a wrapped cell: indented, or a few words before a gap."""
+        return self.kind == "spaces" and bool(re.match(r" {4}|\S{1,6} {2}", line))
+
+    def wrapped(self, cells: list[tuple[int, str]], line_span: tuple[int, int]):
+        row, span, at, other = self.pending
+        for x, cell in cells:
+            if x < 3 and "category" in row:
+                role = "category"
+            elif "name" in row and "description" in row:
+                long = len(cell) > 12 or re.search(r"[，。；,;]", cell)
+                near = abs(x - at.get("name", 0)) < abs(x - at.get("description", 0))
+                role = "name" if near and not long else "description"
+            elif "name" in row:
+                role = "name"
+            else:
+                continue
+            joint = " " if re.match(r"[A-Za-z0-9]", cell) and re.search(r"[A-Za-z0-9]$", row[role]) else ""
+            row[role] += joint + cell
+            if other is not None and role in other:
+                other[role] += joint + cell
+        self.pending = (row, (span[0], line_span[1]), at, other)
+
+    def flush(self):
+        if self.pending is not None:
+            row, span, _at, other = self.pending
+            self.pending = None
+            if row:
+                self.take(row, span, other)
+
+    def take(self, row: dict, span: tuple[int, int], other: dict | None = None):
         labels = [_squeezed(row.get(r, "")) for r in ("seq", "category", "name")]
         amount = self.money(row, "amount")
         if any(_GRAND_TOTAL.match(label) for label in labels):
@@ -299,16 +415,26 @@ class _Table:
             self.category = _clean_name(row["name"])
             return
         subtotal = self.money(row, "subtotal")
-        if subtotal is not None:
+        if subtotal is not None and category:
+            # A merged 小计 cell sits in its category's first row.
             self.group_stated = (subtotal, *span)
+        name = _clean_name(row.get("name", "")) or (self.category if category else "")
+        proposal = self.item(row, span, name)
+        if proposal is not None:
+            self.items.append(proposal)
+            self.group.append(len(self.items) - 1)
+            if other is not None and (also := self.item(other, span, name)) is not None:
+                self.other_reading[len(self.items) - 1] = also
+
+    def item(self, row: dict, span: tuple[int, int], name: str) -> Proposal | None:
+        amount = self.money(row, "amount")
         quantity = _number(row["quantity"]) if "quantity" in row else None
         unit_price = self.money(row, "unit_price")
         product = quantity * unit_price if quantity is not None and unit_price is not None else None
         if amount is None:
             amount = product
-        name = _clean_name(row.get("name", "")) or (self.category if category else "")
         if amount is None or amount <= 0 or not name or not re.search(rf"[{_CJK}A-Za-z]", name):
-            return
+            return None
         value = {"category": self.category, "name": name, "amount": amount.quantize(CENT)}
         confidence = 0.9
         if product is not None:
@@ -323,9 +449,7 @@ class _Table:
             value |= _person_time(row["description"], value["amount"])
         if row.get("description"):
             value["description"] = re.sub(r"\s+", " ", row["description"])[:500]
-        proposal = Proposal("prices", "service_item", value, *span, confidence, "price-row")
-        self.items.append(proposal)
-        self.group.append(proposal)
+        return Proposal("prices", "service_item", value, *span, confidence, "price-row")
 
 
 def _tables(text: str) -> list[_Table]:
@@ -344,14 +468,12 @@ def _tables(text: str) -> list[_Table]:
                 quiet += 1
                 if quiet <= 3:
                     continue
-            elif table.lines <= MAX_ROWS and (
-                kind == table.kind or (table.kind == "spaces" and line.startswith("        "))
-            ):
+            elif table.lines <= MAX_ROWS and (kind == table.kind or table.wraps(line)):
                 quiet = 0
                 table.read(line, start)
                 if not table.done:
                     continue
-            table.close_group()
+            table.close()
             table = None
         kind = _kind(line)
         if kind and len(tables) < MAX_TABLES:
@@ -359,14 +481,15 @@ def _tables(text: str) -> list[_Table]:
             roles = _is_header(cells)
             if roles:
                 caption = " ".join(recent[-3:]) + " " + line
-                table = _Table(cells, roles, kind, caption)
+                at = [m.start() for m in re.finditer(r"\S+(?: \S+)*", line)] if kind == "spaces" else []
+                table = _Table(cells, roles, kind, caption, at)
                 tables.append(table)
                 quiet = 0
                 continue
         if line.strip():
             recent = [*recent[-2:], line]
     if table is not None:
-        table.close_group()
+        table.close()
     return [t for t in tables if t.items]
 
 
