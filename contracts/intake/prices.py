@@ -177,8 +177,9 @@ def _fit(cell: str, role: str | None) -> int:
 def _aligned(cells: list[str], roles: list, near: list[int | None] | None = None) -> dict[str, str]:
     """The row's cells by column role. A row with the header's count of cells is read by
     position; one with fewer (a merged or page-broken row, a PDF's empty cells) by the best
-    in-order match of its non-empty cells to the columns."""
-    if len(cells) == len(roles):
+    in-order match of its non-empty cells to the columns, as is every row of a PDF's layout
+    (``near``: the column each cell stands under)."""
+    if len(cells) == len(roles) and near is None:
         pairs = list(zip(roles, cells, strict=True))
     else:
         filled = [c for c in cells if c.strip()]
@@ -315,12 +316,15 @@ class _Table:
         over two lines, the description)."""
         words = line.split()
         figures = []
-        while words and _number(words[-1]) is not None and len(figures) < len(self.roles):
+        numeric = sum(role in _NUMERIC_ROLES for role in self.roles)
+        while words and _number(words[-1]) is not None and len(figures) < numeric:
             figures.insert(0, words.pop())
         text_end = 0
         if words:
             text_end = line.index(words[-1], line.index(words[0])) + len(words[-1])
-        cells = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line[:text_end])]
+        cells = self.split_at_columns(
+            [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", line[:text_end])]
+        )
         if not figures:
             if self.pending is None and not self.items and "万元" in line:
                 self.caption += line  # the header's unit, wrapped under it
@@ -328,7 +332,6 @@ class _Table:
             elif self.pending is not None:
                 self.wrapped(cells, span)
             return
-        self.flush()
         roles = list(self.roles)
         row: dict[str, str] = {}
         indented = bool(cells) and cells[0][0] >= 4
@@ -350,8 +353,30 @@ class _Table:
             else:
                 other = None
         row |= _aligned(texts + figures, roles, near)
+        if self.pending is not None and not {"name", "category", "seq"} & row.keys():
+            # Only words under the description and a figure: a description wrapped onto a line
+            # of its own that ends in a figure ("…本年度共涉及 | 12").
+            self.wrapped([*cells, *((span[1], f) for f in figures)], span)
+            return
+        self.flush()
         at = {role: x for x, c in cells for role, value in row.items() if value == c}
         self.pending = (row, span, at, other)
+
+    def split_at_columns(self, cells: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """A cell that runs into the next column with a single space between (a PDF's layout
+        of a full cell) is cut where a word starts under the next column's heading."""
+        out = []
+        for x, cell in cells:
+            own = self.column_at(x)
+            for gap in [m.start() for m in re.finditer(r"(?<=\S) (?=\S)", cell)]:
+                word_at = x + gap + 1
+                column = self.column_at(word_at)
+                if column is not None and column != own and abs(word_at - self.header_at[column]) <= 6:
+                    out.append((x, cell[:gap]))
+                    x, cell, own = word_at, cell[gap + 1 :], column
+                    break
+            out.append((x, cell))
+        return out
 
     def column_at(self, x: int) -> int | None:
         """The text column whose heading starts nearest to ``x``."""

@@ -3,8 +3,11 @@ layouts contracts use: cells between tabs (a .txt, a .docx), markdown-ish pipes,
 text layer laid out in spaces."""
 
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from contracts.intake import extract
 from contracts.intake.header import total
@@ -186,3 +189,91 @@ def test_no_rule_names_a_seeds_service_item_or_category():
             names |= set(re.findall(r"[\u4e00-\u9fff]{4,}", item["name"]))
     found = sorted(name for name in names if len(name) >= 4 and name in code)
     assert not found, f"the price list's rules name a seed's {found}"
+
+
+# A PDF's text layer as pdftotext -layout gives it: a cell wrapped over lines, the header's unit
+# under it, a description that ends in a figure just before the amount.
+WRAPPED = """附件：服务清单及报价
+
+类别       服务名称       服务说明                 金额       小计
+                                                  （万元）   （万元）
+网络运维   核心交换机     每季度巡检一次，共涉及 120  6          9
+设施       巡检           台设备。
+           防火墙策略维护 每月一次策略优化。         3
+合计                                              9          9
+
+其他约定：以上价格含税。
+"""
+
+
+def test_pdf_layout_rows_gather_their_wrapped_cells_and_re_read_a_figure_that_breaks_the_sum():
+    found = prices(WRAPPED)
+    assert short(p.value for p in found.proposals) == [
+        ("网络运维设施", "核心交换机巡检", Decimal("60000")),
+        ("网络运维设施", "防火墙策略维护", Decimal("30000")),
+    ]
+    assert found.proposals[0].value["description"].startswith("每季度巡检一次，共涉及 120")
+    assert found.conflicts == []
+    # Without the 小计 and 合计 to settle it the first reading stands, and what it takes for the
+    # 小计 does not add up: the reviewer is told.
+    unchecked = WRAPPED.replace("6          9", "6").replace("合计" + " " * 46 + "9          9", "")
+    found = prices(unchecked)
+    assert found.proposals[0].value["amount"] == Decimal("1200000.00")
+    assert [c.field for c in found.conflicts] == ["price_list"]
+
+
+def render_pdf(rows, before="", after="") -> bytes:
+    from django.utils.html import escape
+    from weasyprint import HTML
+
+    cell = "border:1px solid #000;padding:2px;vertical-align:top"
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{cell}">{escape(c)}</td>' for c in row) + "</tr>" for row in rows
+    )
+    style = "font-family: 'Noto Sans CJK SC'; font-size: 10pt"
+    html = (
+        f'<html lang="zh-CN"><body style="{style}"><p>{escape(before)}</p>'
+        f'<table style="border-collapse:collapse">{body}</table><p>{escape(after)}</p></body></html>'
+    )
+    return HTML(string=html).write_pdf()
+
+
+OWN_ROWS = [
+    ("类别", "服务名称", "服务说明", "金额（万元）", "小计（万元）"),
+    (
+        "机房基础设施运维",
+        "精密空调与新风系统巡检",
+        "每月巡检一次，记录温湿度和告警，发现问题及时处理并形成巡检记录。",
+        "1.5",
+        "4",
+    ),
+    ("", "不间断电源供电检查", "检查配电柜、UPS 蓄电池组，本年度共涉及 12", "2.5", ""),
+    ("终端运维", "打印机维修", "现场维修，更换易损件。", "0.8", "0.8"),
+    ("合计", "", "", "4.8", "4.8"),
+]
+OWN_ITEMS = [
+    ("机房基础设施运维", "精密空调与新风系统巡检", Decimal("15000")),
+    ("机房基础设施运维", "不间断电源供电检查", Decimal("25000")),
+    ("终端运维", "打印机维修", Decimal("8000")),
+]
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_a_price_table_in_a_pdf_read_through_its_text_layer():
+    from contracts.intake.reading import read_contract
+
+    read = read_contract("合同.pdf", render_pdf(OWN_ROWS, "附件：服务清单及报价", "其他约定：以上价格含税。"))
+    assert read.kind == "pdf"
+    found = prices(read.text)
+    assert short(p.value for p in found.proposals) == OWN_ITEMS
+    assert found.conflicts == []
+
+
+def test_a_price_table_in_a_docx_read_as_tab_separated_rows():
+    from contracts.intake.reading import read_contract
+    from tests.contracts.test_intake_reading import docx
+
+    read = read_contract("合同.docx", docx(["附件：服务清单及报价"], OWN_ROWS))
+    found = prices(read.text)
+    assert short(p.value for p in found.proposals) == OWN_ITEMS
+    assert found.conflicts == []
