@@ -199,8 +199,11 @@ WRAPPED = """附件：服务清单及报价
                                                   （万元）   （万元）
 网络运维   核心交换机     每季度巡检一次，共涉及 120  6          9
 设施       巡检           台设备。
-           防火墙策略维护 每月一次策略优化。         3
-合计                                              9          9
+           防火墙策略维护 每月一次策略优化，涉及     3
+                          防火墙 2
+                          台。
+项目管理                  按月提交运维报告         1          1
+合计                                              10         10
 
 其他约定：以上价格含税。
 """
@@ -211,12 +214,14 @@ def test_pdf_layout_rows_gather_their_wrapped_cells_and_re_read_a_figure_that_br
     assert short(p.value for p in found.proposals) == [
         ("网络运维设施", "核心交换机巡检", Decimal("60000")),
         ("网络运维设施", "防火墙策略维护", Decimal("30000")),
+        ("项目管理", "项目管理", Decimal("10000")),  # the words under 服务说明 describe it
     ]
     assert found.proposals[0].value["description"].startswith("每季度巡检一次，共涉及 120")
+    assert found.proposals[1].value["description"] == "每月一次策略优化，涉及防火墙2台。"
     assert found.conflicts == []
     # Without the 小计 and 合计 to settle it the first reading stands, and what it takes for the
     # 小计 does not add up: the reviewer is told.
-    unchecked = WRAPPED.replace("6          9", "6").replace("合计" + " " * 46 + "9          9", "")
+    unchecked = WRAPPED.replace("6          9", "6").replace("合计" + " " * 46 + "10         10", "")
     found = prices(unchecked)
     assert found.proposals[0].value["amount"] == Decimal("1200000.00")
     assert [c.field for c in found.conflicts] == ["price_list"]
