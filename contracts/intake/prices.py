@@ -33,8 +33,8 @@ _ROLES = [
     ("unit", re.compile(r"单位(?!.*元)|计量")),
     ("subtotal", re.compile(r"小计")),
     ("description", re.compile(r"说明|描述|要求|参数|型号|规格|备注|内容说明|服务标准")),
-    ("amount", re.compile(r"金额|总价|合价|价格|报价|费用|价款|预算|合计|(?:万?元)")),
     ("category", re.compile(r"^(分项|类别|分类|类型|大类|服务类别|项目类别|费用类别)$")),
+    ("amount", re.compile(r"金额|总价|合价|价格|报价|费|价款|预算|合计|(?:万?元)")),
     ("name", re.compile(r"名称|项目|运维工作|工作项|品名|子项|服务目录|服务事项|服务内容|工作内容")),
 ]
 _NUMERIC_ROLES = {"seq", "quantity", "unit_price", "amount", "subtotal"}
@@ -524,6 +524,14 @@ def prices(text: str, known: Extraction | None = None) -> Extraction:
     out = Extraction()
     tables = _tables(text)
     total = next((p for p in (known.proposals if known else []) if p.field == "total"), None)
+    if total is not None and len(tables) > 1:
+        # Several tables that together overshoot the total, some of which add up to it (the
+        # others an optional extra; a summary by category also adds up): the most detailed
+        # of those is the price list.
+        whole = [t for t in tables if sum((p.value["amount"] for p in t.items), Decimal(0)) == total.value]
+        every = sum((p.value["amount"] for t in tables for p in t.items), Decimal(0))
+        if whole and every != total.value:
+            tables = [max(whole, key=lambda t: len(t.items))]
     for table in tables:
         out.proposals += table.items
         out.conflicts += table.conflicts

@@ -282,3 +282,25 @@ def test_a_price_table_in_a_docx_read_as_tab_separated_rows():
     found = prices(read.text)
     assert short(p.value for p in found.proposals) == OWN_ITEMS
     assert found.conflicts == []
+
+
+def test_headers_name_their_columns_in_many_words():
+    text = "费用类别\t服务名称\t服务费（元/年）\n软件\t平台维护\t12000\n"
+    assert short(rows(text)) == [("软件", "平台维护", Decimal("12000.00"))]
+    text = "序号\t名称\t规格型号\t单位\t数量\t单价（万元）\t合价（万元）\n1\t备份服务器\tX1\t台\t2\t1.5\t3\n"
+    (item,) = rows(text)
+    assert (item["quantity"], item["unit"], item["unit_price"], item["amount"]) == (
+        Decimal(2),
+        "台",
+        Decimal("15000.00"),
+        Decimal("30000.00"),
+    )
+
+
+def test_of_several_tables_the_one_that_is_the_total_is_the_price_list():
+    head = "本合同总金额：人民币伍万元整（¥50,000.00 元）。\n"
+    detail = "类别\t服务名称\t金额（元）\n运维\t巡检\t20000\n\t维修\t30000\n合计\t\t50000\n\n正文。\n"
+    summary = "分类汇总：\n服务类别\t项目名称\t金额（元）\n运维\t运维服务费\t50000\n"
+    found = extract(head + detail + summary)
+    assert [p.value["name"] for p in found.proposals if p.field == "service_item"] == ["巡检", "维修"]
+    assert found.conflicts == []
