@@ -44,6 +44,7 @@ _NOT_A_PRICE_LIST = re.compile(r"支付|付款|比例|期次|阶段|姓名|职�
 _GRAND_TOTAL = re.compile(r"^(合计|总计|总价|共计|总金额|价税合计|合同总价|总费用|合同金额)")
 _SUBTOTAL = re.compile(r"^小计")
 _PAGE_MARK = re.compile(r"^\s*(第\s*\d+\s*页.*|-\s*\d+\s*-|\d+\s*/\s*\d+|\d{1,3})\s*$")
+_SENTENCE = re.compile(r"[，。；;,:：\"“”《》]")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _SPACES = re.compile(r"\s{2,}|\u3000+")
 _CJK = r"\u4e00-\u9fff"
@@ -334,17 +335,22 @@ class _Table:
             return
         roles = list(self.roles)
         row: dict[str, str] = {}
-        indented = bool(cells) and cells[0][0] >= 4
-        if "category" in roles and cells:
-            if not indented and roles[0] == "category" and _number(cells[0][1]) is None:
-                row["category"] = cells[0][1]
-                cells = cells[1:]
+        if "category" in roles:
+            # The words under the category's heading, if any: a row without them is under the
+            # category of the rows above (a merged cell).
+            under = [
+                c for c in cells if self.column_at(c[0]) == roles.index("category") and _number(c[1]) is None
+            ]
+            if under:
+                row["category"] = under[0][1]
+                cells.remove(under[0])
             roles = [None if r == "category" else r for r in roles]
         texts = [c for _x, c in cells]
         near = [self.column_at(x) for x, _c in cells] + [None] * len(figures)
         other = None
-        if len(figures) > 1 and texts:
-            # The first figure may end the description instead: "…共涉及的 150 10.8".
+        if len(figures) > 1 and texts and "category" not in row:
+            # The first figure may end the description instead: "…共涉及的 150 10.8" (not in a
+            # category's first row, where the second figure is the category's merged 小计).
             other = dict(row) | _aligned(
                 texts + figures[1:], roles, near[: len(texts)] + [None] * (len(figures) - 1)
             )
@@ -386,13 +392,16 @@ class _Table:
         return min(text_columns)[1] if text_columns else None
 
     def wraps(self, line: str) -> bool:
-        """In a PDF's layout, a line of a wrapped cell: indented, or a few words before a gap."""
-        return self.kind == "spaces" and bool(re.match(r" {4}|\S{1,6} {2}", line))
+        """In a PDF's layout, a line of the table with its cells a single space apart: indented,
+        or a few words before a gap."""
+        if self.kind != "spaces":
+            return False
+        return bool(re.match(r" {2}| *\S(?:\S| (?=\S)){0,13} {2}", line))
 
     def wrapped(self, cells: list[tuple[int, str]], line_span: tuple[int, int]):
         row, span, at, other = self.pending
         for x, cell in cells:
-            if x < 3 and "category" in row:
+            if "category" in row and self.column_at(x) == self.roles.index("category"):
                 role = "category"
             elif "name" in row and "description" in row:
                 long = len(cell) > 12 or re.search(r"[，。；,;]", cell)
@@ -460,6 +469,8 @@ class _Table:
             amount = product
         if amount is None or amount <= 0 or not name or not re.search(rf"[{_CJK}A-Za-z]", name):
             return None
+        if _SENTENCE.search(name) or len(name) > 40 or _SENTENCE.search(self.category):
+            return None  # a name is a few words, not a sentence: the cells were not told apart
         value = {"category": self.category, "name": name, "amount": amount.quantize(CENT)}
         confidence = 0.9
         if product is not None:
@@ -475,6 +486,22 @@ class _Table:
         if row.get("description"):
             value["description"] = re.sub(r"\s+", " ", row["description"])[:500]
         return Proposal("prices", "service_item", value, *span, confidence, "price-row")
+
+
+def _header_cells(line: str) -> tuple[list[int], list[str]]:
+    """A PDF layout's header cells and where each starts; narrow columns' headings stand a
+    single space apart ("金额 小计"): a cell whose words each name a column is split."""
+    at, cells = [], []
+    for match in re.finditer(r"\S+(?: \S+)*", line):
+        words = [(match.start() + w.start(), w.group()) for w in re.finditer(r"\S+", match.group())]
+        named = [next((name for name, rule in _ROLES if rule.search(word)), None) for _x, word in words]
+        if len(words) > 1 and all(named):
+            at += [x for x, _w in words]
+            cells += [w for _x, w in words]
+        else:
+            at.append(match.start())
+            cells.append(match.group())
+    return at, cells
 
 
 def _tables(text: str) -> list[_Table]:
@@ -502,11 +529,14 @@ def _tables(text: str) -> list[_Table]:
             table = None
         kind = _kind(line)
         if kind and len(tables) < MAX_TABLES:
-            cells = [c.strip() for c in _cells(line, kind)]
+            at = []
+            if kind == "spaces":
+                at, cells = _header_cells(line)
+            else:
+                cells = [c.strip() for c in _cells(line, kind)]
             roles = _is_header(cells)
             if roles:
                 caption = " ".join(recent[-3:]) + " " + line
-                at = [m.start() for m in re.finditer(r"\S+(?: \S+)*", line)] if kind == "spaces" else []
                 table = _Table(cells, roles, kind, caption, at)
                 tables.append(table)
                 quiet = 0

@@ -304,3 +304,50 @@ def test_of_several_tables_the_one_that_is_the_total_is_the_price_list():
     found = extract(head + detail + summary)
     assert [p.value["name"] for p in found.proposals if p.field == "service_item"] == ["巡检", "维修"]
     assert found.conflicts == []
+
+
+# Narrow columns: pdftotext leaves a single space between headings and between cells.
+DENSE = """分项   运维工作     工作内容说明                                  金额 小计
+                                                      (万元) (万元)
+机房运 空调巡检      每月巡检一次，记录温湿度和告警，发现问题及时处理并形成 1.5      4.5
+维                巡检记录。
+     供电检查     检查配电柜和不间断电源。                        2.5
+   蓄电池 更换 更换老化的蓄电池组，本年度共涉及 12 组，每组单独验收。 0.5
+合计                                                          4.5     4.5
+"""
+
+
+def test_pdf_layout_with_cells_a_single_space_apart():
+    found = prices(DENSE)
+    assert short(p.value for p in found.proposals) == [
+        ("机房运维", "空调巡检", Decimal("15000")),
+        ("机房运维", "供电检查", Decimal("25000")),
+        ("机房运维", "蓄电池更换", Decimal("5000")),
+    ]
+    assert found.conflicts == []
+
+
+def test_a_name_that_reads_as_a_sentence_is_not_proposed():
+    text = "序号\t名称\t金额（元）\n1\t依据《规范》，完成测评\t5000\n2\t" + "很长的名称" * 9 + "\t100\n"
+    assert rows(text) == []
+
+
+def test_pdf_layout_category_column_after_the_row_number():
+    text = """序号  类别      名称        金额（元）
+1     机房      空调巡检    15000
+      运维
+2               供电检查    25000
+3     终端      打印机维修  8000
+"""
+    assert short(rows(text)) == [
+        ("机房运维", "空调巡检", Decimal("15000")),
+        ("机房运维", "供电检查", Decimal("25000")),
+        ("终端", "打印机维修", Decimal("8000")),
+    ]
+
+
+def test_a_categorys_first_row_keeps_its_amount_when_its_subtotal_disagrees():
+    text = DENSE.replace("1.5      4.5", "1.5      4").replace("     供电检查", "网络运 供电检查")
+    found = prices(text)
+    assert found.proposals[0].value["amount"] == Decimal("15000.00")
+    assert [c.values for c in found.conflicts] == [(Decimal("15000.00"), Decimal("40000"))]
