@@ -13,6 +13,7 @@ Only rows with an amount are proposed; what a row does not say is left out.
 """
 
 import re
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from contracts.intake.header import capital_amount
@@ -582,4 +583,7 @@ def prices(text: str, known: Extraction | None = None) -> Extraction:
             out.conflicts.append(Conflict("total", (total.value, stated), spans))
     if total is not None and summed != total.value:
         out.conflicts.append(Conflict("price_list", (summed, total.value), (span, (total.start, total.end))))
+    if any(c.field == "price_list" for c in out.conflicts):
+        # Rows that do not add up may be misread: the reviewer checks them first.
+        out.proposals = [replace(p, confidence=min(p.confidence, 0.6)) for p in out.proposals]
     return out

@@ -161,6 +161,8 @@ def test_the_price_list_against_the_contracts_total_and_its_total_row():
     table = "类别\t服务名称\t金额（元）\n运维\t巡检\t20000\n\t维修\t30000\n合计\t\t50000\n"
     assert extract(head + table).conflicts == []
     short_list = head + table.replace("\t维修\t30000\n", "\t维修\t25000\n")
+    assert {p.confidence for p in extract(short_list).proposals if p.field == "service_item"} == {0.6}
+    assert {p.confidence for p in extract(head + table).proposals if p.field == "service_item"} == {0.9}
     fields = sorted((c.field, c.values) for c in extract(short_list).conflicts)
     assert fields == [
         ("price_list", (Decimal("45000.00"), Decimal("50000.00"))),
