@@ -12,6 +12,7 @@ Run: .venv/bin/python bench/intake.py   (no database). --smoke: the same, one ro
 """
 
 import os
+import re
 import statistics
 import sys
 import time
@@ -39,6 +40,14 @@ SAMPLE = """某市公安局（科技信息化支队）2025年度视频专网
 （1）合同签订生效之日后 20 个工作日内，甲方向乙方支付合同总价的 40%，即人民币 493,800.00 元；
 （2）服务期满且经甲方验收合格后 30 日内，甲方向乙方支付合同总价的 60%，即人民币 740,700.00 元。
 甲方（盖章）：某市公安局	乙方（盖章）：某某信息技术有限公司
+
+附件：服务内容及价格（单位：万元）
+| 序号 | 类别 | 服务名称 | 金额 |
+|---|---|---|---|
+| 1 | 视频专网运维 | 前端设备巡检 | 80 |
+|  |  | 平台软件维护 | 23.45 |
+| 2 | 用户服务 | 驻场值守 | 20 |
+| 合计 |  |  | 123.45 |
 """
 SAMPLE_TRUTH = {
     "code": "SAMPLE",
@@ -53,6 +62,14 @@ SAMPLE_TRUTH = {
         {"trigger": "effective", "offset": 20, "offset_unit": "working_days", "percent": 40},
         {"trigger": "final_acceptance", "offset": 30, "percent": 60},
     ],
+    "service_items": [
+        {"category": category, "name": name, "amount": __import__("decimal").Decimal(amount)}
+        for category, name, amount in [
+            ("视频专网运维", "前端设备巡检", "800000"),
+            ("视频专网运维", "平台软件维护", "234500"),
+            ("用户服务", "驻场值守", "200000"),
+        ]
+    ],
 }
 GROUPS = {
     "parties": ["client", "vendor"],
@@ -60,6 +77,7 @@ GROUPS = {
     "term": ["signed_on", "starts_on", "ends_on"],
     "total": ["total"],
     "milestones": [],  # scored as a set: score_milestones
+    "prices": [],  # scored as a set: score_prices
 }
 NOT_YET = [
     "SLA terms",
@@ -68,7 +86,6 @@ NOT_YET = [
     "inspections",
     "report duties",
     "acceptance method",
-    "price list",
 ]
 PAGE_CHARS = 1_100  # about a page of a Chinese contract
 
@@ -112,9 +129,48 @@ def score_milestones(extraction, truth: dict) -> list[int]:
     return [right, wrong, len(expected)]
 
 
+def _words(text: str) -> str:
+    """A name as compared: without spaces, in one case, with full-width brackets."""
+    text = "".join((text or "").split()).casefold()
+    return text.replace("(", "（").replace(")", "）")
+
+
+def _same_item(proposed: dict, expected: dict) -> bool:
+    """The same priced row: its amount; its name, or the truth's name without a trailing note
+    in brackets (the truth adds a brand or a protocol the text writes in another column:
+    "操作系统（<brand> V10）" for the row named 操作系统); its category when the proposal has one
+    (a table without a category column gives none: the truth's categories of such a list are
+    the checker's words, not the text's, and the reviewer types them); and the quantity and
+    unit price where the truth has them."""
+    if proposed.get("amount") is None or proposed["amount"] != expected["amount"]:
+        return False
+    name, truth_name = _words(proposed["name"]), _words(expected["name"])
+    if name not in (truth_name, re.sub(r"（[^（）]*）$", "", truth_name)):
+        return False
+    if proposed.get("category") and _words(proposed["category"]) != _words(expected["category"]):
+        return False
+    stated = [key for key in ("quantity", "unit_price") if expected.get(key) is not None]
+    return all(proposed.get(key) == expected[key] for key in stated)
+
+
+def score_prices(extraction, truth: dict) -> list[int]:
+    """The price list's rows as a set. Only the truth's priced rows count: a service the truth
+    lists without an amount (from the text's prose, not a price table) is not a price row."""
+    expected = [item for item in truth.get("service_items", []) if item.get("amount") is not None]
+    right = wrong = 0
+    for proposal in (p for p in extraction.proposals if p.field == "service_item"):
+        match = next((item for item in expected if _same_item(proposal.value, item)), None)
+        if match is None:
+            wrong += 1
+        else:
+            right += 1
+            expected.remove(match)
+    return [right, wrong, len(expected)]
+
+
 def score(extraction, truth: dict) -> dict[str, list[int]]:
     """group → [right, wrong, missed]."""
-    counts = {"milestones": score_milestones(extraction, truth)}
+    counts = {"milestones": score_milestones(extraction, truth), "prices": score_prices(extraction, truth)}
     for group, names in GROUPS.items():
         if not names:
             continue

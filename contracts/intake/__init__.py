@@ -7,11 +7,14 @@ party, a project or a figure of any contract (tests/contracts/test_intake.py gre
 
 from contracts.intake.header import extract_header
 from contracts.intake.payments import payments
+from contracts.intake.prices import prices
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 
-__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header", "payments"]
+__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header", "payments", "prices"]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
-    return extract_header(text).extend(payments(text))
+    header = extract_header(text)
+    # The price list is checked against the total the header proposes.
+    return header.extend(payments(text)).extend(prices(text, header))
