@@ -5,13 +5,24 @@ What the text does not say is left out: a wrong proposal is worse than none. No 
 party, a project or a figure of any contract (tests/contracts/test_intake.py greps for them).
 """
 
+from contracts.intake.duties import duties
 from contracts.intake.header import extract_header
 from contracts.intake.payments import payments
 from contracts.intake.proposals import Conflict, Extraction, Proposal
+from contracts.intake.routines import routines
 
-__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header", "payments"]
+__all__ = [
+    "Conflict",
+    "Extraction",
+    "Proposal",
+    "duties",
+    "extract",
+    "extract_header",
+    "payments",
+    "routines",
+]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
-    return extract_header(text).extend(payments(text))
+    return extract_header(text).extend(payments(text)).extend(duties(text)).extend(routines(text))

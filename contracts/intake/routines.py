@@ -1,0 +1,217 @@
+"""Inspection schedules and report duties: what the vendor checks how often, and which periodic
+reports it owes, with their deadlines when the text gives them.
+
+An inspection is read where a frequency (每日, 每周, 每月, 每季度, 每半年, "按周、月、半年频率")
+stands in one clause with an inspection word (巡检, 检查, 检测, 巡查); a monthly plan due "在当月
+第N个工作日之前" is a schedule by the N-th working day. What a heightened period asks ("重大节日…
+每日8、13、19时3次巡检") is not a schedule: heightened periods are declared per event, and their
+rounds are set there. One schedule per kind: the text repeats its duties.
+
+A report duty is read from its name (周报, 月报, 季度报告, 半年…报告, 年报, 年度总结) and the
+deadline in its sentence ("服务结束后 15 日内提交"); where the text is silent the offset is left
+empty (None): the report is then due as its kind says (``reports.kinds``), which this lower app
+cannot import. Whether a late report is a priced breach is the reviewer's to link: breach_kind "".
+"""
+
+import re
+
+from contracts.intake.duties import NUM, number
+from contracts.intake.proposals import Extraction, Proposal
+
+# The values of InspectionSchedule.Kind (inspections is a higher app: its strings, not its enum).
+DAILY, SEVERAL_DAILY, WEEKLY = "daily", "several_daily", "weekly"
+MONTHLY_DAY, MONTHLY_WORKING_DAY, QUARTERLY, HALF_YEARLY = (
+    "monthly_day",
+    "monthly_working_day",
+    "quarterly",
+    "half_yearly",
+)
+SCHEDULE_NAMES = {
+    DAILY: "每日巡检",
+    SEVERAL_DAILY: "每日多次巡检",
+    WEEKLY: "每周巡检",
+    MONTHLY_DAY: "月度巡检",
+    MONTHLY_WORKING_DAY: "月度工作计划",
+    QUARTERLY: "季度巡检",
+    HALF_YEARLY: "半年度巡检",
+}
+
+_CLAUSE = re.compile(r"[，,。；;：:\n]")
+_SENTENCE = re.compile(r"[。；;\n]")
+_INSPECT = re.compile(r"巡检|巡查|巡视|检查|检测")
+_HEIGHTENED = re.compile(r"重大节日|重要活动|重大活动|重保|安保|特殊时期|敏感时期|保障期|节假日")
+_HOUR = r"\d{1,2}(?:[:：]\d{2})?"
+_FREQUENCY = [
+    # "每周巡检7天" is every day of the week, not a weekly round.
+    (
+        SEVERAL_DAILY,
+        re.compile(r"每[日天]\s*(?P<times>" + _HOUR + r"(?:\s*[、,，和及]\s*" + _HOUR + r")+)\s*(?:时|点)"),
+    ),
+    (DAILY, re.compile(r"每[日天](?!\s*[、,，和及])|每周\s*(?:巡检|检查)?\s*7\s*天")),
+    (WEEKLY, re.compile(r"每周(?!\s*(?:巡检|检查)?\s*\d\s*天)|每个?星期")),
+    (MONTHLY_DAY, re.compile(r"每个?月(?!\s*[、,，和及])")),
+    (QUARTERLY, re.compile(r"每个?季度?")),
+    (HALF_YEARLY, re.compile(r"每半年")),
+]
+# "按周、月、半年频率": each period of the list.
+_PERIOD = r"(?:日|天|周|月|季度?|半年度?|年)"
+_PERIOD_LIST = re.compile(
+    r"按\s*(?P<list>" + _PERIOD + r"(?:\s*[、,，和及]\s*" + _PERIOD + r")*)\s*的?\s*(?:频率|频次|周期)"
+)
+_LIST_KIND = {"日": DAILY, "天": DAILY, "周": WEEKLY, "月": MONTHLY_DAY, "季": QUARTERLY, "季度": QUARTERLY}
+_NTH_WORKING_DAY = re.compile(
+    r"每个?月[^。；;\n]{0,20}?(?:当月)?第\s*(?P<n>" + NUM + r")\s*个?工作日\s*(?:之前|以前|前|内)"
+)
+_ONE_TIME = re.compile(
+    r"(?P<h>\d{1,2})\s*[:：]\s*(?P<m>\d{2})|(?P<h2>\d{1,2})\s*(?:时|点)(?!\s*[、,，和及\d])"
+)
+
+
+def _times(raw: str) -> list[str] | None:
+    times = []
+    for part in re.split(r"\s*[、,，和及]\s*", raw):
+        hour, _sep, minute = part.replace("：", ":").partition(":")
+        if not hour.isdigit() or int(hour) > 23 or (minute and (not minute.isdigit() or int(minute) > 59)):
+            return None
+        times.append(f"{int(hour):02d}:{int(minute or 0):02d}")
+    return sorted(set(times)) if len(set(times)) == len(times) else None
+
+
+def _list_kinds(raw: str) -> list[str]:
+    kinds = []
+    for part in re.split(r"\s*[、,，和及]\s*", raw):
+        if part.startswith("半年"):
+            kinds.append(HALF_YEARLY)
+        elif part in _LIST_KIND:
+            kinds.append(_LIST_KIND[part])
+    return kinds
+
+
+def _clauses(text: str):
+    start = 0
+    for m in _CLAUSE.finditer(text):
+        yield start, text[start : m.start()]
+        start = m.end()
+    yield start, text[start:]
+
+
+def _sentence_of(text: str, start: int) -> str:
+    left = max((m.end() for m in _SENTENCE.finditer(text, max(0, start - 300), start)), default=0)
+    right = _SENTENCE.search(text, start)
+    return text[left : right.start() if right else len(text)]
+
+
+def inspections(text: str) -> Extraction:
+    out = Extraction()
+    seen = set()
+
+    def propose(kind, start, end, confidence, rule, **extra):
+        if kind in seen:
+            return
+        seen.add(kind)
+        what = _sentence_of(text, start).strip(" -*#\t")[:200]
+        value = {"name": SCHEDULE_NAMES[kind], "kind": kind, "what": what, **extra}
+        proposal = Proposal("inspections", "inspection_schedule", value, start, end, confidence, rule)
+        out.proposals.append(proposal)
+
+    for m in _NTH_WORKING_DAY.finditer(text):
+        n = number(m["n"])
+        if n and 1 <= n <= 15:  # InspectionSchedule's limit: the N-th working day stays in its month
+            propose(MONTHLY_WORKING_DAY, m.start(), m.end(), 0.75, "nth-working-day", nth_working_day=n)
+    for offset, clause in _clauses(text):
+        if not _INSPECT.search(clause) or _NTH_WORKING_DAY.search(_sentence_of(text, offset)):
+            continue
+        if _HEIGHTENED.search(_sentence_of(text, offset)):
+            continue  # a heightened period's rounds, declared with the period
+        listed = _PERIOD_LIST.search(clause)
+        if listed:
+            for kind in _list_kinds(listed["list"]):
+                propose(kind, offset + listed.start(), offset + listed.end(), 0.8, "period-list")
+            continue
+        for kind, pattern in _FREQUENCY:
+            m = pattern.search(clause)
+            if not m:
+                continue
+            extra = {}
+            if kind == SEVERAL_DAILY:
+                times = _times(m["times"])
+                if not times or len(times) < 2:
+                    continue
+                extra["times_of_day"] = times
+            elif kind == DAILY:
+                at = _ONE_TIME.search(clause, m.end(), m.end() + 8)
+                if at:
+                    times = _times(at["h"] + ":" + at["m"] if at["h"] else at["h2"])
+                    if times:
+                        extra["times_of_day"] = times
+            propose(kind, offset + m.start(), offset + m.end(), 0.8, "frequency-inspection", **extra)
+            break
+    return out
+
+
+# --- Report duties --------------------------------------------------------------------------------
+
+# The codes of reports.kinds.
+_REPORTS = [
+    ("weekly", re.compile(r"周报|每周[^，,。；;]{0,10}?报告|周工作报告")),
+    ("monthly", re.compile(r"月报|每个?月[^，,。；;]{0,10}?报告|月度(?:工作)?报告")),
+    ("quarterly", re.compile(r"季报|季度(?:工作|运维)?报告|每个?季度?[^，,。；;]{0,10}?报告")),
+    ("half_yearly", re.compile(r"半年报|半年度?(?:工作|运维|巡检)?(?:报告|总结)")),
+    ("annual", re.compile(r"(?<!半)年报|(?<!半)年度(?:工作|运维)?(?:报告|总结)|(?<!半)年终总结")),
+]
+_REPORT_WORD = re.compile(r"报告|周报|月报|总结")
+_LIST_REPORT = {
+    WEEKLY: "weekly",
+    MONTHLY_DAY: "monthly",
+    QUARTERLY: "quarterly",
+    HALF_YEARLY: "half_yearly",
+}
+# "服务结束后 15 日内向甲方提交": a deadline after the period (or the term) ends.
+_DEADLINE = re.compile(
+    r"(?:结束|期满|届满|终止|截止)\s*(?:之日)?\s*后\s*(?P<n>\d{1,3})\s*个?\s*(?P<unit>工作日|日历日|自然日|日|天)\s*内"
+    r"[^。；;]{0,12}?(?:提交|报送|提供|上报|交付)"
+)
+
+
+def reports(text: str) -> Extraction:
+    out = Extraction()
+    found = {}
+    for offset, clause in _clauses(text):
+        if not _REPORT_WORD.search(clause):
+            continue
+        hits = []
+        listed = _PERIOD_LIST.search(clause)
+        if listed and "报告" in clause[listed.end() :]:
+            hits += [
+                (code, listed.start(), listed.end(), "report-period-list")
+                for code in (_LIST_REPORT.get(k) for k in _list_kinds(listed["list"]))
+                if code
+            ]
+        for code, pattern in _REPORTS:
+            hits += [(code, m.start(), m.end(), "report-name") for m in pattern.finditer(clause)]
+        for code, start, end, rule in hits:
+            deadline = _DEADLINE.search(_sentence_of(text, offset + start))
+            offset_days = unit = None
+            if deadline:
+                offset_days = int(deadline["n"])
+                unit = "working_days" if deadline["unit"] == "工作日" else "calendar_days"
+            value = {
+                "kind": code,
+                "offset": offset_days,
+                "offset_unit": unit,
+                "breach_kind": "",
+                "note": _sentence_of(text, offset + start).strip(" -*#\t")[:300],
+            }
+            known = found.get(code)
+            # The text names a report more than once: the mention with its deadline wins.
+            if known is None or (known[0]["offset"] is None and offset_days is not None):
+                confidence = 0.85 if offset_days is not None else 0.8
+                found[code] = (value, offset + start, offset + end, confidence, rule)
+    for value, start, end, confidence, rule in found.values():
+        out.proposals.append(Proposal("reports", "report_duty", value, start, end, confidence, rule))
+    out.proposals.sort(key=lambda p: p.start)
+    return out
+
+
+def routines(text: str) -> Extraction:
+    return inspections(text).extend(reports(text))
