@@ -2,9 +2,9 @@
 pattern, where), the staff rules the contract sets at its own level, how the work is accepted and
 the build contract's periods (build, initial acceptance, trial run, final acceptance, warranty).
 
-A post is read where the text counts people on site (驻场): "N 名驻场工程师", "某总队驻场工程师
-N 名", a table of shift patterns ("7天×8小时驻场岗位2个", "/" for none). A count that only sums
-the placed posts ("派遣4名技术人员驻场" beside "总队3名，厅1名") is not a post of its own. A post
+A post is read where the text counts people on site (驻场): "N 名驻场工程师", "某中心驻场工程师
+N 名", a table of shift patterns ("7天×24小时驻场岗位N个", "/" for none). A count that only sums
+the placed posts ("派遣6名技术人员驻场" beside "甲中心5名，乙支队1名") is not a post of its own. A post
 whose shift pattern the text does not state is proposed on working days (5×8), less surely.
 Duties on weekends, holidays and heightened periods are not posts: they are the contract's
 ``onsite_on_non_working_days`` when the text makes them a must with a count of people.
@@ -63,27 +63,27 @@ def _sentence_of(text: str, start: int, end: int) -> str:
 
 # --- Staff posts ----------------------------------------------------------------------------------
 
-# "5天×8小时驻场岗位/个，7天×8小时驻场岗位2个": a table of posts by shift pattern.
+# "5天×8小时驻场岗位3个，7天×24小时驻场岗位/个": a table of posts by shift pattern.
 _SHIFT_TABLE = re.compile(
     r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时|h|H)?\s*(?:的)?\s*(?:驻场|值守|值班)(?:岗位?|人员|工程师)"
     r"\s*(?P<n>" + NUM + r"|/|／)\s*(?:个|名|人|位)?"
 )
-# "交警总队驻场技术服务工程师3名": a post at a named place.
+# "指挥中心驻场运维工程师4名": a post at a named place.
 _PLACED = re.compile(
     r"(?P<place>[\u4e00-\u9fff]{2,16})驻场(?P<role>[\u4e00-\u9fff]{0,8}?(?:工程师|人员))\s*(?P<n>"
     + NUM
     + r")\s*(?:名|位|人)"
 )
-# "3 位以上驻场人员", "五名一线驻场工程师", "派遣4名技术人员驻场", "不少于2名驻场人员".
+# "6 位以上驻场人员", "两名一线驻场工程师", "派遣6名技术人员驻场", "驻场人员不少于2名".
 _COUNTED = re.compile(
     r"(?P<n>" + NUM + r")\s*(?:名|位|人)\s*(?:及?以上)?\s*的?\s*(?:一线)?\s*"
     r"(?P<role>(?:技术(?:服务)?)?(?:人员|工程师))?\s*驻场\s*(?P<role2>(?:技术(?:服务)?)?(?:工程师|人员))?"
     r"|驻场(?P<role3>(?:技术(?:服务)?)?(?:工程师|人员))\s*(?:不少于|至少|不低于)?\s*"
     r"(?P<n3>" + NUM + r")\s*(?:名|位|人)"
 )
-# "实行 7x24 小时值班制度": one person on call round the clock.
+# "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
-# "指定一名负责人配合甲方…": the vendor's lead, a post of one.
+# "应指定一名项目负责人…": the vendor's lead, a post of one.
 _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负责人")
 
 
@@ -155,12 +155,12 @@ def staff_posts(text: str) -> Extraction:
     return out
 
 
-# "项目经理及技术负责人不得随意更换，如需更换须提前通知甲方，并得到甲方的同意".
+# "项目负责人不得擅自更换，确需更换的应事先征得甲方书面同意".
 _KEY_STAFF = re.compile(
     r"(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?(?:不得|不能|不应|不可)[^。；;]{0,8}?更换"
     r"[^。；;]{0,40}?(?:同意|许可|批准|认可)"
 )
-# "周末、节假日以及重要时间节点必须安排不少于1人的现场保障": a must, with a count of people.
+# "双休日和法定节假日须安排至少2名工程师在岗": a must, with a count of people.
 _NON_WORKING = re.compile(
     r"(?:周末|节假日|休息日|双休日|非工作日)[^。；;]{0,40}?(?:必须|须|应当?|需)\s*(?:安排|保证|确保|保持|有)"
     r"[^。；;]{0,8}?(?:不少于|至少)?\s*" + NUM + r"\s*(?:名|人|位)"
@@ -199,10 +199,10 @@ _TIMELINE = {
         r"(?:维保|质保|保修)期\s*(?:为)?\s*(?P<n>\d{1,2})\s*年|(?P<m>\d{1,2})\s*年\s*的?\s*(?:免费)?(?:维保|质保|保修)"
     ),
 }
-# "按照下列第1种方式 … I.一次性验收 … II.固定周期验收": the text picks one of the listed ways.
+# "按下列第2种方式 … I.一次性验收：… II.固定周期验收：…": the text picks one of the listed ways.
 _CHOICE = re.compile(r"验收[^。\n]{0,30}?第\s*(?P<n>[1-9一二三])\s*种方式")
 _ONE_TIME = re.compile(
-    r"一次性(?:验收|终验)|最终验收|终验|(?:服务|运维|合同|维护)期满[^。；;，,]{0,20}?验收|验收[^。；;，,]{0,6}?(?:服务|运维|合同)期满"
+    r"一次性(?:验收|终验)|最终验收|终验|(?:服务|运维|合同|维护)期满[^。；;]{0,20}?验收|验收[^。；;，,]{0,6}?(?:服务|运维|合同)期满"
 )
 _PERIODIC = re.compile(r"固定周期验收|(?:每|按)(?:个)?(?:月|季度?|半年)[^。；;，,]{0,12}?验收")
 _OPTION = re.compile(

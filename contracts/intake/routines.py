@@ -1,14 +1,14 @@
 """Inspection schedules and report duties: what the vendor checks how often, and which periodic
 reports it owes, with their deadlines when the text gives them.
 
-An inspection is read where a frequency (每日, 每周, 每月, 每季度, 每半年, "按周、月、半年频率")
+An inspection is read where a frequency (每日, 每周, 每月, 每季度, 每半年, "按月、季度频率")
 stands in one clause with an inspection word (巡检, 检查, 检测, 巡查); a monthly plan due "在当月
 第N个工作日之前" is a schedule by the N-th working day. What a heightened period asks ("重大节日…
-每日8、13、19时3次巡检") is not a schedule: heightened periods are declared per event, and their
+每日N、N、N时巡检") is not a schedule: heightened periods are declared per event, and their
 rounds are set there. One schedule per kind: the text repeats its duties.
 
 A report duty is read from its name (周报, 月报, 季度报告, 半年…报告, 年报, 年度总结) and the
-deadline in its sentence ("服务结束后 15 日内提交"); where the text is silent the offset is left
+deadline in its sentence ("服务期满后 N 个工作日内提交"); where the text is silent the offset is left
 empty (None): the report is then due as its kind says (``reports.kinds``), which this lower app
 cannot import. Whether a late report is a priced breach is the reviewer's to link: breach_kind "".
 """
@@ -36,13 +36,14 @@ SCHEDULE_NAMES = {
     HALF_YEARLY: "半年度巡检",
 }
 
-_CLAUSE = re.compile(r"[，,。；;：:\n]")
+# A colon ends a clause, not a time of day ("9:30").
+_CLAUSE = re.compile(r"[，,。；;\n]|(?<!\d)[：:]|[：:](?!\d)")
 _SENTENCE = re.compile(r"[。；;\n]")
 _INSPECT = re.compile(r"巡检|巡查|巡视|检查|检测")
 _HEIGHTENED = re.compile(r"重大节日|重要活动|重大活动|重保|安保|特殊时期|敏感时期|保障期|节假日")
 _HOUR = r"\d{1,2}(?:[:：]\d{2})?"
 _FREQUENCY = [
-    # "每周巡检7天" is every day of the week, not a weekly round.
+    # "每周检查7天" is every day of the week, not a weekly round.
     (
         SEVERAL_DAILY,
         re.compile(r"每[日天]\s*(?P<times>" + _HOUR + r"(?:\s*[、,，和及]\s*" + _HOUR + r")+)\s*(?:时|点)"),
@@ -53,7 +54,7 @@ _FREQUENCY = [
     (QUARTERLY, re.compile(r"每个?季度?")),
     (HALF_YEARLY, re.compile(r"每半年")),
 ]
-# "按周、月、半年频率": each period of the list.
+# "按月、季度频率": each period of the list.
 _PERIOD = r"(?:日|天|周|月|季度?|半年度?|年)"
 _PERIOD_LIST = re.compile(
     r"按\s*(?P<list>" + _PERIOD + r"(?:\s*[、,，和及]\s*" + _PERIOD + r")*)\s*的?\s*(?:频率|频次|周期)"
@@ -159,14 +160,14 @@ _REPORTS = [
     ("half_yearly", re.compile(r"半年报|半年度?(?:工作|运维|巡检)?(?:报告|总结)")),
     ("annual", re.compile(r"(?<!半)年报|(?<!半)年度(?:工作|运维)?(?:报告|总结)|(?<!半)年终总结")),
 ]
-_REPORT_WORD = re.compile(r"报告|周报|月报|总结")
+_REPORT_WORD = re.compile(r"报告|[周月季年]报|总结")
 _LIST_REPORT = {
     WEEKLY: "weekly",
     MONTHLY_DAY: "monthly",
     QUARTERLY: "quarterly",
     HALF_YEARLY: "half_yearly",
 }
-# "服务结束后 15 日内向甲方提交": a deadline after the period (or the term) ends.
+# "合同结束后 20 日内向甲方提交": a deadline after the period (or the term) ends.
 _DEADLINE = re.compile(
     r"(?:结束|期满|届满|终止|截止)\s*(?:之日)?\s*后\s*(?P<n>\d{1,3})\s*个?\s*(?P<unit>工作日|日历日|自然日|日|天)\s*内"
     r"[^。；;]{0,12}?(?:提交|报送|提供|上报|交付)"
