@@ -75,16 +75,34 @@ _PLACED = re.compile(
     + r")\s*(?:名|位|人)"
 )
 # "6 位以上驻场人员", "两名一线驻场工程师", "派遣6名技术人员驻场", "驻场人员不少于2名".
+_ROLE = r"[\u4e00-\u9fff]{0,4}?(?:人员|工程师)"
 _COUNTED = re.compile(
     r"(?P<n>" + NUM + r")\s*(?:名|位|人)\s*(?:及?以上)?\s*的?\s*(?:一线)?\s*"
-    r"(?P<role>(?:技术(?:服务)?)?(?:人员|工程师))?\s*驻场\s*(?P<role2>(?:技术(?:服务)?)?(?:工程师|人员))?"
-    r"|驻场(?P<role3>(?:技术(?:服务)?)?(?:工程师|人员))\s*(?:不少于|至少|不低于)?\s*"
-    r"(?P<n3>" + NUM + r")\s*(?:名|位|人)"
+    r"(?P<role>" + _ROLE + r")?\s*驻场\s*(?P<role2>" + _ROLE + r")?"
+    r"|驻场(?P<role3>" + _ROLE + r")\s*(?:不少于|至少|不低于)?\s*(?P<n3>" + NUM + r")\s*(?:名|位|人)"
+)
+# "实行7×24小时驻场", "5×8小时工作制" beside a count: the shift pattern of those people.
+_SHIFT_WORDS = re.compile(
+    r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时)?\s*(?:驻场|值守|值班|在岗|工作制|轮班)"
 )
 # "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
 _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负责人")
+
+
+def _shift_beside(text: str, count, taken: list) -> str | None:
+    """The one shift pattern the count's sentence gives its people, or None."""
+    left = max(
+        (m.end() for m in _SENTENCE.finditer(text, max(0, count.start() - 200), count.start())), default=0
+    )
+    right = _SENTENCE.search(text, count.end())
+    found = list(_SHIFT_WORDS.finditer(text, left, right.start() if right else len(text)))
+    shifts = {f"{m['d']}x{m['h']}" for m in found}
+    if len(shifts) != 1 or not shifts <= {"5x8", "7x8", "7x24"}:
+        return None
+    taken += [m.span() for m in found]  # not a round-the-clock duty of its own
+    return shifts.pop()
 
 
 def _role(*roles) -> str:
@@ -124,20 +142,22 @@ def staff_posts(text: str) -> Extraction:
             continue
         n = number(m["n"] or m["n3"])
         if n:
-            counted.append((n, _role(m["role"], m["role2"], m["role3"]), m.start(), m.end()))
+            shift = _shift_beside(text, m, taken)
+            counted.append((n, _role(m["role"], m["role2"], m["role3"]), m.start(), m.end(), shift))
     posts = table + placed
     sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed) if group}
     counted = [c for c in counted if c[0] not in sums]
     if counted:
-        counts = Counter(n for n, _role_, _s, _e in counted).most_common()
+        counts = Counter(c[0] for c in counted).most_common()
         if len(counts) == 1 or counts[0][1] > counts[1][1]:
             n = counts[0][0]
-            _n, role, start, end = next(c for c in counted if c[0] == n)
-            confidence = 0.7 if len(counts) == 1 else 0.5
-            posts.append((_post(f"驻场{role}", "5x8", n), start, end, confidence, "resident-count"))
+            _n, role, start, end, shift = next(c for c in counted if c[0] == n)
+            confidence = (0.8 if shift else 0.7) if len(counts) == 1 else 0.5
+            rule = "resident-count-shift" if shift else "resident-count"
+            posts.append((_post(f"驻场{role}", shift or "5x8", n), start, end, confidence, rule))
         if len(counts) > 1:
             values = tuple(n for n, _c in counts)
-            spans = tuple(next((s, e) for c, _r, s, e in counted if c == n) for n in values)
+            spans = tuple(next((c[2], c[3]) for c in counted if c[0] == n) for n in values)
             out.conflicts.append(Conflict("staff_post", values, spans))
     for m in _ROUND_THE_CLOCK.finditer(text):
         if free(*m.span()):

@@ -40,6 +40,12 @@ SCHEDULE_NAMES = {
 _CLAUSE = re.compile(r"[，,。；;\n]|(?<!\d)[：:]|[：:](?!\d)")
 _SENTENCE = re.compile(r"[。；;\n]")
 _INSPECT = re.compile(r"巡检|巡查|巡视|检查|检测")
+# The bureau checking the vendor's work, staff or training is not the vendor's inspection round.
+_NOT_A_ROUND = re.compile(r"甲方[^，,。；;]{0,8}?(?:每|按|定期|将)|考核|考勤|培训|座谈|验收|抽查|抽调")
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+# "每周三", "每月10日": the day the round falls on, where the text gives it.
+_ON_WEEKDAY = re.compile(r"每周\s*(?P<d>[一二三四五六日天])(?![天次])|每个?星期\s*(?P<e>[一二三四五六日天])")
+_ON_DAY = re.compile(r"每个?月\s*(?P<n>\d{1,2})\s*(?:日|号)")
 _HEIGHTENED = re.compile(r"重大节日|重要活动|重大活动|重保|安保|特殊时期|敏感时期|保障期|节假日")
 _HOUR = r"\d{1,2}(?:[:：]\d{2})?"
 _FREQUENCY = [
@@ -120,7 +126,9 @@ def inspections(text: str) -> Extraction:
         if n and 1 <= n <= 15:  # InspectionSchedule's limit: the N-th working day stays in its month
             propose(MONTHLY_WORKING_DAY, m.start(), m.end(), 0.75, "nth-working-day", nth_working_day=n)
     for offset, clause in _clauses(text):
-        if not _INSPECT.search(clause) or _NTH_WORKING_DAY.search(_sentence_of(text, offset)):
+        if not _INSPECT.search(clause) or _NOT_A_ROUND.search(clause):
+            continue
+        if _NTH_WORKING_DAY.search(_sentence_of(text, offset)):
             continue
         if _HEIGHTENED.search(_sentence_of(text, offset)):
             continue  # a heightened period's rounds, declared with the period
@@ -145,6 +153,14 @@ def inspections(text: str) -> Extraction:
                     times = _times(at["h"] + ":" + at["m"] if at["h"] else at["h2"])
                     if times:
                         extra["times_of_day"] = times
+            elif kind == WEEKLY:
+                day = _ON_WEEKDAY.search(clause)
+                if day:
+                    extra["weekday"] = _WEEKDAYS[day["d"] or day["e"]]
+            elif kind == MONTHLY_DAY:
+                day = _ON_DAY.search(clause)
+                if day and 1 <= int(day["n"]) <= 31:
+                    extra["day_of_month"] = int(day["n"])
             propose(kind, offset + m.start(), offset + m.end(), 0.8, "frequency-inspection", **extra)
             break
     return out
@@ -167,17 +183,49 @@ _LIST_REPORT = {
     QUARTERLY: "quarterly",
     HALF_YEARLY: "half_yearly",
 }
-# "合同结束后 20 日内向甲方提交": a deadline after the period (or the term) ends.
-_DEADLINE = re.compile(
-    r"(?:结束|期满|届满|终止|截止)\s*(?:之日)?\s*后\s*(?P<n>\d{1,3})\s*个?\s*(?P<unit>工作日|日历日|自然日|日|天)\s*内"
-    r"[^。；;]{0,12}?(?:提交|报送|提供|上报|交付)"
+# The deadlines after a period (or the term) ends, each read as days after its last day (what
+# ReportRequirement.due_offset counts): "合同结束后 20 日内向甲方提交", "次月前3个工作日内",
+# "次月10日前" (a month, quarter, half year or year ends on a month's last day: the 10th is 10
+# days on), "下周一前提交上周周报" (a week ends on Sunday: Monday is 1 day on).
+_AFTER_END = (
+    r"(?:结束|期满|届满|终止|截止)\s*(?:之日)?\s*后\s*(?P<n>\d{1,3})\s*个?\s*"
+    r"(?P<unit>工作日|日历日|自然日|日|天)\s*内"
 )
+_SUBMIT = r"(?:提交|报送|提供|上报|交付)"
+_DEADLINE = re.compile(_AFTER_END + r"[^。；;]{0,12}?" + _SUBMIT)
+# "服务期满后 7 日内，乙方提交年度总结": the deadline ends the clause before the report's.
+_DEADLINE_BEFORE = re.compile(_AFTER_END + r"\s*$")
+_NEXT_WORKING = re.compile(
+    r"(?:次月|下月|下个月|次周|下周)\s*(?:前|第)\s*(?P<n>\d{1,2})\s*个\s*工作日\s*(?:内|前|之前)"
+)
+_NEXT_MONTH_DAY = re.compile(r"(?:次月|下月|下个月)\s*(?P<n>\d{1,2})\s*(?:日|号)\s*(?:前|之前|以前)")
+_NEXT_WEEKDAY = re.compile(r"(?:次周|下周)\s*(?P<d>[一二三四五])\s*(?:前|之前|以前)?")
+_MONTH_ENDED = ("monthly", "quarterly", "half_yearly", "annual")
+
+
+def _deadline(code: str, clause: str) -> tuple[int, str] | None:
+    """(offset, unit) a clause gives for a report of kind ``code``, or None."""
+    found = _DEADLINE.search(clause)
+    if found:
+        return int(found["n"]), "working_days" if found["unit"] == "工作日" else "calendar_days"
+    found = _NEXT_WORKING.search(clause)
+    if found and (code == "weekly") == ("周" in found.group()):
+        return int(found["n"]), "working_days"
+    found = _NEXT_MONTH_DAY.search(clause)
+    if found and code in _MONTH_ENDED and 1 <= int(found["n"]) <= 31:
+        return int(found["n"]), "calendar_days"
+    found = _NEXT_WEEKDAY.search(clause)
+    if found and code == "weekly":
+        return _WEEKDAYS[found["d"]] + 1, "calendar_days"
+    return None
 
 
 def reports(text: str) -> Extraction:
     out = Extraction()
     found = {}
+    previous = ""
     for offset, clause in _clauses(text):
+        before, previous = previous, clause
         if not _REPORT_WORD.search(clause):
             continue
         hits = []
@@ -191,11 +239,16 @@ def reports(text: str) -> Extraction:
         for code, pattern in _REPORTS:
             hits += [(code, m.start(), m.end(), "report-name") for m in pattern.finditer(clause)]
         for code, start, end, rule in hits:
-            deadline = _DEADLINE.search(_sentence_of(text, offset + start))
-            offset_days = unit = None
-            if deadline:
-                offset_days = int(deadline["n"])
-                unit = "working_days" if deadline["unit"] == "工作日" else "calendar_days"
+            # Its own clause, or the one before when that names no other report ("服务期满后
+            # N日内，提交年度总结"): a deadline in a list of reports is not every report's.
+            deadline = _deadline(code, clause)
+            if deadline is None and before and not _REPORT_WORD.search(before):
+                ends = _DEADLINE_BEFORE.search(before)
+                if ends and re.search(_SUBMIT, clause):
+                    deadline = int(ends["n"]), "working_days" if ends["unit"] == "工作日" else "calendar_days"
+                else:
+                    deadline = _deadline(code, before)
+            offset_days, unit = deadline or (None, None)
             value = {
                 "kind": code,
                 "offset": offset_days,

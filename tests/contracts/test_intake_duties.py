@@ -203,3 +203,38 @@ def test_extract_proposes_every_group_with_a_rule_and_a_confidence():
     groups = {p.group for p in found.proposals}
     assert {"staff", "acceptance", "inspections", "reports"} <= groups
     assert all(p.rule and 0 < p.confidence <= 1 for p in found.proposals)
+
+
+def test_a_shift_pattern_beside_the_count_and_no_round_the_clock_post_besides():
+    text = "乙方安排 3 名运维工程师驻场，实行7×24小时值班。"
+    assert posts(text) == [("7x24", 3, "", "resident-count-shift")]
+    assert posts("驻场运维人员不少于2名，5×8小时工作制。") == [("5x8", 2, "", "resident-count-shift")]
+
+
+def test_the_bureau_checking_the_vendor_is_not_an_inspection_round():
+    assert kinds_of("甲方每季度对乙方服务质量进行检查考核。") == []
+    assert kinds_of("乙方每月对驻场人员开展培训并检查培训效果。") == []
+
+
+def test_the_day_a_weekly_or_monthly_round_falls_on():
+    found = values(
+        inspections("乙方每周三对网络设备进行巡检；每月10日检查一次备份介质。"), "inspection_schedule"
+    )
+    assert [(v["kind"], v.get("weekday"), v.get("day_of_month")) for v in found] == [
+        ("weekly", 2, None),
+        ("monthly_day", None, 10),
+    ]
+
+
+def test_deadlines_counted_from_the_end_of_the_period():
+    assert duties("乙方应于下周一前提交上周周报。") == [("weekly", 1, "calendar_days")]
+    assert duties("乙方于次月5日前提交上月月报。") == [("monthly", 5, "calendar_days")]
+    assert duties("季度报告于次月前3个工作日内提交。") == [("quarterly", 3, "working_days")]
+    # A day of the next month is no deadline for a weekly report.
+    assert duties("周报于次月5日前汇总提交。") == [("weekly", None, None)]
+
+
+def test_a_deadline_in_the_clause_before_and_not_across_a_list_of_reports():
+    assert duties("服务期满后 7 日内，乙方提交年度总结。") == [("annual", 7, "calendar_days")]
+    text = "乙方每周提交周报，服务期满后10个工作日内提交年度总结。"
+    assert duties(text) == [("weekly", None, None), ("annual", 10, "working_days")]
