@@ -219,6 +219,7 @@ _TIMELINE = {
         r"(?:维保|质保|保修)期\s*(?:为)?\s*(?P<n>\d{1,2})\s*年|(?P<m>\d{1,2})\s*年\s*的?\s*(?:免费)?(?:维保|质保|保修)"
     ),
 }
+_BUILD = re.compile(r"初验|试运行")
 # "按下列第2种方式 … I.一次性验收：… II.固定周期验收：…": the text picks one of the listed ways.
 _CHOICE = re.compile(r"验收[^。\n]{0,30}?第\s*(?P<n>[1-9一二三])\s*种方式")
 _ONE_TIME = re.compile(
@@ -268,7 +269,10 @@ def acceptance(text: str) -> Extraction:
     if method:
         proposal = Proposal("acceptance", "acceptance_method", method, start, end, confidence, rule)
         out.proposals.append(proposal)
-    for name, pattern in _TIMELINE.items():
+    # A build's periods, only where the text has a build's stages (an O&M contract's "备件质保期
+    # 1年" is not a warranty the build timeline counts).
+    timeline = _TIMELINE.items() if _BUILD.search(plain) else ()
+    for name, pattern in timeline:
         found = []
         for m in pattern.finditer(plain):
             raw = next(g for g in (m.groupdict().get("n"), m.groupdict().get("m")) if g)

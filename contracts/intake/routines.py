@@ -69,9 +69,12 @@ _LIST_KIND = {"日": DAILY, "天": DAILY, "周": WEEKLY, "月": MONTHLY_DAY, "�
 _NTH_WORKING_DAY = re.compile(
     r"每个?月[^。；;\n]{0,20}?(?:当月)?第\s*(?P<n>" + NUM + r")\s*个?工作日\s*(?:之前|以前|前|内)"
 )
-_ONE_TIME = re.compile(
-    r"(?P<h>\d{1,2})\s*[:：]\s*(?P<m>\d{2})|(?P<h2>\d{1,2})\s*(?:时|点)(?!\s*[、,，和及\d])"
+# A time of day after 每日: "9:30", "上午9时", "下午3点半".
+_AT = re.compile(
+    r"(?P<pm>下午|晚上|傍晚|晚)?\s*(?P<h>\d{1,2})\s*(?:[:：]\s*(?P<m>\d{2})|(?:时|点)(?P<half>半)?)"
 )
+# "每日巡检3次", "每天两次": several rounds a day, whose times the text must then give.
+_TIMES_A_DAY = re.compile(r"(?P<n>[2-9两二三四五六])\s*次")
 
 
 def _times(raw: str) -> list[str] | None:
@@ -82,6 +85,23 @@ def _times(raw: str) -> list[str] | None:
             return None
         times.append(f"{int(hour):02d}:{int(minute or 0):02d}")
     return sorted(set(times)) if len(set(times)) == len(times) else None
+
+
+def _daily_times(rest: str) -> list[str] | None:
+    """The times of day written after 每日 in its clause: [] for none, None when the text asks
+    for several rounds a day without saying when (no schedule can be proposed)."""
+    times = []
+    for at in _AT.finditer(rest[:30]):
+        hour = int(at["h"]) + (12 if at["pm"] and int(at["h"]) < 12 else 0)
+        minute = int(at["m"]) if at["m"] else 30 if at["half"] else 0
+        if hour > 23 or minute > 59:
+            return None
+        times.append(f"{hour:02d}:{minute:02d}")
+    times = sorted(set(times))
+    wanted = _TIMES_A_DAY.search(rest[:30])
+    if wanted and len(times) != number(wanted["n"]):
+        return None
+    return times
 
 
 def _list_kinds(raw: str) -> list[str]:
@@ -148,11 +168,13 @@ def inspections(text: str) -> Extraction:
                     continue
                 extra["times_of_day"] = times
             elif kind == DAILY:
-                at = _ONE_TIME.search(clause, m.end(), m.end() + 8)
-                if at:
-                    times = _times(at["h"] + ":" + at["m"] if at["h"] else at["h2"])
-                    if times:
-                        extra["times_of_day"] = times
+                times = _daily_times(clause[m.end() :])
+                if times is None:
+                    break  # several rounds a day at times the text does not give
+                if len(times) > 1:
+                    kind = SEVERAL_DAILY
+                if times:
+                    extra["times_of_day"] = times
             elif kind == WEEKLY:
                 day = _ON_WEEKDAY.search(clause)
                 if day:

@@ -118,7 +118,7 @@ def test_a_build_contracts_periods():
 
 
 def test_two_periods_for_one_field_are_a_conflict():
-    found = acceptance("提供2年免费维保。……维保期为3年。")
+    found = acceptance("项目初验后试运行。提供2年免费维保。……维保期为3年。")
     assert values(found, "warranty_years") == [] and found.conflicts[0].values == (2, 3)
 
 
@@ -238,3 +238,14 @@ def test_a_deadline_in_the_clause_before_and_not_across_a_list_of_reports():
     assert duties("服务期满后 7 日内，乙方提交年度总结。") == [("annual", 7, "calendar_days")]
     text = "乙方每周提交周报，服务期满后10个工作日内提交年度总结。"
     assert duties(text) == [("weekly", None, None), ("annual", 10, "working_days")]
+
+
+def test_times_of_day_in_the_afternoon_and_rounds_a_day_without_their_times():
+    assert kinds_of("乙方每日上午9时、下午3点半各巡检一次。") == [
+        ("several_daily", {"times_of_day": ["09:00", "15:30"]})
+    ]
+    assert kinds_of("乙方每日巡检3次。") == []
+
+
+def test_a_warranty_without_a_build_is_not_a_build_period():
+    assert values(acceptance("乙方更换的备件质保期为1年。"), "warranty_years") == []
