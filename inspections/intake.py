@@ -28,6 +28,8 @@ Kind = InspectionSchedule.Kind
 DEFAULT_WEEKDAY = InspectionSchedule.Weekday.FRIDAY
 DEFAULT_DAY_OF_MONTH = 1
 MATERIALISE_AHEAD = dt.timedelta(days=2)
+# More than any contract asks for: each schedule materialises slots every day.
+MAX_SCHEDULES = 50
 
 
 def _number(value) -> str:
@@ -86,9 +88,12 @@ def accept_intake(contract, proposals) -> list[tuple[InspectionSchedule, dict]]:
     """Creates the contract's schedules from the accepted ``inspection_schedule`` proposals
     (others are left to their apps) and returns (schedule, proposal) pairs."""
     created = []
-    for proposal in proposals:
-        if proposal.get("field") != FIELD:
-            continue
+    mine = [p for p in proposals if p.get("field") == FIELD]
+    if len(mine) > MAX_SCHEDULES:
+        raise ValidationError(
+            _("At most %(n)s inspection schedules can be accepted at once.") % {"n": MAX_SCHEDULES}
+        )
+    for proposal in mine:
         value = proposal.get("value")
         if not isinstance(value, dict):
             raise ValidationError(_("An accepted proposal has no value that can be read."))

@@ -30,6 +30,7 @@ TIMELINE_FIELDS = (
 )
 
 NUM = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3})"
+SENTENCE_REACH = 300
 _SENTENCE = re.compile(r"[。；;\n]")
 # Occasions, not posts: a duty on these days is a rule of the contract, not a shift pattern.
 _OCCASION = re.compile(r"周末|节假日|休息日|双休日|重保|重大活动|敏感时期|保障期|突发")
@@ -55,10 +56,18 @@ def _blanked(text: str) -> str:
     return re.sub(r"</?u>|_", lambda m: " " * len(m.group()), text)
 
 
+def sentence_span(text: str, start: int, end: int, reach: int = SENTENCE_REACH) -> tuple[int, int]:
+    """The sentence around [start, end), at most ``reach`` characters either side: a text
+    without full stops costs no more than its length once."""
+    low, high = max(0, start - reach), min(len(text), end + reach)
+    left = max((m.end() for m in _SENTENCE.finditer(text, low, start)), default=low)
+    right = _SENTENCE.search(text, end, high)
+    return left, right.start() if right else high
+
+
 def _sentence_of(text: str, start: int, end: int) -> str:
-    left = max((m.end() for m in _SENTENCE.finditer(text, max(0, start - 200), start)), default=0)
-    right = _SENTENCE.search(text, end)
-    return text[left : right.start() if right else len(text)]
+    left, right = sentence_span(text, start, end)
+    return text[left:right]
 
 
 # --- Staff posts ----------------------------------------------------------------------------------
@@ -93,11 +102,7 @@ _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负
 
 def _shift_beside(text: str, count, taken: list) -> str | None:
     """The one shift pattern the count's sentence gives its people, or None."""
-    left = max(
-        (m.end() for m in _SENTENCE.finditer(text, max(0, count.start() - 200), count.start())), default=0
-    )
-    right = _SENTENCE.search(text, count.end())
-    found = list(_SHIFT_WORDS.finditer(text, left, right.start() if right else len(text)))
+    found = list(_SHIFT_WORDS.finditer(text, *sentence_span(text, count.start(), count.end())))
     shifts = {f"{m['d']}x{m['h']}" for m in found}
     if len(shifts) != 1 or not shifts <= {"5x8", "7x8", "7x24"}:
         return None

@@ -15,7 +15,7 @@ cannot import. Whether a late report is a priced breach is the reviewer's to lin
 
 import re
 
-from contracts.intake.duties import NUM, number
+from contracts.intake.duties import NUM, number, sentence_span
 from contracts.intake.proposals import Extraction, Proposal
 
 # The values of InspectionSchedule.Kind (inspections is a higher app: its strings, not its enum).
@@ -38,7 +38,6 @@ SCHEDULE_NAMES = {
 
 # A colon ends a clause, not a time of day ("9:30").
 _CLAUSE = re.compile(r"[，,。；;\n]|(?<!\d)[：:]|[：:](?!\d)")
-_SENTENCE = re.compile(r"[。；;\n]")
 _INSPECT = re.compile(r"巡检|巡查|巡视|检查|检测")
 # The bureau checking the vendor's work, staff or training is not the vendor's inspection round.
 _NOT_A_ROUND = re.compile(r"甲方[^，,。；;]{0,8}?(?:每|按|定期|将)|考核|考勤|培训|座谈|验收|抽查|抽调")
@@ -123,9 +122,8 @@ def _clauses(text: str):
 
 
 def _sentence_of(text: str, start: int) -> str:
-    left = max((m.end() for m in _SENTENCE.finditer(text, max(0, start - 300), start)), default=0)
-    right = _SENTENCE.search(text, start)
-    return text[left : right.start() if right else len(text)]
+    left, right = sentence_span(text, start, start)
+    return text[left:right]
 
 
 def inspections(text: str) -> Extraction:
@@ -259,8 +257,12 @@ def reports(text: str) -> Extraction:
                 if code
             ]
         for code, pattern in _REPORTS:
-            hits += [(code, m.start(), m.end(), "report-name") for m in pattern.finditer(clause)]
+            m = pattern.search(clause)
+            hits += [(code, m.start(), m.end(), "report-name")] if m else []
         for code, start, end, rule in hits:
+            known = found.get(code)
+            if known is not None and known[0]["offset"] is not None:
+                continue  # the text names a report more than once: the mention with a deadline wins
             # Its own clause, or the one before when that names no other report ("服务期满后
             # N日内，提交年度总结"): a deadline in a list of reports is not every report's.
             deadline = _deadline(code, clause)
@@ -270,6 +272,8 @@ def reports(text: str) -> Extraction:
                     deadline = int(ends["n"]), "working_days" if ends["unit"] == "工作日" else "calendar_days"
                 else:
                     deadline = _deadline(code, before)
+            if known is not None and deadline is None:
+                continue
             offset_days, unit = deadline or (None, None)
             value = {
                 "kind": code,
@@ -278,11 +282,8 @@ def reports(text: str) -> Extraction:
                 "breach_kind": "",
                 "note": _sentence_of(text, offset + start).strip(" -*#\t")[:300],
             }
-            known = found.get(code)
-            # The text names a report more than once: the mention with its deadline wins.
-            if known is None or (known[0]["offset"] is None and offset_days is not None):
-                confidence = 0.85 if offset_days is not None else 0.8
-                found[code] = (value, offset + start, offset + end, confidence, rule)
+            confidence = 0.85 if offset_days is not None else 0.8
+            found[code] = (value, offset + start, offset + end, confidence, rule)
     for value, start, end, confidence, rule in found.values():
         out.proposals.append(Proposal("reports", "report_duty", value, start, end, confidence, rule))
     out.proposals.sort(key=lambda p: p.start)

@@ -95,3 +95,10 @@ def test_a_refused_proposal_rolls_back_the_callers_transaction(contract_a):
 def test_a_value_that_is_not_an_object_is_refused(contract_a):
     with pytest.raises(ValidationError):
         accept(contract_a, [proposal("daily")])
+
+
+def test_more_schedules_than_any_contract_asks_for_are_refused(contract_a):
+    many = [proposal({"name": f"巡检{n}", "kind": "daily", "what": "巡检"}) for n in range(51)]
+    with pytest.raises(ValidationError):
+        accept(contract_a, many)
+    assert not InspectionSchedule.objects.filter(contract=contract_a).exists()
