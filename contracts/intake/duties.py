@@ -83,16 +83,17 @@ _PLACED = re.compile(
     + NUM
     + r")\s*(?:名|位|人)"
 )
-# "6 位以上驻场人员", "两名一线驻场工程师", "派遣6名技术人员驻场", "驻场人员不少于2名".
+# "6 位以上驻场人员", "两名一线驻场工程师", "派遣6名技术人员常驻", "驻场人员不少于2名".
 _ROLE = r"[\u4e00-\u9fff]{0,4}?(?:人员|工程师)"
 _COUNTED = re.compile(
     r"(?P<n>" + NUM + r")\s*(?:名|位|人)\s*(?:及?以上)?\s*的?\s*(?:一线)?\s*"
-    r"(?P<role>" + _ROLE + r")?\s*驻场\s*(?P<role2>" + _ROLE + r")?"
+    r"(?P<role>" + _ROLE + r")?\s*(?:驻场|常驻|驻点)\s*(?P<role2>" + _ROLE + r")?"
     r"|驻场(?P<role3>" + _ROLE + r")\s*(?:不少于|至少|不低于)?\s*(?P<n3>" + NUM + r")\s*(?:名|位|人)"
 )
-# "实行7×24小时驻场", "5×8小时工作制" beside a count: the shift pattern of those people.
+# "实行7×24小时驻场", "5×8小时工作制", "2名（7×24小时）" beside a count: the shift pattern of
+# those people; not a system's hours ("保障系统7×24小时运行", "7×24小时电话支持").
 _SHIFT_WORDS = re.compile(
-    r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时)?\s*(?:驻场|值守|值班|在岗|工作制|轮班)"
+    r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时)?\s*(?:驻场|值守|值班|在岗|工作制|轮班|[）)])"
 )
 # "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
@@ -230,13 +231,24 @@ _CHOICE = re.compile(r"验收[^。\n]{0,30}?第\s*(?P<n>[1-9一二三])\s*种方
 _ONE_TIME = re.compile(
     r"一次性(?:验收|终验)|最终验收|终验|(?:服务|运维|合同|维护)期满[^。；;]{0,20}?验收|验收[^。；;，,]{0,6}?(?:服务|运维|合同)期满"
 )
-_PERIODIC = re.compile(r"固定周期验收|(?:每|按)(?:个)?(?:月|季度?|半年)[^。；;，,]{0,12}?验收")
+_PERIODIC = re.compile(r"固定周期验收|(?:每|按)(?:个)?(?:月|季度?|半年)[^。；;，,]{0,20}?验收")
 _OPTION = re.compile(
     r"(?m)^\s*(?:[IVX]{1,3}|[1-9]|[（(][1-9一二三][）)])\s*[.、．]?\s*(?P<name>[^：:\n]{2,12})[：:]"
 )
 
 
-def _chosen_method(text: str) -> tuple[str, int, int] | None:
+# "本项目采用固定周期验收方式", "验收方式为一次性验收": the way said outright.
+_STATED = re.compile(
+    r"(?:采用|采取|实行|验收方式\s*(?:为|是|[：:]))\s*(?P<way>一次性(?:终验|验收)|固定周期验收|定期验收|"
+    r"(?:按|每)(?:月|季度?|半年)(?:进行)?验收)"
+)
+
+
+def _chosen_method(text: str) -> tuple[str, int, int, str] | None:
+    stated = [m for m in _STATED.finditer(text)]
+    ways = {"one_time" if m["way"].startswith("一次性") else "periodic" for m in stated}
+    if len(ways) == 1:
+        return ways.pop(), stated[0].start(), stated[0].end(), "acceptance-stated"
     choice = _CHOICE.search(text)
     if not choice:
         return None
@@ -247,9 +259,9 @@ def _chosen_method(text: str) -> tuple[str, int, int] | None:
     picked = options[n - 1]
     name = picked["name"]
     if _PERIODIC.search(name) or "周期" in name:
-        return "periodic", choice.start(), picked.end()
+        return "periodic", choice.start(), picked.end(), "acceptance-choice"
     if _ONE_TIME.search(name):
-        return "one_time", choice.start(), picked.end()
+        return "one_time", choice.start(), picked.end(), "acceptance-choice"
     return None
 
 
@@ -259,8 +271,8 @@ def acceptance(text: str) -> Extraction:
     chosen = _chosen_method(plain)
     method = None
     if chosen:
-        method, start, end = chosen
-        confidence, rule = 0.9, "acceptance-choice"
+        method, start, end, rule = chosen
+        confidence = 0.9
     else:
         once = list(_ONE_TIME.finditer(plain))
         periodic = list(_PERIODIC.finditer(plain))

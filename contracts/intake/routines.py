@@ -59,10 +59,11 @@ _FREQUENCY = [
     (QUARTERLY, re.compile(r"每个?季度?")),
     (HALF_YEARLY, re.compile(r"每半年")),
 ]
-# "按月、季度频率": each period of the list.
 _PERIOD = r"(?:日|天|周|月|季度?|半年度?|年)"
+# "按周、月频率提供巡检报告", "按季度提供巡检报告": each period of the list.
 _PERIOD_LIST = re.compile(
-    r"按\s*(?P<list>" + _PERIOD + r"(?:\s*[、,，和及]\s*" + _PERIOD + r")*)\s*的?\s*(?:频率|频次|周期)"
+    r"按\s*(?P<list>" + _PERIOD + r"(?:\s*[、,，和及]\s*" + _PERIOD + r")*)\s*"
+    r"(?:的?\s*(?:频率|频次|周期)|(?=(?:提供|提交|报送|编制|出具)[^，,。；;]{0,8}?报告))"
 )
 _LIST_KIND = {"日": DAILY, "天": DAILY, "周": WEEKLY, "月": MONTHLY_DAY, "季": QUARTERLY, "季度": QUARTERLY}
 _NTH_WORKING_DAY = re.compile(
@@ -218,8 +219,10 @@ _DEADLINE_BEFORE = re.compile(_AFTER_END + r"\s*$")
 _NEXT_WORKING = re.compile(
     r"(?:次月|下月|下个月|次周|下周)\s*(?:前|第)\s*(?P<n>\d{1,2})\s*个\s*工作日\s*(?:内|前|之前)"
 )
-_NEXT_MONTH_DAY = re.compile(r"(?:次月|下月|下个月)\s*(?P<n>\d{1,2})\s*(?:日|号)\s*(?:前|之前|以前)")
-_NEXT_WEEKDAY = re.compile(r"(?:次周|下周)\s*(?P<d>[一二三四五])\s*(?:前|之前|以前)?")
+_NEXT_MONTH_DAY = re.compile(r"(?:次月|下月|下个月|每月)\s*(?P<n>\d{1,2})\s*(?:日|号)\s*(?:前|之前|以前)")
+_NEXT_WEEKDAY = re.compile(r"(?:次周|下周|每周)\s*(?P<d>[一二三四五])\s*(?:前|之前|以前)?(?!\s*至)")
+# "每月5日前提交上月月报": 每 is the next period's only when the report is of the last one.
+_LAST_PERIOD = re.compile(r"上一?个?(?:周|月|季度?|半年|年度?)")
 _MONTH_ENDED = ("monthly", "quarterly", "half_yearly", "annual")
 
 
@@ -231,11 +234,12 @@ def _deadline(code: str, clause: str) -> tuple[int, str] | None:
     found = _NEXT_WORKING.search(clause)
     if found and (code == "weekly") == ("周" in found.group()):
         return int(found["n"]), "working_days"
+    last = _LAST_PERIOD.search(clause)
     found = _NEXT_MONTH_DAY.search(clause)
-    if found and code in _MONTH_ENDED and 1 <= int(found["n"]) <= 31:
+    if found and code in _MONTH_ENDED and 1 <= int(found["n"]) <= 31 and (last or found[0][0] != "每"):
         return int(found["n"]), "calendar_days"
     found = _NEXT_WEEKDAY.search(clause)
-    if found and code == "weekly":
+    if found and code == "weekly" and (last or found[0][0] != "每"):
         return _WEEKDAYS[found["d"]] + 1, "calendar_days"
     return None
 

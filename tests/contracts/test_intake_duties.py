@@ -249,3 +249,32 @@ def test_times_of_day_in_the_afternoon_and_rounds_a_day_without_their_times():
 
 def test_a_warranty_without_a_build_is_not_a_build_period():
     assert values(acceptance("乙方更换的备件质保期为1年。"), "warranty_years") == []
+
+
+def test_staff_stationed_at_the_bureau_and_last_months_report_due_this_month():
+    assert posts("乙方安排4名运维工程师常驻甲方机房。") == [("5x8", 4, "", "resident-count")]
+    assert duties("乙方每月5日前向甲方提交上月运维月报。") == [("monthly", 5, "calendar_days")]
+    assert duties("乙方每周一提交上周周报。") == [("weekly", 1, "calendar_days")]
+    # This month's report due on the 5th is not a deadline after the period.
+    assert duties("乙方每月5日前提交本月工作计划及月报。") == [("monthly", None, None)]
+
+
+def test_periodic_acceptance_in_a_long_sentence_beside_a_final_one_is_a_conflict():
+    found = acceptance("甲方每半年对乙方运维服务进行一次阶段验收，合同期满后进行总体验收。")
+    assert values(found, "acceptance_method") == [] and found.conflicts
+
+
+def test_a_shift_pattern_in_brackets_after_the_count():
+    assert posts("乙方提供驻场服务人员3名（7×24小时）。") == [("7x24", 3, "", "resident-count-shift")]
+
+
+def test_a_report_and_a_round_by_the_period_the_report_is_given():
+    text = "乙方应按季度提供巡检报告。"
+    assert kinds_of(text) == [("quarterly", {})]
+    assert duties(text) == [("quarterly", None, None)]
+
+
+def test_the_acceptance_way_said_outright_wins_over_a_final_acceptance_in_passing():
+    found = acceptance("本项目采用固定周期验收方式，每半年验收一次。终验合格后支付尾款。")
+    assert [(p.value, p.rule) for p in found.proposals] == [("periodic", "acceptance-stated")]
+    assert method("验收方式为一次性验收。") == ["one_time"]
