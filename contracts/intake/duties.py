@@ -95,6 +95,7 @@ _COUNTED = re.compile(
 _SHIFT_WORDS = re.compile(
     r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时)?\s*(?:驻场|值守|值班|在岗|工作制|轮班|[）)])"
 )
+_CLIENT_SENDS = re.compile(r"甲方[^，,。；;乙]*$")
 # "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
@@ -146,6 +147,8 @@ def staff_posts(text: str) -> Extraction:
     for m in _COUNTED.finditer(text):
         if not free(*m.span()) or _OCCASION.search(_sentence_of(text, *m.span())):
             continue
+        if _CLIENT_SENDS.search(text, max(0, m.start() - 12), m.start()):
+            continue  # the bureau's own people on site (to supervise) are not the vendor's post
         n = number(m["n"] or m["n3"])
         if n:
             shift = _shift_beside(text, m, taken)

@@ -278,3 +278,8 @@ def test_the_acceptance_way_said_outright_wins_over_a_final_acceptance_in_passin
     found = acceptance("本项目采用固定周期验收方式，每半年验收一次。终验合格后支付尾款。")
     assert [(p.value, p.rule) for p in found.proposals] == [("periodic", "acceptance-stated")]
     assert method("验收方式为一次性验收。") == ["one_time"]
+
+
+def test_the_bureaus_own_people_on_site_are_not_a_post():
+    assert posts("甲方安排2名人员驻场监督。") == []
+    assert posts("甲方要求乙方安排3名驻场工程师。") == [("5x8", 3, "", "resident-count")]
