@@ -125,6 +125,8 @@ def score_milestones(extraction, truth: dict) -> list[int]:
 
 
 # --- Staff, acceptance, inspections, reports (contracts.intake.duties and .routines) -------------
+# Their truth: contracts/seeds.py, with the schedules of inspections/seeds.py and the report
+# requirements of reports/seeds.py by contract code (or the sample's own lists in --smoke).
 
 # The contract-level fields each group proposes; a True the truth does not hold is wrong.
 STAFF_FLAGS = ["key_staff_change_needs_consent", "onsite_on_non_working_days"]

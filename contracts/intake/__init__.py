@@ -5,24 +5,29 @@ What the text does not say is left out: a wrong proposal is worse than none. No 
 party, a project or a figure of any contract (tests/contracts/test_intake.py greps for them).
 """
 
-from contracts.intake.duties import duties
+from contracts.intake.duties import extract_duties
 from contracts.intake.header import extract_header
 from contracts.intake.payments import payments
 from contracts.intake.proposals import Conflict, Extraction, Proposal
-from contracts.intake.routines import routines
+from contracts.intake.routines import extract_routines
 
 __all__ = [
     "Conflict",
     "Extraction",
     "Proposal",
-    "duties",
     "extract",
+    "extract_duties",
     "extract_header",
+    "extract_routines",
     "payments",
-    "routines",
 ]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
-    return extract_header(text).extend(payments(text)).extend(duties(text)).extend(routines(text))
+    return (
+        extract_header(text)
+        .extend(payments(text))
+        .extend(extract_duties(text))
+        .extend(extract_routines(text))
+    )

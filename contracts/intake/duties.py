@@ -309,5 +309,5 @@ def acceptance(text: str) -> Extraction:
     return out
 
 
-def duties(text: str) -> Extraction:
+def extract_duties(text: str) -> Extraction:
     return staff_posts(text).extend(staff_rules(text)).extend(acceptance(text))

@@ -197,6 +197,8 @@ _REPORTS = [
     ("half_yearly", re.compile(r"半年报|半年度?(?:工作|运维|巡检)?(?:报告|总结)")),
     ("annual", re.compile(r"(?<!半)年报|(?<!半)年度(?:工作|运维)?(?:报告|总结)|(?<!半)年终总结")),
 ]
+# The codes of reports.kinds this module proposes (tests/reports checks them against the registry).
+REPORT_KINDS = tuple(code for code, _pattern in _REPORTS)
 _REPORT_WORD = re.compile(r"报告|[周月季年]报|总结")
 _LIST_REPORT = {
     WEEKLY: "weekly",
@@ -294,5 +296,5 @@ def reports(text: str) -> Extraction:
     return out
 
 
-def routines(text: str) -> Extraction:
+def extract_routines(text: str) -> Extraction:
     return inspections(text).extend(reports(text))

@@ -102,3 +102,10 @@ def test_more_schedules_than_any_contract_asks_for_are_refused(contract_a):
     with pytest.raises(ValidationError):
         accept(contract_a, many)
     assert not InspectionSchedule.objects.filter(contract=contract_a).exists()
+
+
+def test_the_kinds_intake_proposes_are_the_models_kinds():
+    # contracts cannot import this app: its extractor spells the kinds out, and must keep up.
+    from contracts.intake import routines
+
+    assert set(routines.SCHEDULE_NAMES) <= set(InspectionSchedule.Kind.values)

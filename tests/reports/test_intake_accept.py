@@ -74,3 +74,9 @@ def test_a_second_duty_of_one_kind_is_refused_and_rolls_back_with_the_caller(con
     with pytest.raises(ValidationError), transaction.atomic():
         accept(contract_a, [proposal({"kind": "weekly"}), proposal({"kind": "weekly", "offset": 3})])
     assert not ReportRequirement.objects.filter(contract=contract_a).exists()
+
+
+def test_the_kinds_intake_proposes_are_the_report_kinds():
+    from contracts.intake import routines
+
+    assert set(routines.REPORT_KINDS) <= {kind.code for kind in kinds.all()}
