@@ -56,6 +56,47 @@ def _blanked(text: str) -> str:
     return re.sub(r"</?u>|_", lambda m: " " * len(m.group()), text)
 
 
+# A line a PDF's text layer or OCR broke inside a sentence: the break after a character that
+# does not end a sentence, before one that does not start an item ("2.", "（3）", "- ", "第三条",
+# "三、"); and a space between two Chinese characters.
+_WRAP = re.compile(
+    r"(?<=[\u4e00-\u9fff\d，,、（(])[ \t\u3000]*\n[ \t\u3000]*"
+    r"(?=[\u4e00-\u9fff])(?![第一二三四五六七八九十]+[、.．条])"
+    r"|(?<=[\u4e00-\u9fff，。、；：])[ \u3000]+(?=[\u4e00-\u9fff])"
+)
+
+
+def unwrapped(text: str) -> tuple[str, list[int]]:
+    """``text`` with the breaks of wrapped lines taken out, and for each of its characters the
+    position it had in ``text`` (one more entry for the end), so that spans map back."""
+    parts, where, last = [], [], 0
+    for m in _WRAP.finditer(text):
+        parts.append(text[last : m.start()])
+        where.extend(range(last, m.start()))
+        last = m.end()
+    parts.append(text[last:])
+    where.extend(range(last, len(text)))
+    where.append(len(text))
+    return "".join(parts), where
+
+
+def on_unwrapped(read, text: str) -> Extraction:
+    """``read`` (text → Extraction) run on the unwrapped text, its spans put back on ``text``."""
+    plain, where = unwrapped(text)
+    found = read(plain)
+
+    def back(start, end):
+        return where[start], (where[end - 1] + 1 if end > start else where[start])
+
+    out = Extraction()
+    for p in found.proposals:
+        start, end = back(p.start, p.end)
+        out.proposals.append(Proposal(p.group, p.field, p.value, start, end, p.confidence, p.rule))
+    for c in found.conflicts:
+        out.conflicts.append(Conflict(c.field, c.values, tuple(back(s, e) for s, e in c.spans)))
+    return out
+
+
 def sentence_span(text: str, start: int, end: int, reach: int = SENTENCE_REACH) -> tuple[int, int]:
     """The sentence around [start, end), at most ``reach`` characters either side: a text
     without full stops costs no more than its length once."""
@@ -310,4 +351,4 @@ def acceptance(text: str) -> Extraction:
 
 
 def extract_duties(text: str) -> Extraction:
-    return staff_posts(text).extend(staff_rules(text)).extend(acceptance(text))
+    return on_unwrapped(lambda t: staff_posts(t).extend(staff_rules(t)).extend(acceptance(t)), text)

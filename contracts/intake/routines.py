@@ -15,7 +15,7 @@ cannot import. Whether a late report is a priced breach is the reviewer's to lin
 
 import re
 
-from contracts.intake.duties import NUM, number, sentence_span
+from contracts.intake.duties import NUM, number, on_unwrapped, sentence_span
 from contracts.intake.proposals import Extraction, Proposal
 
 # The values of InspectionSchedule.Kind (inspections is a higher app: its strings, not its enum).
@@ -297,4 +297,4 @@ def reports(text: str) -> Extraction:
 
 
 def extract_routines(text: str) -> Extraction:
-    return inspections(text).extend(reports(text))
+    return on_unwrapped(lambda t: inspections(t).extend(reports(t)), text)

@@ -283,3 +283,17 @@ def test_the_acceptance_way_said_outright_wins_over_a_final_acceptance_in_passin
 def test_the_bureaus_own_people_on_site_are_not_a_post():
     assert posts("甲方安排2名人员驻场监督。") == []
     assert posts("甲方要求乙方安排3名驻场工程师。") == [("5x8", 3, "", "resident-count")]
+
+
+def test_lines_a_scan_or_a_pdf_broke_inside_a_sentence_are_read_whole():
+    from contracts.intake import extract_duties, extract_routines
+
+    text = "第三条 驻场\n乙方安排3名驻场工\n程师，负责系统运\n维。乙方每 日对机房进\n行巡检。\n2. 甲方付款。"
+    (post,) = [p for p in extract_duties(text).proposals if p.field == "staff_post"]
+    assert post.value["headcount"] == 3 and post.quote(text) == "3名驻场工\n程师"
+    (round_,) = extract_routines(text).proposals
+    assert round_.value["kind"] == "daily" and round_.quote(text) == "每 日"
+    # An item of a list stays a line of its own: "2." does not join the sentence before it.
+    from contracts.intake.duties import unwrapped
+
+    assert unwrapped("运维。\n2. 甲方\n付款")[0] == "运维。\n2. 甲方付款"
