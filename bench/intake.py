@@ -39,6 +39,10 @@ SAMPLE = """某市公安局（科技信息化支队）2025年度视频专网
 三、付款方式
 （1）合同签订生效之日后 20 个工作日内，甲方向乙方支付合同总价的 40%，即人民币 493,800.00 元；
 （2）服务期满且经甲方验收合格后 30 日内，甲方向乙方支付合同总价的 60%，即人民币 740,700.00 元。
+四、驻场、巡检与报告
+乙方派驻 2 名驻场工程师；乙方项目经理不得擅自更换，确需更换的应经甲方书面同意。
+乙方每日对系统进行巡检，每月进行一次全面检查，并每周提交运维周报；
+合同期满后 10 个工作日内提交年度总结报告。服务期满后由甲方组织一次性验收。
 甲方（盖章）：某市公安局	乙方（盖章）：某某信息技术有限公司
 
 附件：服务内容及价格（单位：万元）
@@ -70,6 +74,14 @@ SAMPLE_TRUTH = {
             ("用户服务", "驻场值守", "200000"),
         ]
     ],
+    "staff_posts": [{"name": "驻场工程师", "shift": "5x8", "headcount": 2}],
+    "key_staff_change_needs_consent": True,
+    "acceptance_method": "one_time",
+    "inspection_schedules": [
+        {"name": "每日巡检", "kind": "daily"},
+        {"name": "月度巡检", "kind": "monthly_day"},
+    ],
+    "report_requirements": [("weekly", None, None, "", ""), ("annual", 10, "working_days", "", "")],
 }
 GROUPS = {
     "parties": ["client", "vendor"],
@@ -78,14 +90,14 @@ GROUPS = {
     "total": ["total"],
     "milestones": [],  # scored as a set: score_milestones
     "prices": [],  # scored as a set: score_prices
+    "staff": [],  # score_staff
+    "acceptance": [],  # score_acceptance
+    "inspections": [],  # score_inspections
+    "reports": [],  # score_reports
 }
 NOT_YET = [
     "SLA terms",
     "penalty clauses",
-    "staff and posts",
-    "inspections",
-    "report duties",
-    "acceptance method",
 ]
 PAGE_CHARS = 1_100  # about a page of a Chinese contract
 
@@ -157,9 +169,33 @@ def score_prices(extraction, truth: dict) -> list[int]:
     """The price list's rows as a set. Only the truth's priced rows count: a service the truth
     lists without an amount (from the text's prose, not a price table) is not a price row."""
     expected = [item for item in truth.get("service_items", []) if item.get("amount") is not None]
-    right = wrong = 0
-    for proposal in (p for p in extraction.proposals if p.field == "service_item"):
-        match = next((item for item in expected if _same_item(proposal.value, item)), None)
+    proposed = [p.value for p in extraction.proposals if p.field == "service_item"]
+    return _set_match(proposed, expected, _same_item)
+
+
+# --- Staff, acceptance, inspections, reports (contracts.intake.duties and .routines) -------------
+# Their truth: contracts/seeds.py, with the schedules of inspections/seeds.py and the report
+# requirements of reports/seeds.py by contract code (or the sample's own lists in --smoke).
+
+# The contract-level fields each group proposes; a True the truth does not hold is wrong.
+STAFF_FLAGS = ["key_staff_change_needs_consent", "onsite_on_non_working_days"]
+TIMELINE = [
+    "build_days",
+    "initial_acceptance_days",
+    "trial_run_days",
+    "trial_extension_days",
+    "final_acceptance_days",
+    "warranty_years",
+]
+# An inspection's kind, and any of these the proposal states (the seeds choose times and days
+# the texts do not give: a proposal that leaves them out leaves them to the reviewer).
+SCHEDULE_DETAILS = ["times_of_day", "weekday", "day_of_month", "nth_working_day"]
+
+
+def _set_match(proposed: list, expected: list, same) -> list[int]:
+    expected, right, wrong = list(expected), 0, 0
+    for value in proposed:
+        match = next((e for e in expected if same(value, e)), None)
         if match is None:
             wrong += 1
         else:
@@ -168,9 +204,89 @@ def score_prices(extraction, truth: dict) -> list[int]:
     return [right, wrong, len(expected)]
 
 
+def _fields(extraction, truth: dict, names: list[str], default=None) -> list[int]:
+    right = wrong = missed = 0
+    for name in names:
+        proposed = [p.value for p in extraction.proposals if p.field == name]
+        expected = truth.get(name, default)
+        if proposed and expected is not None and proposed[0] == expected:
+            right += 1
+        else:
+            wrong += bool(proposed)
+            missed += expected is not None
+    return [right, wrong, missed]
+
+
+def score_staff(extraction, truth: dict) -> list[int]:
+    """Posts as a set by shift pattern and headcount (names and places are free text); the
+    contract's staff rules where the truth sets them."""
+    posts = [p.value for p in extraction.proposals if p.field == "staff_post"]
+    counts = _set_match(
+        posts,
+        truth.get("staff_posts", []),
+        lambda p, e: (p["shift"], p["headcount"]) == (e["shift"], e.get("headcount", 1)),
+    )
+    flags = _fields(extraction, {k: v for k, v in truth.items() if k in STAFF_FLAGS and v}, STAFF_FLAGS)
+    return [a + b for a, b in zip(counts, flags, strict=True)]
+
+
+def score_acceptance(extraction, truth: dict) -> list[int]:
+    timeline = truth.get("build_timeline") or {}
+    method = _fields(extraction, truth, ["acceptance_method"])
+    periods = _fields(extraction, timeline, TIMELINE)
+    return [a + b for a, b in zip(method, periods, strict=True)]
+
+
+def score_inspections(extraction, truth: dict) -> list[int]:
+    from inspections.seeds import SEED_INSPECTIONS
+
+    expected = truth.get("inspection_schedules")
+    if expected is None:
+        expected = SEED_INSPECTIONS.get(truth["code"], {}).get("schedules", [])
+
+    def same(p, e):
+        if p["kind"] != str(e["kind"]):
+            return False
+        return all(p[key] == e.get(key) for key in SCHEDULE_DETAILS if key in p)
+
+    proposed = [p.value for p in extraction.proposals if p.field == "inspection_schedule"]
+    return _set_match(proposed, expected, same)
+
+
+def score_reports(extraction, truth: dict) -> list[int]:
+    """A report duty by its kind and deadline; a proposal silent on the deadline is due as its
+    kind says (reports.kinds), as the accepting hook makes it."""
+    from reports import kinds
+    from reports.seeds import SEED_REQUIREMENTS
+
+    expected = truth.get("report_requirements")
+    if expected is None:
+        expected = SEED_REQUIREMENTS.get(truth["code"], [])
+
+    def due(kind, offset, unit):
+        default = kinds.get(str(kind)).due
+        return (str(kind), default.offset, default.unit) if offset is None else (str(kind), offset, str(unit))
+
+    def same(p, e):
+        return due(p["kind"], p["offset"], p["offset_unit"]) == due(*e[:3])
+
+    proposed = [p.value for p in extraction.proposals if p.field == "report_duty"]
+    return _set_match(proposed, expected, same)
+
+
+def score_duties(extraction, truth: dict) -> dict[str, list[int]]:
+    return {
+        "staff": score_staff(extraction, truth),
+        "acceptance": score_acceptance(extraction, truth),
+        "inspections": score_inspections(extraction, truth),
+        "reports": score_reports(extraction, truth),
+    }
+
+
 def score(extraction, truth: dict) -> dict[str, list[int]]:
     """group → [right, wrong, missed]."""
     counts = {"milestones": score_milestones(extraction, truth), "prices": score_prices(extraction, truth)}
+    counts.update(score_duties(extraction, truth))
     for group, names in GROUPS.items():
         if not names:
             continue

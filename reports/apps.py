@@ -21,6 +21,16 @@ class ReportsConfig(AppConfig):
 
         return load_seed_requirements()
 
+    def accept_intake(self, contract, proposals) -> list[tuple[object, dict]]:
+        """Creates this app's part of a contract accepted from its text (contract intake): the
+        proposals are the accepted ones as dicts ("group", "field", "value", "start", "end",
+        "confidence", "rule"); the fields this app owns are made, inside the caller's
+        transaction, and returned as (object, proposal) pairs. Called by the intake flow in
+        ``contracts``, which cannot import a higher app."""
+        from reports.intake import accept_intake
+
+        return accept_intake(contract, proposals)
+
     def backup_files(self, folder, *, include_key: bool) -> dict:
         """The signing trust store's part of a backup; called by ``om_portal.backup``, which cannot
         import a higher app."""

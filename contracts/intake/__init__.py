@@ -5,16 +5,33 @@ What the text does not say is left out: a wrong proposal is worse than none. No 
 party, a project or a figure of any contract (tests/contracts/test_intake.py greps for them).
 """
 
+from contracts.intake.duties import extract_duties
 from contracts.intake.header import extract_header
 from contracts.intake.payments import payments
 from contracts.intake.prices import prices
 from contracts.intake.proposals import Conflict, Extraction, Proposal
+from contracts.intake.routines import extract_routines
 
-__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header", "payments", "prices"]
+__all__ = [
+    "Conflict",
+    "Extraction",
+    "Proposal",
+    "extract",
+    "extract_duties",
+    "extract_header",
+    "extract_routines",
+    "payments",
+    "prices",
+]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
     header = extract_header(text)
     # The price list is checked against the total the header proposes.
-    return header.extend(payments(text)).extend(prices(text, header))
+    return (
+        header.extend(payments(text))
+        .extend(prices(text, header))
+        .extend(extract_duties(text))
+        .extend(extract_routines(text))
+    )
