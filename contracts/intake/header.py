@@ -110,7 +110,12 @@ def title(text: str, client: str | None = None) -> Extraction:
 # --- Dates and term -------------------------------------------------------------------------------
 
 _DATE = r"(?P<{0}y>\d{{4}})\s*年\s*(?P<{0}m>\d{{1,2}})\s*月\s*(?P<{0}d>\d{{1,2}})\s*日"
-_SIGNED = re.compile(r"(?:签订|签约|签署)(?:日期|时间)\s*[:：]\s*" + _DATE.format("a"))
+# 2024.11.12, 2024-11-12, 2024/11/12 (one separator throughout): how a date is often filled in
+# by hand beside a seal, on a line of its own under the label.
+_NUMERIC_DATE = r"(?P<ny>\d{4})\s*(?P<sep>[.\-/])\s*(?P<nm>\d{1,2})\s*(?P=sep)\s*(?P<nd>\d{1,2})(?!\d)"
+_SIGNED = re.compile(
+    r"(?:签订|签约|签署)(?:日期|时间)\s*[:：]\s*(?:" + _DATE.format("a") + "|" + _NUMERIC_DATE + ")"
+)
 _RANGE = re.compile(r"自\s*" + _DATE.format("a") + r"\s*(?:起\s*)?至\s*" + _DATE.format("b"))
 _FROM_FOR = re.compile(
     r"(?:服务期|合同期限?|期限)\s*(?:为\s*)?(?P<n>\d{1,2})\s*(?P<unit>年|个月)\s*[，,]?\s*自\s*"
@@ -152,7 +157,9 @@ def _distinct(out: Extraction, name: str, found: list[tuple[dt.date, int, int]],
 
 def dates(text: str) -> Extraction:
     out = Extraction()
-    signed = [(d, m.start(), m.end()) for m in _SIGNED.finditer(text) if (d := _date(m, "a"))]
+    signed = [
+        (d, m.start(), m.end()) for m in _SIGNED.finditer(text) if (d := _date(m, "a" if m["ay"] else "n"))
+    ]
     _distinct(out, "signed_on", signed, "signing-date", "term")
     starts, ends = [], []
     for m in _RANGE.finditer(text):

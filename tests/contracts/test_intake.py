@@ -187,3 +187,18 @@ def test_late_payment_interest_and_penalties_are_not_milestones():
         "甲方应支付给乙方的价格。"
     )
     assert milestones(text) == []
+
+
+def test_a_signing_date_written_with_dots_under_its_label_and_the_term_from_it():
+    text = (
+        "本合同自双方签字盖章后生效，合同期限为 6 个月。\n"
+        "甲方（公章）：\n\n签订日期:\n\n2025.7.15\n\n乙方（公章）：\n\n签订日期:\n\n2025.7.15\n"
+    )
+    found = dates(text)
+    assert found.value("signed_on") == dt.date(2025, 7, 15)
+    assert found.proposals[0].confidence == 0.95  # the two blocks agree
+    assert (found.value("starts_on"), found.value("ends_on")) == (dt.date(2025, 7, 15), dt.date(2026, 1, 14))
+    # Mixed separators or an impossible day are not a date.
+    assert dates("签订日期：2025.7-15\n").value("signed_on") is None
+    assert dates("签订日期：2025/02/30\n").value("signed_on") is None
+    assert dates("签订日期：2025-02-03\n").value("signed_on") == dt.date(2025, 2, 3)
