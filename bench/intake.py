@@ -38,6 +38,10 @@ SAMPLE = """某市公安局（科技信息化支队）2025年度视频专网
 三、付款方式
 （1）合同签订生效之日后 20 个工作日内，甲方向乙方支付合同总价的 40%，即人民币 493,800.00 元；
 （2）服务期满且经甲方验收合格后 30 日内，甲方向乙方支付合同总价的 60%，即人民币 740,700.00 元。
+四、服务要求
+系统出现紧急故障时，乙方应在 30 分钟内响应，4 小时内到达现场。
+五、违约责任
+乙方未按时完成巡检的，每逾期一日按合同总价的千分之二支付违约金，违约金最高不超过合同总价的 5%。
 甲方（盖章）：某市公安局	乙方（盖章）：某某信息技术有限公司
 """
 SAMPLE_TRUTH = {
@@ -53,6 +57,18 @@ SAMPLE_TRUTH = {
         {"trigger": "effective", "offset": 20, "offset_unit": "working_days", "percent": 40},
         {"trigger": "final_acceptance", "offset": 30, "percent": 60},
     ],
+    "sla_terms": [
+        {"clock": "response", "target": 30, "unit": "minutes", "severity": "emergency", "condition": ""},
+        {"clock": "arrival", "target": 4, "unit": "hours", "severity": "emergency", "condition": ""},
+    ],
+    "penalty_clauses": [
+        {
+            "kind": "late_inspection",
+            "shape": "per_day",
+            "rate_percent": __import__("decimal").Decimal("0.2"),
+            "cap_percent": __import__("decimal").Decimal(5),
+        }
+    ],
 }
 GROUPS = {
     "parties": ["client", "vendor"],
@@ -60,10 +76,10 @@ GROUPS = {
     "term": ["signed_on", "starts_on", "ends_on"],
     "total": ["total"],
     "milestones": [],  # scored as a set: score_milestones
+    "sla": [],  # scored as a set: score_sla
+    "penalties": [],  # scored as a set, with the overall cap: score_penalties
 }
 NOT_YET = [
-    "SLA terms",
-    "penalty clauses",
     "staff and posts",
     "inspections",
     "report duties",
@@ -112,9 +128,82 @@ def score_milestones(extraction, truth: dict) -> list[int]:
     return [right, wrong, len(expected)]
 
 
+# The same SLA term: what the incidents' clocks run by (the note and the clause it is priced by
+# are the reviewer's to read, not scored).
+SLA_KEY = ("clock", "target", "unit", "severity", "condition")
+
+
+def _same_sla(proposed: dict, expected: dict) -> bool:
+    return all(proposed[name] == expected.get(name, "") for name in SLA_KEY)
+
+
+def _set_score(proposed: list, expected: list, same) -> list[int]:
+    expected = list(expected)
+    right = wrong = 0
+    for value in proposed:
+        match = next((e for e in expected if same(value, e)), None)
+        if match is None:
+            wrong += 1
+        else:
+            right += 1
+            expected.remove(match)
+    return [right, wrong, len(expected)]
+
+
+def score_sla(extraction, truth: dict) -> list[int]:
+    proposed = [p.value for p in extraction.proposals if p.field == "sla_term"]
+    return _set_score(proposed, truth.get("sla_terms", []), _same_sla)
+
+
+# A clause's fields the engine prices by, with the model's defaults for what a seed leaves out;
+# then each shape's own numbers. Titles, texts and the termination notes are not scored.
+CLAUSE_DEFAULTS = {"cap_percent": None, "base": "total", "party": "vendor", "rate_source": "fixed"}
+SHAPE_NUMBERS = {
+    "per_day": (),
+    "one_off": (),
+    "per_occurrence": ("escalation_at", "escalation_percent"),
+    "count_threshold": ("threshold_count",),
+}
+
+
+def _same_clause(proposed: dict, expected: dict) -> bool:
+    if (proposed["kind"], proposed["shape"], proposed["rate_percent"]) != (
+        expected["kind"],
+        expected["shape"],
+        expected["rate_percent"],
+    ):
+        return False
+    if any(proposed[name] != expected.get(name, default) for name, default in CLAUSE_DEFAULTS.items()):
+        return False
+    numbers = SHAPE_NUMBERS.get(expected["shape"], ())
+    if any(proposed[name] != expected.get(name) for name in numbers):
+        return False
+    if expected.get("escalation_at"):
+        return proposed["escalation_mode"] == expected.get("escalation_mode", "replaces")
+    return True
+
+
+def score_penalties(extraction, truth: dict) -> list[int]:
+    proposed = [p.value for p in extraction.proposals if p.field == "penalty_clause"]
+    right, wrong, missed = _set_score(proposed, truth.get("penalty_clauses", []), _same_clause)
+    # The contract's cap on all penalties together: one field, scored as the others are.
+    caps = [p.value for p in extraction.proposals if p.field == "penalty_cap_percent"]
+    expected = truth.get("penalty_cap_percent")
+    if caps and expected is not None and caps[0] == expected:
+        right += 1
+    else:
+        wrong += bool(caps)
+        missed += expected is not None
+    return [right, wrong, missed]
+
+
 def score(extraction, truth: dict) -> dict[str, list[int]]:
     """group → [right, wrong, missed]."""
-    counts = {"milestones": score_milestones(extraction, truth)}
+    counts = {
+        "milestones": score_milestones(extraction, truth),
+        "sla": score_sla(extraction, truth),
+        "penalties": score_penalties(extraction, truth),
+    }
     for group, names in GROUPS.items():
         if not names:
             continue

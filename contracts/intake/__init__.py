@@ -7,11 +7,25 @@ party, a project or a figure of any contract (tests/contracts/test_intake.py gre
 
 from contracts.intake.header import extract_header
 from contracts.intake.payments import payments
+from contracts.intake.penalties import penalties
 from contracts.intake.proposals import Conflict, Extraction, Proposal
+from contracts.intake.sentences import flatten
+from contracts.intake.sla import sla_terms
 
-__all__ = ["Conflict", "Extraction", "Proposal", "extract", "extract_header", "payments"]
+__all__ = [
+    "Conflict",
+    "Extraction",
+    "Proposal",
+    "extract",
+    "extract_header",
+    "payments",
+    "penalties",
+    "sla_terms",
+]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
-    return extract_header(text).extend(payments(text))
+    flat = flatten(text)
+    clauses = penalties(text, flat)
+    return extract_header(text).extend(payments(text)).extend(sla_terms(text, clauses, flat)).extend(clauses)
