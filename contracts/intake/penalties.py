@@ -48,11 +48,13 @@ TEXT_CHARS = 1000
 
 _RATE = re.compile(
     r"(?P<pct>\d+(?:\.\d+)?)\s*[%％]"
+    r"|(?P<permille>\d+(?:\.\d+)?)\s*‰"
     rf"|(?P<per>[百千万])分之\s*(?P<frac>{NUMERAL})"
     r"|(?P<lpr>LPR|贷款市场报价利率)"
 )
 _PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚")
 _CAP_BEFORE = re.compile(r"(?:最高|上限|不超过|不得超过|不高于|最多|封顶|限额|至多)[^。；;，,]{0,16}$")
+_CAP_AFTER = re.compile(r"\s*(?:的?违约金)?\s*(?:为限|封顶|为上限)")
 _OVERALL = re.compile(r"违约金(?:的)?总额|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和")
 # Words that make even a cap in a clause's own sentence the cap on all penalties together.
 _ALL_PENALTIES = re.compile(r"(?:上述|各项|全部|所有|累加)[^。；;，,]{0,10}违约金|累加")
@@ -92,7 +94,7 @@ _KINDS = [
     (
         "late_payment",
         1,
-        r"甲方[^。；;，,]{0,12}?(?:逾期|未按期|未按时|未及时|延迟|迟延|拖延)(?:付款|支付)"
+        r"甲方[^。；;，,]{0,12}?(?:逾期|未按期|未按时|未及时|延迟|迟延|拖延|延期)(?:付款|支付)"
         r"|甲方(?:没有|未)按照?[^。；;]{0,16}?付款",
     ),
     ("subcontracting", 1, r"分包|转包"),
@@ -104,7 +106,11 @@ _KINDS = [
         r"更换[^，。；;,]{0,6}(?:人员|工程师|项目经理|负责人|\d+\s*[人名]|[一二两三四五六七八九]\s*[人名])"
         r"|(?:人员|工程师|项目经理|负责人)[^，。；;,]{0,4}更换",
     ),
-    ("kpi_failure", 1, r"考核指标"),
+    (
+        "kpi_failure",
+        1,
+        r"考核指标|(?:可用率|在线率|完好率|及时率|满意度)[^，。；;,]{0,6}(?:低于|未达到|不足|达不到)",
+    ),
     ("major_outage", 1, r"大面积(?:故障|瘫痪|中断)|(?:系统|全网)瘫痪"),
     ("missing_service_record", 1, r"记录单|服务记录"),
     (
@@ -199,6 +205,8 @@ def _rates(text: str, start: int, end: int) -> list[_Rate]:
             continue
         if match["pct"]:
             value = Decimal(match["pct"])
+        elif match["permille"]:
+            value = Decimal(match["permille"]) / 10
         else:
             value = number(match["frac"])
             if value is None:
@@ -210,17 +218,17 @@ def _rates(text: str, start: int, end: int) -> list[_Rate]:
 
 
 def _kind(condition: str) -> tuple[str, int, int] | None:
-    """The kind the condition names first, tier 1 before tier 2: (kind, tier, position)."""
+    """The kind the condition names first, tier 1 before tier 2: (kind, tier, end of its words)."""
     found = [
-        (tier, match.start(), kind)
+        (tier, match.start(), match.end(), kind)
         for kind, tier, rule in _KIND_RULES
         for match in [rule.search(condition)]
         if match
     ]
     if not found:
         return None
-    tier, position, kind = min(found)
-    return kind, tier, position
+    tier, _start, end, kind = min(found)
+    return kind, tier, end
 
 
 def _base(text: str, sentence_start: int, rate: _Rate, sentence_end: int) -> str | None:
@@ -237,7 +245,7 @@ def _base(text: str, sentence_start: int, rate: _Rate, sentence_end: int) -> str
 
 
 def _cap_role(text: str, sentence_start: int, rate: _Rate) -> bool:
-    return bool(_CAP_BEFORE.search(text[sentence_start : rate.start]))
+    return bool(_CAP_BEFORE.search(text[sentence_start : rate.start]) or _CAP_AFTER.match(text, rate.end))
 
 
 def _int(words: str) -> int | None:
@@ -250,7 +258,11 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     named = _kind(condition)
     if named is None:
         return None
-    kind, tier, _position = named
+    kind, tier, words_end = named
+    # The client's own breach (other than paying late) is not one of the vendor's kinds.
+    subject = condition[:words_end]
+    if kind != "late_payment" and "甲方" in subject and "乙方" not in subject:
+        return None
     base = _base(text, sentence.start(), rate, sentence.end())
     if base is None or (base == "overdue_amount" and kind != "late_payment"):
         return None
@@ -332,7 +344,14 @@ def _paragraph_clauses(text: str, start: int, end: int, caps: list) -> list[_Cla
     condition_start = start
     for sentence in _SENTENCE.finditer(text, start, end):
         rates = _rates(text, sentence.start(), sentence.end())
-        main = [r for r in rates if not _cap_role(text, sentence.start(), r)]
+        # A rate is a penalty's when it is a share of the total or of the overdue amount (or the
+        # LPR): "可用率低于 99.9% 的" is the condition's, not the price.
+        main = [
+            r
+            for r in rates
+            if not _cap_role(text, sentence.start(), r)
+            and (r.lpr or _base(text, sentence.start(), r, sentence.end()) is not None)
+        ]
         if main:
             current = _main_rate(text, sentence, main[0], current, condition_start, clauses)
             condition_start = sentence.end()

@@ -41,7 +41,7 @@ _VERBS = [
 ]
 _VERB = "|".join(f"(?P<{clock}>{words})" for clock, words in _VERBS)
 _AMOUNT = (
-    r"(?P<n>\d{1,6}|[一二两三四五六七八九十]{1,3})\s*个?\s*"
+    r"(?P<n>\d{1,6}|[一二两三四五六七八九十半]{1,3})\s*个?\s*"
     r"(?P<unit>分钟|小时|工作日|日历日|自然日|日|天)"
 )
 _FILLER = (
@@ -78,7 +78,11 @@ _NOT_BEFORE = re.compile(r"(?:[×xX*＊]\s*|(?:可以|能够?|可)\s*在?\s*|每
 _SENTENCE = re.compile(r"[^。；;]+[。；;]?")
 # A case the sentence sets apart but the portal has no name for ("需要厂家配合的故障"): the
 # target is not proposed as one for every request.
-_UNNAMED_CASE = re.compile(r"需(?:要)?[^，。；;,]{0,10}(?:配合|协调)|第三方")
+_UNNAMED_CASE = re.compile(
+    r"需(?:要)?[^，。；;,]{0,10}(?:配合|协调)|第三方"
+    # Grades by number ("一级故障", "P1") the portal cannot map to its three.
+    r"|[一二三四五1-5]\s*级(?:故障|事件|问题)|P[0-4]\b|[ⅠⅡⅢⅣ]+\s*级"
+)
 # A deadline for fixing a weakness, a rectification, a report or a course is not an incident's.
 _NOT_INCIDENT = re.compile(r"漏洞|隐患|整改|培训|提交|报送")
 # A paragraph without one of these has no target: the rules are not run on it.
@@ -157,6 +161,8 @@ def _coverage(paragraph: str) -> str:
 
 
 def _amount(match) -> tuple[int, str] | None:
+    if match["n"] == "半":
+        return (30, "minutes") if match["unit"] == "小时" else None
     value = number(match["n"])
     if value is None or value != int(value) or not 1 <= value <= MAX_TARGET:
         return None

@@ -127,6 +127,10 @@ def test_a_question_answered_the_same_day():
     assert proposal.value["condition"] == "consultation"
 
 
+def test_half_an_hour_is_thirty_minutes():
+    assert terms("乙方半小时内响应，2 小时内到场。") == [("response", 30, "minutes"), ("arrival", 2, "hours")]
+
+
 def test_a_major_emergency_fault_is_a_major_fault_not_a_grade():
     found = cases("出现重大紧急故障时，乙方 10 分钟内响应。")
     assert found == {("response", 10, "minutes", "", "major_fault")}
@@ -163,6 +167,7 @@ def test_faults_in_a_paragraph_about_software_maintenance_are_software_faults():
         "值班人员每天 24 小时响应甲方需求。",
         "发现安全漏洞的，乙方应在 5 个工作日内修复。",
         "需要原厂配合的故障，乙方 48 小时内解决。",
+        "二级故障 45 分钟内响应。",
         "乙方在 24 小时内与甲方协商到场时间。",
         "乙方接到通知 2 小时，到场时间由双方另行约定。",
         "签订合同后 5 日内，驻场人员全部到达甲方指定地点。",
@@ -358,6 +363,21 @@ def test_inspections_named_as_an_example_of_the_service_are_the_service():
 def test_a_daily_word_in_the_condition_does_not_make_the_clause_per_day():
     value = only_clause("乙方未完成每日巡检的，扣除合同总价的 0.5%。")
     assert (value["kind"], value["shape"]) == ("late_inspection", "one_off")
+
+
+def test_per_mille_and_a_cap_written_as_a_limit():
+    value = only_clause("乙方逾期交付的，每日按合同总价的 2‰ 支付违约金，违约金以合同总价的 12% 为限。")
+    assert fields(value, "shape", "rate_percent", "cap_percent") == ("per_day", Decimal("0.2"), 12)
+
+
+def test_a_figure_in_the_condition_is_not_the_rate():
+    value = only_clause("因乙方原因导致系统可用率低于 99.5% 的，每次扣除合同总价的 0.8%。")
+    assert fields(value, "kind", "shape", "rate_percent") == ("kpi_failure", "per_occurrence", Decimal("0.8"))
+
+
+def test_the_clients_own_breach_is_not_a_vendors_kind():
+    assert clauses("甲方有其他违约行为的，应向乙方支付合同总价 6% 的违约金。") == []
+    assert only_clause("经甲方书面确认，乙方违约的，应支付合同总价 6% 的违约金。")["kind"] == "vendor_breach"
 
 
 def test_the_cap_on_all_penalties_together():
