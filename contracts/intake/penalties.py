@@ -327,9 +327,8 @@ def _value(text: str, clause: _Clause) -> dict | None:
         "rate_source": "lpr_one_year" if clause.rate.lpr else "fixed",
         "escalation_at": clause.escalation_at,
         "escalation_percent": clause.escalation_percent,
-        "escalation_mode": ("adds" if _ADDS.search(clause.escalation_sentence) else "replaces")
-        if escalates
-        else None,
+        # The model's default when nothing escalates: every value is one PenaltyClause takes.
+        "escalation_mode": "adds" if escalates and _ADDS.search(clause.escalation_sentence) else "replaces",
         "threshold_count": clause.threshold_count,
         "termination_after_days": _int(after_days["n"]) if after_days and clause.shape == "per_day" else None,
         "termination_at_count": at_count,
@@ -428,6 +427,7 @@ def _trial_run(flat: Flat) -> list[tuple[dict, int, int]]:
             continue
         value = dict.fromkeys(CLAUSE_FIELDS)
         value |= {
+            "escalation_mode": "replaces",
             "kind": "trial_run_problem",
             "title": obligations.KINDS["trial_run_problem"].zh,
             "shape": "per_occurrence",

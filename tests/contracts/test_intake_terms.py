@@ -439,3 +439,36 @@ def test_extract_proposes_both_groups():
     text = "乙方 2 小时内到场。\n乙方转包的，应支付合同总价 12% 的违约金。\n"
     groups = {p.group for p in extract(text).proposals}
     assert {"sla", "penalties"} <= groups
+
+
+MODEL_TEXT = (
+    "三、服务要求\n"
+    "紧急故障：乙方 15 分钟内响应，2 小时内到场；一般故障：乙方 4 小时内响应，3 个工作日内解决。\n"
+    "乙方实行 7×24 小时值守，接到报修后半小时内响应。\n"
+    "五、违约责任\n1、甲方逾期付款的，每逾期 1 日，按一年期LPR计付未付款项的违约金，最高为合同总价的 5%。\n"
+    "2、乙方不完全履行合同的，每发生一次，扣除合同总额 2%的违约金。"
+    "累计发生四次的，乙方支付合同总额 15%的违约金。\n"
+    "3、一年内更换驻场人员 3 人及以上的，甲方有权扣除合同总金额的 2% 或解除合同。\n"
+    "4、乙方逾期交付的，每日按合同总价的 0.2% 支付违约金，最高不超过合同总价的 8%。\n"
+    "5、乙方转包的，须缴纳合同总金额百分之六的违约金。\n"
+)
+
+
+def test_every_proposed_clause_and_term_is_one_the_models_take():
+    from contracts.models import PenaltyClause, SLATerm
+    from contracts.shapes import check
+
+    found = extract(MODEL_TEXT)
+    proposed = [p.value for p in found.proposals if p.field == "penalty_clause"]
+    assert len(proposed) == 5
+    for value in proposed:
+        clause = PenaltyClause(**value)
+        clause.clean_fields(exclude=["contract"])
+        assert check(clause) == {}, value
+    terms_found = [p.value for p in found.proposals if p.field == "sla_term"]
+    assert len(terms_found) == 5
+    for value in terms_found:
+        fields_of_term = {k: v for k, v in value.items() if k != "clause" and (k != "coverage" or v)}
+        term = SLATerm(**fields_of_term)
+        term.clean_fields(exclude=["contract", "penalty_clause"])
+        term.clean()
