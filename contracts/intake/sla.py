@@ -93,7 +93,8 @@ _ANY_DURATION = re.compile(
 _LIST_GAP = re.compile(r"^[\s、，,和及或并且]*$")
 
 _CONDITIONS = [
-    ("warranty_repair", r"维保期|保修期|质保期|免费维修|保修"),
+    # Not "故障保修": a fault reported for repair.
+    ("warranty_repair", r"维保期|保修期|质保期|免费维修|免费保修"),
     ("major_fault", r"重大(?:紧急)?故障|大面积故障|重大事故"),
     ("phone_unresolved", r"(?:电话|远程)[^，。；;,]{0,10}(?:不能|无法|未能)解决"),
     (
@@ -115,6 +116,7 @@ _MAJOR = re.compile(r"重大紧急故障")
 _SOFTWARE_WORK = re.compile(r"软件(?:的)?(?:安装|维护|运维|运行维护)")
 _HARDWARE = re.compile(r"硬件|设备故障|网络故障")
 _FAULT = re.compile(r"故障")
+_FAULT_REPORT = re.compile(r"故障|报修|报障")
 # The grades a contract defines, each on a line of its own ("紧急故障\t严重影响…").
 _GRADE_LINE = {
     "emergency": re.compile(r"^[\s\-*]*紧急故障[\s:：]", re.M),
@@ -147,7 +149,13 @@ class _Target:
 
 def _case(segment: str) -> tuple[str, str]:
     """(severity, condition) said in ``segment``: the last named of each."""
-    conditions = [(m.end(), name) for name, rule in _CONDITION_RULES for m in rule.finditer(segment)]
+    conditions = [
+        (m.end(), name)
+        for name, rule in _CONDITION_RULES
+        for m in rule.finditer(segment)
+        # "提供电话咨询服务，接到报修后 30 分钟内响应": the target is the fault's, not the question's.
+        if name != "consultation" or not _FAULT_REPORT.search(segment, m.end())
+    ]
     condition = max(conditions)[1] if conditions else ""
     graded = _MAJOR.sub("", segment)
     severities = [(m.end(), name) for name, rule in _SEVERITIES for m in rule.finditer(graded)]

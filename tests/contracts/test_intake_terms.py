@@ -150,6 +150,12 @@ def test_the_case_a_target_is_for(sentence, condition):
     assert proposal.value["condition"] == condition
 
 
+def test_a_question_or_a_fault_report_named_before_the_fault_target_is_not_its_case():
+    assert cases("乙方提供电话咨询服务，接到报修后 30 分钟内响应。") == {("response", 30, "minutes", "", "")}
+    assert cases("乙方提供故障保修服务，接到通知后 2 小时内到场。") == {("arrival", 2, "hours", "", "")}
+    assert cases("对用户的咨询，乙方 30 分钟内回复。") == {("response", 30, "minutes", "", "consultation")}
+
+
 def test_faults_in_a_paragraph_about_software_maintenance_are_software_faults():
     text = "(2) 业务软件运维\n乙方负责业务软件的安装与升级；系统发生故障后，乙方 3 小时内赶到现场。"
     (proposal,) = sla_terms(text).proposals
