@@ -300,6 +300,14 @@ def _table_targets(flat: Flat) -> list[_Target]:
     return found
 
 
+# The kinds of breach that price a clock's lateness (contracts.obligations).
+_CLOCK_KINDS = {
+    "response": ("late_response", "sla_response"),
+    "arrival": ("sla_arrival",),
+    "resolution": ("sla_resolution",),
+}
+
+
 def _tie_to_clauses(targets: list[_Target], flat: Flat, clauses: list[tuple[str, int, int]]) -> list[_Target]:
     """A target written inside a penalty clause is priced by it: a restatement of a target the
     text sets elsewhere ties that one to the clause; one set only there is kept, tied."""
@@ -322,6 +330,13 @@ def _tie_to_clauses(targets: list[_Target], flat: Flat, clauses: list[tuple[str,
                 kept[i] = replace(kept[i], clause=target.in_clause)
         else:
             kept.append(replace(target, clause=target.in_clause, confidence=min(target.confidence, 0.8)))
+    # A clause that prices a clock being late ("未按要求响应的…") prices that clock's targets, when
+    # it is the only clause that does.
+    kinds = {kind for kind, _s, _e in clauses}
+    for i, target in enumerate(kept):
+        pricing = [kind for kind in _CLOCK_KINDS[target.clock] if kind in kinds]
+        if not target.clause and len(pricing) == 1:
+            kept[i] = replace(target, clause=pricing[0])
     return kept
 
 

@@ -233,6 +233,12 @@ def test_a_target_restated_in_a_penalty_clause_is_priced_by_it():
     }
 
 
+def test_a_clause_pricing_a_late_clock_prices_that_clocks_targets():
+    text = "乙方接到报修后 30 分钟内响应，4 小时内到场。\n乙方未按要求响应的，每次扣除合同总价的 0.5%。\n"
+    found = {p.value["clock"]: p.value["clause"] for p in sla_terms(text).proposals}
+    assert found == {"response": "late_response", "arrival": ""}
+
+
 def test_two_targets_for_one_clock_and_case_are_a_conflict_and_neither_is_proposed():
     found = sla_terms("乙方应在 2 小时内到场。\n六、其他\n乙方应在 3 小时内到场。")
     assert found.proposals == []
