@@ -73,8 +73,9 @@ _PHONE_THEN_SITE = re.compile(
 _SAME_DAY = re.compile(
     r"当(?:日|天)内?\s*(?:予以|给予|作出|做出)?\s*(?:(?P<response>答复|回复|响应)|(?P<resolution>解决))"
 )
-# Hours of service (7×24), a plan's "if it can be fixed in…", a rhythm (每天 24 小时): not targets.
-_NOT_BEFORE = re.compile(r"(?:[×xX*＊]\s*|(?:可以|能够?|可)\s*在?\s*|每\s*(?:天|日|周)\s*|全天\s*)$")
+# Hours of service (7×24), a plan's "if it can be fixed in…", a rhythm (每天 24 小时), a time
+# ahead of an event (提前 2 小时到场): not targets.
+_NOT_BEFORE = re.compile(r"(?:[×xX*＊]\s*|(?:可以|能够?|可)\s*在?\s*|每\s*(?:天|日|周)\s*|全天\s*|提前\s*)$")
 _SENTENCE = re.compile(r"[^。；;]+[。；;]?")
 # A case the sentence sets apart but the portal has no name for ("需要厂家配合的故障"): the
 # target is not proposed as one for every request.
@@ -300,7 +301,9 @@ def _table_targets(flat: Flat) -> list[_Target]:
     return found
 
 
-# The kinds of breach that price a clock's lateness (contracts.obligations).
+# The kinds of breach that price a clock's lateness (contracts.obligations); a clause "未按要求
+# 响应" that names arriving on site too prices the arrival.
+_ON_SITE = re.compile(r"到达现场|赶到现场|到场")
 _CLOCK_KINDS = {
     "response": ("late_response", "sla_response"),
     "arrival": ("sla_arrival",),
@@ -308,13 +311,13 @@ _CLOCK_KINDS = {
 }
 
 
-def _tie_to_clauses(targets: list[_Target], flat: Flat, clauses: list[tuple[str, int, int]]) -> list[_Target]:
+def _tie_to_clauses(targets: list[_Target], flat: Flat, clauses: list[tuple]) -> list[_Target]:
     """A target written inside a penalty clause is priced by it: a restatement of a target the
     text sets elsewhere ties that one to the clause; one set only there is kept, tied."""
 
     def holder(target):
         start, end = flat.span(target.start, target.end)
-        return next((kind for kind, s, e in clauses if s <= start and end <= e), "")
+        return next((kind for kind, s, e, _words in clauses if s <= start and end <= e), "")
 
     marked = [replace(t, in_clause=holder(t)) for t in targets]
     kept = [t for t in marked if not t.in_clause]
@@ -332,9 +335,14 @@ def _tie_to_clauses(targets: list[_Target], flat: Flat, clauses: list[tuple[str,
             kept.append(replace(target, clause=target.in_clause, confidence=min(target.confidence, 0.8)))
     # A clause that prices a clock being late ("未按要求响应的…") prices that clock's targets, when
     # it is the only clause that does.
-    kinds = {kind for kind, _s, _e in clauses}
     for i, target in enumerate(kept):
-        pricing = [kind for kind in _CLOCK_KINDS[target.clock] if kind in kinds]
+        wanted = ("late_consultation",) if target.condition == "consultation" else _CLOCK_KINDS[target.clock]
+        on_site = target.clock == "arrival"
+        pricing = [
+            kind
+            for kind, _s, _e, words in clauses
+            if kind in wanted or (on_site and kind == "late_response" and _ON_SITE.search(words))
+        ]
         if not target.clause and len(pricing) == 1:
             kept[i] = replace(target, clause=pricing[0])
     return kept
@@ -375,7 +383,11 @@ def sla_terms(text: str, clauses: Extraction | None = None, flat: Flat | None = 
         return out
     if clauses is None:
         clauses = penalties(text, flat)
-    spans = [(p.value["kind"], p.start, p.end) for p in clauses.proposals if p.field == "penalty_clause"]
+    spans = [
+        (p.value["kind"], p.start, p.end, p.value["text"])
+        for p in clauses.proposals
+        if p.field == "penalty_clause"
+    ]
     targets = _graded(_tie_to_clauses(targets, flat, spans), flat.text)
     cases: dict[tuple, list[_Target]] = {}
     for target in targets:

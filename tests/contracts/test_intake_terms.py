@@ -175,6 +175,7 @@ def test_faults_in_a_paragraph_about_software_maintenance_are_software_faults():
         "需要原厂配合的故障，乙方 48 小时内解决。",
         "二级故障 45 分钟内响应。",
         "乙方在 24 小时内与甲方协商到场时间。",
+        "重要会议前，乙方应提前 3 小时到场检查设备。",
         "乙方接到通知 2 小时，到场时间由双方另行约定。",
         "签订合同后 5 日内，驻场人员全部到达甲方指定地点。",
     ],
@@ -237,6 +238,11 @@ def test_a_clause_pricing_a_late_clock_prices_that_clocks_targets():
     text = "乙方接到报修后 30 分钟内响应，4 小时内到场。\n乙方未按要求响应的，每次扣除合同总价的 0.5%。\n"
     found = {p.value["clock"]: p.value["clause"] for p in sla_terms(text).proposals}
     assert found == {"response": "late_response", "arrival": ""}
+    text = text.replace("未按要求响应", "未按要求响应或到达现场")
+    found = {p.value["clock"]: p.value["clause"] for p in sla_terms(text).proposals}
+    assert found == {"response": "late_response", "arrival": "late_response"}
+    question = "对用户的咨询，乙方当日答复。\n乙方未按要求响应的，每次扣除合同总价的 0.5%。\n"
+    assert [p.value["clause"] for p in sla_terms(question).proposals] == [""]
 
 
 def test_two_targets_for_one_clock_and_case_are_a_conflict_and_neither_is_proposed():
