@@ -2,20 +2,24 @@
 engine prices (``contracts.shapes``), with the kind of breach it prices (``contracts.obligations``),
 and the cap on all penalties together (the contract's ``penalty_cap_percent``).
 
-A clause is read from its own paragraph: the rate (``1%``, ``百分之五``, ``千分之三``, ``万分之一``,
-the LPR) with what it is a share of, and the words around it —
+A clause is read from its own paragraph: the rate (``1%``, ``1‰``, ``百分之五``, ``千分之叁``,
+``万分之一``, the LPR) that is a share of the total or of the overdue amount ("可用率低于 99.9%"
+is the condition's figure, not the price), and the words around it —
 
 - 每日 / 每逾期 1 日 / 每延误 1 个日历日 before the rate: per day of delay, its cap from
-  最高限额 / 不超过 …%, and 逾期超过 N 日…解除 as the day the client may terminate;
+  最高限额 / 不超过 …% / 以…为限, and 逾期超过 N 日…解除 as the day the client may terminate;
 - 每发生一次 / 每次: per occurrence, escalating when a later sentence of the same clause prices
   the N-th (发生三次…20%); a clause for "any other breach" (其他违约行为) is per occurrence too;
-- N 人 / N 次及以上 within a year: a count threshold;
+- N 人 / N 次 (及以上, or 超过 N) within a year: a count threshold;
 - anything else a one-off (the project's reading of a rate that names no count, DOMAIN.md).
 
 The kind of breach is what the clause's condition names first (迟延履行, 分包, 泄密, 响应,
-记录单…); a condition that names none of the kinds the portal knows proposes nothing, and so
-does a rate of something other than the total or the overdue amount: a wrong clause bills
-wrongly for a year, a missing one is typed in by the reviewer.
+记录单…); a condition that names none of the kinds the portal knows, the client's own breach
+other than paying late, a share of anything but the total or the overdue amount, an LPR of
+another tenor: none is proposed. A wrong clause bills wrongly for a year; a missing one is
+typed in by the reviewer. Two readings of one kind are a conflict, and neither is proposed.
+A cap on all penalties together is one whose sentence says so (上述/各项…违约金, 累加) or one
+in a sentence of its own that names the penalties' total (违约金总额).
 """
 
 import re

@@ -1,13 +1,16 @@
-"""SLA terms: each "N 分钟/小时/个工作日/日 内 + 响应/到达现场/解决" of the text, with the case it
-applies to (a severity, or a kind of request: a major fault, a warranty repair, a question the
-phone did not solve, one waiting on another unit or the finance department...), the hours it is
-counted in when the paragraph says (7×24, 5×8, 7×8), and the penalty clause it is priced by
-when a clause restates it.
+"""SLA terms: each "N 分钟/小时/个工作日/日 内 + 响应/到达现场/解决" of the text (and "响应时间
+不超过 N 分钟", "当日内予以答复", "N 小时内，若电话…不能解决…赶赴现场", a table of targets by
+grade), with the case it applies to (a severity, or a kind of request: a major fault, a warranty
+repair, a question the phone did not solve, one waiting on another unit or the finance
+department...), the hours it is counted in when its paragraph says (7×24, 5×8, 7×8; "" when it
+does not, for the reviewer to choose), and the penalty clause it is priced by when a clause
+restates it or prices that clock being late.
 
 The case is what the sentence says before the target, since the previous target (a list
 "30 分钟响应、2 小时到达现场" shares its case); a paragraph that is about maintaining software
 makes its faults software faults. "7×24 小时" and "每天 24 小时" are hours of service, not
-targets, and "可以在 10 分钟之内排除" is a plan's branch, not a promise: neither is proposed.
+targets, "可以在 10 分钟之内排除" is a plan's branch, not a promise, and a case the portal has no
+name for ("需要厂家配合的", "一级故障") is not proposed as one for every request.
 When the contract grades its faults (紧急故障 / 严重故障 / 一般故障 defined on lines of their
 own) and a target names no grade, it is proposed for each grade, as the portal stores it.
 Two targets for one clock and case are a conflict for the reviewer, and neither is proposed.
