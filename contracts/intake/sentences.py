@@ -8,6 +8,7 @@ a sentence: after a line that ends in a comma, or mid-word in a long line, when 
 does not start an item of its own. Table rows (tab-separated) are never joined.
 """
 
+import bisect
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,18 +45,28 @@ def number(words: str) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Flat:
-    """The flattened text and, for each of its characters, where it is in the original."""
+    """The flattened text and where it is in the original: the flat text is the original's kept
+    segments end to end, the n-th starting at ``starts[n]`` here and ``origins[n]`` there (a list
+    of segments, not of characters: a text of 30 MB keeps its map small)."""
 
     text: str
-    where: tuple[int, ...]
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
     length: int  # of the original
+
+    def where(self, at: int) -> int:
+        """The original's index of the flat text's character ``at``."""
+        if at >= len(self.text):
+            return self.length
+        segment = bisect.bisect_right(self.starts, at) - 1
+        return self.origins[segment] + at - self.starts[segment]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original's span of the flat text's ``[start, end)``."""
-        if start >= end or start >= len(self.where):
-            at = self.where[start] if start < len(self.where) else self.length
+        if start >= end:
+            at = self.where(start)
             return at, at
-        return self.where[start], self.where[end - 1] + 1
+        return self.where(start), self.where(end - 1) + 1
 
     def paragraphs(self) -> list[tuple[int, int]]:
         """The flat text's paragraphs as spans, blank ones left out."""
@@ -86,14 +97,13 @@ def flatten(text: str) -> Flat:
         following = text[match.end() : next_end if next_end >= 0 else len(text)]
         if previous.strip() and following.strip() and _joins(previous, following):
             dropped.append(match.span())
-    where: list[int] = []
-    kept = []
-    at = 0
-    for start, end in sorted(dropped):
+    starts, origins, kept = [], [], []
+    at = flat_at = 0
+    for start, end in [*sorted(dropped), (len(text), len(text))]:
         if start > at:
+            starts.append(flat_at)
+            origins.append(at)
             kept.append(text[at:start])
-            where.extend(range(at, start))
+            flat_at += start - at
         at = max(at, end)
-    kept.append(text[at:])
-    where.extend(range(at, len(text)))
-    return Flat("".join(kept), tuple(where), len(text))
+    return Flat("".join(kept), tuple(starts), tuple(origins), len(text))
