@@ -69,7 +69,9 @@ _DAILY_ANYWHERE = re.compile(
     rf"每\s*(?:逾期|延误|延迟|迟延|超期|拖延)\s*(?:{NUMERAL})?\s*个?\s*(?:日历|自然)?\s*(?:日|天)"
 )
 _DAILY_NEAR = re.compile(r"每\s*(?:日|天)|按日")
-_EACH_ANYWHERE = re.compile(r"每(?:发生|出现)\s*(?:一|1)?\s*次")
+# "合同总价的 0.1%/日", "千分之一每天": the day written after the rate.
+_DAILY_AFTER = re.compile(r"\s*(?:/|每)\s*(?:日|天)")
+_EACH_ANYWHERE = re.compile(r"每(?:发生|出现|违约)\s*(?:一|1)?\s*次")
 _EACH_NEAR = re.compile(r"每\s*(?:一|1)?\s*(?:次|起|项)")
 _COUNT = re.compile(rf"(?:发生|累计|达到|满|出现|第)\s*(?P<n>{NUMERAL})\s*次")
 _THRESHOLD = re.compile(
@@ -163,7 +165,7 @@ _KINDS = [
     (
         "vendor_breach",
         2,
-        r"乙方(?:未能|不能|未|没有)(?:全面)?(?:履行|遵守)(?:本)?合同(?:约定|义务)?|乙方违约|乙方违反(?:本)?合同",
+        r"乙方(?:未能|不能|未|没有)(?:全面)?(?:履行|遵守)(?:本)?合同(?:约定|义务)?|乙方每?违约|乙方违反(?:本)?合同",
     ),
 ]
 _KIND_RULES = [(kind, tier, re.compile(pattern)) for kind, tier, pattern in _KINDS]
@@ -277,7 +279,7 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     near = head[ends[-1].end() :] if ends else head
     threshold = _THRESHOLD.search(condition)
     unsure = []
-    if _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near):
+    if _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near) or _DAILY_AFTER.match(text, rate.end):
         shape = "per_day"
     elif threshold:
         shape = "count_threshold"

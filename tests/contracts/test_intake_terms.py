@@ -100,6 +100,11 @@ def test_the_clock_named_before_its_target():
     assert {p.rule for p in sla_terms(text).proposals} == {"sla-time-of"}
 
 
+def test_how_the_clock_is_met_may_stand_before_it():
+    found = terms("乙方 20 分钟内电话响应，6 小时内现场解决。")
+    assert found == [("response", 20, "minutes"), ("resolution", 6, "hours")]
+
+
 def test_an_engineer_dispatched_within_the_time_is_an_arrival():
     assert terms("接到甲方通知后，乙方须在 90 分钟内派技术人员到达现场处理。") == [("arrival", 90, "minutes")]
 
@@ -383,6 +388,14 @@ def test_inspections_named_as_an_example_of_the_service_are_the_service():
 def test_a_daily_word_in_the_condition_does_not_make_the_clause_per_day():
     value = only_clause("乙方未完成每日巡检的，扣除合同总价的 0.5%。")
     assert (value["kind"], value["shape"]) == ("late_inspection", "one_off")
+
+
+def test_the_day_written_after_the_rate_and_each_breach_as_each_time():
+    value = only_clause("乙方逾期交付的，按合同总价的 0.2%/日支付违约金。")
+    assert fields(value, "shape", "rate_percent") == ("per_day", Decimal("0.2"))
+    value = only_clause("乙方每违约一次，甲方有权扣除合同总价的 1.5%。")
+    assert fields(value, "kind", "shape") == ("vendor_breach", "per_occurrence")
+    assert value["rate_percent"] == Decimal("1.5")
 
 
 def test_per_mille_and_a_cap_written_as_a_limit():
