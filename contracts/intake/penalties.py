@@ -363,7 +363,7 @@ def _paragraph_clauses(text: str, start: int, end: int, caps: list) -> list[_Cla
             condition_start = sentence.end()
         elif current is not None:
             current.end = sentence.end()
-        for rate in (r for r in rates if r not in main):
+        for rate in (r for r in rates if _cap_role(text, sentence.start(), r)):
             current = _cap(text, sentence, rate, current, bool(main), clauses, caps)
     return clauses
 

@@ -408,6 +408,11 @@ def test_a_figure_in_the_condition_is_not_the_rate():
     assert fields(value, "kind", "shape", "rate_percent") == ("kpi_failure", "per_occurrence", Decimal("0.8"))
 
 
+def test_a_figure_after_the_rate_that_is_no_cap_is_not_the_cap():
+    value = only_clause("乙方未及时提供维护服务的，每日扣除合同总价的 0.1%，直至系统可用率恢复到 99% 为止。")
+    assert fields(value, "rate_percent", "cap_percent") == (Decimal("0.1"), None)
+
+
 def test_the_clients_own_breach_is_not_a_vendors_kind():
     assert clauses("甲方有其他违约行为的，应向乙方支付合同总价 6% 的违约金。") == []
     assert only_clause("经甲方书面确认，乙方违约的，应支付合同总价 6% 的违约金。")["kind"] == "vendor_breach"
