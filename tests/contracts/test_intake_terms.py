@@ -409,7 +409,7 @@ def test_a_figure_in_the_condition_is_not_the_rate():
 
 
 def test_a_figure_after_the_rate_that_is_no_cap_is_not_the_cap():
-    value = only_clause("乙方未及时提供维护服务的，每日扣除合同总价的 0.1%，直至系统可用率恢复到 99% 为止。")
+    value = only_clause("乙方未及时提供维护服务的，每日扣除合同总价的 0.1%。系统可用率须恢复到 99% 以上。")
     assert fields(value, "rate_percent", "cap_percent") == (Decimal("0.1"), None)
 
 
