@@ -56,7 +56,7 @@ _RATE = re.compile(
     rf"|(?P<per>[百千万])分之\s*(?P<frac>{NUMERAL})"
     r"|(?P<lpr>LPR|贷款市场报价利率)"
 )
-_PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚")
+_PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚|滞纳金|逾期利息")
 _CAP_BEFORE = re.compile(r"(?:最高|上限|不超过|不得超过|不高于|最多|封顶|限额|至多)[^。；;，,]{0,16}$")
 _CAP_AFTER = re.compile(r"\s*(?:的?违约金)?\s*(?:为限|封顶|为上限)")
 _OVERALL = re.compile(r"违约金(?:的)?总额|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和")
@@ -279,7 +279,9 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     near = head[ends[-1].end() :] if ends else head
     threshold = _THRESHOLD.search(condition)
     unsure = []
-    if _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near) or _DAILY_AFTER.match(text, rate.end):
+    daily = _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near) or _DAILY_AFTER.match(text, rate.end)
+    # Interest at the LPR on a late payment runs by the day whether or not the clause says so.
+    if daily or (rate.lpr and kind == "late_payment"):
         shape = "per_day"
     elif threshold:
         shape = "count_threshold"

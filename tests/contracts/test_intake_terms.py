@@ -372,6 +372,13 @@ def test_the_clients_late_payment_at_the_lpr():
     assert fields(value, "rate_source", "rate_percent", "base") == ("lpr_one_year", 0, "overdue_amount")
     assert value["cap_percent"] == 5 and value["shape"] == "per_day"
     assert clauses("甲方逾期付款的，每逾期 1 日，按五年期LPR计付未付款项的违约金。") == []
+    value = only_clause("甲方逾期支付的，按一年期LPR向乙方支付未付款项的逾期利息。")
+    assert fields(value, "kind", "shape", "rate_source", "base") == (
+        "late_payment",
+        "per_day",
+        "lpr_one_year",
+        "overdue_amount",
+    )
 
 
 def test_a_cap_in_a_clauses_sentence_on_all_penalties_is_the_overall_cap():
