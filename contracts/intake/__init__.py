@@ -8,9 +8,12 @@ party, a project or a figure of any contract (tests/contracts/test_intake.py gre
 from contracts.intake.duties import extract_duties
 from contracts.intake.header import extract_header
 from contracts.intake.payments import payments
+from contracts.intake.penalties import penalties
 from contracts.intake.prices import prices
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 from contracts.intake.routines import extract_routines
+from contracts.intake.sentences import flatten
+from contracts.intake.sla import sla_terms
 
 __all__ = [
     "Conflict",
@@ -21,17 +24,23 @@ __all__ = [
     "extract_header",
     "extract_routines",
     "payments",
+    "penalties",
     "prices",
+    "sla_terms",
 ]
 
 
 def extract(text: str) -> Extraction:
     """Every proposal the rules make for ``text``, with the conflicts they found."""
     header = extract_header(text)
-    # The price list is checked against the total the header proposes.
+    flat = flatten(text)
+    clauses = penalties(text, flat)
     return (
         header.extend(payments(text))
+        # The price list is checked against the total the header proposes.
         .extend(prices(text, header))
+        .extend(sla_terms(text, clauses, flat))
+        .extend(clauses)
         .extend(extract_duties(text))
         .extend(extract_routines(text))
     )
