@@ -4,7 +4,6 @@ and fixed, and a choice posted against it is not stored."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -53,17 +52,25 @@ def rows_for(user):
 def preferences(request):
     rows = rows_for(request.user)
     if request.method == "POST":
-        with transaction.atomic():
-            for row in rows:
-                for cell in row["cells"]:
-                    if cell["fixed"]:
-                        continue  # mandatory: whatever was posted, it stays on
-                    NotificationPreference.objects.update_or_create(
-                        user=request.user,
-                        kind=row["kind"].code,
-                        channel=cell["channel"],
-                        defaults={"enabled": f"{row['kind'].code}:{cell['channel']}" in request.POST},
-                    )
+        # One statement for every choice, whatever the catalogue's size (an upsert on the
+        # unique user, kind and channel); mandatory cells are not stored, whatever was posted.
+        choices = [
+            NotificationPreference(
+                user=request.user,
+                kind=row["kind"].code,
+                channel=cell["channel"],
+                enabled=f"{row['kind'].code}:{cell['channel']}" in request.POST,
+            )
+            for row in rows
+            for cell in row["cells"]
+            if not cell["fixed"]
+        ]
+        NotificationPreference.objects.bulk_create(
+            choices,
+            update_conflicts=True,
+            unique_fields=["user", "kind", "channel"],
+            update_fields=["enabled"],
+        )
         messages.success(request, _("Your notification choices are saved."))
         return redirect("notification-preferences")
     return render(
