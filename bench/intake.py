@@ -142,16 +142,8 @@ def _same_milestone(proposed: dict, expected: dict) -> bool:
 
 
 def score_milestones(extraction, truth: dict) -> list[int]:
-    expected = list(truth.get("milestones", []))
-    right = wrong = 0
-    for proposal in (p for p in extraction.proposals if p.field == "milestone"):
-        match = next((m for m in expected if _same_milestone(proposal.value, m)), None)
-        if match is None:
-            wrong += 1
-        else:
-            right += 1
-            expected.remove(match)
-    return [right, wrong, len(expected)]
+    proposed = [p.value for p in extraction.proposals if p.field == "milestone"]
+    return _set_match(proposed, truth.get("milestones", []), _same_milestone)
 
 
 def _words(text: str) -> str:
@@ -192,14 +184,6 @@ def score_prices(extraction, truth: dict) -> list[int]:
 
 # The contract-level fields each group proposes; a True the truth does not hold is wrong.
 STAFF_FLAGS = ["key_staff_change_needs_consent", "onsite_on_non_working_days"]
-TIMELINE = [
-    "build_days",
-    "initial_acceptance_days",
-    "trial_run_days",
-    "trial_extension_days",
-    "final_acceptance_days",
-    "warranty_years",
-]
 # An inspection's kind, and any of these the proposal states (the seeds choose times and days
 # the texts do not give: a proposal that leaves them out leaves them to the reviewer).
 SCHEDULE_DETAILS = ["times_of_day", "weekday", "day_of_month", "nth_working_day"]
@@ -253,9 +237,11 @@ def score_staff(extraction, truth: dict) -> list[int]:
 
 
 def score_acceptance(extraction, truth: dict) -> list[int]:
+    from contracts.intake.duties import TIMELINE_FIELDS
+
     timeline = truth.get("build_timeline") or {}
     method = _fields(extraction, truth, ["acceptance_method"])
-    periods = _fields(extraction, timeline, TIMELINE)
+    periods = _fields(extraction, timeline, list(TIMELINE_FIELDS))
     return [a + b for a, b in zip(method, periods, strict=True)]
 
 

@@ -13,9 +13,9 @@ Duties on weekends, holidays and heightened periods are not posts: they are the 
 import re
 from collections import Counter
 
-import cn2an
-
 from contracts.intake.proposals import Conflict, Extraction, Proposal
+from contracts.intake.sentences import flatten
+from contracts.intake.sentences import number as figure
 
 # What a post's value looks like once proposed: StaffPost's fields.
 POST_FIELDS = ("name", "shift", "headcount", "place")
@@ -39,15 +39,9 @@ _PLACE_LEAD = re.compile(r"^.*(?:安排|派驻|派遣|配备|配置|提供|设�
 
 
 def number(text: str) -> int | None:
-    """ "3", "五", "两", "十二" → an int, through cn2an."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    try:
-        value = cn2an.cn2an(text, "smart")
-    except (ValueError, KeyError):
-        return None
-    return int(value) if value == int(value) else None
+    """ "3", "五", "两", "十二" → an int (``sentences.number``, through cn2an); None otherwise."""
+    value = figure(text)
+    return int(value) if value is not None and value == int(value) else None
 
 
 def _blanked(text: str) -> str:
@@ -56,44 +50,17 @@ def _blanked(text: str) -> str:
     return re.sub(r"</?u>|_", lambda m: " " * len(m.group()), text)
 
 
-# A line a PDF's text layer or OCR broke inside a sentence: the break after a character that
-# does not end a sentence, before one that does not start an item ("2.", "（3）", "- ", "第三条",
-# "三、"); and a space between two Chinese characters.
-_WRAP = re.compile(
-    r"(?<=[\u4e00-\u9fff\d，,、（(])[ \t\u3000]*\n[ \t\u3000]*"
-    r"(?=[\u4e00-\u9fff])(?![第一二三四五六七八九十]+[、.．条])"
-    r"|(?<=[\u4e00-\u9fff，。、；：])[ \u3000]+(?=[\u4e00-\u9fff])"
-)
-
-
-def unwrapped(text: str) -> tuple[str, list[int]]:
-    """``text`` with the breaks of wrapped lines taken out, and for each of its characters the
-    position it had in ``text`` (one more entry for the end), so that spans map back."""
-    parts, where, last = [], [], 0
-    for m in _WRAP.finditer(text):
-        parts.append(text[last : m.start()])
-        where.extend(range(last, m.start()))
-        last = m.end()
-    parts.append(text[last:])
-    where.extend(range(last, len(text)))
-    where.append(len(text))
-    return "".join(parts), where
-
-
 def on_unwrapped(read, text: str) -> Extraction:
-    """``read`` (text → Extraction) run on the unwrapped text, its spans put back on ``text``."""
-    plain, where = unwrapped(text)
-    found = read(plain)
-
-    def back(start, end):
-        return where[start], (where[end - 1] + 1 if end > start else where[start])
-
+    """``read`` (text → Extraction) run on the text with the breaks of wrapped lines taken out
+    (``sentences.flatten``), its spans put back on ``text``."""
+    flat = flatten(text)
+    found = read(flat.text)
     out = Extraction()
     for p in found.proposals:
-        start, end = back(p.start, p.end)
+        start, end = flat.span(p.start, p.end)
         out.proposals.append(Proposal(p.group, p.field, p.value, start, end, p.confidence, p.rule))
     for c in found.conflicts:
-        out.conflicts.append(Conflict(c.field, c.values, tuple(back(s, e) for s, e in c.spans)))
+        out.conflicts.append(Conflict(c.field, c.values, tuple(flat.span(s, e) for s, e in c.spans)))
     return out
 
 

@@ -288,12 +288,17 @@ def test_the_bureaus_own_people_on_site_are_not_a_post():
 def test_lines_a_scan_or_a_pdf_broke_inside_a_sentence_are_read_whole():
     from contracts.intake import extract_duties, extract_routines
 
-    text = "第三条 驻场\n乙方安排3名驻场工\n程师，负责系统运\n维。乙方每 日对机房进\n行巡检。\n2. 甲方付款。"
+    # A page-wide line (a PDF's text layer) that ends mid-word, and one that ends on a comma.
+    text = (
+        "第三条 驻场\n为保障本项目各系统的稳定运行，乙方在整个服务期内安排3名驻场工\n程师，负责系统的日常运维，\n"
+        "乙方每 日对机房、网络设备、服务器、存储设备及全部前端终端设备进\n行巡检。\n2. 甲方付款。"
+    )
     (post,) = [p for p in extract_duties(text).proposals if p.field == "staff_post"]
     assert post.value["headcount"] == 3 and post.quote(text) == "3名驻场工\n程师"
     (round_,) = extract_routines(text).proposals
     assert round_.value["kind"] == "daily" and round_.quote(text) == "每 日"
-    # An item of a list stays a line of its own: "2." does not join the sentence before it.
-    from contracts.intake.duties import unwrapped
+    # A heading and an item of a list stay lines of their own.
+    from contracts.intake.sentences import flatten
 
-    assert unwrapped("运维。\n2. 甲方\n付款")[0] == "运维。\n2. 甲方付款"
+    assert flatten(text).text.startswith("第三条驻场\n为保障")
+    assert flatten("运维。\n2. 甲方付款，\n按月结算").text == "运维。\n2. 甲方付款，按月结算"
