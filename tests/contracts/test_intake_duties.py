@@ -290,7 +290,8 @@ def test_lines_a_scan_or_a_pdf_broke_inside_a_sentence_are_read_whole():
 
     # A page-wide line (a PDF's text layer) that ends mid-word, and one that ends on a comma.
     text = (
-        "第三条 驻场\n为保障本项目各系统的稳定运行，乙方在整个服务期内安排3名驻场工\n程师，负责系统的日常运维，\n"
+        "第三条 驻场\n"
+        "为保障本项目各系统的稳定运行，乙方在整个服务期内安排3名驻场工\n程师，负责系统的日常运维，\n"
         "乙方每 日对机房、网络设备、服务器、存储设备及全部前端终端设备进\n行巡检。\n2. 甲方付款。"
     )
     (post,) = [p for p in extract_duties(text).proposals if p.field == "staff_post"]
