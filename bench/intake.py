@@ -414,6 +414,17 @@ def main():
         + ", ".join(f"{code} {seconds * 1000:.1f} ms ({pages:.0f} pages)" for code, seconds, pages in timings)
         + f"; per 20 pages: median {statistics.median(per_20) * 1000:.1f} ms (goal ≤ 2 s)"
     )
+    # Time grows with the text, not faster: the texts end to end, once and ten times over.
+    whole = "\n".join(text for text, _truth in cases)
+    seconds = []
+    for times in (1, 10):
+        started = time.perf_counter()
+        extract(whole * times)
+        seconds.append(time.perf_counter() - started)
+    print(
+        f"all texts end to end: {len(whole):,} characters {seconds[0] * 1000:.0f} ms; ten times over "
+        f"{seconds[1] * 1000:.0f} ms ({seconds[1] / seconds[0]:.1f}× for 10× the text)"
+    )
     if SMOKE:
         # Every field of the sample is said once, plainly: each must come out right.
         assert all(wrong == missed == 0 for _right, wrong, missed in totals.values()), totals

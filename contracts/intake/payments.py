@@ -34,6 +34,7 @@ _FIGURE = re.compile(
 _WORDS = re.compile(r"人民币\s*(?P<c>[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,30}元整?)")
 _PERCENT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*[%％]")
 _WHOLE = re.compile(r"一次性支付合同总(?:金额|价)")
+CLAUSE_REACH = 400
 _NOT_A_PAYMENT = re.compile(r"逾期|LPR|利率|违约金|赔偿|罚")
 
 
@@ -61,15 +62,19 @@ def payments(text: str) -> Extraction:
     plain = _blanked(text)
     clause_start = 0
     for pay in _PAY.finditer(plain):
-        boundaries = [m.end() for m in _BOUNDARY.finditer(plain, 0, pay.start())]
-        start = max([clause_start, *boundaries[-1:]])
+        # The clause starts after the last boundary before 支付, looked for in the few hundred
+        # characters before it (a text without boundaries must not cost its length each time).
+        reach = max(clause_start, pay.start() - CLAUSE_REACH)
+        boundaries = [m.end() for m in _BOUNDARY.finditer(plain, reach, pay.start())]
+        start = max([reach, *boundaries[-1:]])
         # Past the end of the previous payment's words ("（大写：…），") and leading punctuation.
         tail = re.match(r"[^，,。]*[）)]\s*[，,]", plain[start : pay.start()])
         start += tail.end() if tail else 0
         while start < pay.start() and plain[start] in " ：:，,、":
             start += 1
         before = plain[start : pay.end()]
-        sentence_end = min((m.start() for m in _BOUNDARY.finditer(plain, pay.end())), default=len(plain))
+        following = _BOUNDARY.search(plain, pay.end())
+        sentence_end = following.start() if following else len(plain)
         after = plain[pay.end() : min(sentence_end, pay.end() + 120)]
         if _NOT_A_PAYMENT.search(before) or _NOT_A_PAYMENT.search(after[:30]):
             continue
