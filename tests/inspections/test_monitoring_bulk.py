@@ -97,17 +97,19 @@ def test_a_first_run_chunk_opens_its_incidents_in_a_few_queries(
     sql = queries_of_first_chunk(contract_a, app, acceptor, failing, django_capture_on_commit_callbacks, sent)
     # None of them per failure (issue 17: 217 before, one incident at a time; then 24): the same
     # number for 1, 10 or 200 failures, so a query per failure creeping back fails here.
+    # SQLite (the embedded default, no round trips) caps a statement at 999 parameters and takes
+    # the ORM's path (monitoring_states._open_incidents): a few INSERTs of each, not counted.
     if connection.vendor == "postgresql":
         assert len(sql) == FIRST_RUN_QUERIES, "\n".join(s[:120] for s in sql)
         assert sum(s.startswith(("BEGIN", "COMMIT")) for s in sql) == 2
-    for table in (
-        "incidents_incident",
-        "incidents_incidentevent",
-        "om_portal_notice",
-        "om_portal_auditentry",
-    ):
-        inserts = sum(f'INSERT INTO "{table}"' in s for s in sql)
-        assert inserts == 1, (table, inserts)  # once, whatever the failures
+        for table in (
+            "incidents_incident",
+            "incidents_incidentevent",
+            "om_portal_notice",
+            "om_portal_auditentry",
+        ):
+            inserts = sum(f'INSERT INTO "{table}"' in s for s in sql)
+            assert inserts == 1, (table, inserts)  # once, whatever the failures
     (notice,) = Notice.objects.filter(kind="check.failing")
     assert {item.user_id for item in notice.items.all()} == {user.pk for user in people}
     assert Incident.objects.filter(source="monitoring").count() == failures
