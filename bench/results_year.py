@@ -14,7 +14,8 @@ few, warm) with the plan of its CheckResult query (EXPLAIN ANALYZE's node chain)
 4. a check's history, newest page and a page half a table back (the API's keyset pages of 50);
 5. the contract's newest results (the API's check-results list);
 6. a run's failures (the tablet's done page, inspections.views.tablet._done_context) and the
-   ledger of a day (inspections.ledger);
+   ledger of a day (inspections.ledger), beside the same ledger with every failure of the day
+   loaded, as it was before it kept MAX_LISTED per run (``uncapped``: the ratio is printed);
 7. the failed checks of a month in a report (reports.building.failed_checks);
 8. the retention purge: one batch of 5,000 of the oldest rows (inspections.retention).
 
@@ -278,6 +279,9 @@ def measures(contract, schedule, runs_have: int):
         "6b. ledger of a day": timed(
             lambda: len(ledger.ledger_rows(contract, day, day)), rounds=min(ROUNDS, 3)
         ),
+        "6b0. ledger of a day, uncapped (before)": timed(
+            lambda: uncapped(lambda: len(ledger.ledger_rows(contract, day, day))), rounds=min(ROUNDS, 3)
+        ),
         "6c. ledger page (50 slots of the day)": timed(
             lambda: len(ledger.build_rows(contract, list(ledger.slots_in(contract, day, day)[:50])))
         ),
@@ -288,7 +292,35 @@ def measures(contract, schedule, runs_have: int):
     }
 
 
+def uncapped(fn):
+    """``fn()`` with the ledger loading every failure of its runs, as it did before issue 17's
+    cap (inspections.ledger._failed_results then): the baseline of "6b"."""
+    from inspections import ledger
+    from inspections.models import CheckResult, InspectionMode, ResultStatus
+
+    def every_failure(runs):
+        automated = [run.pk for run in runs if run.mode == InspectionMode.AUTOMATED and run.checks_total]
+        grouped = {}
+        results = (
+            CheckResult.objects.filter(run__in=automated)
+            .exclude(status=ResultStatus.OK)
+            .select_related("automated_check")
+            .order_by("run", "automated_check__name", "id")
+        )
+        for result in results if automated else ():
+            grouped.setdefault(result.run_id, []).append(result)
+        return {run: (found, len(found)) for run, found in grouped.items()}
+
+    capped, ledger._failed_results = ledger._failed_results, every_failure
+    try:
+        return fn()
+    finally:
+        ledger._failed_results = capped
+
+
 def main():
+    from inspections import ledger
+
     with test_database():
         if connection.vendor != "postgresql":
             raise SystemExit("bench/results_year.py measures PostgreSQL (DATABASE_URL); SQLite is refused")
@@ -323,6 +355,14 @@ def main():
                 if SMOKE:
                     assert answer, (name, answer)
             table[rows] = found
+            after, before = (
+                found["6b. ledger of a day"][0],
+                found["6b0. ledger of a day, uncapped (before)"][0],
+            )
+            print(
+                f"   ledger of a day: {after * 1000:.1f} ms with at most {ledger.MAX_LISTED} failures a run, "
+                f"{before * 1000:.1f} ms loading every failure: ×{before / after:.1f} faster  [load {load()}]"
+            )
             print(f"   [load {load()}]")
         experiment(contract, runs)
         conclude(table)

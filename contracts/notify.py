@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 
 from contracts.models import DutyShift, Membership, Role
@@ -107,17 +107,57 @@ def notify_contract(contract, subject, text, *, dedupe_key, link="", at=None, me
 # --- Events (om_portal.events) ----------------------------------------------------------------
 
 
-def _on_duty_people(contract, at):
-    """The vendor's users on duty at ``at`` by the roster, each with the roster's phone for them;
-    and the phones of lines that name nobody with an account."""
-    shifts = list(on_duty(contract, at))
-    if not shifts:
+class Roster:
+    """Who a contract's events can reach at a moment, read once (two queries, whatever the
+    audience): the active members of its two parties (and the administrators when asked for),
+    each membership with the person's choices of channels for ``kind``; and the duty shifts
+    covering the moment when asked for."""
+
+    def __init__(self, contract, at, *, kind=None, admins=False, duty=True):
+        self.contract, self.at = contract, at
+        parties = Q(organization_id__in=[contract.client_id, contract.vendor_id])
+        memberships = Membership.objects.filter(parties | Q(role=Role.ADMINISTRATOR) if admins else parties)
+        memberships = memberships.filter(user__is_active=True).select_related("user")
+        if kind is not None:
+            # Each personal channel's choice of this kind, beside the person: no query of its own.
+            chosen = NotificationPreference.objects.filter(user=OuterRef("user_id"), kind=kind.code)
+            memberships = memberships.annotate(
+                **{
+                    f"chose_{channel}": Subquery(chosen.filter(channel=channel).values("enabled")[:1])
+                    for channel in events.PERSONAL_CHANNELS
+                }
+            )
+        self.memberships = list(memberships)
+        self.choices = {}
+        if kind is not None:
+            for membership in self.memberships:
+                for channel in events.PERSONAL_CHANNELS:
+                    choice = getattr(membership, f"chose_{channel}")
+                    if choice is not None:
+                        self.choices[(membership.user_id, channel)] = choice
+        self.kind = kind
+        self.shifts = list(on_duty(contract, at)) if duty else []
+
+    def members(self, roles, organizations=None):
+        organizations = organizations or (self.contract.client_id, self.contract.vendor_id)
+        return [m for m in self.memberships if m.role in roles and m.organization_id in organizations]
+
+    def admins(self):
+        return [m for m in self.memberships if m.role == Role.ADMINISTRATOR]
+
+    def vendor_users(self):
+        vendor = self.contract.vendor_id
+        return list({m.user_id: m.user for m in self.memberships if m.organization_id == vendor}.values())
+
+
+def _on_duty_people(roster):
+    """The vendor's users on duty by the roster, each with the roster's phone for them; and the
+    phones of lines that name nobody with an account."""
+    if not roster.shifts:
         return {}, []
-    members = list(
-        get_user_model().objects.filter(is_active=True, memberships__organization_id=contract.vendor_id)
-    )
+    members = roster.vendor_users()
     people, strangers = {}, []
-    for shift in shifts:
+    for shift in roster.shifts:
         names = _duty_names(shift)
         matched = [user for user in members if names & _name_keys(user)]
         for user in matched:
@@ -129,7 +169,15 @@ def _on_duty_people(contract, at):
     return people, strangers
 
 
-def audience_of(kind, contract, at, *, users=(), roles=None):
+def roster_for(kind, contract, at, *, roles=None) -> Roster:
+    """The roster an event of ``kind`` reads (``audience_of``, ``channels_of``)."""
+    audience = tuple(roles or kind.audience)
+    return Roster(
+        contract, at, kind=kind, admins=Role.ADMINISTRATOR in audience, duty=events.ON_DUTY in audience
+    )
+
+
+def audience_of(kind, contract, at, *, users=(), roles=None, roster=None):
     """Who must hear of an event of ``kind``: {user: the audiences they are in}, and the duty
     phones to @-mention ({user or None: phones})."""
     audience = tuple(roles or kind.audience)
@@ -139,23 +187,18 @@ def audience_of(kind, contract, at, *, users=(), roles=None):
     def add(user, why):
         people.setdefault(user, set()).add(why)
 
+    if contract is not None and roster is None:
+        roster = roster_for(kind, contract, at, roles=roles)
     plain_roles = [r for r in audience if r not in (events.ON_DUTY, events.NAMED, Role.ADMINISTRATOR)]
     if contract is not None and plain_roles:
-        memberships = Membership.objects.filter(
-            organization_id__in=[contract.client_id, contract.vendor_id],
-            role__in=plain_roles,
-            user__is_active=True,
-        ).select_related("user")
-        for membership in memberships:
+        for membership in roster.members(plain_roles):
             add(membership.user, membership.role)
     if Role.ADMINISTRATOR in audience:
-        admins = Membership.objects.filter(role=Role.ADMINISTRATOR, user__is_active=True).select_related(
-            "user"
-        )
+        admins = roster.admins() if roster is not None else _admins()
         for membership in admins:
             add(membership.user, Role.ADMINISTRATOR)
     if events.ON_DUTY in audience and contract is not None:
-        duty, strangers = _on_duty_people(contract, at)
+        duty, strangers = _on_duty_people(roster)
         for user, own in duty.items():
             add(user, events.ON_DUTY)
             phones[user] = own
@@ -164,10 +207,7 @@ def audience_of(kind, contract, at, *, users=(), roles=None):
         if not duty:
             # Nobody on the roster has an account: the vendor's managers hear of it instead, as
             # they would have to act on it.
-            managers = Membership.objects.filter(
-                organization_id=contract.vendor_id, role=Role.VENDOR_MANAGER, user__is_active=True
-            ).select_related("user")
-            for membership in managers:
+            for membership in roster.members([Role.VENDOR_MANAGER], [contract.vendor_id]):
                 add(membership.user, events.ON_DUTY)
     if events.NAMED in audience:
         for user in users:
@@ -176,13 +216,24 @@ def audience_of(kind, contract, at, *, users=(), roles=None):
     return people, phones
 
 
-def channels_of(kind, people) -> dict:
+def _admins():
+    return Membership.objects.filter(role=Role.ADMINISTRATOR, user__is_active=True).select_related("user")
+
+
+def channels_of(kind, people, roster=None) -> dict:
     """Each person's personal channels for ``kind``: the kind's defaults, changed by their
     preferences, except where the kind is mandatory for one of their audiences."""
-    choices = {
-        (p.user_id, p.channel): p.enabled
-        for p in NotificationPreference.objects.filter(user__in=list(people), kind=kind.code)
-    }
+    known = roster.choices if roster is not None and roster.kind == kind else {}
+    read = {m.user_id for m in roster.memberships} if roster is not None and roster.kind == kind else set()
+    others = [user for user in people if user.pk not in read]
+    choices = dict(known)
+    if others:
+        choices.update(
+            {
+                (p.user_id, p.channel): p.enabled
+                for p in NotificationPreference.objects.filter(user__in=others, kind=kind.code)
+            }
+        )
     chosen = {}
     for user, audiences in people.items():
         if kind.mandatory_for(audiences):
@@ -204,31 +255,58 @@ def notify_event(code, contract, *, params, dedupe_key, link="", users=(), roles
     ``users`` are the people ``named`` (an incident's new handlers); ``exclude`` are left out
     (whoever caused the event). Returns the notice, or None when this event was recorded before.
     """
+    event = prepare_event(code, contract, users=users, roles=roles, exclude=exclude, at=at)
+    return digest.record(**event.fields(params, link=link, dedupe_key=dedupe_key))
+
+
+class Prepared(NamedTuple):
+    """An event whose audience is read (``prepare_event``), to be worded and recorded."""
+
+    kind: object
+    contract: object
+    recipients: list
+    mentions: dict
+
+    def fields(self, params, *, link, dedupe_key) -> dict:
+        """``digest.record``'s arguments (and ``digest.build``'s) for these words."""
+        contract = self.contract
+        values = {**params, "code": contract.code if contract is not None else ""}
+        # Messages go to groups and shared mailboxes: in the portal's language, whoever caused them.
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = str(self.kind.subject) % values
+            text = str(self.kind.text) % values
+        return {
+            "kind": self.kind,
+            "contract_code": contract.code if contract is not None else "",
+            "contract_id": contract.pk if contract is not None else None,
+            "subject": subject,
+            "text": text,
+            "link": link,
+            "dedupe_key": dedupe_key,
+            "recipients": self.recipients,
+            "mentions": self.mentions,
+        }
+
+
+def prepare_event(code, contract, *, users=(), roles=None, exclude=(), at=None) -> Prepared:
+    """Who hears of the event ``code`` and by which channels (``notify_event``'s reads, before
+    its words: a caller that words it once the rows it names have their ids reads this first)."""
     kind = events.get(code)
     at = at or timezone.now()
-    people, phones = audience_of(kind, contract, at, users=users, roles=roles)
+    roster = roster_for(kind, contract, at, roles=roles) if contract is not None else None
+    people, phones = audience_of(kind, contract, at, users=users, roles=roles, roster=roster)
     excluded = {user.pk for user in exclude if user is not None}
     people = {user: why for user, why in people.items() if user.pk not in excluded}
-    chosen = channels_of(kind, people)
+    chosen = channels_of(kind, people, roster)
     mentions = {events.WECOM: set(), events.DINGTALK: set()}
     if kind.group:
         for user, own in phones.items():
             for robot in mentions:
                 if user is None or robot in chosen.get(user, set(kind.channels)):
                     mentions[robot] |= own
-    values = {**params, "code": contract.code if contract is not None else ""}
-    # Messages go to groups and shared mailboxes: in the portal's language, whoever caused them.
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = str(kind.subject) % values
-        text = str(kind.text) % values
-    return digest.record(
+    return Prepared(
         kind,
-        contract_code=contract.code if contract is not None else "",
-        contract_id=contract.pk if contract is not None else None,
-        subject=subject,
-        text=text,
-        link=link,
-        dedupe_key=dedupe_key,
-        recipients=[(user, chosen[user]) for user in people],
-        mentions={robot: sorted(found) for robot, found in mentions.items()},
+        contract,
+        [(user, chosen[user]) for user in people],
+        {robot: sorted(found) for robot, found in mentions.items()},
     )

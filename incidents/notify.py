@@ -84,9 +84,16 @@ CHECKS_NAMED = 5
 def checks_failing(pairs, since, problem):
     """The people on duty hear that these automated checks of one contract fail, each with the
     incident it opened (``pairs``: (check, incident)), in one event however many they are."""
+    code, contract, fields = failing_event(pairs, since, problem)
+    return notify_event(code, contract, **fields)
+
+
+def failing_event(pairs, since, problem) -> tuple[str, object, dict]:
+    """``checks_failing``'s event: its code, contract and ``notify_event``'s keyword arguments
+    (the code and the moment are known before the incidents have their ids: ``since``)."""
     if len(pairs) == 1:
         ((check, incident),) = pairs
-        return check_changed(check, incident, since, problem, recovered=False)
+        return _changed_event(check, incident, since, problem, recovered=False)
     first_check, first_incident = pairs[0]
     shown = pairs[:CHECKS_NAMED]
     names = "、".join(check.name for check, _incident in shown)
@@ -94,27 +101,43 @@ def checks_failing(pairs, since, problem):
     if len(pairs) > CHECKS_NAMED:
         names = _("%(names)s and %(count)s more") % {"names": names, "count": len(pairs) - CHECKS_NAMED}
         numbers = _("%(names)s and %(count)s more") % {"names": numbers, "count": len(pairs) - CHECKS_NAMED}
-    return notify_event(
+    return (
         "check.failing",
         first_check.contract,
-        params={"check": names, "since": _when(since), "problem": problem, "number": numbers},
-        link=f"/incidents/?contract={first_check.contract.code}",
-        dedupe_key=f"check.failing:{first_check.pk}:{first_incident.pk}:{since.timestamp()}:{len(pairs)}",
-        at=since,
+        {
+            "params": {"check": names, "since": _when(since), "problem": problem, "number": numbers},
+            "link": f"/incidents/?contract={first_check.contract.code}",
+            "dedupe_key": (
+                f"check.failing:{first_check.pk}:{first_incident.pk}:{since.timestamp()}:{len(pairs)}"
+            ),
+            "at": since,
+        },
     )
 
 
 def check_changed(check, incident, since, problem, *, recovered):
     """The people on duty hear that an automated check fails (with the incident it opened) or
     passes again. ``check`` is an inspections.AutomatedCheck, read by its name and contract."""
+    code, contract, fields = _changed_event(check, incident, since, problem, recovered=recovered)
+    return notify_event(code, contract, **fields)
+
+
+def _changed_event(check, incident, since, problem, *, recovered):
     code = "check.recovered" if recovered else "check.failing"
-    return notify_event(
+    return (
         code,
         check.contract,
-        params={"check": check.name, "since": _when(since), "problem": problem, "number": incident.number},
-        link=incident.get_absolute_url(),
-        dedupe_key=f"{code}:{check.pk}:{incident.pk}:{since.timestamp()}",
-        at=since,
+        {
+            "params": {
+                "check": check.name,
+                "since": _when(since),
+                "problem": problem,
+                "number": incident.number,
+            },
+            "link": incident.get_absolute_url(),
+            "dedupe_key": f"{code}:{check.pk}:{incident.pk}:{since.timestamp()}",
+            "at": since,
+        },
     )
 
 

@@ -98,6 +98,42 @@ def report_incidents(contract, reports: list[dict], *, by, source) -> list[Incid
     trail's three (``audit.record_many``). For a chunk of automated checks' new failures."""
     if not reports:
         return []
+    incidents, timelines, handlers = build_incidents(contract, reports, by=by, source=source)
+    # Checked above, before anything is written: a refusal leaves the caller's transaction usable,
+    # which is why this one needs no savepoint of its own (one round trip fewer).
+    with transaction.atomic(savepoint=False):
+        Incident.objects.bulk_create(incidents)
+        for incident, events in zip(incidents, timelines, strict=True):
+            for event in events:
+                event.incident = incident  # its id, now that it has one
+        IncidentEvent.objects.bulk_create([event for events in timelines for event in events])
+        through = Incident.handlers.through
+        links = [
+            through(incident_id=incident.pk, user_id=user.pk)
+            for incident, users in zip(incidents, handlers, strict=True)
+            for user in dict.fromkeys(users)
+        ]
+        if links:
+            through.objects.bulk_create(links)
+        audit.record_many(audit_lines(incidents, timelines))
+    return incidents
+
+
+def audit_lines(incidents, timelines) -> list:
+    """The lines report_incident's saves write (post_save), in the same order, for rows written
+    in bulk (their ids set)."""
+    lines = []
+    for incident, events in zip(incidents, timelines, strict=True):
+        for row in (incident, *events):
+            audit_changes.remember(row)  # as post_save does: a later save lists its changes
+            lines.append(audit.line("create", obj=row))
+    return lines
+
+
+def build_incidents(contract, reports: list[dict], *, by, source) -> tuple[list, list, list]:
+    """``report_incidents``' rows before they are written: the incidents (no id yet), each one's
+    timeline and handlers, checked (a ValidationError before anything is written) and with their
+    clocks. One query, the contract's SLA terms (and a calendar year if a clock needs one)."""
     _require(by, REPORT_INCIDENT, contract)
     now = timezone.now()
     incidents, handlers = [], []
@@ -140,30 +176,7 @@ def report_incidents(contract, reports: list[dict], *, by, source) -> list[Incid
         for name, value in derived_values(incident, computed, now).items():
             setattr(incident, name, value)
         timelines.append(events)
-    # Checked above, before anything is written: a refusal leaves the caller's transaction usable,
-    # which is why this one needs no savepoint of its own (one round trip fewer).
-    with transaction.atomic(savepoint=False):
-        Incident.objects.bulk_create(incidents)
-        for incident, events in zip(incidents, timelines, strict=True):
-            for event in events:
-                event.incident = incident  # its id, now that it has one
-        IncidentEvent.objects.bulk_create([event for events in timelines for event in events])
-        through = Incident.handlers.through
-        links = [
-            through(incident_id=incident.pk, user_id=user.pk)
-            for incident, users in zip(incidents, handlers, strict=True)
-            for user in dict.fromkeys(users)
-        ]
-        if links:
-            through.objects.bulk_create(links)
-        # The lines report_incident's saves write (post_save), in the same order.
-        lines = []
-        for incident, events in zip(incidents, timelines, strict=True):
-            for row in (incident, *events):
-                audit_changes.remember(row)  # as post_save does: a later save lists its changes
-                lines.append(audit.line("create", obj=row))
-        audit.record_many(lines)
-    return incidents
+    return incidents, timelines, handlers
 
 
 def _event(incident, kind, by, at, from_value="", to_value="", note=""):

@@ -14,16 +14,18 @@ The flow, each step safe to run twice or at once in several processes:
    on (run, check): a redelivered chunk saves nothing twice, and skips the checks that already
    have a result in the run), and brings each check's state up to date (a result saved but
    never acted on, its worker killed in between, is acted on by the chunk's next delivery):
-   - unchanged (still passing, or still failing) in bulk, a few UPDATEs for the whole chunk;
+   - unchanged (still passing, or still failing) in bulk, a few UPDATEs for the whole chunk,
+     sent with the results' INSERTs as one statement on PostgreSQL (``om_portal.bulk``);
    - a change between passing and failing is claimed per check by ``UPDATE … WHERE
      last_status = <what this worker read>``, in one transaction with what the change does: a
      failing check opens an incident (source monitoring), a failure of a check whose incident
      is still open adds "failing again" to its timeline, a recovery adds one "recovered" event.
      Two workers seeing the same change: one claims it, the other's UPDATE matches no row and
-     it does nothing. The chunk's new incidents are opened together
-     (``incidents.services.report_incidents``, a few queries however many), their checks'
-     changes and links claimed in one UPDATE; a claim that matches fewer rows rolls it all back
-     and the chunk acts on those checks one by one (``report_incident``), under each one's claim;
+     it does nothing. The chunk's new incidents are opened together, their checks' changes
+     and links claimed in one UPDATE (``monitoring_opening`` on PostgreSQL: ten queries for a
+     first run's chunk, whatever its failures; ``incidents.services.report_incidents``
+     elsewhere); a claim that matches fewer rows rolls it all back and the chunk acts on those
+     checks one by one (``report_incident``), under each one's claim;
    - the incident link is itself claimed (``WHERE incident_id IS NULL``, or the closed incident
      it replaces) in the incident's transaction, so a failing check has one incident however
      many workers race; the link stays while the incident is open (a flapping check adds events

@@ -24,6 +24,7 @@ from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, In
 from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_steady, logger
 from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
+from om_portal.bulk import Insert
 
 CONCURRENCY = 200
 DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
@@ -36,15 +37,9 @@ def run_chunk(run_id: int, check_ids: list[int]) -> dict:
     """Probe these checks of the run, save their results, act on the changes, maybe finish the
     run. Checks that already have a result in the run (a chunk delivered twice) are not probed
     again; a result of theirs that was never acted on (its worker died after saving it) is."""
-    run = InspectionRun.objects.filter(pk=run_id).first()
+    run, loaded = _load(run_id, check_ids)
     if run is None:  # deleted with its slot's contract
         return {"checked": 0, "changes": 0, "finished": False}
-    # With each check, the start of the result it already has in the run (a chunk delivered
-    # again): one query for both, where a first delivery would spend one finding nothing.
-    saved = CheckResult.objects.filter(run_id=run_id, automated_check_id=OuterRef("pk"))
-    loaded = AutomatedCheck.objects.filter(pk__in=check_ids, contract_id=run.contract_id)
-    loaded = loaded.annotate(saved_at=Subquery(saved.values("started_at")[:1]))
-    loaded = list(loaded.select_related("contract", "asset", "incident"))
     done = {check.pk for check in loaded if check.saved_at is not None}
     behind = [check.pk for check in loaded if check.pk in done and _is_behind(check)]
     stored = {}
@@ -61,15 +56,44 @@ def run_chunk(run_id: int, check_ids: list[int]) -> dict:
     fresh = [check for check in checks if check.pk in position and check not in held]
     late = [check for check in checks if check.pk in stored]
     outcomes = probe_checks(fresh)
-    # The results and the unchanged checks' state in one transaction (one round trip fewer each);
-    # the changes after it, each under its own claims.
-    with transaction.atomic():
-        _save_results(run, fresh + held, outcomes + [_held(check) for check in held])
-        steady, changed = _record_steady(late + fresh, [_stored(stored[c.pk]) for c in late] + outcomes)
+    # The results and the unchanged checks' state in one statement on PostgreSQL (a transaction
+    # elsewhere); the changes after it, each under its own claims.
+    rows = _result_rows(run, fresh + held, outcomes + [_held(check) for check in held])
+    # One INSERT per CHUNK rows; a row a concurrent delivery saved first is skipped.
+    saving = [Insert(rows[start : start + CHUNK], True) for start in range(0, len(rows), CHUNK)]
+    steady, changed = _record_steady(
+        late + fresh, [_stored(stored[c.pk]) for c in late] + outcomes, also=saving
+    )
     targets.record_logins(fresh, [bool(outcome.values.get("login_refused")) for outcome in outcomes])
     changes = _act(steady, changed)
     finished = _finish_if_complete(run)
     return {"checked": len(fresh), "changes": changes, "finished": finished}
+
+
+def _load(run_id: int, check_ids: list[int]) -> tuple[InspectionRun | None, list[AutomatedCheck]]:
+    """The run and those of ``check_ids`` that are its contract's, each with the start of the
+    result it already has in the run (a chunk delivered again, else None): one query for all,
+    the run's few columns read with the checks through the contract."""
+    saved = CheckResult.objects.filter(run_id=run_id, automated_check_id=OuterRef("pk"))
+    through = "contract__inspection_runs__"
+    loaded = AutomatedCheck.objects.filter(pk__in=check_ids, **{f"{through}pk": run_id}).annotate(
+        saved_at=Subquery(saved.values("started_at")[:1]),
+        **{f"run_{name}": F(f"{through}{name}") for name in _RUN_FIELDS},
+    )
+    loaded = list(loaded.select_related("contract", "asset", "incident"))
+    if not loaded:  # none of them left (or no run): the run alone, for finishing it
+        return InspectionRun.objects.filter(pk=run_id).first(), []
+    first = loaded[0]
+    run = InspectionRun(
+        pk=run_id,
+        contract_id=first.contract_id,
+        **{name: getattr(first, f"run_{name}") for name in _RUN_FIELDS},
+    )
+    return run, loaded
+
+
+# What a chunk reads of its run (run_chunk, _finish_if_complete, _finish).
+_RUN_FIELDS = ("slot_id", "started_at", "checks_total", "mode")
 
 
 def _held(check: AutomatedCheck) -> "Outcome":
@@ -272,7 +296,16 @@ def _changes(was: str, outcome: Outcome) -> bool:
 
 
 def _save_results(run: InspectionRun, checks: list[AutomatedCheck], outcomes: list[Outcome]) -> None:
-    rows = [
+    # One INSERT per CHUNK rows; a row a concurrent delivery saved first is skipped.
+    CheckResult.objects.bulk_create(
+        _result_rows(run, checks, outcomes), batch_size=CHUNK, ignore_conflicts=True
+    )
+
+
+def _result_rows(
+    run: InspectionRun, checks: list[AutomatedCheck], outcomes: list[Outcome]
+) -> list[CheckResult]:
+    return [
         CheckResult(
             run_id=run.pk,
             automated_check_id=check.pk,
@@ -286,8 +319,6 @@ def _save_results(run: InspectionRun, checks: list[AutomatedCheck], outcomes: li
         )
         for check, outcome in zip(checks, outcomes, strict=True)
     ]
-    # One INSERT per CHUNK rows; a row a concurrent delivery saved first is skipped.
-    CheckResult.objects.bulk_create(rows, batch_size=CHUNK, ignore_conflicts=True)
 
 
 # --- Finishing ----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """What a chunk's results change: each check's state, and the incidents its changes open or tell
 (``inspections.monitoring``'s step 2; its docstring tells the claims that keep them exactly-once).
 
-A chunk's new failures open their incidents together (``_open_incidents``): their status changes
-are claimed in one conditional UPDATE, the incidents made by ``incidents.services.report_incidents``
-(a few INSERTs, whatever their number) and linked in a second UPDATE, all in one transaction that
+A chunk's new failures open their incidents together (``_open_incidents``; on PostgreSQL in two
+statements, ``monitoring_opening``): their status changes are claimed in one conditional UPDATE,
+the incidents made by ``incidents.services.report_incidents`` (a few INSERTs, whatever their
+number) and linked in a second UPDATE, all in one transaction that
 is rolled back whole when a claim matches fewer rows than it should (another worker got there
 first); the chunk then acts on those checks one by one, under each one's own claims. The rows
 are locked in the order the one-by-one path locks them (the check, then the audit trail's head),
@@ -30,6 +31,7 @@ from incidents.models import Incident, IncidentSource
 from incidents.notify import check_changed, checks_failing
 from incidents.services import record_monitoring, report_incident, report_incidents
 from inspections.models import AutomatedCheck, ResultStatus
+from om_portal.bulk import Update, postgresql, write_together
 
 logger = logging.getLogger("inspections.monitoring")
 
@@ -66,9 +68,10 @@ def _update_states(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> int
     return _act(*_record_steady(checks, outcomes))
 
 
-def _record_steady(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> tuple[list, list]:
-    """Write the unchanged checks' state (run_chunk: in the transaction that saves the results);
-    returns them and the changed ones, for ``_act``."""
+def _record_steady(checks: list[AutomatedCheck], outcomes: list[Outcome], also=()) -> tuple[list, list]:
+    """Write the unchanged checks' state, with the writes ``also`` (run_chunk: the results) in
+    one statement on PostgreSQL, one transaction elsewhere; returns them and the changed ones,
+    for ``_act``."""
     steady, changed = [], []
     for check, outcome in zip(checks, outcomes, strict=True):
         was = check.last_status
@@ -81,19 +84,23 @@ def _record_steady(checks: list[AutomatedCheck], outcomes: list[Outcome]) -> tup
     # so a stale worker never flips a check that another has just moved: passing and failing
     # only ever trade places under _change's claim. failing_since and the incident link are
     # written there and in _open_incident, under their claims.
-    fields = ["last_status", "last_checked_at"]
-    passing = [check for check, outcome in steady if outcome.ok]
-    failing = [check for check, outcome in steady if not outcome.ok]
-    if passing:
-        AutomatedCheck.objects.filter(last_status__in=[OK, ""]).bulk_update(passing, fields, batch_size=CHUNK)
-    if failing:
-        AutomatedCheck.objects.exclude(last_status__in=[OK, ""]).bulk_update(
-            failing, fields, batch_size=CHUNK
-        )
-    closed = [check.pk for check in passing if check.incident_id and not _is_open(check)]
+    write_together([*also, *_steady_writes(steady)])  # one statement on PostgreSQL
+    closed = [
+        check.pk for check, outcome in steady if outcome.ok and check.incident_id and not _is_open(check)
+    ]
     if closed:
         AutomatedCheck.objects.filter(pk__in=closed, incident__status=CLOSED).update(incident=None)
     return steady, changed
+
+
+def _steady_writes(steady) -> list[Update]:
+    fields = ["last_status", "last_checked_at"]
+    passing = [check for check, outcome in steady if outcome.ok]
+    failing = [check for check, outcome in steady if not outcome.ok]
+    return [
+        Update(AutomatedCheck.objects.filter(last_status__in=[OK, ""]), passing, fields),
+        Update(AutomatedCheck.objects.exclude(last_status__in=[OK, ""]), failing, fields),
+    ]
 
 
 def _act(steady: list, changed: list) -> int:
@@ -179,6 +186,14 @@ def _open_incidents(items: list[tuple[AutomatedCheck, str | None, Outcome]]) -> 
     (``_change``, ``_open_incident``) if a claim is lost or a check's data is refused."""
     if not items:
         return 0
+    if postgresql():
+        from inspections.monitoring_opening import open_together  # it imports this module
+
+        try:
+            opened = open_together(items)
+        except ValidationError:
+            opened = None
+        return opened if opened is not None else _one_by_one(items)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -222,13 +237,17 @@ def _open_incidents(items: list[tuple[AutomatedCheck, str | None, Outcome]]) -> 
                     _problem_text(items[0][2]),
                 )
     except (_Lost, ValidationError):
-        return sum(
-            _open_incident(check, outcome) is not None if was is None else _change(check, was, outcome)
-            for check, was, outcome in items
-        )
+        return _one_by_one(items)
     for (check, _was, outcome), incident in zip(items, incidents, strict=True):
         check.last_status, check.incident = outcome.status, incident
     return len(items)
+
+
+def _one_by_one(items) -> int:
+    return sum(
+        _open_incident(check, outcome) is not None if was is None else _change(check, was, outcome)
+        for check, was, outcome in items
+    )
 
 
 def _each(changes, value, name: str) -> Case | F:

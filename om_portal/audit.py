@@ -176,11 +176,7 @@ def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
         return entries
     with transaction.atomic(savepoint=False):
         head = _head()
-        previous = head.last_hash
-        for entry in entries:
-            entry.prev_hash = previous
-            entry.at = timezone.now()  # under the lock, as _append takes it
-            entry.hash = previous = digest(entry, previous)
+        _link(head, entries)
         # The ids follow the rows' order (RETURNING, on PostgreSQL and SQLite) and are taken
         # under the head's lock: the chain's order is the ids' order, the one verify() walks.
         AuditEntry.objects.bulk_create(entries)
@@ -189,6 +185,28 @@ def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
             last_id=head.last_id, last_hash=head.last_hash, head_mac=head_mac(head)
         )
     return entries
+
+
+def _link(head: AuditChain, entries: list[AuditEntry]) -> None:
+    previous = head.last_hash
+    for entry in entries:
+        entry.prev_hash = previous
+        entry.at = timezone.now()  # under the lock, as _append takes it
+        entry.hash = previous = digest(entry, previous)
+
+
+def chain_with_ids(head: AuditChain, entries: list[AuditEntry], ids: list[int]) -> AuditChain:
+    """``record_many`` for a writer that saves the lines itself (``inspections.monitoring_opening``,
+    one statement with the rows they describe): chain ``entries`` after ``head``, which the
+    caller has locked, give them ``ids`` (taken from the lines' sequence after the lock, so that
+    the chain's order is still the ids' order), and return the head as it must be saved, in the
+    same transaction (its HMAC over the new last line)."""
+    _link(head, entries)
+    for entry, pk in zip(entries, sorted(ids), strict=True):
+        entry.pk = pk
+    head.last_id, head.last_hash = entries[-1].pk, entries[-1].hash
+    head.head_mac = head_mac(head)
+    return head
 
 
 def _append(head: AuditChain, entry: AuditEntry) -> None:

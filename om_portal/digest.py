@@ -30,25 +30,50 @@ def record(kind, *, contract_code, contract_id, subject, text, link, dedupe_key,
     """Write one notice and an inbox item for each of ``recipients`` ((user, channels) pairs);
     send it once the caller commits. Returns the notice, or None when this event was recorded
     before (``dedupe_key``)."""
+    notice, items = build(
+        kind,
+        contract_code=contract_code,
+        contract_id=contract_id,
+        subject=subject,
+        text=text,
+        link=link,
+        dedupe_key=dedupe_key,
+        recipients=recipients,
+        mentions=mentions,
+    )
+    fields = {
+        f.attname: getattr(notice, f.attname) for f in Notice._meta.concrete_fields if not f.primary_key
+    }
+    notice, created = Notice.objects.get_or_create(dedupe_key=notice.dedupe_key, defaults=fields)
+    if not created:
+        return None
+    for item in items:
+        item.notice = notice
+    InboxItem.objects.bulk_create(items)
+    transaction.on_commit(partial(enqueue_flush, notice.contract_code))
+    return notice
+
+
+def build(kind, *, contract_code, contract_id, subject, text, link, dedupe_key, recipients, mentions=None):
+    """The notice ``record`` writes and its inbox items, unsaved (the items' notice is this one,
+    without an id yet): for a writer that saves them with other rows in one statement, which
+    must skip them both when a notice of the same key exists, and call ``enqueue_flush`` on
+    commit when it wrote them."""
     key = (
         dedupe_key if len(dedupe_key) <= 255 else "sha256:" + hashlib.sha256(dedupe_key.encode()).hexdigest()
     )
     now = timezone.now()
-    notice, created = Notice.objects.get_or_create(
+    notice = Notice(
         dedupe_key=key,
-        defaults={
-            "kind": kind.code,
-            "contract_code": contract_code or "",
-            "contract_id": contract_id,
-            "subject": " ".join(str(subject).split())[:200],
-            "text": str(text),
-            "link": link or "",
-            "mentions": {name: sorted(set(phones)) for name, phones in (mentions or {}).items() if phones},
-            "created_at": now,
-        },
+        kind=kind.code,
+        contract_code=contract_code or "",
+        contract_id=contract_id,
+        subject=" ".join(str(subject).split())[:200],
+        text=str(text),
+        link=link or "",
+        mentions={name: sorted(set(phones)) for name, phones in (mentions or {}).items() if phones},
+        created_at=now,
     )
-    if not created:
-        return None
     seen = set()
     items = []
     for user, channels in recipients:
@@ -65,9 +90,7 @@ def record(kind, *, contract_code, contract_id, subject, text, link, dedupe_key,
                 channels=sorted(channels),
             )
         )
-    InboxItem.objects.bulk_create(items)
-    transaction.on_commit(partial(enqueue_flush, notice.contract_code))
-    return notice
+    return notice, items
 
 
 def enqueue_flush(contract_code):

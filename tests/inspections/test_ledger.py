@@ -271,7 +271,8 @@ def test_rows_say_when_what_how_who_and_the_result(contract_a, may):
     assert last.checklist == "机房巡检单"
 
 
-def test_a_long_list_of_failures_is_cut_with_a_count(contract_a, estate):
+def long_failing_run(contract_a, estate):
+    """A sweep of 7 May whose 25 checks all failed."""
     slot = slot_at(
         contract_a, at(2026, 5, 7, 2), estate["automated"], status="done", done_at=at(2026, 5, 7, 2, 5)
     )
@@ -299,11 +300,37 @@ def test_a_long_list_of_failures_is_cut_with_a_count(contract_a, estate):
             started_at=slot.due_at,
             duration_ms=3,
         )
+    return slot, run
+
+
+def test_a_long_list_of_failures_is_cut_with_a_count(contract_a, estate):
+    slot, run = long_failing_run(contract_a, estate)
     with translation.override("en"):
         (row,) = ledger.ledger_rows(contract_a, dt.date(2026, 5, 7), dt.date(2026, 5, 7))
     assert len(row.problems) == ledger.MAX_LISTED + 1
     assert row.problems[0] == "接口 00: HTTP 500"
     assert row.problems[-1] == "… and 5 more"
+    # Cut in the query (issue 17: a day of 10,000 checks every 5 minutes loaded every failure):
+    # the run's first MAX_LISTED rows are read, with the count of them all.
+    ((listed, count),) = ledger._failed_results([run]).values()
+    assert (len(listed), count) == (ledger.MAX_LISTED, 25)
+    assert [r.automated_check.name for r in listed] == [f"接口 {n:02d}" for n in range(ledger.MAX_LISTED)]
+    assert row.problems_more == 5
+    assert row.more_link == f"/inspections/slots/{slot.pk}/"
+
+
+def test_the_ledger_page_links_what_it_leaves_out_to_the_runs_page(
+    contract_a, estate, client, client_staff_a
+):
+    slot, _run = long_failing_run(contract_a, estate)
+    client.force_login(client_staff_a)
+    with translation.override("zh-hans"):
+        page = client.get(URL, {"contract": "A-2026-OM", "from": "2026-05-07", "to": "2026-05-07"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert f'<a href="/inspections/slots/{slot.pk}/">' in body
+    assert "接口 19" in body and "接口 20" not in body
+    assert client.get(f"/inspections/slots/{slot.pk}/").status_code == 200  # where the rest is listed
 
 
 def add_days(contract, estate, engineer, first, count):
