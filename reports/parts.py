@@ -172,8 +172,8 @@ class Joined:
                 for level, label, (x, y), state in page.bookmarks:
                     top = (page.height - y) * PX
                     self.bookmarks.append((level, label, first + number, x * PX, top, state != "closed"))
-            _first, reader = self._add(document.copy(document.pages[:keep]).write_pdf(), appended=False)
-            self._done(reader)
+            first, reader = self._add(document.copy(document.pages[:keep]).write_pdf(), appended=False)
+            self._done(reader, first)
             self.parts += 1
             # The next part's units fill about part_pages, at the pages per unit of this one.
             budget = max(1, min(budget * 4, (following - start) * part_pages // max(keep, 1)))
@@ -198,12 +198,21 @@ class Joined:
                 )
 
         walk(reader.outline, 1)
-        self._done(reader)
+        self._done(reader, first)
 
-    def _done(self, reader):
-        # pypdf's writer keeps every reader it copied from (and so its file and every object it
-        # parsed) until the end, in case more is copied; the pages are copied already.
-        self.writer.reset_translation(reader)
+    def _done(self, reader, first: int = 0):
+        """Let go of ``reader`` once its pages are copied (pages ``first`` on). pypdf's writer
+        keeps every reader it copied from, and so its file and every object it parsed, until the
+        end: for later copies, and for the links of appended pages, which are left out here."""
+        writer = self.writer
+        writer.reset_translation(reader)
+        for number in range(first, len(writer.pages)):
+            writer.pages[number].__dict__.pop("original_page", None)
+        writer._merged_in_pages = {
+            old: new
+            for old, new in writer._merged_in_pages.items()
+            if getattr(old, "pdf", None) is not reader
+        }
 
     def _outline(self):
         from pypdf.generic import Fit
@@ -228,9 +237,9 @@ class Joined:
             html = render(FOOTERS, {"pages": numbered, "total": total, "label": label})
             footers = self.renderer.document(html).write_pdf()
             reader = PdfReader(io.BytesIO(footers))
-            for number, footer in zip(range(first, total), reader.pages, strict=False):
+            for number, footer in zip(range(first, first + len(numbered)), reader.pages, strict=True):
                 _draw_over(self.writer, self.writer.pages[number], footer, number)
-            self._done(reader)
+            self._done(reader, len(self.writer.pages))  # it added no page
             del footers, reader
 
     def write(self, out, *, label: str = ""):
