@@ -10,12 +10,13 @@ inspection ledger and the package.
 
 import datetime as dt
 import hashlib
-import io
 import logging
+import shutil
+import tempfile
 import zipfile
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from reports.services import (
 log = logging.getLogger(__name__)
 Status = AcceptancePackage.Status
 EDITABLE = (Status.DRAFT, Status.RETURNED)
+CHUNK = 1 << 20  # what a copy between files holds at a time
 
 
 def _require(user, action, contract):
@@ -419,10 +421,22 @@ def _package_layout(context: dict):
     )
 
 
-def package_pdf(package: AcceptancePackage, originals: list[bytes], **sizes) -> bytes:
-    """The package as one PDF: its own pages laid out in parts, then the pages of each signed-off
-    report's stored, signed PDF (``originals``) as it was sealed — not laid out again — under its
-    own bookmarks. Reads no report from the database; ``sizes`` for tests and benches.
+def package_versions(package: AcceptancePackage) -> list[ReportVersion]:
+    """The signed-off versions the package's frozen figures list, in the package's order; without
+    their figures, which a term's 72 reports would hold in memory for nothing (their PDFs say it)."""
+    ids = [r["version_id"] for r in (package.data or {}).get("reports", []) if r.get("version_id")]
+    return list(
+        ReportVersion.objects.filter(pk__in=ids)
+        .select_related("report")
+        .defer("data", "narrative", "report__data", "report__narrative")
+        .order_by("report__period_start", "report__kind")
+    )
+
+
+def write_package_pdf(package: AcceptancePackage, versions: list[ReportVersion], out, **sizes) -> None:
+    """Write the package as one PDF to the binary file ``out``: its own pages laid out in parts,
+    then the pages of each version's stored, signed PDF as it was sealed — not laid out again —
+    under its own bookmarks, read from storage one file at a time. ``sizes`` for tests and benches.
 
     Its own pages are numbered "第 N 页 / 共 M 页" over the whole package; a report's pages keep
     their own footer (their number within the report) and get the package's number in the
@@ -435,49 +449,68 @@ def package_pdf(package: AcceptancePackage, originals: list[bytes], **sizes) -> 
     with translation.override("zh-hans"), timezone.override(CHINA_TZ):
         context = _package_context(package)
         joined.add_layout(_package_layout(context), **sizes)
-    for original in originals:
-        joined.add_pdf(original)
-    return joined.pdf(label="验收材料")
-
-
-def render_package(package: AcceptancePackage, **sizes) -> tuple[bytes, list[ReportVersion]]:
-    """The package's PDF (``package_pdf``) from the stored PDFs of the period's signed-off versions."""
-    ids = [r["version_id"] for r in (package.data or {}).get("reports", []) if r.get("version_id")]
-    versions = list(
-        ReportVersion.objects.filter(pk__in=ids)
-        .select_related("report__contract")
-        .order_by("report__period_start", "report__kind")
-    )
-    originals = []
     for version in versions:
-        with version.pdf.open("rb") as fh:
-            originals.append(fh.read())
-    return package_pdf(package, originals, **sizes), versions
+        with version.pdf.open("rb") as original:
+            joined.add_pdf(original)
+    joined.write(out, label="验收材料")
 
 
-def _archive(package: AcceptancePackage, pdf: bytes, versions: list[ReportVersion]) -> bytes:
-    buffer = io.BytesIO()
+def _copy_into(archive: zipfile.ZipFile, name: str, source) -> None:
+    with archive.open(name, "w") as entry:
+        shutil.copyfileobj(source, entry, CHUNK)
+
+
+def _archive(package: AcceptancePackage, signed, versions: list[ReportVersion], xlsx: bytes, out):
+    """Write the package's ZIP to the binary file ``out``: the signed package (the binary file
+    ``signed``), each report's signed original from storage byte for byte — each copied in
+    chunks, none held whole — and the inspection ledger."""
     contract = package.contract
     period = f"{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{contract.code}-验收材料-{period}.pdf", pdf)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        signed.seek(0)
+        _copy_into(archive, f"{contract.code}-验收材料-{period}.pdf", signed)
         for version in versions:
             report = version.report
             name = f"reports/{report.period_start:%Y%m%d}-{report.kind}-v{version.number}.pdf"
-            with version.pdf.open("rb") as fh:
-                archive.writestr(name, fh.read())
-        rows = ledger.ledger_rows(contract, package.period_start, package.period_end)
-        archive.writestr(
-            f"巡检台账-{period}.xlsx",
-            ledger.export_xlsx(contract, package.period_start, package.period_end, rows),
-        )
-    return buffer.getvalue()
+            with version.pdf.open("rb") as original:
+                _copy_into(archive, name, original)
+        archive.writestr(f"巡检台账-{period}.xlsx", xlsx)
+
+
+def ledger_xlsx(package: AcceptancePackage) -> bytes:
+    """The period's inspection ledger (a year's is some tens of kilobytes)."""
+    contract, start, end = package.contract, package.period_start, package.period_end
+    return ledger.export_xlsx(contract, start, end, ledger.ledger_rows(contract, start, end))
+
+
+def assemble(package, versions, xlsx: bytes, pdf, signed, archive, *, record: bool = True, **sizes):
+    """What sealing makes, each written to its binary file (temporary files: a term's package is
+    tens of megabytes and none of it is held whole): the package's PDF (``write_package_pdf``),
+    that PDF signed, and the ZIP. Reads no database but for ``record`` (see ``sign_pdf``)."""
+    from reports.signing import sign_file
+
+    write_package_pdf(package, versions, pdf, **sizes)
+    pdf.seek(0)
+    sign_file(
+        pdf,
+        signed,
+        reason=_("Acceptance signed off by %(person)s") % {"person": person_name(package.signed_off_by)},
+        name=f"{package.contract.code} 验收材料",
+        record=record,
+    )
+    _archive(package, signed, versions, xlsx, archive)
+
+
+def _sha256(fh) -> str:
+    digest = hashlib.sha256()
+    fh.seek(0)
+    for chunk in iter(lambda: fh.read(CHUNK), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def seal_package(package_id: int) -> bool:
     """Render, sign and archive a signed-off package; a second call does nothing."""
-    from reports.signing import sign_pdf
-
     package = (
         AcceptancePackage.objects.select_related(
             "contract__client", "contract__vendor", "submitted_by", "signed_off_by"
@@ -487,26 +520,26 @@ def seal_package(package_id: int) -> bool:
     )
     if package is None or not claim_seal(AcceptancePackage, package_id):
         return False
-    try:
-        pdf, versions = render_package(package)
-        signed = sign_pdf(
-            pdf,
-            reason=_("Acceptance signed off by %(person)s") % {"person": person_name(package.signed_off_by)},
-            name=f"{package.contract.code} 验收材料",
-        )
-        archive = _archive(package, signed, versions)
-    except Exception as exc:
-        log.exception("reports: sealing acceptance package %s failed", package_id)
-        AcceptancePackage.objects.filter(pk=package_id).update(seal_error=seal_failure(exc)[:2000])
-        return False
-    base = f"acceptance/{package.contract.code}-{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
-    storage = package.pdf.storage
-    stored_pdf = storage.save(f"{base}.pdf", ContentFile(signed))
-    stored_zip = storage.save(f"{base}.zip", ContentFile(archive))
+    with (
+        tempfile.TemporaryFile() as pdf,
+        tempfile.TemporaryFile() as signed,
+        tempfile.TemporaryFile() as archive,
+    ):
+        try:
+            assemble(package, package_versions(package), ledger_xlsx(package), pdf, signed, archive)
+        except Exception as exc:
+            log.exception("reports: sealing acceptance package %s failed", package_id)
+            AcceptancePackage.objects.filter(pk=package_id).update(seal_error=seal_failure(exc)[:2000])
+            return False
+        base = f"acceptance/{package.contract.code}-{package.period_start:%Y%m%d}-{package.period_end:%Y%m%d}"
+        storage = package.pdf.storage
+        stored_pdf = storage.save(f"{base}.pdf", File(signed, name=f"{base}.pdf"))
+        stored_zip = storage.save(f"{base}.zip", File(archive, name=f"{base}.zip"))
+        sha256 = _sha256(signed)
     if not AcceptancePackage.objects.filter(pk=package_id, sealed_at__isnull=True).update(
         pdf=stored_pdf,
         archive=stored_zip,
-        sha256=hashlib.sha256(signed).hexdigest(),
+        sha256=sha256,
         sealed_at=timezone.now(),
         seal_error="",
     ):

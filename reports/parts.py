@@ -13,10 +13,12 @@ pass would put them. Each unit's element carries ``data-u`` (its number), by whi
 laid-out page are read back from its boxes.
 
 The parts have no footer: "第 N 页 / 共 M 页" needs M, known only at the end, so the footers are
-laid out last on M empty pages (cheap) and merged onto the joined pages, in the same CJK font.
+laid out last on empty pages (cheap, a hundred at a time) and each drawn onto its page as a form
+XObject, in the same CJK font: the page's own content is wrapped, never parsed or re-encoded.
 The outline is rebuilt from the kept pages' bookmarks. Another PDF's pages (a stored, signed
-report in an acceptance package) can be appended with their outline; they keep their own footer
-and get the joined document's number in the corner.
+report in an acceptance package) can be appended with their outline, read from a file one at a
+time; they keep their own footer and get the joined document's number in the corner. The joined
+PDF can be written to a file (``write``) rather than held as bytes.
 """
 
 import gc
@@ -31,6 +33,8 @@ PART = "reports/pdf/part.html"
 FOOTERS = "reports/pdf/footers.html"
 # Pages a part aims at: its boxes are what a render holds (about 3 MB a page of a dense table).
 PART_PAGES = 24
+# Footers laid out at once: an empty page's boxes are small, but a term's package has 500 pages.
+FOOTER_PAGES = 100
 # Units of the first part, before the pages they fill are known (a later part is sized by the
 # pages per unit of the parts before it).
 FIRST_UNITS = 120
@@ -137,10 +141,10 @@ class Joined:
         self.parts = 0
         self.title = ""
 
-    def _add(self, pdf: bytes, appended: bool):
+    def _add(self, pdf, appended: bool):
         from pypdf import PdfReader
 
-        reader = PdfReader(io.BytesIO(pdf))
+        reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
         first = len(self.writer.pages)
         # No annotations: a part has no links, and a stored report's signature widget belongs to
         # its own file (kept whole in the package's ZIP), not to the package.
@@ -168,7 +172,8 @@ class Joined:
                 for level, label, (x, y), state in page.bookmarks:
                     top = (page.height - y) * PX
                     self.bookmarks.append((level, label, first + number, x * PX, top, state != "closed"))
-            self._add(document.copy(document.pages[:keep]).write_pdf(), appended=False)
+            first, reader = self._add(document.copy(document.pages[:keep]).write_pdf(), appended=False)
+            self._done(reader, first)
             self.parts += 1
             # The next part's units fill about part_pages, at the pages per unit of this one.
             budget = max(1, min(budget * 4, (following - start) * part_pages // max(keep, 1)))
@@ -176,8 +181,9 @@ class Joined:
             del document
             gc.collect()  # the boxes hold cycles: free them before the next part is laid out
 
-    def add_pdf(self, pdf: bytes):
-        """Append another PDF's pages, and its outline at the levels it had."""
+    def add_pdf(self, pdf):
+        """Append another PDF's pages, and its outline at the levels it had. ``pdf``: its bytes, or a
+        seekable binary file, read here and not needed afterwards (the pages are copied)."""
         first, reader = self._add(pdf, appended=True)
 
         def walk(items, level):
@@ -192,6 +198,21 @@ class Joined:
                 )
 
         walk(reader.outline, 1)
+        self._done(reader, first)
+
+    def _done(self, reader, first: int = 0):
+        """Let go of ``reader`` once its pages are copied (pages ``first`` on). pypdf's writer
+        keeps every reader it copied from, and so its file and every object it parsed, until the
+        end: for later copies, and for the links of appended pages, which are left out here."""
+        writer = self.writer
+        writer.reset_translation(reader)
+        for number in range(first, len(writer.pages)):
+            writer.pages[number].__dict__.pop("original_page", None)
+        writer._merged_in_pages = {
+            old: new
+            for old, new in writer._merged_in_pages.items()
+            if getattr(old, "pdf", None) is not reader
+        }
 
     def _outline(self):
         from pypdf.generic import Fit
@@ -206,19 +227,24 @@ class Joined:
             )
             stack.append((level, item))
 
-    def stamp(self, label: str = ""):
-        """Lay the footers out on one empty page per page and merge each onto its page."""
+    def stamp(self, label: str = "", *, chunk: int = FOOTER_PAGES):
+        """Lay the footers out on empty pages, ``chunk`` at a time, and draw each onto its page."""
         from pypdf import PdfReader
 
-        html = render(FOOTERS, {"pages": self.appended, "label": label})
-        footers = PdfReader(io.BytesIO(self.renderer.document(html).write_pdf()))
-        for page, footer in zip(self.writer.pages, footers.pages, strict=True):
-            page.merge_page(footer)
-            page.compress_content_streams()  # merging leaves the page's streams inflated
+        total = len(self.writer.pages)
+        for first in range(0, total, chunk):
+            numbered = [(first + i + 1, a) for i, a in enumerate(self.appended[first : first + chunk])]
+            html = render(FOOTERS, {"pages": numbered, "total": total, "label": label})
+            footers = self.renderer.document(html).write_pdf()
+            reader = PdfReader(io.BytesIO(footers))
+            for number, footer in zip(range(first, first + len(numbered)), reader.pages, strict=True):
+                _draw_over(self.writer, self.writer.pages[number], footer, number)
+            self._done(reader, len(self.writer.pages))  # it added no page
+            del footers, reader
 
-    def pdf(self, *, label: str = "") -> bytes:
-        """The joined PDF: footers stamped (``label`` before the number on appended pages),
-        outline made, titled after its first layout."""
+    def write(self, out, *, label: str = ""):
+        """Write the joined PDF to the binary file ``out``: footers stamped (``label`` before the
+        number on appended pages), outline made, titled after its first layout."""
         self.stamp(label)
         self._outline()
         # The appended reports' form (their signature fields, whose widgets were left out) stays
@@ -226,9 +252,52 @@ class Joined:
         self.writer.root_object.pop("/AcroForm", None)
         if self.title:
             self.writer.add_metadata({"/Title": self.title})
-        out = io.BytesIO()
         self.writer.write(out)
+
+    def pdf(self, *, label: str = "") -> bytes:
+        """The joined PDF as bytes (``write``)."""
+        out = io.BytesIO()
+        self.write(out, label=label)
         return out.getvalue()
+
+
+def _draw_over(writer, page, footer, number: int):
+    """Draw ``footer`` (a page of another PDF, the same size) over ``page`` as a form XObject.
+    The page's content streams are kept as they are, between q and Q, so that whatever graphics
+    state they leave does not move the footer; its resources are copied (WeasyPrint shares them
+    between pages) with the form added."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, IndirectObject, NameObject
+
+    form = DecodedStreamObject()
+    form.set_data(footer.get_contents().get_data())
+    form = form.flate_encode()
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): footer.mediabox,
+            NameObject("/Resources"): footer["/Resources"].get_object().clone(writer),
+        }
+    )
+    name = NameObject(f"/OmFooter{number}")
+
+    def stream(data: bytes):
+        content = DecodedStreamObject()
+        content.set_data(data)
+        return writer._add_object(content)
+
+    contents = page.get("/Contents")
+    contents = contents.get_object() if contents is not None else ArrayObject()
+    kept = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
+    kept = [c if isinstance(c, IndirectObject) else writer._add_object(c) for c in kept]
+    page[NameObject("/Contents")] = ArrayObject(
+        [stream(b"q\n"), *kept, stream(b"\nQ q " + name.encode() + b" Do Q\n")]
+    )
+    resources = DictionaryObject(page.get("/Resources", DictionaryObject()).get_object())
+    xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+    xobjects[name] = writer._add_object(form)
+    resources[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = resources
 
 
 def layout_pdf(layout: Layout, **sizes) -> bytes:

@@ -256,6 +256,15 @@ def sign_pdf(data: bytes, *, reason: str, location: str = "", name: str = "", re
 
     ``record`` puts the certificate into the trust store the first time it signs, so that its PDFs
     still verify after it is renewed (False only where there is no database)."""
+    out = BytesIO()
+    sign_file(BytesIO(data), out, reason=reason, location=location, name=name, record=record)
+    return out.getvalue()
+
+
+def sign_file(source, out, *, reason: str, location: str = "", name: str = "", record: bool = True) -> None:
+    """``sign_pdf`` from one binary file to another (seekable, ``out`` readable too), for a PDF
+    too big to hold in memory twice: pyhanko copies the input in chunks, then reads the output
+    back in chunks for the digest and writes the signature into it."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
@@ -268,13 +277,12 @@ def sign_pdf(data: bytes, *, reason: str, location: str = "", name: str = "", re
         location=str(location) or None,
         name=str(name) or None,
     )
-    writer = IncrementalPdfFileWriter(BytesIO(data))
-    signed = signers.sign_pdf(writer, meta, signer=signer()).getvalue()
+    writer = IncrementalPdfFileWriter(source)
+    signers.sign_pdf(writer, meta, signer=signer(), output=out)
     if record:
         from reports import trust
 
         trust.record(signing_certificate())
-    return signed
 
 
 # --- Verification ----------------------------------------------------------------------------------

@@ -149,3 +149,50 @@ def test_the_joined_report_signs_and_verifies(long_month):
 )
 def test_a_part_is_cut_before_the_pages_its_last_units_share(units_by_page, start, cut):
     assert parts._cut(units_by_page, start) == cut
+
+
+def test_footers_laid_out_in_batches_number_the_whole_document(long_month, tmp_path):
+    """A batch of footers starts anywhere in the document: its numbers are written out, not
+    counted, and match the ones of a single batch, appended pages with their label."""
+    from reports.signing import sign_pdf
+
+    report = sign_pdf(report_pdf(long_month, {}, **SMALL), reason="test", record=False)
+    texts = []
+    for chunk in (3, 1000):
+        joined = parts.Joined()
+        joined.add_layout(report_layout(_report(long_month, {}, None, False)), **SMALL)
+        joined.add_pdf(report)
+        joined.stamp("验收材料", chunk=chunk)
+        joined.stamp = lambda label: None  # stamped above, in batches of ``chunk``
+        texts.append(pages_of(joined.pdf(), tmp_path))
+    batched, whole = texts
+    assert batched == whole
+    total = len(whole)
+    own = total - page_count(report, tmp_path)
+    for number, page in enumerate(whole, start=1):
+        if number <= own:
+            assert FOOTER.findall(page) == [(str(number), str(total))], (number, page[-200:])
+        else:  # the report's own footer, and the package's number in the corner
+            assert f"验收材料第{number}页/共{total}页" in "".join(page.split()), (number, page[-200:])
+
+
+def test_an_appended_pdf_is_not_kept_once_its_pages_are_copied():
+    """A package appends a term's reports one file at a time: pypdf's writer would otherwise keep
+    every reader it copied from, with its file and every object it parsed, to the end."""
+    import gc
+    import io
+    import weakref
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    source = io.BytesIO()
+    writer.write(source)
+    joined = parts.Joined()
+    joined.add_pdf(source)
+    gone = weakref.ref(source)
+    del source
+    gc.collect()
+    assert gone() is None
+    assert len(joined.writer.pages) == 1
