@@ -6,8 +6,9 @@ worker renders one PDF at a time and its child is replaced once it has grown pas
 RENDER_WORKER_MAX_MEMORY_MB, so that a long report's memory is given back. A probes worker runs
 a pool of PROBES_WORKER_CONCURRENCY threads whose chunks hand their probes to one event loop of
 the process (inspections.probes.shared): chunks wait on the network, not on the CPU, so the dead
-targets' timeouts of a whole run overlap instead of being waited out two chunks at a time. The command replaces itself with Celery (exec), which
-then receives the container's stop signal directly. Options after -- come last and win.
+targets' timeouts of a whole run overlap instead of being waited out two chunks at a time. The
+command replaces itself with Celery (exec), which then receives the container's stop signal
+directly. Options after -- come last and win.
 """
 
 import os
