@@ -22,13 +22,13 @@ from django.utils import timezone, translation
 from inspections import probes, targets
 from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
 from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_steady, logger
+from inspections.probes.shared import shared_engine
 from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
 from om_portal.bulk import Insert
 
 CONCURRENCY = 200
 DEFAULT_TIMEOUT = 2.0  # seconds, for a check without its own
-MIN_CONCURRENCY = 10  # a chunk's probes at a time, at the least, however many share the process
 MAX_UNSURE = 3  # rounds more for a confirmation whose probe the prober stalled through
 _MESSAGE_MAX = 300  # CheckResult.message
 
@@ -156,18 +156,25 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
 
 
 def _concurrency() -> int:
-    """This chunk's probes at a time. In a probes worker's pool of threads its chunks run side
-    by side in one process and share the engine's CONCURRENCY, as one sweep of the whole run
-    would: 20 chunks of 200 each would be 4,000 at once on one core's worth of Python, each
-    answer waiting for the interpreter far longer than the target took to give it."""
+    """This chunk's own bound on its probes at a time: none in a probes worker's pool of threads,
+    whose chunks share the process's engine and its CONCURRENCY slots (``_run_groups``)."""
     if threading.current_thread() is threading.main_thread():
         return CONCURRENCY  # a prefork child, a command, a test: one chunk at a time here
-    return max(MIN_CONCURRENCY, CONCURRENCY // max(settings.PROBES_WORKER_CONCURRENCY, 1))
+    return 0
 
 
 def _run_groups(groups: list[tuple]) -> tuple[list[list], StallWatch]:
-    """Run groups of (checks, concurrency, policies, first) side by side in one event loop of
-    this thread's own (a helper thread's when this one runs a loop), a StallWatch beside them."""
+    """Run groups of (checks, concurrency, policies, first) side by side, a StallWatch beside them.
+
+    In a probes worker's thread they go to the process's shared engine (``probes.shared``): one
+    event loop and CONCURRENCY slots for all the chunks it runs at once, the ``first`` checks of
+    any chunk started before the others' (a run's dead targets time out side by side, not a few
+    at a time per chunk). Elsewhere, in an event loop of this thread's own (a helper thread's
+    when this one runs a loop). A group's concurrency 0: no bound of its own."""
+    if threading.current_thread() is not threading.main_thread():
+        engine = shared_engine(CONCURRENCY, DEFAULT_TIMEOUT)
+        shared = [(built, limit or None, policies, first) for built, limit, policies, first in groups]
+        return engine.run_groups(shared), engine.watch
     runs = [
         probes.run_checks(built, concurrency=limit, timeout=DEFAULT_TIMEOUT, first=first, policy=policies)
         for built, limit, policies, first in groups
@@ -278,10 +285,14 @@ def _reprobe(built: list, policies: list, slow: list[bool]) -> tuple[list, Stall
     side by side in one event loop (a dead target's timeout costs the round once)."""
     groups = [[i for i, flag in enumerate(slow) if flag], [i for i, flag in enumerate(slow) if not flag]]
     share = _concurrency()
-    limits = [min(settings.MONITORING_CONFIRM_CONCURRENCY, share), share]
+    limits = [min(settings.MONITORING_CONFIRM_CONCURRENCY, share or CONCURRENCY), share]
     chosen = [(group, limit) for group, limit in zip(groups, limits, strict=True) if group]
+    # Every confirming probe is "first": in a shared engine, ahead of other chunks' first probes.
     found, watch = _run_groups(
-        [([built[i] for i in group], limit, [policies[i] for i in group], ()) for group, limit in chosen]
+        [
+            ([built[i] for i in group], limit, [policies[i] for i in group], range(len(group)))
+            for group, limit in chosen
+        ]
     )
     results = [None] * len(built)
     for (group, _limit), group_results in zip(chosen, found, strict=True):

@@ -114,6 +114,9 @@ class Pins:
     def __init__(self) -> None:
         self._addresses: dict[str, list[str]] = {}
         self._lookups: dict[str, asyncio.Future[list[str]]] = {}
+        # The verdicts on a host and its pinned addresses, per policy and port: the addresses
+        # never change once pinned, so each is judged once per run, not once per probe.
+        self._allowed: set[tuple[str, TargetPolicy, int | None, bool]] = set()
 
     @staticmethod
     def _key(host: str) -> str:
@@ -121,6 +124,9 @@ class Pins:
 
     async def resolve(self, host: str, policy: TargetPolicy, port: int | None = None, *, ipv4_only=False):
         """The host's addresses, each allowed by ``policy`` (else Refused, before any connect)."""
+        allowed = (host, policy, port, ipv4_only)
+        if allowed in self._allowed:
+            return self._addresses[self._key(host)]
         problem = host_problem(host, policy)
         if problem is not None:
             raise problem
@@ -136,6 +142,8 @@ class Pins:
             problem = address_problem(address, port, policy)
             if problem is not None:
                 raise problem
+        if not ipv4_only:  # (the IPv4-only subset is made again each time: cheap, and rare)
+            self._allowed.add(allowed)
         return addresses
 
     async def _lookup(self, key: str) -> list[str]:

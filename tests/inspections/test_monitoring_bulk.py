@@ -197,21 +197,61 @@ def test_a_check_asks_for_its_own_passing_probes_in_a_row(contract_a, app, web, 
     assert patient.last_status == "failed"
 
 
-def test_a_probes_workers_threads_share_the_engines_concurrency(settings):
-    """20 chunks side by side in one process keep to the 200 probes at a time of one sweep."""
+def test_a_probes_workers_threads_probe_through_the_process_shared_engine(contract_a, app, acceptor):
+    """Chunks side by side in a worker's threads share one engine and its 200 probes at a time,
+    as one sweep of the run would; a chunk in the main thread (a command, a test) runs its own."""
     import threading
 
     from inspections import monitoring_chunk
+    from inspections.probes import shared
 
-    settings.PROBES_WORKER_CONCURRENCY = 20
-    assert monitoring_chunk._concurrency() == monitoring_chunk.CONCURRENCY == 200  # this thread: alone
+    assert monitoring_chunk._concurrency() == monitoring_chunk.CONCURRENCY == 200  # alone here
+    checks = make_checks(contract_a, app, acceptor, 3, failing=set())
     seen = []
-    thread = threading.Thread(target=lambda: seen.append(monitoring_chunk._concurrency()))
-    thread.start()
-    thread.join()
-    assert seen == [10]
-    settings.PROBES_WORKER_CONCURRENCY = 100
-    thread = threading.Thread(target=lambda: seen.append(monitoring_chunk._concurrency()))
-    thread.start()
-    thread.join()
-    assert seen == [10, monitoring_chunk.MIN_CONCURRENCY]
+
+    def chunk():
+        seen.append((monitoring_chunk._concurrency(), [o.status for o in probe_checks(checks)]))
+
+    threads = [threading.Thread(target=chunk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [(0, ["ok"] * 3)] * 2
+    engine = shared.shared_engine(monitoring_chunk.CONCURRENCY, monitoring_chunk.DEFAULT_TIMEOUT)
+    assert engine.concurrency == 200 and engine._current is not None  # the chunks' probes ran there
+
+
+def write_steady(checks, *, ok):
+    from types import SimpleNamespace
+
+    from om_portal.bulk import write_together
+
+    write_together(monitoring_states._steady_writes([(check, SimpleNamespace(ok=ok)) for check in checks]))
+
+
+def test_steady_states_are_written_only_to_checks_still_on_their_side(contract_a, app, acceptor):
+    """The unchanged checks' state in one UPDATE per side; a check another worker moved to the
+    other side meanwhile is left as that worker wrote it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    checks = make_checks(contract_a, app, acceptor, 3, failing=set())
+    AutomatedCheck.objects.filter(pk__in=[c.pk for c in checks]).update(last_status="ok")
+    moved = checks[2]
+    AutomatedCheck.objects.filter(pk=moved.pk).update(last_status="failed")  # another worker
+    at = timezone.now() - dt.timedelta(minutes=1)
+    for check in checks:
+        check.last_status, check.last_checked_at = "ok", at
+    write_steady(checks, ok=True)
+    rows = dict(AutomatedCheck.objects.values_list("pk", "last_checked_at"))
+    assert rows[checks[0].pk] == rows[checks[1].pk] == at
+    assert rows[moved.pk] is None
+    assert AutomatedCheck.objects.get(pk=moved.pk).last_status == "failed"
+    # And the failing side: only the one still failing takes the write.
+    for check in checks:
+        check.last_status, check.last_checked_at = "timeout", at + dt.timedelta(seconds=5)
+    write_steady(checks, ok=False)
+    statuses = dict(AutomatedCheck.objects.values_list("pk", "last_status"))
+    assert statuses == {checks[0].pk: "ok", checks[1].pk: "ok", moved.pk: "timeout"}

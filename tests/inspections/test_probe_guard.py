@@ -237,3 +237,32 @@ def test_a_host_is_looked_up_once_per_run_and_only_its_checked_addresses_are_con
     assert all(result.ok for result in results), [result.text for result in results]
     assert _lookups.count("localhost") == 1
     assert {address[0] for address in connects} <= {"127.0.0.1", "::1"}
+
+
+def test_a_verdict_remembered_for_one_policy_and_port_never_serves_another():
+    """Pins judge a host's pinned addresses once per policy and port (issue 17, the engine's CPU):
+    loopback allowed for one check stays refused for the next check of the run without the
+    allowance, and for a port that is one of the portal's own services."""
+    import asyncio
+    import ipaddress
+
+    from inspections.probes.guard import Pins, Refused, TargetPolicy
+
+    allowed = TargetPolicy(allow_internal=True)
+    strict = TargetPolicy()
+    own_redis = TargetPolicy(
+        allow_internal=False, services=frozenset({(ipaddress.ip_address("10.1.2.3"), 6379)})
+    )
+
+    async def judge():
+        pins = Pins()
+        found = [await pins.resolve("127.0.0.1", allowed, 80), await pins.resolve("127.0.0.1", allowed, 80)]
+        with pytest.raises(Refused, match="loopback"):
+            await pins.resolve("127.0.0.1", strict, 80)
+        found.append(await pins.resolve("10.1.2.3", own_redis, 80))
+        with pytest.raises(Refused, match="own services"):
+            await pins.resolve("10.1.2.3", own_redis, 6379)
+        assert ("127.0.0.1", allowed, 80, False) in pins._allowed  # remembered: judged once
+        return found
+
+    assert asyncio.run(judge()) == [["127.0.0.1"], ["127.0.0.1"], ["10.1.2.3"]]

@@ -4,10 +4,11 @@ The kinds are settings.CELERY_QUEUES' keys (default, realtime, probes, render, n
 queue names follow CELERY_TASK_DEFAULT_QUEUE, so a deployment never spells them. A render
 worker renders one PDF at a time and its child is replaced once it has grown past
 RENDER_WORKER_MAX_MEMORY_MB, so that a long report's memory is given back. A probes worker runs
-a pool of PROBES_WORKER_CONCURRENCY threads, each chunk its own event loop in its thread: chunks
-wait on the network, not on the CPU, so the dead targets' timeouts of a whole run overlap instead
-of being waited out two chunks at a time. The command replaces itself with Celery (exec), which
-then receives the container's stop signal directly. Options after -- come last and win.
+a pool of PROBES_WORKER_CONCURRENCY threads whose chunks hand their probes to one event loop of
+the process (inspections.probes.shared): chunks wait on the network, not on the CPU, so the dead
+targets' timeouts of a whole run overlap instead of being waited out two chunks at a time. The
+command replaces itself with Celery (exec), which then receives the container's stop signal
+directly. Options after -- come last and win.
 """
 
 import os

@@ -1,0 +1,215 @@
+"""One event loop per process that many threads hand their checks to (a probes worker's pool).
+
+A worker runs a run's chunks side by side in threads. Each with its own event loop, the chunks
+split the engine's concurrency between them (20 chunks: 10 probes each): a chunk holding many
+dead targets (the failing checks are sent first, so the first chunk of a steady run holds them
+all) waited out their timeouts ten at a time while the others' slots idled, and twenty loops
+took turns at one interpreter lock. Here every chunk's checks go through one loop and one gate
+of ``concurrency`` slots that any of them may take, the checks marked ``first`` (those that
+failed last time, the confirming probes) before the others, whichever chunk they belong to: the
+dead targets' timeouts overlap across the whole run, as in one sweep of it.
+
+The calls of a minute share one ``_Prober`` (HTTP session and pins), as the checks of one
+``run_checks`` do: kept-alive connections are reused across chunks (500 checks over a few hundred
+hosts would otherwise connect nearly every time), and a host is looked up once per generation.
+Every check still checks the pinned addresses against its own policy before it connects. A call
+keeps its generation to its end; a new one starts for calls after PINS_FOR, so DNS changes are
+seen within about a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import functools
+import heapq
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from inspections.probes.engine import _policies, _Prober, _start_order, _validated
+from inspections.probes.results import Result
+from inspections.probes.stalls import TICK, StallWatch
+
+__all__ = ["SharedEngine", "shared_engine"]
+
+KEEP_STALLS = 600.0  # seconds of the loop's stalls kept: longer than any probe's window
+PINS_FOR = 60.0  # seconds a generation of pins and kept-alive connections serves new calls
+
+
+class _Gate:
+    """``slots`` checks at a time. A check is submitted with the function that starts it; a free
+    slot starts it at once, else the waiting check with the lowest (priority, arrival) is started
+    when a slot is given back (by ``release``, as each started check ends)."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots  # never above 0 while checks wait
+        self._waiting: list[tuple[int, int, Callable[[], None]]] = []
+        self._arrivals = itertools.count()
+
+    def submit(self, priority: int, start: Callable[[], None]) -> None:
+        if self._free:
+            self._free -= 1
+            start()
+        else:
+            heapq.heappush(self._waiting, (priority, next(self._arrivals), start))
+
+    def release(self) -> None:
+        if self._waiting:
+            heapq.heappop(self._waiting)[2]()
+        else:
+            self._free += 1
+
+
+class _RollingWatch(StallWatch):
+    """A StallWatch that runs for the life of the loop: stalls older than KEEP_STALLS are dropped,
+    and ``during`` reads only those that can touch the window (they are kept in time order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._longest = 0.0
+
+    async def watch(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(TICK)
+            late = time.perf_counter() - before - TICK
+            if late > TICK:
+                now = time.time()
+                self.stalls.append((now, late))
+                self._longest = max(self._longest, late)
+                if self.stalls[0][0] < now - 2 * KEEP_STALLS:
+                    keep = bisect.bisect_left(self.stalls, (now - KEEP_STALLS,))
+                    del self.stalls[:keep]
+
+    def during(self, start, end) -> float:
+        begin, finish = start.timestamp(), end.timestamp()
+        # A stall ending before the window, or starting after it (none is longer than _longest),
+        # takes nothing from it.
+        low = bisect.bisect_left(self.stalls, (begin,))
+        high = bisect.bisect_right(self.stalls, (finish + self._longest, float("inf")))
+        stalls = self.stalls[low:high]
+        return sum(max(0.0, min(at, finish) - max(at - late, begin)) for at, late in stalls)
+
+
+class SharedEngine:
+    """An event loop in a daemon thread of its own; ``run`` may be called from any other thread."""
+
+    def __init__(self, concurrency: int, timeout: float) -> None:
+        self.concurrency, self.timeout = concurrency, timeout
+        self.watch = _RollingWatch()
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._gate: _Gate | None = None
+        self._current: _Prober | None = None
+        self._current_since = 0.0
+        self._users: dict[_Prober, int] = {}
+        self._thread = threading.Thread(target=self._serve, name="probes-shared-loop", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop, self._gate = loop, _Gate(self.concurrency)
+        self._ticker = loop.create_task(self.watch.watch())
+        self._ready.set()
+        loop.run_forever()
+
+    def run_groups(self, groups: Sequence[tuple]) -> list[list[Result]]:
+        """Run groups of (checks, limit, policies, first) side by side in the shared loop; a list
+        of Results per group, in its checks' order. ``first``: indexes of a group's checks to start
+        ahead of every call's other checks; ``limit``: at most this many of the group's checks at
+        once (within the shared slots), None for no bound of its own."""
+        calls = []
+        for checks, limit, policy, first in groups:
+            checks = _validated(checks, self.concurrency, self.timeout)
+            order = _start_order(len(checks), first)
+            calls.append(self._run(checks, order, set(first), _policies(policy, len(checks)), limit))
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(self._gather(calls), self._loop).result()
+
+    async def _prober(self) -> _Prober:
+        """The current generation's prober (HTTP session and pins), a new one past PINS_FOR: the
+        calls of one generation share kept-alive connections and host lookups; a call keeps the
+        one it started with, so its requests and redirects connect where its lookups said."""
+        now = time.monotonic()
+        if self._current is None or now - self._current_since > PINS_FOR:
+            if self._current is not None and not self._users.get(self._current):
+                await self._current.__aexit__(None, None, None)
+                self._users.pop(self._current, None)
+            self._current = await _Prober(self.concurrency).__aenter__()
+            self._current_since = now
+        self._users[self._current] = self._users.get(self._current, 0) + 1
+        return self._current
+
+    async def _done_with(self, prober: _Prober) -> None:
+        self._users[prober] -= 1
+        if not self._users[prober] and prober is not self._current:
+            del self._users[prober]
+            await prober.__aexit__(None, None, None)
+
+    @staticmethod
+    async def _gather(calls) -> list[list[Result]]:
+        return list(await asyncio.gather(*calls))
+
+    async def _run(self, checks, order, ahead, policies, limit) -> list[Result]:
+        timeout, gate = self.timeout, self._gate
+        assert gate is not None
+        loop = asyncio.get_running_loop()
+        results: list[Any] = [None] * len(checks)
+        pending = iter(order)
+        done = loop.create_future()
+        left = len(checks)
+        tasks = set()
+        prober = await self._prober()
+
+        async def run_one(index: int) -> None:
+            nonlocal left
+            try:
+                check = checks[index]
+                results[index] = await prober.run(check, check.timeout or timeout, policies[index])
+            finally:
+                gate.release()
+                left -= 1
+                if not left and not done.done():
+                    done.set_result(None)
+                elif limit:
+                    submit_next()  # the call's own bound: one in, one out
+
+        def start(index: int) -> None:
+            task = loop.create_task(run_one(index))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        def submit_next() -> None:
+            index = next(pending, None)
+            if index is not None:
+                gate.submit(0 if index in ahead else 1, functools.partial(start, index))
+
+        try:
+            if not checks:
+                return results
+            for _ in range(limit or len(checks)):
+                submit_next()
+            await done
+        finally:
+            await self._done_with(prober)
+        return results
+
+
+_engine: tuple[int, SharedEngine] | None = None
+_engine_lock = threading.Lock()
+
+
+def shared_engine(concurrency: int, timeout: float) -> SharedEngine:
+    """This process's shared engine, ``concurrency`` probes at a time, ``timeout`` seconds for a
+    check without its own (made on first use; a forked child makes its own)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None or _engine[0] != os.getpid():
+            _engine = (os.getpid(), SharedEngine(concurrency, timeout))
+        return _engine[1]
