@@ -3,7 +3,8 @@ file (202, read in a worker), poll its status, read its proposals, accept the re
 (201 with the new contract's code; 400 with the errors by proposal and field, nothing saved).
 
 Only the roles that may create contracts, for their bureaus (``contract_clients``): a vendor's
-account gets 403; another bureau's upload is a 404.
+account gets 403 on the list and the upload, 404 on any upload's own routes, as does another
+bureau's manager.
 """
 
 import datetime as dt
@@ -151,9 +152,15 @@ class ContractUploadViewSet(
 ):
     """Uploaded contracts being read, reviewed and accepted (contract intake)."""
 
-    permission_classes = [permissions.IsAuthenticated, MayEnterContracts]
+    permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     queryset = ContractUpload.objects.none()
+
+    def get_permissions(self):
+        # The list and an upload need the right; an upload's own routes are scoped by the
+        # queryset instead: another's upload, or any for a vendor, is a 404.
+        extra = [MayEnterContracts()] if self.action in ("list", "create") else []
+        return [*super().get_permissions(), *extra]
 
     def get_queryset(self):
         uploads = flow.uploads_for(self.request.user).select_related("contract")

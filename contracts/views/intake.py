@@ -47,6 +47,8 @@ def _require_intake(request):
 
 
 def _upload(request, pk) -> ContractUpload:
+    # Scoped like a contract: an upload the user may not review is absent (404), never a 403
+    # that tells it exists; a vendor's account finds none.
     return get_object_or_404(flow.uploads_for(request.user).select_related("client", "contract"), pk=pk)
 
 
@@ -65,13 +67,11 @@ def intake_upload(request):
 
 @login_required
 def intake_status(request, pk):
-    _require_intake(request)
     return JsonResponse(flow.status_of(_upload(request, pk)))
 
 
 @login_required
 def intake_review(request, pk):
-    _require_intake(request)
     upload = _upload(request, pk)
     context = {"upload": upload, "status": flow.status_of(upload)}
     if upload.status != ContractUpload.Status.READY:

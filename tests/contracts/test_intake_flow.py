@@ -315,15 +315,16 @@ def test_who_may_not_create_contracts_is_refused(
     assert client.get(reverse("contracts:intake")).status_code == 403
     file = SimpleUploadedFile("合同.txt", TEXT.encode())
     assert client.post(reverse("contracts:intake"), {"client": bureau.pk, "file": file}).status_code == 403
-    assert client.get(reverse("contracts:intake-review", args=[upload.pk])).status_code == 403
+    assert client.get(reverse("contracts:intake-review", args=[upload.pk])).status_code == 404
     assert (
         client.post(reverse("contracts:intake-review", args=[upload.pk]), form_for(upload, "X-1")).status_code
-        == 403
+        == 404
     )
     api = APIClient()
     api.force_authenticate(user)
-    assert api.get(f"/api/v1/contract-uploads/{upload.pk}/").status_code == 403
-    assert api.post(f"/api/v1/contract-uploads/{upload.pk}/accept/", {}, format="json").status_code == 403
+    assert api.get("/api/v1/contract-uploads/").status_code == 403
+    assert api.get(f"/api/v1/contract-uploads/{upload.pk}/").status_code == 404
+    assert api.post(f"/api/v1/contract-uploads/{upload.pk}/accept/", {}, format="json").status_code == 404
     assert ContractUpload.objects.count() == 1 and not Contract.objects.exists()
 
 
