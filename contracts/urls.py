@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/", intake.intake_upload, name="intake"),
     path("intake/<int:pk>/", intake.intake_review, name="intake-review"),
     path("intake/<int:pk>/status/", intake.intake_status, name="intake-status"),
+    path("intake/<int:pk>/read-again/", intake.intake_retry, name="intake-retry"),
     path("intake/<int:pk>/text/", intake.intake_text, name="intake-text"),
     path("intake/<int:pk>/original/", intake.intake_original, name="intake-original"),
     path("<slug:code>/", contracts.contract_detail, name="detail"),

@@ -209,6 +209,19 @@ class ContractUploadViewSet(
     def reading_status(self, request, pk=None):
         return Response(flow.status_of(self.get_object()))
 
+    @extend_schema(request=None, responses={202: ContractUploadSerializer, 409: None})
+    @action(detail=True, methods=["post"], url_path="read-again", url_name="read-again")
+    def read_again(self, request, pk=None):
+        """Read again a file that failed, or that never left the queue (the broker was down)."""
+        upload = self.get_object()
+        if not flow.requeue(upload):
+            return Response(
+                {"detail": _("Only a file that failed or still waits can be read again.")},
+                status=status.HTTP_409_CONFLICT,
+            )
+        upload.refresh_from_db()
+        return Response(ContractUploadSerializer(upload).data, status=status.HTTP_202_ACCEPTED)
+
     @extend_schema(request=AcceptSerializer, responses={201: ACCEPTED, 400: REJECTED})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):

@@ -121,11 +121,13 @@ def enqueue(upload: ContractUpload) -> None:
 
 def requeue(upload: ContractUpload) -> bool:
     """Send a reading again that is still queued (the broker was down) or failed."""
-    if upload.status not in (Status.QUEUED, Status.FAILED):
-        return False
-    ContractUpload.objects.filter(pk=upload.pk).update(status=Status.QUEUED, reason="", page=0)
-    transaction.on_commit(lambda: enqueue(upload))
-    return True
+    claimed = ContractUpload.objects.filter(pk=upload.pk, status__in=[Status.QUEUED, Status.FAILED]).update(
+        status=Status.QUEUED, reason="", page=0
+    )
+    if claimed:
+        audit.record("read_again", obj=upload)
+        transaction.on_commit(lambda: enqueue(upload))
+    return bool(claimed)
 
 
 def run_reading(upload_id: int) -> bool:

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from contracts.intake import codec, flow, review
 from contracts.intake.accept import IntakeRejected, accept
@@ -113,6 +114,18 @@ def intake_review(request, pk):
         code=code,
     )
     return render(request, "contracts/intake_review.html", context, status=400 if errors or kept else 200)
+
+
+@login_required
+@require_POST
+def intake_retry(request, pk):
+    """Read a file again that failed (a program installed since) or never left the queue."""
+    upload = _upload(request, pk)
+    if flow.requeue(upload):
+        messages.success(request, _("The file will be read again."))
+    else:
+        messages.error(request, _("Only a file that failed or still waits can be read again."))
+    return redirect("contracts:intake-review", pk=upload.pk)
 
 
 def _edited(post, index, value):

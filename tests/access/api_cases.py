@@ -566,6 +566,9 @@ INTAKE = [
     Case("api:contract-upload-detail", "get", who("create_contract"), pk("upload"), refusal="404"),
     Case("api:contract-upload-status", "get", who("create_contract"), pk("upload"), refusal="404"),
     Case(
+        "api:contract-upload-read-again", "post", who("create_contract"), pk("failed_upload"), refusal="404"
+    ),
+    Case(
         "api:contract-upload-accept",
         "post",
         who("create_contract"),

@@ -119,6 +119,7 @@ INTAKE = [
     # An upload is scoped like a contract: another bureau's, or any for a vendor, is absent.
     *page("contracts:intake-review", who("create_contract"), pk("upload"), _intake_review, refusal="404"),
     get("contracts:intake-status", who("create_contract"), pk("upload"), refusal="404"),
+    post("contracts:intake-retry", who("create_contract"), pk("failed_upload"), refusal="404"),
     get("contracts:intake-text", ALL, pk("accepted_upload")),
     get("contracts:intake-original", ALL, pk("accepted_upload")),
 ]

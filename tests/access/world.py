@@ -114,7 +114,7 @@ def _user(username, organization=None, role=None):
     return user
 
 
-def _contract_upload(s, by, *, accepted: bool) -> ContractUpload:
+def _contract_upload(s, by, *, accepted: bool, failed: bool = False) -> ContractUpload:
     """A contract's text read and awaiting review (or accepted into the side's contract)."""
     text = (
         f"{s.mark} 运维服务合同\n甲方：{s.client.name}\n乙方：{s.vendor.name}\n"
@@ -143,7 +143,11 @@ def _contract_upload(s, by, *, accepted: bool) -> ContractUpload:
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         size=len(text.encode()),
         kind="txt",
-        status=ContractUpload.Status.ACCEPTED if accepted else ContractUpload.Status.READY,
+        status=ContractUpload.Status.ACCEPTED
+        if accepted
+        else ContractUpload.Status.FAILED
+        if failed
+        else ContractUpload.Status.READY,
         text=text,
         proposals=[
             codec.dump_proposal(
@@ -211,6 +215,7 @@ def build_side(tag: str, users: dict) -> SimpleNamespace:
     s.timeline = BuildTimeline.objects.create(contract=c, build_done_on=dt.date(2026, 6, 30))
     s.upload = _contract_upload(s, users["client_manager"], accepted=False)
     s.accepted_upload = _contract_upload(s, users["client_manager"], accepted=True)
+    s.failed_upload = _contract_upload(s, users["client_manager"], accepted=False, failed=True)
     s.post = StaffPost.objects.create(contract=c, name=f"{mark} 驻场岗", shift="5x8")
     s.assignment = StaffAssignment.objects.create(
         post=s.post, person=f"{mark} 张三", starts_on=dt.date(2026, 1, 1)

@@ -421,3 +421,28 @@ def test_clause_labels_of_chinese_numbered_headings():
     assert clause_label(text, text.index("首付款")) == "第三条第2款第(1)项"
     assert clause_label(text, text.index("其他")) == "第三条第二款"
     assert clause_label(text, text.index("验收合格")) == "第四条"
+
+
+def test_a_failed_reading_is_read_again_on_request(
+    client, manager, bureau, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(flow, "enqueue", lambda upload: sent.append(upload.pk))
+    upload = flow.create_upload(
+        client=bureau, uploaded_file=SimpleUploadedFile("a.txt", TEXT.encode()), by=manager
+    )
+    ContractUpload.objects.filter(pk=upload.pk).update(
+        status=ContractUpload.Status.FAILED, reason="服务器缺少程序"
+    )
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("contracts:intake-retry", args=[upload.pk]))
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert (upload.status, upload.reason, sent) == (ContractUpload.Status.QUEUED, "", [upload.pk])
+    assert flow.run_reading(upload.pk) is True
+    # A file read already is not read again.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("contracts:intake-retry", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == ContractUpload.Status.READY and sent == [upload.pk]
