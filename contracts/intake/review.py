@@ -5,6 +5,7 @@ posted form."""
 
 import datetime as dt
 import itertools
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -83,6 +84,8 @@ def as_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(as_text(item) for item in value)
     if isinstance(value, Decimal | dt.date | dt.time):
         return value.isoformat() if not isinstance(value, Decimal) else str(value)
     return str(value)
@@ -192,10 +195,18 @@ def posted(request_post, proposals: list[dict]) -> tuple[list[dict], list[int]]:
         value = proposal["value"]
         if isinstance(value, dict):
             edited = {
-                key: request_post.get(f"p{index}-v-{key}", as_text(item)) for key, item in value.items()
+                key: _back(item, request_post.get(f"p{index}-v-{key}", as_text(item)))
+                for key, item in value.items()
             }
         else:
-            edited = request_post.get(f"p{index}-value", as_text(value))
+            edited = _back(value, request_post.get(f"p{index}-value", as_text(value)))
         kept.append({**proposal, "value": edited})
         indexes.append(index)
     return kept, indexes
+
+
+def _back(original, text: str):
+    """An edited list (times of day, say) back into a list, as it was proposed."""
+    if isinstance(original, list | tuple):
+        return [part for part in re.split(r"[,，、\s]+", text.strip()) if part]
+    return text

@@ -129,6 +129,7 @@ def intake_retry(request, pk):
 
 
 def _edited(post, index, value):
+    """The row as the person left it, to show again with the errors."""
     if isinstance(value, dict):
         return {key: post.get(f"p{index}-v-{key}", review.as_text(item)) for key, item in value.items()}
     return post.get(f"p{index}-value", review.as_text(value))

@@ -446,3 +446,28 @@ def test_a_failed_reading_is_read_again_on_request(
         client.post(reverse("contracts:intake-retry", args=[upload.pk]))
     upload.refresh_from_db()
     assert upload.status == ContractUpload.Status.READY and sent == [upload.pk]
+
+
+def test_an_upper_apps_values_reach_its_hook_as_they_came(
+    client, manager, bureau, monkeypatch, reads_now, django_capture_on_commit_callbacks
+):
+    """A field this app does not own (an upper app's) is not typed here: its list of times stays
+    a list, edited on the page as "08:00, 13:00", and reaches the hook that owns it."""
+    upload = _read(bureau, manager, django_capture_on_commit_callbacks)
+    extra = {"kind": "daily", "times_of_day": ["08:00", "13:00"], "grace_hours": 2}
+    proposal = {"group": "x", "field": "upper_thing", "value": extra, "start": 0, "end": 4}
+    upload.proposals = [*upload.proposals, codec.dump_proposal(proposal)]
+    upload.save(update_fields=["proposals"])
+    got = []
+
+    def hook(contract, proposals):
+        got.extend(p["value"] for p in proposals if p["field"] == "upper_thing")
+        return []
+
+    monkeypatch.setattr(apps.get_app_config("contracts"), "accept_intake", hook, raising=False)
+    client.force_login(manager)
+    page = client.get(reverse("contracts:intake-review", args=[upload.pk])).content.decode()
+    assert 'value="08:00, 13:00"' in page
+    data = form_for(upload, "KK-2026-OM", edit={("upper_thing", "times_of_day"): "08:00，13:00, 19:00"})
+    assert client.post(reverse("contracts:intake-review", args=[upload.pk]), data).status_code == 302
+    assert got == [{"kind": "daily", "times_of_day": ["08:00", "13:00", "19:00"], "grace_hours": "2"}]
