@@ -384,9 +384,13 @@ def _part_data(field, model, value, position, clauses, errors, index) -> dict:
     data = model_to_dict(model())
     data.pop("id", None)
     data.pop("contract", None)
-    data.update({k: v for k, v in value.items() if k != "clause"})
+    # What the text leaves unsaid (None) keeps the model's default (an SLA term's coverage).
+    data.update({k: v for k, v in value.items() if k != "clause" and v is not None})
     if "position" in data:
         data["position"] = position
+    if field == "service_item" and not data.get("category"):
+        # A price list without categories (one table of rows): its rows under one heading.
+        data["category"] = _("Uncategorised")
     if field == "milestone" and not data.get("name"):
         data["name"] = _("Payment %(n)s") % {"n": position + 1}
     if field == "penalty_clause" and not data.get("title"):
