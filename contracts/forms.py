@@ -58,7 +58,7 @@ class ContractForm(forms.ModelForm):
 class NewContractForm(ContractForm):
     """A new contract: its code and parties, then the same terms as ContractForm."""
 
-    RESERVED_CODES = {"add"}  # the portal's own path under /contracts/
+    RESERVED_CODES = {"add", "intake"}  # the portal's own paths under /contracts/
 
     class Meta(ContractForm.Meta):
         fields = ["code", "client", "vendor", *ContractForm.Meta.fields]

@@ -17,3 +17,11 @@ def daily_events():
     from contracts import reminders
 
     reminders.run()
+
+
+@shared_task(ignore_result=True)
+def read_upload(upload_id):
+    """Read an uploaded contract and extract its proposals; a second delivery does nothing."""
+    from contracts.intake import flow
+
+    flow.run_reading(upload_id)

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from contracts.views import assets, contracts, penalties
+from contracts.views import assets, contracts, intake, penalties
 
 app_name = "contracts"
 urlpatterns = [
     path("", contracts.contract_list, name="list"),
     path("add/", contracts.contract_add, name="add"),
+    # Before the <slug:code>/ routes: "intake" is a reserved code (NewContractForm).
+    path("intake/", intake.intake_upload, name="intake"),
+    path("intake/<int:pk>/", intake.intake_review, name="intake-review"),
+    path("intake/<int:pk>/status/", intake.intake_status, name="intake-status"),
+    path("intake/<int:pk>/read-again/", intake.intake_retry, name="intake-retry"),
+    path("intake/<int:pk>/text/", intake.intake_text, name="intake-text"),
+    path("intake/<int:pk>/original/", intake.intake_original, name="intake-original"),
     path("<slug:code>/", contracts.contract_detail, name="detail"),
     path("<slug:code>/edit/", contracts.contract_edit, name="edit"),
     path("<slug:code>/items/", contracts.contract_items, name="items"),

@@ -18,7 +18,14 @@ KINDS = {
         "inspections.tasks.tick",
     ),
     "probes": ("inspections.tasks.run_chunk", "inspections.tasks.run_check_now"),  # checks, I/O bound
-    "render": ("reports.tasks.build_report", "reports.tasks.seal_version", "reports.tasks.seal_package"),
+    # Long, CPU-bound work, one job at a time: PDFs, and reading an uploaded PDF (OCR takes
+    # seconds a page; a .txt or .docx is sent to the default queue, contracts.intake.flow).
+    "render": (
+        "reports.tasks.build_report",
+        "reports.tasks.seal_version",
+        "reports.tasks.seal_package",
+        "contracts.tasks.read_upload",
+    ),
     # e-mail, WeCom, DingTalk, webhooks; and the notices gathered into them
     "notify": (
         "om_portal.tasks.send_delivery",
@@ -46,7 +53,10 @@ def annotations(render_time_limit: int) -> dict[str, dict]:
     """A render past its soft limit is stopped inside the task and recorded as failed, with why;
     the hard limit behind it ends a render stuck in C code."""
     limits = {"soft_time_limit": render_time_limit, "time_limit": render_time_limit + 60}
-    return dict.fromkeys(KINDS["render"], limits)
+    found = dict.fromkeys(KINDS["render"], limits)
+    # OCR of up to 80 pages, each command bounded by contracts.intake.reading: its own limits.
+    found["contracts.tasks.read_upload"] = {"soft_time_limit": 1800, "time_limit": 1860}
+    return found
 
 
 def settings_for(default_queue: str, render_time_limit: int) -> dict:

@@ -473,6 +473,9 @@ SPECTACULAR_SETTINGS = {
         "BreachKindEnum": "contracts.obligations.choices",
         # An incident's kind, in the incident and in its reclassification.
         "IncidentKindEnum": "incidents.models.IncidentKind",
+        # Contract intake: what an upload was read as, and where its reading is.
+        "ContractUploadKindEnum": "contracts.models.ContractUpload.Kind",
+        "ContractUploadStatusEnum": "contracts.models.ContractUpload.Status",
     },
 }
 

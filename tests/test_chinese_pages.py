@@ -76,7 +76,7 @@ ALLOWED = {
     ],
     *["PostgreSQL", "MySQL", "MariaDB", "Oracle", "Redis", "Excel", "Windows", "Linux", "Prometheus"],
     *["ms", "KB", "MB", "GB", "TB", "Kbit", "Mbit", "Gbit", "bps", "Mbps", "Gbps"],
-    *["xlsx", "csv", "pdf", "jpg", "png"],
+    *["xlsx", "csv", "pdf", "jpg", "png", "txt", "docx"],
     *["GET", "POST", "PUT", "PATCH", "DELETE"],
     "QQ",  # a way incidents are reported (Tencent QQ)
     *["node", "exporter", "node_exporter"],  # Prometheus's node_exporter, a kind of check

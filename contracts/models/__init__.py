@@ -4,6 +4,7 @@ from contracts.models.assets import Asset
 from contracts.models.build import BuildTimeline
 from contracts.models.calendar import CalendarDay, CalendarYear
 from contracts.models.contract import Contract, ServiceItem
+from contracts.models.intake import ContractUpload, TermSource
 from contracts.models.milestones import Milestone
 from contracts.models.penalties import Breach, PenaltyClause
 from contracts.models.rates import LoanPrimeRate
@@ -22,6 +23,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Contract",
+    "ContractUpload",
     "Coverage",
     "DutyShift",
     "LoanPrimeRate",
@@ -36,4 +38,5 @@ __all__ = [
     "StaffAssignment",
     "StaffPost",
     "TargetUnit",
+    "TermSource",
 ]

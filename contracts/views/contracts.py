@@ -33,6 +33,7 @@ from contracts.forms import (
     StaffAssignmentForm,
     StaffPostForm,
 )
+from contracts.intake.sources import term_sources
 from contracts.models import (
     Asset,
     Breach,
@@ -147,7 +148,12 @@ def contract_detail(request, code):
 def contract_items(request, code):
     contract = visible_contract(request, code)
     return render_tab(
-        request, contract, "items", "contracts/tab_items.html", price=services.price_list(contract)
+        request,
+        contract,
+        "items",
+        "contracts/tab_items.html",
+        price=services.price_list(contract),
+        sources=term_sources(contract),
     )
 
 
@@ -155,7 +161,9 @@ def contract_items(request, code):
 def contract_sla(request, code):
     contract = visible_contract(request, code)
     terms = contract.sla_terms.select_related("penalty_clause")
-    return render_tab(request, contract, "sla", "contracts/tab_sla.html", terms=terms)
+    return render_tab(
+        request, contract, "sla", "contracts/tab_sla.html", terms=terms, sources=term_sources(contract)
+    )
 
 
 @login_required
@@ -178,6 +186,7 @@ def contract_penalties(request, code):
         ],
         breach_sources=Breach.Source.choices,
         filtered=any(value for key, value in request.GET.items() if key != "page"),
+        sources=term_sources(contract),
     )
 
 
@@ -193,6 +202,7 @@ def contract_milestones(request, code):
         milestones=milestones,
         today=timezone.localdate(),
         percent_total=services.milestone_percent_total(contract),
+        sources=term_sources(contract),
     )
 
 
@@ -217,6 +227,7 @@ def contract_staff(request, code):
             for n in range(14)
             if not worktime.is_working_day(today + dt.timedelta(days=n))
         ],
+        sources=term_sources(contract),
     )
 
 

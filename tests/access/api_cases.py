@@ -6,6 +6,8 @@ resource turns off is a 405 for everyone.
 
 from dataclasses import dataclass, field
 
+from contracts.api.intake import plain
+from contracts.intake import codec
 from reports import acceptance
 from tests.access.bodies import representation
 from tests.access.matrix import NOBODY, SIGNED_IN, Case, who
@@ -542,8 +544,43 @@ REPORTS = [
     ),
 ]
 
+
+def _accept_body(w, s):
+    return {
+        "code": f"IN-{s.tag}-2026",
+        "proposals": [plain(codec.load_proposal(p)) for p in s.upload.proposals],
+    }
+
+
+INTAKE = [
+    Case("api:contract-upload-list", "get", who("create_contract")),
+    Case(
+        "api:contract-upload-list",
+        "post",
+        who("create_contract"),
+        data=lambda w, s: {"client": s.client.pk},
+        writer=None,
+        why="an upload is multipart: the matrix's JSON body carries no file (test_intake_flow.py uploads)",
+    ),
+    # An upload's own routes are scoped like a contract: absent (404) for whoever may not review it.
+    Case("api:contract-upload-detail", "get", who("create_contract"), pk("upload"), refusal="404"),
+    Case("api:contract-upload-status", "get", who("create_contract"), pk("upload"), refusal="404"),
+    Case(
+        "api:contract-upload-read-again", "post", who("create_contract"), pk("failed_upload"), refusal="404"
+    ),
+    Case(
+        "api:contract-upload-accept",
+        "post",
+        who("create_contract"),
+        pk("upload"),
+        _accept_body,
+        refusal="404",
+    ),
+]
+
 API_CASES = [
     *CONTRACTS,
+    *INTAKE,
     *[case for resource in RESOURCES for case in _resource_cases(resource)],
     *INCIDENTS,
     *INSPECTIONS,

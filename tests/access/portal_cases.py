@@ -7,6 +7,8 @@ Each write is posted with a body that works for the role allowed (``writer``), s
 "nothing written" of every refused role is a real refusal, not a form error.
 """
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from contracts.forms import ContractForm
 from contracts.views.contracts import PARTS
 from incidents.views.changes import ChangeRequestForm
@@ -100,7 +102,30 @@ def _new_contract(w, s):
     return form_data(form, code="NEW-2026", client=str(s.client.pk), vendor=str(s.vendor.pk), title="新合同")
 
 
+def _intake_file(w, s):
+    return {
+        "client": str(s.client.pk),
+        "file": SimpleUploadedFile(f"{s.tag}.txt", "甲方：某市公安局\n".encode()),
+    }
+
+
+def _intake_review(w, s):
+    # Every proposal kept as the reader proposed it: the review's inputs default to them.
+    return {"code": f"IN-{s.tag}-2026", **{f"p{i}-keep": "1" for i in range(len(s.upload.proposals))}}
+
+
+INTAKE = [
+    *page("contracts:intake", who("create_contract"), data=_intake_file),
+    # An upload is scoped like a contract: another bureau's, or any for a vendor, is absent.
+    *page("contracts:intake-review", who("create_contract"), pk("upload"), _intake_review, refusal="404"),
+    get("contracts:intake-status", who("create_contract"), pk("upload"), refusal="404"),
+    post("contracts:intake-retry", who("create_contract"), pk("failed_upload"), refusal="404"),
+    get("contracts:intake-text", ALL, pk("accepted_upload")),
+    get("contracts:intake-original", ALL, pk("accepted_upload")),
+]
+
 CONTRACTS = [
+    *INTAKE,
     get("contracts:list"),
     *page("contracts:add", who("create_contract"), data=_new_contract),
     *[

@@ -10,6 +10,7 @@ every vendor's name is offered on the "new contract" form by design.
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import zoneinfo
 from decimal import Decimal
@@ -21,12 +22,14 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from contracts.intake import codec
 from contracts.models import (
     Asset,
     Breach,
     BuildTimeline,
     CalendarDay,
     Contract,
+    ContractUpload,
     DutyShift,
     LoanPrimeRate,
     Membership,
@@ -111,6 +114,63 @@ def _user(username, organization=None, role=None):
     return user
 
 
+def _contract_upload(s, by, *, accepted: bool, failed: bool = False) -> ContractUpload:
+    """A contract's text read and awaiting review (or accepted into the side's contract)."""
+    text = (
+        f"{s.mark} 运维服务合同\n甲方：{s.client.name}\n乙方：{s.vendor.name}\n"
+        "合同总金额：¥1,000,000.00 元。\n"
+    )
+    proposals = [
+        ("parties", "vendor", s.vendor.name, text.index(s.vendor.name)),
+        ("title", "title", f"{s.mark} 运维服务", 0),
+        ("total", "total", Decimal("1000000.00"), text.index("¥")),
+        (
+            "milestones",
+            "milestone",
+            {
+                "trigger": "signing",
+                "offset": 10,
+                "offset_unit": "calendar_days",
+                "amount": Decimal("300000.00"),
+                "percent": None,
+            },
+            text.index("合同总"),
+        ),
+    ]
+    upload = ContractUpload(
+        client=s.client,
+        filename=f"{s.mark}.txt",
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        size=len(text.encode()),
+        kind="txt",
+        status=ContractUpload.Status.ACCEPTED
+        if accepted
+        else ContractUpload.Status.FAILED
+        if failed
+        else ContractUpload.Status.READY,
+        text=text,
+        proposals=[
+            codec.dump_proposal(
+                {
+                    "group": g,
+                    "field": f,
+                    "value": v,
+                    "start": at,
+                    "end": at + 4,
+                    "confidence": 0.9,
+                    "rule": "r",
+                }
+            )
+            for g, f, v, at in proposals
+        ],
+        uploaded_by=by,
+        contract=s.contract if accepted else None,
+    )
+    upload.file.save(f"{s.tag}.txt", ContentFile(text.encode()), save=False)
+    upload.save()
+    return upload
+
+
 def build_side(tag: str, users: dict) -> SimpleNamespace:
     """One organisation's contract and one object of every kind on it. ``users`` names the
     side's people by role: the requester, engineer and signatories of its objects."""
@@ -153,6 +213,9 @@ def build_side(tag: str, users: dict) -> SimpleNamespace:
         trigger_date=dt.date(2026, 1, 5),
     )
     s.timeline = BuildTimeline.objects.create(contract=c, build_done_on=dt.date(2026, 6, 30))
+    s.upload = _contract_upload(s, users["client_manager"], accepted=False)
+    s.accepted_upload = _contract_upload(s, users["client_manager"], accepted=True)
+    s.failed_upload = _contract_upload(s, users["client_manager"], accepted=False, failed=True)
     s.post = StaffPost.objects.create(contract=c, name=f"{mark} 驻场岗", shift="5x8")
     s.assignment = StaffAssignment.objects.create(
         post=s.post, person=f"{mark} 张三", starts_on=dt.date(2026, 1, 1)

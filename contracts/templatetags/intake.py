@@ -1,0 +1,11 @@
+from django import template
+
+from contracts.intake.sources import source_link
+
+register = template.Library()
+
+
+@register.simple_tag
+def term_source(sources, obj):
+    """ "依据：第六条第2款", linking to the term's sentence in its original, or nothing."""
+    return source_link(sources, obj)
