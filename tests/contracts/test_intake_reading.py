@@ -114,3 +114,113 @@ def test_a_scanned_pdf_is_read_by_ocr_with_its_progress(tmp_path):
     found = extract(read.text)
     assert found.value("client") == "某市公安局"
     assert found.value("vendor") == "某某信息技术有限公司"
+
+
+def blank_scan(pages: int, size=(1240, 1754), resolution=150) -> bytes:
+    """An image-only PDF of blank pages (A4 at 150 dpi by default): a scan with no text layer."""
+    from PIL import Image
+
+    images = [Image.new("L", size, 255) for _ in range(pages)]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", resolution=resolution, save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
+FAKE_TESSERACT = """#!{python}
+# Stands in for tesseract: notes when it starts and ends and with which OMP_THREAD_LIMIT, sleeps
+# as long as its page is told to, and prints the page's number as its text.
+import os, sys, time
+page = int(sys.argv[1].rsplit("-", 1)[1].split(".")[0])
+def note(what):
+    with open(os.environ["FAKE_LOG"], "a") as log:
+        log.write(f"{{what}} {{page}} {{time.monotonic()}} {{os.environ.get('OMP_THREAD_LIMIT')}}\\n")
+note("start")
+time.sleep(float(os.environ.get(f"FAKE_SLEEP_{{page}}", "0")))
+if os.environ.get("FAKE_FAIL") == str(page):
+    sys.exit(1)
+print(f"第{{page}}页")
+note("end")
+"""
+
+
+@pytest.fixture
+def fake_tesseract(tmp_path, monkeypatch):
+    """A tesseract of our own first on PATH; returns the lines it logged."""
+    import sys
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "tesseract"
+    script.write_text(FAKE_TESSERACT.format(python=sys.executable))
+    script.chmod(0o755)
+    log = tmp_path / "tesseract.log"
+    log.touch()
+    monkeypatch.setenv("PATH", f"{folder}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("FAKE_LOG", str(log))
+
+    def lines():
+        return [line.split() for line in log.read_text().splitlines()]
+
+    return lines
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
+
+
+@needs_poppler
+def test_pages_are_read_in_parallel_single_threaded_and_told_in_page_order(
+    fake_tesseract, monkeypatch, settings
+):
+    settings.INTAKE_OCR_PROCESSES = 2
+    monkeypatch.setenv("FAKE_SLEEP_1", "1.5")  # page 1 ends after page 2
+    told = []
+    read = read_contract("扫描件.pdf", blank_scan(3), progress=lambda n, of: told.append((n, of)))
+    assert read.kind == "ocr" and read.pages == 3
+    assert [line for line in read.text.splitlines() if line] == ["第1页", "第2页", "第3页"]
+    assert told == [(1, 3), (2, 3), (3, 3)]
+    log = fake_tesseract()
+    assert {line[3] for line in log} == {"1"}  # OMP_THREAD_LIMIT for each process
+    events = [(line[0], int(line[1])) for line in sorted(log, key=lambda line: float(line[2]))]
+    assert events.index(("start", 2)) < events.index(("end", 1))  # two at once
+    assert events.index(("end", 2)) < events.index(("start", 3))  # never three
+    assert events.index(("end", 2)) < events.index(("end", 1))
+
+
+@needs_poppler
+def test_at_most_the_processes_setting_run_at_once(fake_tesseract, monkeypatch, settings):
+    settings.INTAKE_OCR_PROCESSES = 1
+    monkeypatch.setenv("FAKE_SLEEP_1", "0.5")
+    read_contract("扫描件.pdf", blank_scan(2))
+    events = [(line[0], int(line[1])) for line in sorted(fake_tesseract(), key=lambda line: float(line[2]))]
+    assert events == [("start", 1), ("end", 1), ("start", 2), ("end", 2)]
+
+
+@needs_poppler
+def test_a_read_past_the_overall_time_limit_is_refused_and_its_processes_ended(
+    fake_tesseract, monkeypatch, settings
+):
+    import time
+
+    settings.INTAKE_OCR_SECONDS = 2
+    for page in (1, 2, 3):
+        monkeypatch.setenv(f"FAKE_SLEEP_{page}", "60")
+    started = time.monotonic()
+    with pytest.raises(UnreadableContract, match="longer than 2 s"):
+        read_contract("扫描件.pdf", blank_scan(3))
+    assert time.monotonic() - started < 15
+    assert all(line[0] == "start" for line in fake_tesseract())  # killed, none ended
+
+
+@needs_poppler
+def test_a_page_tesseract_cannot_read_fails_the_read(fake_tesseract, monkeypatch, settings):
+    monkeypatch.setenv("FAKE_FAIL", "2")
+    with pytest.raises(UnreadableContract, match="could not read a page"):
+        read_contract("扫描件.pdf", blank_scan(3))
+
+
+@needs_poppler
+def test_a_page_larger_than_a3_is_refused_before_it_is_rasterised(fake_tesseract):
+    # 2000 × 2000 pixels at 72 dpi: a page 2000 points (70 cm) on each side.
+    with pytest.raises(UnreadableContract, match="A3"):
+        read_contract("扫描件.pdf", blank_scan(1, size=(2000, 2000), resolution=72))
+    assert fake_tesseract() == []
