@@ -224,3 +224,95 @@ def test_a_page_larger_than_a3_is_refused_before_it_is_rasterised(fake_tesseract
     with pytest.raises(UnreadableContract, match="A3"):
         read_contract("扫描件.pdf", blank_scan(1, size=(2000, 2000), resolution=72))
     assert fake_tesseract() == []
+
+
+# --- What Tesseract makes of a printed contract, put back (each fix on a line of our own) ---------
+
+
+def cleaned(text, only):
+    from contracts.intake.reading import OCR_FIXES, _ocr_cleaned
+
+    return _ocr_cleaned(text, skip=[name for name, _fix in OCR_FIXES if name != only])
+
+
+def test_brackets_read_as_angle_or_half_width_become_the_full_width_pair():
+    assert cleaned("某区分局 〈网络安全大队) 2026年度", "brackets") == "某区分局 （网络安全大队） 2026年度"
+    assert cleaned("总价 〈小写 ¥52,000.00 元) 。", "brackets") == "总价 （小写 ¥52,000.00 元） 。"
+    assert cleaned("(大写) 伍万贰仟元整", "brackets") == "（大写） 伍万贰仟元整"
+    # A list's number and a bracket of Latin text stay as printed; a book title keeps its 《》.
+    assert cleaned("(2) 按照《民法典》执行 (Email)", "brackets") == "(2) 按照《民法典》执行 (Email)"
+
+
+def test_a_colon_or_semicolon_after_chinese_becomes_full_width():
+    assert cleaned("签订日期: 2026年5月6日", "colons") == "签订日期：2026年5月6日"
+    assert cleaned("甲方（盖章） : 某县公安局", "colons") == "甲方（盖章）：某县公安局"
+    assert cleaned("应及时解决;\n按月支付 20%;", "colons") == "应及时解决；\n按月支付 20%；"
+    assert cleaned("https://example.cn 10:30 a;b", "colons") == "https://example.cn 10:30 a;b"
+
+
+def test_spaces_between_chinese_characters_are_dropped():
+    assert cleaned("服 务 期 满 后 30 日 内", "han_spaces") == "服务期满后 30 日内"
+
+
+def test_the_colon_after_a_party_read_as_a_semicolon():
+    assert cleaned("乙方（服务方）;某某科技有限公司", "party_colon") == "乙方（服务方）：某某科技有限公司"
+    assert cleaned("甲方；某县公安局", "party_colon") == "甲方：某县公安局"
+
+
+def test_capital_numerals_tesseract_cannot_answer_are_put_back_in_an_amount():
+    # chi_sim has no 叁, 柒, 捌 or 仟: it answers 参, 类, 制, 什 (and 抬 for 拾).
+    line = "大写：参万类什制佰抬元整"
+    assert cleaned(line, "capital_numerals") == "大写：叁万柒仟捌佰拾元整"
+    assert cleaned("（大写）业万贰什元整", "capital_numerals") == "（大写）柒万贰仟元整"
+    # The same characters outside a whole amount are words, and stay.
+    words = "参加会议的单位提供制度，什么类别"
+    assert cleaned(words, "capital_numerals") == words
+    assert cleaned("委员会万元", "capital_numerals") == "委员会万元"
+
+
+def test_the_yuan_sign_read_as_y():
+    assert cleaned("小写 Y 52,000.00 元，TYPE 3", "yuan_sign") == "小写 ¥ 52,000.00 元，TYPE 3"
+
+
+def test_a_scanned_amount_reads_as_its_text_once_cleaned():
+    from contracts.intake.reading import _ocr_cleaned
+
+    ocr = "本合同总金额: (大写) 伍拾参万类什元整 〈小写 Y537,000.00 元) 。"
+    assert extract(_ocr_cleaned(ocr)).value("total") == extract(
+        "本合同总金额：（大写）伍拾叁万柒仟元整（小写 ¥537,000.00 元）。"
+    ).value("total")
+
+
+def test_a_closing_quote_read_in_the_gap_around_a_figure_is_dropped():
+    assert cleaned("验收合格后 ”15 ”个工作日内", "stray_quotes") == "验收合格后 15 个工作日内"
+    assert cleaned("详见“附件2”。", "stray_quotes") == "详见“附件2”。"
+
+
+def test_a_sentence_wrapped_at_the_page_edge_is_one_line_again():
+    text = (
+        "二、付款：服务期满后 20 个工作日内，甲方向乙方支付\n"
+        "45000.00 元（大写：肆万伍仟元整）。\n"
+        "\n"
+        "三、其他约定事项均以本合同正文所载条款为准执行。\n"
+        "甲方（盖章）：某县公安局      乙方（盖章）：某某科技有限公司\n"
+        "联系人：\n"
+    )
+    assert cleaned(text, "wrapped_lines") == (
+        "二、付款：服务期满后 20 个工作日内，甲方向乙方支付45000.00 元（大写：肆万伍仟元整）。\n"
+        "\n"
+        "三、其他约定事项均以本合同正文所载条款为准执行。\n"
+        "甲方（盖章）：某县公安局      乙方（盖章）：某某科技有限公司\n"
+        "联系人：\n"
+    )
+
+
+def test_figures_that_lost_their_first_digits_take_the_capitals_value():
+    # ¥ and the first digit read as one character, or as nothing; the capitals say the amount.
+    line = "人民币小写：丰154000元，人民币大写：贰佰壹拾伍万肆仟元整"
+    expected = "人民币小写：¥2154000元，人民币大写：贰佰壹拾伍万肆仟元整"
+    assert cleaned(line, "figures_from_capitals") == expected
+    line = "（大写）壹拾贰万元整（小写：20000.00 元）"
+    assert cleaned(line, "figures_from_capitals") == "（大写）壹拾贰万元整（小写：¥120000.00 元）"
+    # Figures that are not the capitals' last digits are a different misreading: left as read.
+    same = "小写：35000元，大写：叁万陆仟元整；支付 8000 元（大写：捌仟元整）"
+    assert cleaned(same, "figures_from_capitals") == same
