@@ -7,7 +7,7 @@ timed against the goal (≤ 60 s), with the load average beside every time.
 
 Run: OM_SEEDS_DIR=/work/shared/seeds PYTHONPATH=. .venv/bin/python bench/intake_ocr.py
   --smoke      one page of bench/intake.py's own SAMPLE text (no seed files), checked
-  --tradeoff   also the dpi × psm table (accuracy vs time) on two seed pages
+  --tradeoff   also the dpi × psm table (accuracy vs time) on four seed pages; --tradeoff-only: just it
   --keep DIR   also write each seed's OCR'd text, raw and cleaned, into DIR (to study its errors)
 """
 
@@ -31,7 +31,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "om_portal.settings")
 import intake  # bench/intake.py: the seeds, their truth, SAMPLE and score()
 
 SMOKE = "--smoke" in sys.argv[1:]
-TRADEOFF = "--tradeoff" in sys.argv[1:]
+TRADEOFF_ONLY = "--tradeoff-only" in sys.argv[1:]
+TRADEOFF = TRADEOFF_ONLY or "--tradeoff" in sys.argv[1:]
 KEEP = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv[1:] else None
 SCAN_DPI = 300  # what an office scanner produces for a contract
 GOAL_PAGES, GOAL_SECONDS = 20, 60.0
@@ -361,6 +362,8 @@ def main():
     what = "smoke: the sample, 1 page" if SMOKE else "the seeds"
     print(f"load average {load()}; {os.cpu_count()} cores; {what}")
     read = Reader()
+    if TRADEOFF_ONLY:
+        return tradeoff(read)
     result = per_seed(read)
     result["raws"] = [(raw, truth) for raw, (_text, truth) in zip(read.raw, intake.texts(), strict=True)]
     result["cleaned"] = read.cleaned

@@ -367,8 +367,9 @@ def _wrapped_lines(text: str) -> str:
     return "".join(out)[:-1]
 
 
-# Figures, perhaps after the character ¥ and its first digit became (丰154000 for ¥6154000).
-_FIGURE = r"(?:(?<=[:：\s])(?P<g>[\u4e00-\u9fffA-Za-z]))?(?<![\d,.])(?P<n>\d[\d,]*(?:\.\d{1,2})?)\s*元"
+# Figures, perhaps after the character ¥ and its first digit became (丰154000 for ¥6154000, or
+# 习,154,000 for ¥1,154,000), right after a colon, a space or 小写.
+_FIGURE = r"(?:(?<=[:：\s写])(?P<g>[\u4e00-\u9fffA-Za-z]))?(?<![\d,.])(?P<n>,?\d[\d,]*(?:\.\d{1,2})?)\s*元"
 _CAPITALS = r"大写[）)]?[:：]?\s*(?P<c>[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,30}[元圆]整?)"
 _FIGURES_THEN_CAPITALS = re.compile(rf"{_FIGURE}[^。；;\n]{{0,20}}?{_CAPITALS}")
 _CAPITALS_THEN_FIGURES = re.compile(rf"{_CAPITALS}[^。；;\n]{{0,20}}?{_FIGURE}")

@@ -311,6 +311,8 @@ def test_figures_that_lost_their_first_digits_take_the_capitals_value():
     line = "人民币小写：丰154000元，人民币大写：贰佰壹拾伍万肆仟元整"
     expected = "人民币小写：¥2154000元，人民币大写：贰佰壹拾伍万肆仟元整"
     assert cleaned(line, "figures_from_capitals") == expected
+    line = "（大写）壹佰壹拾伍万元整（小写习,150,000.00 元）"
+    assert cleaned(line, "figures_from_capitals") == "（大写）壹佰壹拾伍万元整（小写¥1150000.00 元）"
     line = "（大写）壹拾贰万元整（小写：20000.00 元）"
     assert cleaned(line, "figures_from_capitals") == "（大写）壹拾贰万元整（小写：¥120000.00 元）"
     # Figures that are not the capitals' last digits are a different misreading: left as read.
