@@ -48,8 +48,9 @@ td { border: 0.6pt solid #000; padding: 2pt 4pt; vertical-align: top; }
 
 def _cell(text: str) -> str:
     # A few seed cells carry <p> marks from the document they were copied from: printed, they are
-    # paragraphs of the cell.
+    # paragraphs of the cell (and <u>, underlined text).
     text = escape(text.strip())
+    text = re.sub(r"&lt;(/?u)&gt;", r"<\1>", text)  # underlined, as the blanks filled in a form
     return re.sub(r"&lt;/?p&gt;\s*", "<br>", text).strip().removeprefix("<br>")
 
 
@@ -117,7 +118,7 @@ def scanned(pdf: bytes, first: int | None = None, last: int | None = None) -> tu
 def plain(text: str) -> str:
     """The characters a reader sees, for character accuracy: no whitespace, no marks of the
     source's own format (headings' #, cells' <p>)."""
-    text = re.sub(r"</?p>|^#+", "", text, flags=re.M)
+    text = re.sub(r"</?[pu]>|^#+", "", text, flags=re.M)
     return re.sub(r"\s+", "", text)
 
 

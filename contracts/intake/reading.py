@@ -286,7 +286,9 @@ _HAN = r"[\u4e00-\u9fff（）：，。；、]"
 # ¥, and none of the capital numerals 叁, 柒, 捌 and 仟 among the characters it can answer: each
 # is read as its nearest look-alike, always, and is put back here.
 _CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_CAPITAL_LOOKALIKES = {"参": "叁", "会": "叁", "类": "柒", "业": "柒", "拥": "捌", "制": "捌", "提": "捌"}
+# Also, in a Song typeface, others it has but misreads: 壹 as 喜 or 彭, 贰 as 起, 拾 as 抬.
+_CAPITAL_LOOKALIKES = {"参": "叁", "会": "叁", "僚": "叁", "类": "柒", "业": "柒", "当": "柒"}
+_CAPITAL_LOOKALIKES |= {"拥": "捌", "制": "捌", "提": "捌", "喜": "壹", "彭": "壹", "起": "贰"}
 _CAPITAL_LOOKALIKES |= {"抬": "拾", "什": "仟"}
 # An amount in capital numerals (大写), whole: 柒拾万零捌仟元整, 壹佰元伍角.
 _CAPITAL_AMOUNT = re.compile(

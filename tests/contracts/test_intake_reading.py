@@ -264,6 +264,7 @@ def test_capital_numerals_tesseract_cannot_answer_are_put_back_in_an_amount():
     line = "大写：参万类什制佰抬元整"
     assert cleaned(line, "capital_numerals") == "大写：叁万柒仟捌佰拾元整"
     assert cleaned("（大写）业万贰什元整", "capital_numerals") == "（大写）柒万贰仟元整"
+    assert cleaned("大写：起拾喜万零陆佰元整", "capital_numerals") == "大写：贰拾壹万零陆佰元整"
     # The same characters outside a whole amount are words, and stay.
     words = "参加会议的单位提供制度，什么类别"
     assert cleaned(words, "capital_numerals") == words
