@@ -286,10 +286,11 @@ _HAN = r"[\u4e00-\u9fff（）：，。；、]"
 # ¥, and none of the capital numerals 叁, 柒, 捌 and 仟 among the characters it can answer: each
 # is read as its nearest look-alike, always, and is put back here.
 _CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
-# Also, in a Song typeface, others it has but misreads: 壹 as 喜 or 彭, 贰 as 起, 拾 as 抬.
+# Also, in a Song typeface (underlined or not), others it has but misreads: 壹 as 喜 or 彭, 贰 as
+# 起, 拾 as 抬, 捌 as 抽, 仟 as 任.
 _CAPITAL_LOOKALIKES = {"参": "叁", "会": "叁", "僚": "叁", "类": "柒", "业": "柒", "当": "柒"}
 _CAPITAL_LOOKALIKES |= {"拥": "捌", "制": "捌", "提": "捌", "喜": "壹", "彭": "壹", "起": "贰"}
-_CAPITAL_LOOKALIKES |= {"抬": "拾", "什": "仟"}
+_CAPITAL_LOOKALIKES |= {"抽": "捌", "抬": "拾", "什": "仟", "任": "仟"}
 # An amount in capital numerals (大写), whole: 柒拾万零捌仟元整, 壹佰元伍角.
 _CAPITAL_AMOUNT = re.compile(
     rf"(?:零|[{_CAPITAL_DIGITS[1:]}][拾佰仟]?|拾|[万亿])+[元圆](?:整|(?:[{_CAPITAL_DIGITS}][角分])+整?)?"
@@ -404,6 +405,11 @@ def _figures_from_capitals(text: str) -> str:
     return _CAPITALS_THEN_FIGURES.sub(put_back, text)
 
 
+def _signing_date(text: str) -> str:
+    """签 read as 等 (the same bamboo top) in 签约日期, 签订日期, 签署日期: 等约日期 is no word."""
+    return re.sub(r"等(?=\s?[约订署]\s?日\s?期)", "签", text)
+
+
 def _yuan_sign(text: str) -> str:
     """¥ read as Y before a figure."""
     return re.sub(r"(?<![A-Za-z])Y(?=\s?\d)", "¥", text)
@@ -420,6 +426,7 @@ OCR_FIXES: list[tuple[str, Callable[[str], str]]] = [
     ("wrapped_lines", _wrapped_lines),
     ("figures_from_capitals", _figures_from_capitals),
     ("yuan_sign", _yuan_sign),
+    ("signing_date", _signing_date),
 ]
 
 

@@ -265,6 +265,8 @@ def test_capital_numerals_tesseract_cannot_answer_are_put_back_in_an_amount():
     assert cleaned(line, "capital_numerals") == "大写：叁万柒仟捌佰拾元整"
     assert cleaned("（大写）业万贰什元整", "capital_numerals") == "（大写）柒万贰仟元整"
     assert cleaned("大写：起拾喜万零陆佰元整", "capital_numerals") == "大写：贰拾壹万零陆佰元整"
+    assert cleaned("大写：陆拾抽万陆任元整（含税）", "capital_numerals") == "大写：陆拾捌万陆仟元整（含税）"
+    assert cleaned("承担责任", "capital_numerals") == "承担责任"
     # The same characters outside a whole amount are words, and stay.
     words = "参加会议的单位提供制度，什么类别"
     assert cleaned(words, "capital_numerals") == words
@@ -319,3 +321,9 @@ def test_figures_that_lost_their_first_digits_take_the_capitals_value():
     # Figures that are not the capitals' last digits are a different misreading: left as read.
     same = "小写：35000元，大写：叁万陆仟元整；支付 8000 元（大写：捌仟元整）"
     assert cleaned(same, "figures_from_capitals") == same
+
+
+def test_the_signing_date_whose_first_character_was_read_as_deng():
+    assert cleaned("等约日期：2026年5月6日", "signing_date") == "签约日期：2026年5月6日"
+    assert cleaned("等订日期: 2026年5月6日", "signing_date") == "签订日期: 2026年5月6日"
+    assert cleaned("等待日期确定后", "signing_date") == "等待日期确定后"
