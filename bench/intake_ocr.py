@@ -9,6 +9,25 @@ Run: OM_SEEDS_DIR=/work/shared/seeds PYTHONPATH=. .venv/bin/python bench/intake_
   --smoke      one page of bench/intake.py's own SAMPLE text (no seed files), checked
   --tradeoff   also the dpi × psm table (accuracy vs time) on four seed pages; --tradeoff-only: just it
   --keep DIR   also write each seed's OCR'd text, raw and cleaned, into DIR (to study its errors)
+
+The choice of reading.OCR_DPI and OCR_PSM (--tradeoff-only, 7 Dec 2026, load 15-16 on 2 cores so
+the wall times say little; CPU per page and character accuracy against the page's own text, on
+two prose pages and the first seed's signature table and price-list page):
+
+    dpi psm  s/page cpu s/page  chars   NFKC
+    150   6   25.21       1.82  0.916  0.931
+    150   4   26.04       1.95  0.967  0.981
+    150   3   25.45       1.99  0.964  0.978
+    200   6   23.16       2.11  0.958  0.973
+    200   4   23.19       2.14  0.969  0.985   <- chosen
+    200   3   24.39       2.25  0.968  0.984
+    300   6   23.23       2.45  0.961  0.976
+    300   4   30.84       2.69  0.965  0.980
+    300   3   26.52       2.60  0.959  0.973
+
+Mode 6 (one uniform block, the reader's former choice) drops a table's one-line bordered rows
+(the signing date of a signature table); 4 keeps them at 2 % more CPU. 300 dpi costs a quarter
+more and reads no better; 150 saves 9 % and loses a little.
 """
 
 import difflib

@@ -29,8 +29,8 @@ from django.conf import settings
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PAGES = 80
 COMMAND_SECONDS = 120
-# Chosen by bench/intake_ocr.py --tradeoff (accuracy and time of each dpi and page segmentation
-# mode on the seeds' pages; its docstring has the table).
+# Chosen by bench/intake_ocr.py --tradeoff (accuracy and CPU of each dpi and page segmentation
+# mode on the seeds' pages; its docstring has the table): mode 6 drops one-line table rows.
 OCR_DPI = 200
 OCR_PSM = 4
 MAX_PAGE_POINTS = 1250  # A3's long side is 1191 pt: a larger page is a drawing, or a trap
