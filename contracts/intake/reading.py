@@ -348,7 +348,8 @@ def _stray_quotes(text: str) -> str:
 def _wrapped_lines(text: str) -> str:
     """A sentence wrapped at the page's edge, whole again: a line as long as the page's full
     lines, not ending a sentence, joins the next (a clause whose amount is on the next line is
-    one clause). A table's row (a column gap, a cell's rule) or a short line stays a line."""
+    one clause). A table's row (a column gap, a cell's rule), a form's (甲方：… 乙方：…) or a short
+    line stays a line."""
     lines = text.split("\n")
     lengths = sorted(len(re.sub(r"\s", "", line)) for line in lines if line.strip())
     if not lengths:
@@ -362,6 +363,7 @@ def _wrapped_lines(text: str) -> str:
             and len(re.sub(r"\s", "", line)) >= full
             and not re.search(r"[。；;：:！!？?]\s*$", line)
             and not re.search(r"\S\s{3,}\S|\|", line + "\n" + following)
+            and len(re.findall(r"[:：]", line)) < 2  # two labelled fields side by side: a form's row
         )
         if not joins:
             out.append("\n")

@@ -309,6 +309,15 @@ def test_a_sentence_wrapped_at_the_page_edge_is_one_line_again():
     )
 
 
+def test_a_form_row_of_two_labelled_fields_is_not_joined_to_the_next_line():
+    text = (
+        "本合同由双方于签订之日起生效，一式四份，双方各执两份。\n"
+        "甲方：某县公安局交通警察大队 乙方：某某信息科技有限公司\n"
+        "法定代表人或授权代表：\n"
+    )
+    assert cleaned(text, "wrapped_lines") == text
+
+
 def test_figures_that_lost_their_first_digits_take_the_capitals_value():
     # ¥ and the first digit read as one character, or as nothing; the capitals say the amount.
     line = "人民币小写：丰154000元，人民币大写：贰佰壹拾伍万肆仟元整"
