@@ -288,7 +288,8 @@ _HAN = r"[\u4e00-\u9fff（）：，。；、]"
 _CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 # Also, in a Song typeface (underlined or not), others it has but misreads: 壹 as 喜 or 彭, 贰 as
 # 起, 拾 as 抬, 捌 as 抽, 仟 as 任.
-_CAPITAL_LOOKALIKES = {"参": "叁", "会": "叁", "僚": "叁", "类": "柒", "业": "柒", "当": "柒"}
+_CAPITAL_LOOKALIKES = {"参": "叁", "会": "叁", "僚": "叁", "类": "柒", "业": "柒", "当": "柒", "染": "柒"}
+_CAPITAL_LOOKALIKES |= {"娄": "柒"}
 _CAPITAL_LOOKALIKES |= {"拥": "捌", "制": "捌", "提": "捌", "喜": "壹", "彭": "壹", "起": "贰"}
 _CAPITAL_LOOKALIKES |= {"抽": "捌", "抬": "拾", "什": "仟", "任": "仟"}
 # An amount in capital numerals (大写), whole: 柒拾万零捌仟元整, 壹佰元伍角.

@@ -267,6 +267,8 @@ def test_capital_numerals_tesseract_cannot_answer_are_put_back_in_an_amount():
     assert cleaned("大写：起拾喜万零陆佰元整", "capital_numerals") == "大写：贰拾壹万零陆佰元整"
     assert cleaned("大写：陆拾抽万陆任元整（含税）", "capital_numerals") == "大写：陆拾捌万陆仟元整（含税）"
     assert cleaned("承担责任", "capital_numerals") == "承担责任"
+    assert cleaned("人民币娄拾染万元整", "capital_numerals") == "人民币柒拾柒万元整"
+    assert cleaned("染色与娄底", "capital_numerals") == "染色与娄底"
     # The same characters outside a whole amount are words, and stay.
     words = "参加会议的单位提供制度，什么类别"
     assert cleaned(words, "capital_numerals") == words
