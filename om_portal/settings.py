@@ -388,6 +388,12 @@ ASSET_IMPORT_MAX_UNPACKED_BYTES = env.int("ASSET_IMPORT_MAX_UNPACKED_BYTES", def
 ASSET_IMPORT_MAX_ARCHIVE_MEMBERS = env.int("ASSET_IMPORT_MAX_ARCHIVE_MEMBERS", default=1000)
 ASSET_IMPORT_MAX_COMPRESSION_RATIO = env.int("ASSET_IMPORT_MAX_COMPRESSION_RATIO", default=100)
 
+# Contract intake's OCR of a scanned PDF (contracts.intake.reading): Tesseract processes at once
+# (never more than the machine's cores; each single-threaded), and the longest a whole read may
+# take before it is refused (each command is also bounded, to 120 s).
+INTAKE_OCR_PROCESSES = env.int("INTAKE_OCR_PROCESSES", default=4)
+INTAKE_OCR_SECONDS = env.int("INTAKE_OCR_SECONDS", default=600)
+
 # --- Audit trail -------------------------------------------------------------------------------
 # How long audit lines are kept; GB/T 22239 level 3 asks for at least 180 days, and less is
 # raised to that (om_portal.audit.MIN_RETENTION_DAYS).

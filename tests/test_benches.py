@@ -9,6 +9,7 @@ Run them alone with ``pytest -m bench`` or ``make bench-smoke``.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ POSTGRESQL_ONLY = {
 }
 # These start Celery workers, other processes, which need a real broker.
 REDIS_ONLY = {"queues.py"}
+# These read a scan: poppler-utils and Tesseract with its simplified-Chinese data.
+OCR_ONLY = {"intake_ocr.py"}
 
 pytestmark = [pytest.mark.bench, pytest.mark.slow]
 
@@ -47,6 +50,8 @@ def test_the_bench_runs_in_smoke_mode(script):
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
     if script.name in REDIS_ONLY and not os.environ.get("REDIS_URL"):
         pytest.skip("needs Redis (REDIS_URL)")
+    if script.name in OCR_ONLY and not all(shutil.which(c) for c in ("pdftoppm", "tesseract")):
+        pytest.skip("needs poppler-utils and tesseract-ocr (chi_sim)")
     started = time.perf_counter()
     done = subprocess.run(  # our own scripts, with the interpreter running the suite
         [sys.executable, str(script), "--smoke"],

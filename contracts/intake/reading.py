@@ -7,22 +7,33 @@ no cloud. Each is bounded in time and pages; a file that is none of these is ref
 """
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
+from django.conf import settings
 
 MAX_BYTES = 30 * 1024 * 1024
 MAX_PAGES = 80
 COMMAND_SECONDS = 120
+# Chosen by bench/intake_ocr.py --tradeoff (accuracy and CPU of each dpi and page segmentation
+# mode on the seeds' pages; its docstring has the table): mode 6 drops one-line table rows.
 OCR_DPI = 200
+OCR_PSM = 4
+MAX_PAGE_POINTS = 1250  # A3's long side is 1191 pt: a larger page is a drawing, or a trap
 # A PDF page whose text layer holds fewer characters than this is treated as a scan.
 TEXT_LAYER_MIN_CHARS = 20
 _WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -106,15 +117,15 @@ def _bytes_file(data: bytes):
     return io.BytesIO(data)
 
 
-def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+def _run(command: list[str], timeout: float = COMMAND_SECONDS, **kwargs) -> subprocess.CompletedProcess:
     if shutil.which(command[0]) is None:
         raise UnreadableContract(f"{command[0]} is not installed on the server")
     try:
         return subprocess.run(  # noqa: S603 — fixed commands, the file in our own temporary folder
-            command, capture_output=True, timeout=COMMAND_SECONDS, check=True, **kwargs
+            command, capture_output=True, timeout=timeout, check=True, **kwargs
         )
     except subprocess.TimeoutExpired as error:
-        raise UnreadableContract(f"{command[0]} took longer than {COMMAND_SECONDS} s") from error
+        raise UnreadableContract(f"{command[0]} took longer than {timeout:.0f} s") from error
     except subprocess.CalledProcessError as error:
         raise UnreadableContract(f"{command[0]} could not read the file") from error
 
@@ -133,40 +144,299 @@ def _pdf_text(data: bytes, digest: str, progress) -> ContractText:
         )
         if len(re.sub(r"\s+", "", layer)) >= TEXT_LAYER_MIN_CHARS * pages:
             return ContractText(layer.replace("\f", "\n"), "pdf", digest, pages)
-        texts = []
-        for page in range(1, pages + 1):
-            image = Path(folder) / f"page-{page}"
-            _run(
-                [
-                    "pdftoppm",
-                    "-r",
-                    str(OCR_DPI),
-                    "-f",
-                    str(page),
-                    "-l",
-                    str(page),
-                    "-gray",
-                    "-png",
-                    str(pdf),
-                    str(image),
-                ]
-            )
-            png = next(Path(folder).glob(f"page-{page}*.png"))
-            read = _run(["tesseract", str(png), "-", "-l", "chi_sim", "--psm", "6"]).stdout.decode(
-                "utf-8", "replace"
-            )
-            texts.append(read)
-            png.unlink()
-            if progress:
-                progress(page, pages)
-        return ContractText(_ocr_cleaned("\n".join(texts)), "ocr", digest, pages)
+        text = _ocr(pdf, pages, progress)
+        return ContractText(_ocr_cleaned(text), "ocr", digest, pages)
 
 
-def _ocr_cleaned(text: str) -> str:
-    """What Tesseract makes of a printed contract, put back: a space between Chinese characters,
-    an opening bracket read as 《 or 〈 before a closing one, ¥ read as Y before a figure."""
-    han = r"[\u4e00-\u9fff（）：，。；、]"
-    text = re.sub(rf"(?<={han}) +(?={han})", "", text)
-    text = re.sub(r"[《〈【]([^《》〈〉【】()（）\n]{1,12})[)）]", r"（\1）", text)
-    text = re.sub(r"([甲乙]\s*方\s*(?:（[^）\n]{1,12}）)?\s*)[;；]", r"\1：", text)  # a colon read as ;
+def _ocr(pdf: Path, pages: int, progress) -> str:
+    """Every page rasterised by one ``pdftoppm`` and read by Tesseract as soon as it is written,
+    pages in parallel: one single-threaded process per core (Tesseract's own OpenMP threads fight
+    each other and any other work: 3.5 times slower on 2 cores), at most
+    ``INTAKE_OCR_PROCESSES``. The whole read is bounded by ``INTAKE_OCR_SECONDS``, each command
+    by ``COMMAND_SECONDS``; progress is told in page order, from the calling thread."""
+    deadline = time.monotonic() + settings.INTAKE_OCR_SECONDS
+    sizes = _run(["pdfinfo", "-f", "1", "-l", str(pages), str(pdf)]).stdout.decode("utf-8", "replace")
+    for width, height in re.findall(r"^Page\s+\d+\s+size:\s+([\d.]+) x ([\d.]+)", sizes, re.M):
+        if max(float(width), float(height)) > MAX_PAGE_POINTS:
+            raise UnreadableContract("a page is larger than A3: not a contract's page")
+    for command in ("pdftoppm", "tesseract"):
+        if shutil.which(command) is None:
+            raise UnreadableContract(f"{command} is not installed on the server")
+    processes = max(1, min(settings.INTAKE_OCR_PROCESSES, _cores(), pages))
+    scan = _Scan(pdf, pages, deadline)
+    texts = []
+    try:
+        with ThreadPoolExecutor(max_workers=processes, thread_name_prefix="ocr") as pool:
+            futures = [pool.submit(scan.read, page) for page in range(1, pages + 1)]
+            try:
+                for page, future in enumerate(futures, 1):
+                    texts.append(future.result(timeout=_left(deadline, cap=None)))
+                    if progress:
+                        progress(page, pages)
+            except FutureTimeout as error:
+                raise UnreadableContract(f"OCR took longer than {settings.INTAKE_OCR_SECONDS} s") from error
+            finally:
+                for future in futures:
+                    future.cancel()
+                scan.stop()  # a failed or late read ends every process at once
+    finally:
+        scan.stop()
+    return "\n".join(texts)
+
+
+def _left(deadline: float, cap: float | None = COMMAND_SECONDS) -> float:
+    """Seconds a command may still take: what is left of the whole read, at most ``cap``."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise UnreadableContract(f"OCR took longer than {settings.INTAKE_OCR_SECONDS} s")
+    return left if cap is None else min(left, cap)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class _Scan:
+    """A scanned PDF being read: one ``pdftoppm`` writing every page's image (TIFF with PackBits:
+    PNG's compression cost more than the rasterising itself), and the Tesseract processes
+    reading them, each page as soon as its image is complete, so that nothing waits for the
+    whole rasterising. ``stop()`` ends every process."""
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, pdf: Path, pages: int, deadline: float):
+        self.pages, self.deadline = pages, deadline
+        self.folder = pdf.parent
+        self.lock = threading.Lock()
+        self.processes: set[subprocess.Popen] = set()
+        self.stopped = False
+        self.env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        self.raster_until = time.monotonic() + _left(deadline)
+        rasterise = ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-tiff", "-tiffcompression", "packbits"]
+        pages_range = ["-f", "1", "-l", str(pages)]
+        self.raster = self._start(
+            [*rasterise, *pages_range, str(pdf), str(self.folder / "page")], stdout=subprocess.DEVNULL
+        )
+
+    def _start(self, command: list[str], **kwargs) -> subprocess.Popen:
+        with self.lock:
+            if self.stopped:
+                raise UnreadableContract("OCR stopped")
+            process = subprocess.Popen(  # noqa: S603 — fixed commands, files in our own temporary folder
+                command, stderr=subprocess.DEVNULL, env=self.env, **kwargs
+            )
+            self.processes.add(process)
+            return process
+
+    def stop(self):
+        with self.lock:
+            self.stopped = True
+            for process in self.processes:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+            self.processes.clear()
+
+    def _image(self, page: int) -> Path | None:
+        # pdftoppm pads the page number to the width of the last one: page-7.tif, page-07.tif.
+        path = self.folder / f"page-{page:0{len(str(self.pages))}d}.tif"
+        return path if path.exists() else None
+
+    def image(self, page: int) -> Path:
+        """The page's image once pdftoppm has finished it: the next page's image is begun, or
+        pdftoppm is done."""
+        while True:
+            if self.stopped:
+                raise UnreadableContract("OCR stopped")
+            done = self.raster.poll()
+            image = self._image(page)
+            if done is not None:
+                if done != 0 or image is None:
+                    raise UnreadableContract("pdftoppm could not read the file")
+                return image
+            if image is not None and self._image(page + 1) is not None:
+                return image
+            if time.monotonic() > self.raster_until:
+                self.raster.kill()
+                raise UnreadableContract(f"pdftoppm took longer than {COMMAND_SECONDS} s")
+            time.sleep(self.POLL_SECONDS)
+
+    def read(self, page: int) -> str:
+        image = self.image(page)
+        command = ["tesseract", str(image), "-", "-l", "chi_sim", "--psm", str(OCR_PSM)]
+        process = self._start(command, stdout=subprocess.PIPE)
+        timeout = _left(self.deadline)
+        try:
+            out, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            process.kill()
+            process.communicate()
+            raise UnreadableContract(f"tesseract took longer than {timeout:.0f} s") from error
+        if process.returncode:
+            raise UnreadableContract("tesseract could not read a page")
+        image.unlink()
+        return out.decode("utf-8", "replace")
+
+
+_HAN = r"[\u4e00-\u9fff（）：，。；、]"
+# Debian's chi_sim (Tesseract's "fast" data) has no full-width colon, semicolon or brackets, no
+# ¥, and none of the capital numerals 叁, 柒, 捌 and 仟 among the characters it can answer: each
+# is read as its nearest look-alike, always, and is put back here.
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+# Also, in a Song typeface (underlined or not), others it has but misreads: 壹 as 喜 or 彭, 贰 as
+# 起, 拾 as 抬, 捌 as 抽, 仟 as 任.
+_CAPITAL_LOOKALIKES = {"参": "叁", "会": "叁", "僚": "叁", "类": "柒", "业": "柒", "当": "柒", "染": "柒"}
+_CAPITAL_LOOKALIKES |= {"娄": "柒"}
+_CAPITAL_LOOKALIKES |= {"拥": "捌", "制": "捌", "提": "捌", "喜": "壹", "彭": "壹", "起": "贰"}
+_CAPITAL_LOOKALIKES |= {"抽": "捌", "抬": "拾", "什": "仟", "任": "仟"}
+# An amount in capital numerals (大写), whole: 柒拾万零捌仟元整, 壹佰元伍角.
+_CAPITAL_AMOUNT = re.compile(
+    rf"(?:零|[{_CAPITAL_DIGITS[1:]}][拾佰仟]?|拾|[万亿])+[元圆](?:整|(?:[{_CAPITAL_DIGITS}][角分])+整?)?"
+)
+
+
+def _brackets(text: str) -> str:
+    """An opening full-width bracket read as 《, 〈 or 【 before a closing one, and a half-width
+    pair around Chinese: both are the full-width pair a Chinese contract prints."""
+    text = re.sub(r"[《〈【]([^《》〈〉【】()（）\n]{1,40})[)）]", r"（\1）", text)
+    han = r"[\u4e00-\u9fff]"
+    return re.sub(rf"\(([^()（）\n]{{0,40}}{han}[^()（）\n]{{0,40}})\)", r"（\1）", text)
+
+
+def _colons(text: str) -> str:
+    """A colon or semicolon after Chinese (or its closing bracket) read as the half-width one,
+    with spaces around it."""
+    text = re.sub(r"(?<=[\u4e00-\u9fff）]) ?: ?", "：", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff）\d%]) ?;", "；", text)
+
+
+def _han_spaces(text: str) -> str:
+    """Tesseract puts a space between Chinese characters that print has none between."""
+    return re.sub(rf"(?<={_HAN}) +(?={_HAN})", "", text)
+
+
+def _party_colon(text: str) -> str:
+    """The colon after 甲方 or 乙方 (and its role in brackets) read as a semicolon."""
+    return re.sub(r"([甲乙]\s*方\s*(?:（[^）\n]{1,12}）)?\s*)[;；]", r"\1：", text)
+
+
+def _capital_numerals(text: str) -> str:
+    """A capital numeral read as its look-alike (叁 as 参, 仟 as 什): put back where the run of
+    characters, so read, is a whole amount in capital numerals with at least one capital numeral
+    Tesseract did read (委员会万元 is no 叁万元), and only there."""
+    chars = _CAPITAL_DIGITS + "拾佰仟万亿元圆整角分" + "".join(_CAPITAL_LOOKALIKES)
+
+    def put_back(found: re.Match) -> str:
+        run = found[0]
+        if not any(c in _CAPITAL_LOOKALIKES for c in run) or not any(c in "零壹贰肆伍陆玖拾佰" for c in run):
+            return run
+        fixed = "".join(_CAPITAL_LOOKALIKES.get(c, c) for c in run)
+        return fixed if _CAPITAL_AMOUNT.fullmatch(fixed) else run
+
+    return re.sub(f"[{chars}]+", put_back, text)
+
+
+def _stray_quotes(text: str) -> str:
+    """The gap around a figure set apart by spaces read as a closing quote: 签订合同 ”10 ”个工作日.
+    A closing quote never follows a space, nor a figure and a space."""
+    text = re.sub(r"(?<=\s)[”“](?=\d)", "", text)
+    return re.sub(r"(?<=\d) [”“](?=\s*[\u4e00-\u9fff])", " ", text)
+
+
+def _wrapped_lines(text: str) -> str:
+    """A sentence wrapped at the page's edge, whole again: a line as long as the page's full
+    lines, not ending a sentence, joins the next (a clause whose amount is on the next line is
+    one clause). A table's row (a column gap, a cell's rule), a form's (甲方：… 乙方：…) or a short
+    line stays a line."""
+    lines = text.split("\n")
+    lengths = sorted(len(re.sub(r"\s", "", line)) for line in lines if line.strip())
+    if not lengths:
+        return text
+    full = 0.85 * lengths[int(0.9 * (len(lengths) - 1))]
+    out = []
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        out.append(line)
+        joins = (
+            following.strip()
+            and len(re.sub(r"\s", "", line)) >= full
+            and not re.search(r"[。；;：:！!？?]\s*$", line)
+            and not re.search(r"\S\s{3,}\S|\|", line + "\n" + following)
+            and len(re.findall(r"[:：]", line)) < 2  # two labelled fields side by side: a form's row
+        )
+        if not joins:
+            out.append("\n")
+        elif re.search(r"[A-Za-z0-9]$", line.rstrip()) and re.match(r"\s*[A-Za-z]", following):
+            out.append(" ")
+    return "".join(out)[:-1]
+
+
+# Figures, perhaps after the character ¥ and its first digit became (丰154000 for ¥6154000, or
+# 习,154,000 for ¥1,154,000), right after a colon, a space or 小写.
+_FIGURE = r"(?:(?<=[:：\s写])(?P<g>[\u4e00-\u9fffA-Za-z]))?(?<![\d,.])(?P<n>,?\d[\d,]*(?:\.\d{1,2})?)\s*元"
+_CAPITALS = r"大写[）)]?[:：]?\s*(?P<c>[零壹贰叁肆伍陆柒捌玖拾佰仟万亿]{2,30}[元圆]整?)"
+_FIGURES_THEN_CAPITALS = re.compile(rf"{_FIGURE}[^。；;\n]{{0,20}}?{_CAPITALS}")
+_CAPITALS_THEN_FIGURES = re.compile(rf"{_CAPITALS}[^。；;\n]{{0,20}}?{_FIGURE}")
+
+
+def _figures_from_capitals(text: str) -> str:
+    """An amount printed in figures and in capitals whose figures lost their first digits: ¥ and
+    the digit after it read as one Chinese character (¥6 as 丰) or as nothing, as chi_sim, which
+    has no ¥, does. Only when the figures read are the capitals' last digits is the capitals'
+    value written back as the figures."""
+    from contracts.intake.header import capital_amount
+
+    def put_back(found: re.Match) -> str:
+        value = capital_amount(found["c"])
+        try:
+            read = Decimal(found["n"].replace(",", ""))
+        except InvalidOperation:
+            return found[0]
+        if value is None or value == read or value % 1 or read % 1:
+            return found[0]
+        whole, kept = str(int(value)), str(int(read))
+        if not (len(whole) > len(kept) and whole.endswith(kept)):
+            return found[0]
+        start = found.start("g") if found["g"] else found.start("n")
+        decimals = found["n"][found["n"].index(".") :] if "." in found["n"] else ""
+        offset = found.start()
+        return found[0][: start - offset] + f"¥{whole}{decimals}" + found[0][found.end("n") - offset :]
+
+    text = _FIGURES_THEN_CAPITALS.sub(put_back, text)
+    return _CAPITALS_THEN_FIGURES.sub(put_back, text)
+
+
+def _signing_date(text: str) -> str:
+    """签 read as 等 (the same bamboo top) in 签约日期, 签订日期, 签署日期: 等约日期 is no word."""
+    return re.sub(r"等(?=\s?[约订署]\s?日\s?期)", "签", text)
+
+
+def _yuan_sign(text: str) -> str:
+    """¥ read as Y before a figure."""
     return re.sub(r"(?<![A-Za-z])Y(?=\s?\d)", "¥", text)
+
+
+# In order; bench/intake_ocr.py scores the seeds' scans without each, to show what it is worth.
+OCR_FIXES: list[tuple[str, Callable[[str], str]]] = [
+    ("brackets", _brackets),
+    ("colons", _colons),
+    ("han_spaces", _han_spaces),
+    ("party_colon", _party_colon),
+    ("capital_numerals", _capital_numerals),
+    ("stray_quotes", _stray_quotes),
+    ("wrapped_lines", _wrapped_lines),
+    ("figures_from_capitals", _figures_from_capitals),
+    ("yuan_sign", _yuan_sign),
+    ("signing_date", _signing_date),
+]
+
+
+def _ocr_cleaned(text: str, skip=()) -> str:
+    """What Tesseract makes of a printed contract, put back: each of OCR_FIXES but those in
+    ``skip``."""
+    for name, fix in OCR_FIXES:
+        if name not in skip:
+            text = fix(text)
+    return text
