@@ -44,6 +44,9 @@ REASONS = {
     ),
     "not installed": gettext_lazy("The server lacks the program needed to read this file."),
     "took longer": gettext_lazy("Reading the file took too long."),
+    "characters of text": gettext_lazy(
+        "The text is longer than %(chars)s characters: too long for a contract."
+    ),
     "could not read": gettext_lazy("The file is damaged or cannot be read."),
 }
 
@@ -57,7 +60,11 @@ def reason_for(error: Exception) -> str:
     message = str(error)
     for key, text in REASONS.items():
         if key in message:
-            return str(text) % {"mb": reading.MAX_BYTES // (1024 * 1024), "pages": reading.MAX_PAGES}
+            return str(text) % {
+                "mb": reading.MAX_BYTES // (1024 * 1024),
+                "pages": reading.MAX_PAGES,
+                "chars": f"{reading.MAX_CHARS:,}",
+            }
     return _("The file cannot be read as a contract.")
 
 

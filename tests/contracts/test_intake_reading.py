@@ -338,3 +338,16 @@ def test_the_signing_date_whose_first_character_was_read_as_deng():
     assert cleaned("等约日期：2026年5月6日", "signing_date") == "签约日期：2026年5月6日"
     assert cleaned("等订日期: 2026年5月6日", "signing_date") == "签订日期: 2026年5月6日"
     assert cleaned("等待日期确定后", "signing_date") == "等待日期确定后"
+
+
+def test_a_text_longer_than_a_contract_is_refused_with_a_reason():
+    from django.utils import translation
+
+    from contracts.intake import flow
+    from contracts.intake.reading import MAX_CHARS
+
+    with pytest.raises(UnreadableContract) as refused:
+        read_contract("contract.txt", ("甲方应按时付款。" * (MAX_CHARS // 8 + 1)).encode())
+    with translation.override("zh-hans"):
+        assert "400,000" in flow.reason_for(refused.value)
+    assert read_contract("contract.txt", "甲方应按时付款。".encode()).text == "甲方应按时付款。"
