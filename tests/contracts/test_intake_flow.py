@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -251,7 +252,9 @@ def test_an_upper_app_plugs_in_and_its_objects_get_sources(
     assert "milestone" in seen and "total" in seen
     first = contract.milestones.first()
     labels = set(
-        TermSource.objects.filter(contract=contract, object_id=first.pk).values_list("label", flat=True)
+        TermSource.objects.filter(
+            contract=contract, content_type=ContentType.objects.get_for_model(first), object_id=first.pk
+        ).values_list("label", flat=True)
     )
     assert labels == {"第三条第1款", "第一条"}
 
