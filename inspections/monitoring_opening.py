@@ -32,7 +32,7 @@ from incidents.models import Incident, IncidentEvent, IncidentSource
 from incidents.notify import failing_event
 from incidents.services import audit_lines, build_incidents
 from inspections.models import AutomatedCheck
-from inspections.monitoring_states import CLOSED, _incident_text, _problem_text
+from inspections.monitoring_states import CLOSED, _problem_text, incident_reports
 from om_portal import audit, digest
 from om_portal.bulk import Insert, write_together
 from om_portal.models import AuditChain, AuditEntry, Notice
@@ -53,18 +53,8 @@ def open_together(items) -> int | None:
     now = timezone.now()
     since = min(outcome.started for _check, _was, outcome in items)
     with translation.override(settings.LANGUAGE_CODE):
-        texts = [_incident_text(check, outcome) for check, _was, outcome in items]
         problem = _problem_text(items[0][2])
-    reports = [
-        {
-            "title": title,
-            "description": description,
-            "severity": check.severity,
-            "asset": check.asset,
-            "reported_at": min(outcome.started, now),
-        }
-        for (check, _was, outcome), (title, description) in zip(items, texts, strict=True)
-    ]
+    reports = incident_reports(items, now)
     incidents, timelines, _handlers = build_incidents(
         contract, reports, by=None, source=IncidentSource.MONITORING
     )

@@ -245,20 +245,9 @@ def _open_incidents(items: list[tuple[AutomatedCheck, str | None, Outcome]]) -> 
             )
             if won != len(items):
                 raise _Lost
-            with translation.override(settings.LANGUAGE_CODE):
-                texts = [_incident_text(check, outcome) for check, _was, outcome in items]
             incidents = report_incidents(
                 items[0][0].contract,  # a chunk's checks are all of its run's contract
-                [
-                    {
-                        "title": title,
-                        "description": description,
-                        "severity": check.severity,
-                        "asset": check.asset,
-                        "reported_at": min(outcome.started, now),
-                    }
-                    for (check, _was, outcome), (title, description) in zip(items, texts, strict=True)
-                ],
+                incident_reports(items, now),
                 by=None,
                 source=IncidentSource.MONITORING,
             )
@@ -342,6 +331,23 @@ def _measured(value: Any) -> bool:
 
 def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def incident_reports(items, now) -> list[dict]:
+    """What each newly failing check of ``items`` ((check, was, outcome) triples) reports: the
+    keyword arguments of ``report_incidents``, written in the portal's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = [_incident_text(check, outcome) for check, _was, outcome in items]
+    return [
+        {
+            "title": title,
+            "description": description,
+            "severity": check.severity,
+            "asset": check.asset,
+            "reported_at": min(outcome.started, now),
+        }
+        for (check, _was, outcome), (title, description) in zip(items, texts, strict=True)
+    ]
 
 
 def _incident_text(check: AutomatedCheck, outcome: Outcome) -> tuple[str, str]:

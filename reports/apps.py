@@ -22,11 +22,8 @@ class ReportsConfig(AppConfig):
         return load_seed_requirements()
 
     def accept_intake(self, contract, proposals) -> list[tuple[object, dict]]:
-        """Creates this app's part of a contract accepted from its text (contract intake): the
-        proposals are the accepted ones as dicts ("group", "field", "value", "start", "end",
-        "confidence", "rule"); the fields this app owns are made, inside the caller's
-        transaction, and returned as (object, proposal) pairs. Called by the intake flow in
-        ``contracts``, which cannot import a higher app."""
+        """The report duties of a contract accepted from its text, as
+        ``InspectionsConfig.accept_intake`` does for inspection schedules."""
         from reports.intake import accept_intake
 
         return accept_intake(contract, proposals)

@@ -26,6 +26,7 @@ from contracts.forms import (
     SLATermForm,
     StaffPostForm,
 )
+from contracts.intake.duties import TIMELINE_FIELDS
 from contracts.intake.labels import clause_label
 from contracts.models import (
     BuildTimeline,
@@ -42,14 +43,6 @@ from om_portal import audit
 MAX_PROPOSALS = 2000
 MAX_TEXT = 10_000
 CONTRACT_FIELDS = [f for f in NewContractForm.Meta.fields if f not in ("code", "client", "vendor")]
-TIMELINE_FIELDS = [
-    "build_days",
-    "initial_acceptance_days",
-    "trial_run_days",
-    "trial_extension_days",
-    "final_acceptance_days",
-    "warranty_years",
-]
 # Each proposal's field → (the contract's tab it is reviewed under, its form or None).
 PARTS = {
     "service_item": ("items", ServiceItemForm, ServiceItem),
