@@ -28,7 +28,10 @@ def source_url(source: TermSource) -> str:
 def source_link(sources: dict, obj) -> str:
     if not sources or obj is None:
         return ""
-    source = sources.get((ContentType.objects.get_for_model(obj).pk, obj.pk))
+    return _link(sources.get((ContentType.objects.get_for_model(obj).pk, obj.pk)))
+
+
+def _link(source: TermSource | None) -> str:
     if source is None:
         return ""
     return format_html(
@@ -36,3 +39,15 @@ def source_link(sources: dict, obj) -> str:
         source_url(source),
         _("Source: %(clause)s") % {"clause": source.label or _("the original text")},
     )
+
+
+def field_sources(contract) -> dict[str, TermSource]:
+    """The sources of the contract's own fields (its total, dates, parties) by field: one query."""
+    rows = TermSource.objects.filter(contract=contract, object_id__isnull=True).only(
+        "field", "upload_id", "start", "end", "label"
+    )
+    return {source.field: source for source in rows}
+
+
+def field_source_link(sources: dict, name: str) -> str:
+    return _link((sources or {}).get(name))

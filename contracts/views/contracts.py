@@ -33,7 +33,7 @@ from contracts.forms import (
     StaffAssignmentForm,
     StaffPostForm,
 )
-from contracts.intake.sources import term_sources
+from contracts.intake.sources import field_sources, term_sources
 from contracts.models import (
     Asset,
     Breach,
@@ -141,6 +141,7 @@ def contract_detail(request, code):
         termination_rights=settlement.termination_rights(contract),
         timeline=settlement.timeline_of(contract),
         calendar_can_act=is_administrator(request.user),
+        field_sources=field_sources(contract),
     )
 
 

@@ -180,7 +180,11 @@ def test_edit_drop_and_accept_create_the_contract_with_its_sources(
     assert milestones[0].due_on == dt.date(2026, 2, 13)
     upload.refresh_from_db()
     assert upload.status == ContractUpload.Status.ACCEPTED and upload.contract == contract
-    source = TermSource.objects.get(contract=contract, object_id=milestones[1].pk)
+    source = TermSource.objects.get(
+        contract=contract,
+        content_type=ContentType.objects.get_for_model(Milestone),
+        object_id=milestones[1].pk,
+    )
     assert source.label == "第三条第2款"
     assert TEXT[source.start : source.end].startswith("2、服务期满且经甲方验收合格后 20 日内")
     assert not TermSource.objects.filter(contract=contract, field="signed_on").exists()
@@ -188,6 +192,10 @@ def test_edit_drop_and_accept_create_the_contract_with_its_sources(
     tab = client.get(reverse("contracts:milestones", args=[contract.code])).content.decode()
     link = reverse("contracts:intake-text", args=[upload.pk]) + f"?start={source.start}&amp;end={source.end}"
     assert link in tab and "第三条第2款" in tab
+    # The overview links the contract's own fields (its total) the same way.
+    total = TermSource.objects.get(contract=contract, field="total")
+    overview = client.get(reverse("contracts:detail", args=[contract.code])).content.decode()
+    assert f"?start={total.start}&amp;end={total.end}" in overview and f"依据：{total.label}" in overview
     text_page = client.get(link.replace("&amp;", "&")).content.decode()
     assert f'<mark class="span source">{TEXT[source.start : source.end]}</mark>' in text_page
     actions = set(
