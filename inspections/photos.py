@@ -2,11 +2,13 @@
 or the browser's word, within a size and a pixel limit (``inspections.rounds`` takes them)."""
 
 import os
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 DEFAULT_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # A tablet camera takes 8–13 MP; a small PNG can declare a huge canvas and decode to gigabytes,
@@ -19,6 +21,23 @@ PHOTO_FORMATS = {
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
 }
+
+
+# WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import (weasyprint/images.py),
+# after which a truncated photo decodes with its missing rows filled in, and passes. Photos are
+# judged with it off, whatever else the process has imported.
+_STRICT = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding():
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def photo_max_bytes() -> int:
@@ -74,7 +93,8 @@ def validate_photo(uploaded) -> tuple[str, str, int, int]:
                 # Decoding at an eighth of the size proves the data as well, in 1/64 the memory.
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
             # A truncated or corrupt file fails here: Pillow raises on data it cannot decode.
-            image.load()
+            with _strict_decoding():
+                image.load()
     except ValidationError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):

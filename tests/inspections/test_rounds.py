@@ -239,6 +239,21 @@ def test_what_is_not_a_jpeg_png_or_webp_is_refused(name, data, content_type):
     assert caught.value.messages == [f"“{name}” is not a JPEG, PNG or WebP image."]
 
 
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_truncated_photo_is_refused_in_a_process_that_renders_pdfs(kind, monkeypatch):
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process when imported
+    (as a worker or a test process that rendered a PDF has): a cut photo must still be refused,
+    and the process's setting is left as it was."""
+    import weasyprint.images  # noqa: F401 — what sets the flag
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    data = noise_png() if kind == "PNG" else image_bytes("JPEG", size=(640, 480))
+    with pytest.raises(ValidationError):
+        rounds.validate_photo(upload(f"cut.{kind.lower()}", data[: len(data) // 2], f"image/{kind.lower()}"))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
 def test_a_photo_above_the_limit_is_refused_before_it_is_decoded(settings):
     # The default limit is 10 MB; one byte more is refused on its size alone.
     del settings.INSPECTION_PHOTO_MAX_BYTES
