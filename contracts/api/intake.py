@@ -66,7 +66,7 @@ class ConflictSerializer(serializers.Serializer):
 
 class ContractUploadSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(read_only=True)
-    contract = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    contract = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -214,7 +214,7 @@ class ContractUploadViewSet(
     def read_again(self, request, pk=None):
         """Read again a file that failed, or that never left the queue (the broker was down)."""
         upload = self.get_object()
-        if not flow.requeue(upload):
+        if not flow.requeue(upload, by=request.user):
             return Response(
                 {"detail": _("Only a file that failed or still waits can be read again.")},
                 status=status.HTTP_409_CONFLICT,

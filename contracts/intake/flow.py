@@ -126,13 +126,14 @@ def enqueue(upload: ContractUpload) -> None:
         log.exception("intake: could not enqueue the reading of upload %s", upload.pk)
 
 
-def requeue(upload: ContractUpload) -> bool:
-    """Send a reading again that is still queued (the broker was down) or failed."""
+def requeue(upload: ContractUpload, *, by) -> bool:
+    """Send a reading again that is still queued (the broker was down) or failed; on the audit
+    trail as ``by``'s."""
     claimed = ContractUpload.objects.filter(pk=upload.pk, status__in=[Status.QUEUED, Status.FAILED]).update(
         status=Status.QUEUED, reason="", page=0
     )
     if claimed:
-        audit.record("read_again", obj=upload)
+        audit.record("read_again", user=by, obj=upload)
         transaction.on_commit(lambda: enqueue(upload))
     return bool(claimed)
 

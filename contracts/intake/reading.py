@@ -321,8 +321,9 @@ def _colons(text: str) -> str:
 
 
 def _han_spaces(text: str) -> str:
-    """Tesseract puts a space between Chinese characters that print has none between."""
-    return re.sub(rf"(?<={_HAN}) +(?={_HAN})", "", text)
+    """Tesseract puts a space (or two) between Chinese characters that print has none between; a
+    wider gap is a table's column or the space between two parties, and stays."""
+    return re.sub(rf"(?<={_HAN}) {{1,2}}(?={_HAN})", "", text)
 
 
 def _party_colon(text: str) -> str:

@@ -121,7 +121,7 @@ def intake_review(request, pk):
 def intake_retry(request, pk):
     """Read a file again that failed (a program installed since) or never left the queue."""
     upload = _upload(request, pk)
-    if flow.requeue(upload):
+    if flow.requeue(upload, by=request.user):
         messages.success(request, _("The file will be read again."))
     else:
         messages.error(request, _("Only a file that failed or still waits can be read again."))

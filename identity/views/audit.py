@@ -66,6 +66,9 @@ ACTIONS = {
     "calendar_entered": pgettext_lazy("audit action", "Working-day calendar entered"),
     "test_message": pgettext_lazy("audit action", "Test message sent"),
     "run_now": pgettext_lazy("audit action", "Check run on request"),
+    "upload": pgettext_lazy("audit action", "Contract text uploaded"),
+    "accept": pgettext_lazy("audit action", "Contract created from its text"),
+    "read_again": pgettext_lazy("audit action", "Contract text read again"),
 }
 
 

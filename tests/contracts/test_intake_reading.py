@@ -252,6 +252,8 @@ def test_a_colon_or_semicolon_after_chinese_becomes_full_width():
 
 def test_spaces_between_chinese_characters_are_dropped():
     assert cleaned("服 务 期 满 后 30 日 内", "han_spaces") == "服务期满后 30 日内"
+    # A wide gap is a table's column (or the space between two parties' seals): it stays.
+    assert cleaned("视 频 运 维   前 端 巡 检", "han_spaces") == "视频运维   前端巡检"
 
 
 def test_the_colon_after_a_party_read_as_a_semicolon():
