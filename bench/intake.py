@@ -348,18 +348,8 @@ def score(extraction, truth: dict) -> dict[str, list[int]]:
     }
     counts.update(score_duties(extraction, truth))
     for group, names in GROUPS.items():
-        if not names:
-            continue
-        right = wrong = missed = 0
-        for name in names:
-            proposed = [p.value for p in extraction.proposals if p.field == name]
-            expected = truth.get(name)
-            if proposed and expected is not None and proposed[0] == expected:
-                right += 1
-            else:
-                wrong += bool(proposed)
-                missed += expected is not None
-        counts[group] = [right, wrong, missed]
+        if names:
+            counts[group] = _fields(extraction, truth, names)
     return counts
 
 

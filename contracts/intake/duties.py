@@ -14,7 +14,7 @@ import re
 from collections import Counter
 
 from contracts.intake.proposals import Conflict, Extraction, Proposal
-from contracts.intake.sentences import flatten
+from contracts.intake.sentences import blanked, flatten
 from contracts.intake.sentences import number as figure
 
 # What a post's value looks like once proposed: StaffPost's fields.
@@ -42,12 +42,6 @@ def number(text: str) -> int | None:
     """ "3", "五", "两", "十二" → an int (``sentences.number``, through cn2an); None otherwise."""
     value = figure(text)
     return int(value) if value is not None and value == int(value) else None
-
-
-def _blanked(text: str) -> str:
-    """Underline markup and fill-in blanks (<u>30</u>, _30_) turned to spaces of the same
-    length: the spans found stay spans of the original."""
-    return re.sub(r"</?u>|_", lambda m: " " * len(m.group()), text)
 
 
 def on_unwrapped(read, text: str) -> Extraction:
@@ -278,7 +272,7 @@ def _chosen_method(text: str) -> tuple[str, int, int, str] | None:
 
 def acceptance(text: str) -> Extraction:
     out = Extraction()
-    plain = _blanked(text)
+    plain = blanked(text)
     chosen = _chosen_method(plain)
     method = None
     if chosen:

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from contracts.intake.header import capital_amount
 from contracts.intake.proposals import Extraction, Proposal
+from contracts.intake.sentences import blanked
 
 # What a milestone's value looks like once proposed: the contract form's fields.
 MILESTONE_FIELDS = ("trigger", "offset", "offset_unit", "amount", "percent")
@@ -38,12 +39,6 @@ CLAUSE_REACH = 400
 _NOT_A_PAYMENT = re.compile(r"逾期|LPR|利率|违约金|赔偿|罚")
 
 
-def _blanked(text: str) -> str:
-    """The text with underline markup and fill-in blanks (<u>30</u>, _30_) turned to spaces of
-    the same length, so that spans found here are spans of the original."""
-    return re.sub(r"</?u>|_", lambda m: " " * len(m.group()), text)
-
-
 def _amount(part: str) -> tuple[Decimal | None, re.Match | None]:
     figure = _FIGURE.search(part)
     if figure:
@@ -59,7 +54,7 @@ def _amount(part: str) -> tuple[Decimal | None, re.Match | None]:
 
 def payments(text: str) -> Extraction:
     out = Extraction()
-    plain = _blanked(text)
+    plain = blanked(text)
     clause_start = 0
     for pay in _PAY.finditer(plain):
         # The clause starts after the last boundary before 支付, looked for in the few hundred

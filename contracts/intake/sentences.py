@@ -43,6 +43,12 @@ def number(words: str) -> Decimal | None:
     return Decimal(int(value))
 
 
+def blanked(text: str) -> str:
+    """The text with underline markup and fill-in blanks (<u>30</u>, _30_) turned to spaces of
+    the same length, so that spans found in it are spans of the original."""
+    return _MARKUP.sub(lambda m: " " * len(m.group()), text)
+
+
 @dataclass(frozen=True)
 class Flat:
     """The flattened text and where it is in the original: the flat text is the original's kept
