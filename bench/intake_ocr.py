@@ -303,7 +303,7 @@ def twenty_pages(read):
 def fixes(result):
     """What each of _ocr_cleaned's fixes is worth: the OCR scored with all of them, with none,
     and with all but that one (the raw texts of this run, cleaned again)."""
-    from contracts.intake.reading import OCR_FIXES
+    from contracts.intake.ocr_fixes import OCR_FIXES
 
     _ocr_cleaned = result["cleaned"]
     raws = [(raw, truth) for (raw, truth) in result["raws"]]

@@ -230,7 +230,8 @@ def test_a_page_larger_than_a3_is_refused_before_it_is_rasterised(fake_tesseract
 
 
 def cleaned(text, only):
-    from contracts.intake.reading import OCR_FIXES, _ocr_cleaned
+    from contracts.intake.ocr_fixes import OCR_FIXES
+    from contracts.intake.ocr_fixes import ocr_cleaned as _ocr_cleaned
 
     return _ocr_cleaned(text, skip=[name for name, _fix in OCR_FIXES if name != only])
 
@@ -282,7 +283,7 @@ def test_the_yuan_sign_read_as_y():
 
 
 def test_a_scanned_amount_reads_as_its_text_once_cleaned():
-    from contracts.intake.reading import _ocr_cleaned
+    from contracts.intake.ocr_fixes import ocr_cleaned as _ocr_cleaned
 
     ocr = "本合同总金额: (大写) 伍拾参万类什元整 〈小写 Y537,000.00 元) 。"
     assert extract(_ocr_cleaned(ocr)).value("total") == extract(
