@@ -284,7 +284,13 @@ SEED_CONTRACTS = [
                 "shape": "per_occurrence",
                 "rate_percent": D(10),
             },
-            {"kind": "secret_leak", "title": "泄露秘密", "shape": "one_off", "rate_percent": D(30)},
+            {
+                "kind": "secret_leak",
+                "title": "泄露秘密",
+                "shape": "one_off",
+                "rate_percent": D(30),
+                "termination_at_count": 1,  # 附件4 第8条: 因乙方原因泄密的，甲方有权解除合同
+            },
             {
                 # 五 (2): a problem in the trial run extends it by 30 days (the build timeline
                 # counts these breaches); a second one gives the bureau the right to terminate.

@@ -307,6 +307,11 @@ SEED_CORRECTIONS = [
     # Seed 003, clause 六.1: two ways offered, the first chosen (一次性验收), not the quarterly one.
     ("BJ-2026-RP", "acceptance_method", "periodic", "one_time"),
 ]
+# The same for penalty clauses: (code, clause kind, field, wrong value, the text's value).
+SEED_CLAUSE_CORRECTIONS = [
+    # Seed 001, 附件4 第8条: a leak through the vendor gives the bureau the right to terminate.
+    ("BJ-SSP-UPG", "secret_leak", "termination_at_count", None, 1),
+]
 
 
 def _correct_seed(contract: Contract) -> None:
@@ -370,6 +375,10 @@ def load_seed_contracts() -> list[tuple[Contract, bool]]:
             clause, _created = PenaltyClause.objects.get_or_create(
                 contract=contract, kind=spec["kind"], defaults={k: v for k, v in spec.items() if k != "kind"}
             )
+            for code, kind, name, wrong, right in SEED_CLAUSE_CORRECTIONS:
+                if (contract.code, clause.kind) == (code, kind) and getattr(clause, name) == wrong:
+                    setattr(clause, name, right)
+                    clause.save(update_fields=[name])
             clauses[clause.kind] = clause
         for term in seed.get("superseded_sla_terms", []):
             # An earlier load's wrong reading, as it loaded it (a term edited since is kept).

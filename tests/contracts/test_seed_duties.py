@@ -104,3 +104,28 @@ def test_seed_003_accepts_once_and_an_earlier_load_is_corrected(production):
     Contract.objects.filter(code="BJ-2026-RP").update(acceptance_method="periodic")
     call_command("load_seed_contracts", verbosity=0)
     assert Contract.objects.get(code="BJ-2026-RP").acceptance_method == "one_time"
+
+
+def test_seed_001_leak_gives_termination_and_an_earlier_load_is_corrected(production):
+    # Seed 001, 附件4 第8条: "因乙方原因泄密的，甲方有权解除合同，并有权要求乙方承担合同总价30%的违约金".
+    from contracts.models import Breach, PenaltyClause
+    from contracts.settlement import termination_rights
+
+    call_command("load_seed_contracts", verbosity=0)
+    leak = PenaltyClause.objects.get(contract__code="BJ-SSP-UPG", kind="secret_leak")
+    assert leak.termination_at_count == 1
+    # A portal loaded by the earlier seed holds no termination right on it.
+    PenaltyClause.objects.filter(pk=leak.pk).update(termination_at_count=None)
+    call_command("load_seed_contracts", verbosity=0)
+    leak.refresh_from_db()
+    assert leak.termination_at_count == 1
+    # One leak: the right is reached, with the 30% penalty.
+    assert termination_rights(leak.contract) == []
+    Breach.objects.create(
+        contract=leak.contract,
+        kind="secret_leak",
+        clause=leak,
+        occurred_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        source="manual",
+    )
+    assert [right.clause for right in termination_rights(leak.contract)] == [leak]
