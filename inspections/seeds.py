@@ -130,7 +130,9 @@ SEED_INSPECTIONS = {
         ],
     },
     # Seed 003: daily inspections; the device and technical ledgers updated at each one; the
-    # record says who, what and the result; machine-room inspections with reports.
+    # record says who, what and the result; machine-room inspections with reports. The automated
+    # round is the portal's tool for 运行监测 (应用软件运维服务 (1)), which names no frequency:
+    # four a day is our choice, not the text's, and the bureau may change it.
     "BJ-2026-RP": {
         "schedules": [
             {

@@ -67,6 +67,19 @@ def test_loading_with_debug_off_gives_every_seed_its_schedules_and_requirements(
     # Seed 003: "年度总结在服务结束后 15 日内提交": term ends 2027-05-28, + 15 calendar days.
     annual = requirements["BJ-2026-RP", "annual"]
     assert periods.due_date(annual, dt.date(2027, 5, 28)) == dt.date(2027, 6, 12)
+    # and no quarterly report: its 阶段性运维报告 is the weekly one (六.4(2)).
+    assert {kind for code, kind in requirements if code == "BJ-2026-RP"} == {"weekly", "annual"}
+
+
+def test_an_earlier_loads_quarterly_requirement_on_seed_003_goes_unless_edited(production):
+    call_command("load_seed_contracts", verbosity=0)
+    contract = Contract.objects.get(code="BJ-2026-RP")
+    ReportRequirement.objects.create(contract=contract, kind="quarterly", note="阶段报告：验收材料之一")
+    call_command("load_seed_contracts", verbosity=0)
+    assert not contract.report_requirements.filter(kind="quarterly").exists()
+    ReportRequirement.objects.create(contract=contract, kind="quarterly", note="季度汇报（甲方要求）")
+    call_command("load_seed_contracts", verbosity=0)
+    assert contract.report_requirements.filter(kind="quarterly").exists()
 
 
 def test_the_loaded_schedules_produce_seed_000s_daily_rounds(production):
