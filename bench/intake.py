@@ -1,5 +1,5 @@
 """Issue 20's measure: the contract extractor (contracts.intake) scored field by field against
-what ``load_seed_contracts`` holds for each of the five seeds (contracts/seeds.py, the
+what ``load_seed_contracts`` holds for each of the five seeds (contracts/seeds/, the
 hand-checked truth), and its time per contract.
 
 For each field: a proposal equal to the truth is right; a proposal that differs, or proposes
@@ -116,7 +116,7 @@ PAGE_CHARS = 1_100  # about a page of a Chinese contract
 
 
 def texts() -> list[tuple[str, dict]]:
-    """(text, truth) of each seed, in the order of contracts/seeds.py; the sample in smoke mode."""
+    """(text, truth) of each seed, in the order of contracts/seeds/; the sample in smoke mode."""
     from contracts.seeds import SEED_CONTRACTS
 
     if SMOKE:

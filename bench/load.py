@@ -7,7 +7,7 @@ the end) and a gunicorn of its own (4 sync workers on a loopback port, DEBUG off
 settings as the compose stack sets them behind its TLS proxy: the proxy's X-Forwarded-Proto and
 X-Forwarded-For are sent by the clients, secure cookies are kept by hand):
 
-1. loads the five seed contracts and their inspection duties (contracts/seeds.py,
+1. loads the five seed contracts and their inspection duties (contracts/seeds/,
    inspections/seeds.py), and 50 vendor engineers spread over the vendors of the seed contracts
    that have a manual checklist, each with a round schedule of their own and a stock of open slots;
 2. logs each engineer in through the login form, as a tablet's browser does;

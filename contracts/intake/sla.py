@@ -23,7 +23,7 @@ from contracts.intake.penalties import penalties
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 from contracts.intake.sentences import Flat, flatten, number
 
-# What a term's value holds: contracts.seeds' _sla(...) dicts, and the hours it is counted in.
+# What a term's value holds: contracts.seeds.parts.sla(...) dicts, and the hours it is counted in.
 TERM_FIELDS = ("clock", "target", "unit", "severity", "condition", "note", "clause", "coverage")
 NOTE_CHARS = 300
 MAX_TARGET = 100_000
