@@ -91,13 +91,16 @@ _COUNTED = re.compile(
     r"(?P<n>" + NUM + r")\s*(?:名|位|人)\s*(?:及?以上)?\s*的?\s*(?:一线)?\s*"
     r"(?P<role>" + _ROLE + r")?\s*(?:驻场|常驻|驻点)\s*(?P<role2>" + _ROLE + r")?"
     r"|驻场(?P<role3>" + _ROLE + r")\s*(?:不少于|至少|不低于)?\s*(?P<n3>" + NUM + r")\s*(?:名|位|人)"
+    # "在甲方指挥中心派驻运维工程师3名": sent to stay, counted after the role.
+    r"|派驻(?P<role4>" + _ROLE + r")\s*(?:不少于|至少|不低于)?\s*(?P<n4>" + NUM + r")\s*(?:名|位|人)"
 )
 # "实行7×24小时驻场", "5×8小时工作制", "2名（7×24小时）" beside a count: the shift pattern of
 # those people; not a system's hours ("保障系统7×24小时运行", "7×24小时电话支持").
 _SHIFT_WORDS = re.compile(
     r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时)?\s*(?:驻场|值守|值班|在岗|工作制|轮班|[）)])"
 )
-_CLIENT_SENDS = re.compile(r"甲方[^，,。；;乙]*$")
+# "甲方派驻2名民警…", not "乙方应在甲方指挥中心派驻…" (the bureau as the place, not the sender).
+_CLIENT_SENDS = re.compile(r"(?<![在向为到至于给])甲方[^，,。；;乙]*$")
 # "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
@@ -151,10 +154,10 @@ def staff_posts(text: str) -> Extraction:
             continue
         if _CLIENT_SENDS.search(text, max(0, m.start() - 12), m.start()):
             continue  # the bureau's own people on site (to supervise) are not the vendor's post
-        n = number(m["n"] or m["n3"])
+        n = number(m["n"] or m["n3"] or m["n4"])
         if n:
             shift = _shift_beside(text, m, taken)
-            counted.append((n, _role(m["role"], m["role2"], m["role3"]), m.start(), m.end(), shift))
+            counted.append((n, _role(m["role"], m["role2"], m["role3"], m["role4"]), m.start(), m.end(), shift))
     posts = table + placed
     sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed) if group}
     counted = [c for c in counted if c[0] not in sums]
@@ -187,9 +190,13 @@ def staff_posts(text: str) -> Extraction:
 
 
 # "项目负责人不得擅自更换，确需更换的应事先征得甲方书面同意".
+# "项目经理、技术负责人未经甲方同意不得更换", "项目负责人原则上不予更换，如需更换应征得甲方同意":
+# the consent may come before or after the words that forbid the change.
 _KEY_STAFF = re.compile(
-    r"(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?(?:不得|不能|不应|不可)[^。；;]{0,8}?更换"
+    r"(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?(?:不得|不能|不应|不可|不予|不准|不许)[^。；;]{0,8}?更换"
     r"[^。；;]{0,40}?(?:同意|许可|批准|认可)"
+    r"|(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?未经[^。；;]{0,12}?(?:同意|许可|批准|认可)"
+    r"[^。；;]{0,6}?(?:不得|不能|不应|不可|不予|不准|不许)[^。；;]{0,4}?更换"
 )
 # "双休日和法定节假日须安排至少2名工程师在岗": a must, with a count of people.
 _NON_WORKING = re.compile(
@@ -270,14 +277,37 @@ def _chosen_method(text: str) -> tuple[str, int, int, str] | None:
     return None
 
 
+# The article on acceptance ("第八条 验收", "九、验收", "6. 验收标准、方法") up to the next article:
+# where the contract says how the work is accepted, beside a payment "经验收合格后" elsewhere.
+_ARTICLE = r"[ \t\u3000#]*(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.．、](?!\d))"
+_ACCEPTANCE_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}\s*(?:履约)?验收[^\n。；;，,]{{0,8}}$")
+_NEXT_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}")
+ARTICLE_REACH = 800
+
+
+def _section_method(text: str) -> tuple[str, int, int, str] | None:
+    """The one way the acceptance article names, or None (no such article, or both ways)."""
+    heading = _ACCEPTANCE_ARTICLE.search(text)
+    if heading is None:
+        return None
+    following = _NEXT_ARTICLE.search(text, heading.end() + 1, heading.end() + ARTICLE_REACH)
+    end = following.start() if following else min(len(text), heading.end() + ARTICLE_REACH)
+    once = list(_ONE_TIME.finditer(text, heading.end(), end))
+    periodic = list(_PERIODIC.finditer(text, heading.end(), end))
+    if bool(once) == bool(periodic):
+        return None
+    found = (once or periodic)[0]
+    return ("one_time" if once else "periodic"), found.start(), found.end(), "acceptance-article"
+
+
 def acceptance(text: str) -> Extraction:
     out = Extraction()
     plain = blanked(text)
-    chosen = _chosen_method(plain)
+    chosen = _chosen_method(plain) or _section_method(plain)
     method = None
     if chosen:
         method, start, end, rule = chosen
-        confidence = 0.9
+        confidence = 0.8 if rule == "acceptance-article" else 0.9
     else:
         once = list(_ONE_TIME.finditer(plain))
         periodic = list(_PERIODIC.finditer(plain))

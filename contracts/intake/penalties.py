@@ -74,9 +74,16 @@ _DAILY_AFTER = re.compile(r"\s*(?:/|每)\s*(?:日|天)")
 _EACH_ANYWHERE = re.compile(r"每(?:发生|出现|违约)\s*(?:一|1)?\s*次")
 _EACH_NEAR = re.compile(r"每\s*(?:一|1)?\s*(?:次|起|项)")
 _COUNT = re.compile(rf"(?:发生|累计|达到|满|出现|第)\s*(?P<n>{NUMERAL})\s*次")
+# "一年内连续更换2人及以上", "在一个合同年度内，驻场人员更换累计超过2人", "一个服务年度内乙方
+# 更换驻场工程师累计达到3人次": the year, then (within the condition) the count.
 _THRESHOLD = re.compile(
-    rf"(?:(?:一|1)\s*个?(?:合同)?\s*年(?:度)?内|年度内|每(?:个合同)?年)[^。；;，,]{{0,10}}?"
+    rf"(?:(?:一|1)\s*个?(?:合同|服务)?\s*年(?:度)?内|年度内|每(?:个合同)?年)[^。；;]{{0,20}}?"
     rf"(?P<over>超过|多于)?\s*(?P<n>{NUMERAL})\s*(?:人|名|次|起)"
+)
+# "每超时一小时", "每超过1小时", "每低1个百分点": priced per a unit the engine does not count (it
+# counts days, occurrences and thresholds): no clause is proposed rather than a wrong shape.
+_PER_OTHER_UNIT = re.compile(
+    rf"每\s*(?:超时|超过|超出|延误|迟延|延迟|逾期|低|少|缺)?\s*(?:{NUMERAL})?\s*个?\s*(?:小时|分钟|百分点)"
 )
 _AFTER_DAYS = re.compile(
     rf"(?:逾期|延误|迟延|延迟)?超过\s*(?P<n>{NUMERAL})\s*个?\s*(?:日历|自然)?\s*(?:日|天)(?:的|以上)?[，,]?\s*"
@@ -277,6 +284,8 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     head = text[sentence.start() : rate.start]
     ends = list(_CONDITION_END.finditer(head))
     near = head[ends[-1].end() :] if ends else head
+    if _PER_OTHER_UNIT.search(head):
+        return None
     threshold = _THRESHOLD.search(condition)
     unsure = []
     daily = _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near) or _DAILY_AFTER.match(text, rate.end)

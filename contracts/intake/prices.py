@@ -38,6 +38,7 @@ _ROLES = [
     ("amount", re.compile(r"金额|总价|合价|价格|报价|费|价款|预算|合计|(?:万?元)")),
     ("name", re.compile(r"名称|项目|运维工作|工作项|品名|子项|服务目录|服务事项|服务内容|工作内容")),
 ]
+_PER_PERIOD = re.compile(r"^(?:每|年度|月度|季度|年|月)[^金总合]{0,4}(?:费|价)")
 _NUMERIC_ROLES = {"seq", "quantity", "unit_price", "amount", "subtotal"}
 _MONEY_ROLES = {"unit_price", "amount", "subtotal"}
 # A table of instalments or of people is not a price list, whatever its money column says.
@@ -86,9 +87,13 @@ def _squeezed(text: str) -> str:
 
 def _roles(cells: list[str]) -> list[str | None]:
     roles, taken = [], set()
-    for cell in cells:
+    # "年度费用（元）" beside "金额（元）": a fee per period is the rate, the other column the amount.
+    priced = [next((n for n, r in _ROLES if r.search(_squeezed(c))), None) == "amount" for c in cells]
+    for cell, money in zip(cells, priced, strict=True):
         words = _squeezed(cell)
         role = next((name for name, rule in _ROLES if words and rule.search(words)), None)
+        if money and sum(priced) > 1 and _PER_PERIOD.search(words) and "unit_price" not in taken:
+            role = "unit_price"
         if role in taken and role in {"name", "category", "amount", "seq", "quantity", "unit_price"}:
             role = "description" if role in {"name", "category"} else None
         roles.append(role)
