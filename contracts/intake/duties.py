@@ -33,7 +33,7 @@ NUM = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3})"
 SENTENCE_REACH = 300
 _SENTENCE = re.compile(r"[。；;\n]")
 # Occasions, not posts: a duty on these days is a rule of the contract, not a shift pattern.
-_OCCASION = re.compile(r"周末|节假日|休息日|双休日|重保|重大活动|敏感时期|保障期|突发")
+_OCCASION = re.compile(r"周末|节假日|休息日|双休日|重保|安保|重大活动|敏感时期|保障期|突发")
 _PLACE_END = re.compile(r"(?:总队|支队|大队|中队|厅|局|分局|中心|派出所|指挥部)$")
 _PLACE_LEAD = re.compile(r"^.*(?:安排|派驻|派遣|配备|配置|提供|设置|设立|在)")
 
@@ -103,6 +103,13 @@ _SHIFT_WORDS = re.compile(
 _CLIENT_SENDS = re.compile(r"(?<![在向为到至于给])甲方[^，,。；;乙]*$")
 # "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
+# "派驻云平台运维工程师2名、数据库工程师1名常驻甲方机房": several posts sent at once, one per role.
+_ROLE_COUNT = r"[\u4e00-\u9fff]{1,10}?(?:人员|工程师)\s*" + NUM + r"\s*(?:名|位|人)"
+_SENT_LIST = re.compile(
+    r"(?:派驻|派遣|安排|配备)(?P<list>" + _ROLE_COUNT + r"(?:\s*[、，,和及]\s*" + _ROLE_COUNT + r")+)"
+    r"\s*(?:常驻|驻场|驻点|在)"
+)
+_LIST_ITEM = re.compile(r"(?P<role>[\u4e00-\u9fff]{1,10}?(?:人员|工程师))\s*(?P<n>" + NUM + r")\s*(?:名|位|人)")
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
 _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负责人")
 
@@ -127,7 +134,7 @@ def _post(name, shift, headcount, place="") -> dict:
 
 def staff_posts(text: str) -> Extraction:
     out = Extraction()
-    placed, counted, table, taken = [], [], [], []
+    placed, counted, table, taken, listed = [], [], [], [], []
 
     def free(start, end):
         return not any(s < end and start < e for s, e in taken)
@@ -140,6 +147,15 @@ def staff_posts(text: str) -> Extraction:
         if shift not in ("5x8", "7x8", "7x24") or not n:
             continue
         table.append((_post(f"{m['d']}×{m['h']}驻场岗", shift, n), m.start(), m.end(), 0.9, "shift-table"))
+    for m in _SENT_LIST.finditer(text):
+        if _OCCASION.search(_sentence_of(text, *m.span())):
+            continue
+        taken.append(m.span())
+        for item in _LIST_ITEM.finditer(text, m.start("list"), m.end("list")):
+            n = number(item["n"])
+            if n:
+                role = re.sub(r"^(?:和|及|、)", "", item["role"])
+                listed.append((_post(role, "5x8", n), item.start(), item.end(), 0.7, "listed-posts"))
     for m in _PLACED.finditer(text):
         place = _PLACE_LEAD.sub("", m["place"])
         n = number(m["n"])
@@ -158,8 +174,8 @@ def staff_posts(text: str) -> Extraction:
         if n:
             shift = _shift_beside(text, m, taken)
             counted.append((n, _role(m["role"], m["role2"], m["role3"], m["role4"]), m.start(), m.end(), shift))
-    posts = table + placed
-    sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed) if group}
+    posts = table + placed + listed
+    sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed, listed) if group}
     counted = [c for c in counted if c[0] not in sums]
     if counted:
         counts = Counter(c[0] for c in counted).most_common()
@@ -174,7 +190,8 @@ def staff_posts(text: str) -> Extraction:
             spans = tuple(next((c[2], c[3]) for c in counted if c[0] == n) for n in values)
             out.conflicts.append(Conflict("staff_post", values, spans))
     for m in _ROUND_THE_CLOCK.finditer(text):
-        if free(*m.span()):
+        # "重大安保期间…实行7×24小时值守": a heightened period's duty, not a post.
+        if free(*m.span()) and not _OCCASION.search(_sentence_of(text, *m.span())):
             posts.append((_post("7×24值班", "7x24", 1), m.start(), m.end(), 0.6, "round-the-clock-duty"))
             break
     for m in _LEAD.finditer(text):

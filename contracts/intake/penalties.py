@@ -59,7 +59,8 @@ _RATE = re.compile(
 _PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚|滞纳金|逾期利息")
 _CAP_BEFORE = re.compile(r"(?:最高|上限|不超过|不得超过|不高于|最多|封顶|限额|至多)[^。；;，,]{0,16}$")
 _CAP_AFTER = re.compile(r"\s*(?:的?违约金)?\s*(?:为限|封顶|为上限)")
-_OVERALL = re.compile(r"违约金(?:的)?总额|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和")
+# "本合同项下违约金累计不超过…" in a sentence of its own: all penalties together.
+_OVERALL = re.compile(r"违约金(?:的)?总额|违约金累计|累计违约金|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和")
 # Words that make even a cap in a clause's own sentence the cap on all penalties together.
 _ALL_PENALTIES = re.compile(r"(?:上述|各项|全部|所有|累加)[^。；;，,]{0,10}违约金|累加")
 _SENTENCE = re.compile(r"[^。；;]+[。；;]?")
@@ -111,7 +112,12 @@ _KINDS = [
         r"|甲方(?:没有|未)按照?[^。；;]{0,16}?付款",
     ),
     ("subcontracting", 1, r"分包|转包"),
-    ("secret_leak", 1, r"泄密|失密|泄露[^，。；;,]{0,8}(?:秘密|机密|信息|数据)|违反[^，。；;,]{0,6}保密"),
+    (
+        "secret_leak",
+        1,
+        r"泄密|失密|泄露[^，。；;,]{0,8}(?:秘密|机密|信息|数据)|违反[^，。；;,]{0,6}保密"
+        r"|(?:秘密|机密|信息|数据)[^，。；;,]{0,6}(?:泄露|外泄)",
+    ),
     ("staff_conduct", 1, r"态度(?:恶劣|粗暴|蛮横)|辱骂"),
     (
         "staff_replacement",
@@ -135,7 +141,9 @@ _KINDS = [
     (
         "late_response",
         1,
-        r"\d+\s*(?:分钟|小时)[^，。；;,]{0,4}响应|(?:未|没有)[^，。；;,]{0,12}?响应|响应(?:不及时|超时)",
+        r"\d+\s*(?:分钟|小时)[^，。；;,]{0,4}响应|(?:未|没有)[^，。；;,]{0,12}?响应"
+        # "响应超时", "响应或到达现场超时"
+        r"|响应(?:[或和及、](?:到达现场|到场))?(?:不及时|超时)",
     ),
     (
         "sla_arrival",
@@ -299,6 +307,11 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     else:
         shape = "one_off"
         unsure.append("no count named: read as once")
+        # "累计三次未按时提交周报的，扣除1%": priced at the N-th breach, which a one-off clause
+        # would charge at the first; the portal counts such thresholds for staff changes only.
+        counted = _COUNT.search(condition)
+        if counted and (_int(counted["n"]) or 0) >= 2:
+            return None
     if rate.lpr and shape != "per_day":
         return None
     clause = _Clause(condition_start, sentence.end(), kind, tier, shape, rate, base, unsure=unsure)

@@ -191,10 +191,11 @@ def inspections(text: str) -> Extraction:
 
 # The codes of reports.kinds.
 # A report's name may say what it is of, in a word or two: "月度运维报告", "年度运维工作总结".
-_OF = r"(?:工作|运维|服务|技术|运行)*"
+_OF = r"(?:工作|运维|服务|技术|运行|分析)*"
 _REPORTS = [
     ("weekly", re.compile(r"周报|每周[^，,。；;]{0,10}?报告|周工作报告")),
-    ("monthly", re.compile(rf"月报|每个?月[^，,。；;]{{0,10}}?报告|月度{_OF}报告")),
+    # "每月3日前向甲方报送上月巡检报告": the day and the recipient between.
+    ("monthly", re.compile(rf"月报|每个?月[^，,。；;]{{0,16}}?报告|月度{_OF}报告|上个?月[^，,。；;]{{0,6}}?报告")),
     ("quarterly", re.compile(rf"季报|季度{_OF}报告|每个?季度?[^，,。；;]{{0,10}}?报告")),
     ("half_yearly", re.compile(rf"半年报|半年度?(?:{_OF}|巡检)(?:报告|总结)")),
     ("annual", re.compile(rf"(?<!半)年报|(?<!半)年度{_OF}(?:报告|总结)|(?<!半)年终总结")),

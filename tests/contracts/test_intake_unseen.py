@@ -61,6 +61,34 @@ def test_a_count_within_a_year_said_further_from_the_year(sentence, count):
     assert clause["rate_percent"] == Decimal("1.5")
 
 
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("乙方故障响应或到达现场超时的，每次扣除合同总价的0.2%。", "late_response"),
+        ("因乙方原因致使甲方业务数据外泄的，乙方应支付合同总价25%的违约金。", "secret_leak"),
+    ],
+)
+def test_the_kind_named_after_what_happened(sentence, kind):
+    (clause,) = clauses(sentence)
+    assert clause["kind"] == kind
+
+
+def test_a_clause_priced_at_a_count_of_breaches_is_not_read_as_once():
+    # Charged at the fourth late report: a one-off clause would charge the first.
+    assert clauses("乙方在服务期内累计四次未按时提交运维月报的，甲方有权扣除合同总价的2%。") == []
+
+
+def test_a_cap_on_all_penalties_in_a_sentence_of_its_own_and_a_clauses_own_cap():
+    text = (
+        "1. 乙方未按约定完成巡检的，每逾期一日按合同总价的0.1%计收违约金，违约金累计不超过合同总价的4%。\n"
+        "2. 本合同项下违约金累计不超过合同总价的25%。\n"
+    )
+    found = penalties(text)
+    (clause,) = values(found, "penalty_clause")
+    assert clause["cap_percent"] == Decimal(4)
+    assert found.value("penalty_cap_percent") == Decimal(25)
+
+
 # --- Header ---------------------------------------------------------------------------------------
 
 
@@ -112,6 +140,15 @@ def test_people_sent_to_the_bureaus_own_site_are_the_vendors_post():
     assert (post["headcount"], post["shift"]) == (4, "5x8")
 
 
+def test_several_posts_sent_at_once_and_a_heightened_periods_duty_that_is_none():
+    text = (
+        "乙方派驻网络运维工程师3名、安全工程师1名常驻甲方机房；"
+        "重大安保期间，乙方另行安排工程师实行7×24小时值守。"
+    )
+    found = {(v["name"], v["shift"], v["headcount"]) for v in values(extract_duties(text), "staff_post")}
+    assert found == {("网络运维工程师", "5x8", 3), ("安全工程师", "5x8", 1)}
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -146,6 +183,12 @@ def test_a_grade_in_brackets_after_its_number_and_restoring_said_alone():
 
 
 # --- Reports --------------------------------------------------------------------------------------
+
+
+def test_a_monthly_report_named_after_its_day_and_recipient_and_an_analysis_report():
+    text = "乙方应于每月10日前向甲方信息中心报送上月巡检报告；每季度结束后5个工作日内提交季度分析报告。"
+    found = {(v["kind"], v["offset"], v["offset_unit"]) for v in values(extract_routines(text), "report_duty")}
+    assert found == {("monthly", 10, "calendar_days"), ("quarterly", 5, "working_days")}
 
 
 def test_report_names_that_say_what_they_are_of_and_a_deadline_in_the_next_clause():

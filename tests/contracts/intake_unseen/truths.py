@@ -215,10 +215,77 @@ U3 = {
     "penalty_cap_percent": D(10),
 }
 
+# Written after the rules were fixed on the three above, and scored once before any other change:
+# the measure of what the fixes generalise to.
+U4 = {
+    "code": "U4-CLOUD",
+    "title": "临州市公安局科技信息化支队警务云平台及数据中心运维服务",
+    "client": "临州市公安局",
+    "vendor": "北辰云维信息技术有限公司",
+    "signed_on": dt.date(2025, 8, 25),
+    "starts_on": dt.date(2025, 9, 1),
+    "ends_on": dt.date(2026, 8, 31),
+    "total": D("1080000.00"),
+    "milestones": [
+        {"trigger": "effective", "offset": 20, "offset_unit": "working_days", "amount": D("540000.00")},
+        {"trigger": "final_acceptance", "offset": 30, "offset_unit": "working_days", "amount": D("540000.00")},
+    ],
+    "service_items": [
+        {"category": category, "name": name, "amount": D(amount)}
+        for category, name, amount in [
+            ("云平台运维", "计算资源运维", 260000),
+            ("云平台运维", "存储资源运维", 160000),
+            ("数据中心运维", "机房动力环境运维", 240000),
+            ("数据中心运维", "网络安全设备运维", 120000),
+            ("驻场服务", "驻场工程师3名", 300000),
+        ]
+    ],
+    # 第九条: two posts on the bureau's hours; the heightened periods' extra duty is no post.
+    "staff_posts": [
+        {"name": "云平台运维工程师", "shift": "5x8", "headcount": 2},
+        {"name": "数据库工程师", "shift": "5x8", "headcount": 1},
+    ],
+    "acceptance_method": "one_time",
+    "inspection_schedules": [
+        {"name": "每日巡检", "kind": "daily"},
+        {"name": "月度巡检", "kind": "monthly_day"},
+    ],
+    "report_requirements": [
+        ("weekly", 1, "calendar_days", "", ""),
+        ("monthly", 3, "calendar_days", "", ""),
+        ("quarterly", 7, "working_days", "", ""),
+    ],
+    "sla_terms": [
+        _sla("response", 20, "minutes"),
+        _sla("arrival", 1, "hours", severity="emergency"),
+        _sla("arrival", 4, "hours", severity="severe"),
+        _sla("resolution", 4, "hours", severity="emergency"),
+        _sla("resolution", 12, "hours", severity="severe"),
+        _sla("resolution", 3, "working_days", severity="general"),
+    ],
+    # 第十四条 (a count of late weekly reports: a threshold the portal has for staff changes only)
+    # and 第十七条 (yuan): not the portal's.
+    "penalty_clauses": [
+        {"kind": "late_response", "shape": "per_occurrence", "rate_percent": D("0.1")},
+        {"kind": "sla_resolution", "shape": "per_day", "rate_percent": D("0.2"), "cap_percent": D(10)},
+        {"kind": "subcontracting", "shape": "one_off", "rate_percent": D(30)},
+        {"kind": "secret_leak", "shape": "one_off", "rate_percent": D(20)},
+        {
+            "kind": "late_payment",
+            "shape": "per_day",
+            "rate_percent": D("0.03"),
+            "base": "overdue_amount",
+            "party": "client",
+        },
+    ],
+    "penalty_cap_percent": D(30),
+}
+
 UNSEEN = [
     ("u1_signals.txt", U1),
     ("u2_video.txt", U2),
     ("u3_passport.txt", U3),
+    ("u4_cloud.txt", U4),
 ]
 
 
