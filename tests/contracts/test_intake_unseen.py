@@ -228,3 +228,76 @@ def _bench():
 def test_nothing_proposed_for_a_contract_written_for_the_tests_is_wrong(text, truth):
     counts = _bench().score(extract(text), truth)
     assert {group: wrong for group, (_right, wrong, _missed) in counts.items() if wrong} == {}
+
+
+# --- A term counted from an event, at acceptance and on the review page ---------------------------
+
+EVENT_TERM = """某区公安局2026年度门禁系统运维服务项目合同
+甲方：某区公安局
+乙方：某某安防工程有限公司
+一、合同金额
+合同金额：人民币贰拾万元整（¥200,000.00元）。
+二、服务期限
+服务期限：自系统验收合格之日起12个月。
+三、其他
+本合同自双方签字盖章之日起生效。签订日期：2026年4月1日
+"""
+
+
+@pytest.fixture
+def event_upload(db, make_user, settings, tmp_path, django_capture_on_commit_callbacks, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contracts.intake import flow
+    from contracts.models import Organization, Role
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(flow, "enqueue", lambda upload: flow.run_reading(upload.pk))
+    bureau = Organization.objects.create(name="某区公安局", kind=Organization.Kind.CLIENT)
+    user = make_user(Role.CLIENT_MANAGER, bureau)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = flow.create_upload(
+            client=bureau, uploaded_file=SimpleUploadedFile("合同.txt", EVENT_TERM.encode()), by=user
+        )
+    upload.refresh_from_db()
+    return upload, user
+
+
+def _kept(upload):
+    from contracts.intake import codec
+
+    return [codec.load_proposal(p) for p in upload.proposals]
+
+
+def test_the_months_give_the_end_date_once_the_contract_has_a_start_date(event_upload):
+    from contracts.intake.accept import accept
+    from contracts.models import TermSource
+
+    upload, user = event_upload
+    proposals = _kept(upload)
+    (months,) = [p for p in proposals if p["field"] == "term_months"]
+    assert months["value"] == 12 and not [p for p in proposals if p["field"] in ("starts_on", "ends_on")]
+    # The reviewer enters the day the system passed acceptance as the start.
+    started = {**months, "field": "starts_on", "group": "term", "value": "2026-06-15", "rule": "reviewer"}
+    contract = accept(upload, [*proposals, started], code="QX-2026-MJ", by=user)
+    assert (contract.starts_on, contract.ends_on) == (dt.date(2026, 6, 15), dt.date(2027, 6, 14))
+    source = TermSource.objects.get(contract=contract, field="ends_on")
+    assert EVENT_TERM[source.start : source.end].startswith("服务期限")
+
+
+def test_without_a_start_date_the_months_are_not_entered_and_the_review_page_says_why(event_upload):
+    from django.utils import translation
+
+    from contracts.intake import review
+    from contracts.intake.accept import accept
+    from om_portal.models import AuditEntry
+
+    upload, user = event_upload
+    contract = accept(upload, _kept(upload), code="QX-2026-MJ", by=user)
+    assert contract.starts_on is None and contract.ends_on is None
+    entry = AuditEntry.objects.filter(action="accept").latest("pk")
+    assert "term_months" in entry.detail["not_entered"]
+    with translation.override("zh-hans"):
+        (row,) = [r for r in review.rows(_kept(upload), upload.text) if r.inputs[0].value == "12"]
+        assert (str(row.label), row.tab) == ("服务期限（月）", "overview")
+        assert "不录入" in str(row.note) and "起止日期" in str(row.note)
