@@ -413,9 +413,7 @@ def side_by_side(seen: dict, unseen: dict) -> None:
         right, wrong, missed = unseen[group]
         print(f"{group:<12}" + "".join(f"{c:>16}" for c in cells) + f"   {right}/{wrong}/{missed}")
     over = [sum(t[g][i] for g in GROUPS) for t in (seen, unseen) for i in range(3)]
-    cells = [
-        f"{shown(ratio(r, r + w))}/{shown(ratio(r, r + m))}" for r, w, m in (over[:3], over[3:])
-    ]
+    cells = [f"{shown(ratio(r, r + w))}/{shown(ratio(r, r + m))}" for r, w, m in (over[:3], over[3:])]
     print(f"{'all fields':<12}" + "".join(f"{c:>16}" for c in cells) + f"   {over[3]}/{over[4]}/{over[5]}")
 
 

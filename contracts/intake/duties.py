@@ -109,7 +109,9 @@ _SENT_LIST = re.compile(
     r"(?:派驻|派遣|安排|配备)(?P<list>" + _ROLE_COUNT + r"(?:\s*[、，,和及]\s*" + _ROLE_COUNT + r")+)"
     r"\s*(?:常驻|驻场|驻点|在)"
 )
-_LIST_ITEM = re.compile(r"(?P<role>[\u4e00-\u9fff]{1,10}?(?:人员|工程师))\s*(?P<n>" + NUM + r")\s*(?:名|位|人)")
+_LIST_ITEM = re.compile(
+    r"(?P<role>[\u4e00-\u9fff]{1,10}?(?:人员|工程师))\s*(?P<n>" + NUM + r")\s*(?:名|位|人)"
+)
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
 _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负责人")
 
@@ -173,7 +175,8 @@ def staff_posts(text: str) -> Extraction:
         n = number(m["n"] or m["n3"] or m["n4"])
         if n:
             shift = _shift_beside(text, m, taken)
-            counted.append((n, _role(m["role"], m["role2"], m["role3"], m["role4"]), m.start(), m.end(), shift))
+            role = _role(m["role"], m["role2"], m["role3"], m["role4"])
+            counted.append((n, role, m.start(), m.end(), shift))
     posts = table + placed + listed
     sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed, listed) if group}
     counted = [c for c in counted if c[0] not in sums]
@@ -296,7 +299,10 @@ def _chosen_method(text: str) -> tuple[str, int, int, str] | None:
 
 # The article on acceptance ("第八条 验收", "九、验收", "6. 验收标准、方法") up to the next article:
 # where the contract says how the work is accepted, beside a payment "经验收合格后" elsewhere.
-_ARTICLE = r"[ \t\u3000#]*(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]{1,3}\s*[、.．]|\d{1,2}\s*[.．、](?!\d))"
+_ARTICLE = (
+    r"[ \t\u3000#]*(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]{1,3}\s*[、.．]"
+    r"|\d{1,2}\s*[.．、](?!\d))"
+)
 _ACCEPTANCE_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}\s*(?:履约)?验收[^\n。；;，,]{{0,8}}$")
 _NEXT_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}")
 ARTICLE_REACH = 800

@@ -120,7 +120,9 @@ _RANGE = re.compile(r"自\s*" + _DATE.format("a") + r"\s*(?:起\s*)?至\s*" + _D
 # The count in figures or in words: "服务期 1 年", "服务期为两年", "服务期限为十二个月".
 _COUNT = r"(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,3})"
 _FROM_FOR = re.compile(
-    r"(?:服务期|合同期限?|期限)\s*(?:为\s*)?" + _COUNT + r"\s*(?P<unit>年|个月)\s*[，,]?\s*自\s*"
+    r"(?:服务期|合同期限?|期限)\s*(?:为\s*)?"
+    + _COUNT
+    + r"\s*(?P<unit>年|个月)\s*[，,]?\s*自\s*"
     + _DATE.format("a")
     + r"\s*起"
 )

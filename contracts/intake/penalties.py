@@ -60,7 +60,9 @@ _PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|�
 _CAP_BEFORE = re.compile(r"(?:最高|上限|不超过|不得超过|不高于|最多|封顶|限额|至多)[^。；;，,]{0,16}$")
 _CAP_AFTER = re.compile(r"\s*(?:的?违约金)?\s*(?:为限|封顶|为上限)")
 # "本合同项下违约金累计不超过…" in a sentence of its own: all penalties together.
-_OVERALL = re.compile(r"违约金(?:的)?总额|违约金累计|累计违约金|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和")
+_OVERALL = re.compile(
+    r"违约金(?:的)?总额|违约金累计|累计违约金|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和"
+)
 # Words that make even a cap in a clause's own sentence the cap on all penalties together.
 _ALL_PENALTIES = re.compile(r"(?:上述|各项|全部|所有|累加)[^。；;，,]{0,10}违约金|累加")
 _SENTENCE = re.compile(r"[^。；;]+[。；;]?")

@@ -25,6 +25,11 @@ def values(extraction, name):
     return [p.value for p in extraction.proposals if p.field == name]
 
 
+def duties_due(text):
+    """Each report duty's kind and deadline."""
+    return {(v["kind"], v["offset"], v["offset_unit"]) for v in values(extract_routines(text), "report_duty")}
+
+
 # --- Penalties ------------------------------------------------------------------------------------
 
 
@@ -187,7 +192,7 @@ def test_a_grade_in_brackets_after_its_number_and_restoring_said_alone():
 
 def test_a_monthly_report_named_after_its_day_and_recipient_and_an_analysis_report():
     text = "乙方应于每月10日前向甲方信息中心报送上月巡检报告；每季度结束后5个工作日内提交季度分析报告。"
-    found = {(v["kind"], v["offset"], v["offset_unit"]) for v in values(extract_routines(text), "report_duty")}
+    found = duties_due(text)
     assert found == {("monthly", 10, "calendar_days"), ("quarterly", 5, "working_days")}
 
 
@@ -196,8 +201,12 @@ def test_report_names_that_say_what_they_are_of_and_a_deadline_in_the_next_claus
         "乙方应于每月结束后2个工作日内报送月度服务报告；"
         "乙方每季度向甲方提交季度运行报告，于每季度结束后5日内提交；合同期满时提交年度技术工作总结。"
     )
-    found = {(v["kind"], v["offset"], v["offset_unit"]) for v in values(extract_routines(text), "report_duty")}
-    assert found == {("monthly", 2, "working_days"), ("quarterly", 5, "calendar_days"), ("annual", None, None)}
+    found = duties_due(text)
+    assert found == {
+        ("monthly", 2, "working_days"),
+        ("quarterly", 5, "calendar_days"),
+        ("annual", None, None),
+    }
 
 
 # --- Prices ---------------------------------------------------------------------------------------
@@ -224,7 +233,11 @@ def _bench():
     return module
 
 
-@pytest.mark.parametrize("text, truth", cases(), ids=lambda case: case["code"] if isinstance(case, dict) else "")
+def _code(case):
+    return case["code"] if isinstance(case, dict) else ""
+
+
+@pytest.mark.parametrize("text, truth", cases(), ids=_code)
 def test_nothing_proposed_for_a_contract_written_for_the_tests_is_wrong(text, truth):
     counts = _bench().score(extract(text), truth)
     assert {group: wrong for group, (_right, wrong, _missed) in counts.items() if wrong} == {}

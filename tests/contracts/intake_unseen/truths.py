@@ -228,7 +228,12 @@ U4 = {
     "total": D("1080000.00"),
     "milestones": [
         {"trigger": "effective", "offset": 20, "offset_unit": "working_days", "amount": D("540000.00")},
-        {"trigger": "final_acceptance", "offset": 30, "offset_unit": "working_days", "amount": D("540000.00")},
+        {
+            "trigger": "final_acceptance",
+            "offset": 30,
+            "offset_unit": "working_days",
+            "amount": D("540000.00"),
+        },
     ],
     "service_items": [
         {"category": category, "name": name, "amount": D(amount)}
