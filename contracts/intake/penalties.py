@@ -56,7 +56,7 @@ _RATE = re.compile(
     rf"|(?P<per>[百千万])分之\s*(?P<frac>{NUMERAL})"
     r"|(?P<lpr>LPR|贷款市场报价利率)"
 )
-_PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚|滞纳金|逾期利息")
+_PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚|扣款|滞纳金|逾期利息")
 _CAP_BEFORE = re.compile(r"(?:最高|上限|不超过|不得超过|不高于|最多|封顶|限额|至多)[^。；;，,]{0,16}$")
 _CAP_AFTER = re.compile(r"\s*(?:的?违约金)?\s*(?:为限|封顶|为上限)")
 # "本合同项下违约金累计不超过…" in a sentence of its own: all penalties together.
@@ -475,6 +475,30 @@ def _trial_run(flat: Flat) -> list[tuple[dict, int, int]]:
     return found
 
 
+# "每次扣罚200元", "每人次罚款100元": a sum in yuan, which no clause of the engine prices.
+_YUAN = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元)")
+NOTE_CHARS = 1000
+NOTE_HEAD = "未自动录入的违约条款（系统无法按其计价或未识别违约类型，请人工处理）："
+
+
+def _unpriced(flat: Flat, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of the penalty paragraphs that price a breach in a way no proposal holds (a
+    sum in yuan, a rate per hour, a kind of breach the portal does not know): a note for the
+    reviewer, never a clause of a wrong kind or shape."""
+    found = []
+    for start, end in flat.paragraphs():
+        if not _PENALTY_WORDS.search(flat.text, start, end):
+            continue
+        for sentence in _SENTENCE.finditer(flat.text, start, end):
+            words = sentence.group()
+            if not _PENALTY_WORDS.search(words) or not (_YUAN.search(words) or _RATE.search(words)):
+                continue
+            if any(s < sentence.end() and sentence.start() < e for s, e in covered):
+                continue
+            found.append(sentence.span())
+    return found
+
+
 def _priced(value: dict) -> tuple:
     """What two readings of one kind must agree on to be the same clause."""
     return tuple(value[name] for name in CLAUSE_FIELDS if name not in ("title", "text"))
@@ -522,4 +546,11 @@ def penalties(text: str, flat: Flat | None = None) -> Extraction:
             Proposal("penalties", "penalty_clause", value, *flat.span(start, end), confidence, rule)
         )
     _overall_cap(out, flat, caps)
+    covered = [(start, end) for _value, start, end, _c, _r in found] + [(s, e) for _v, s, e in caps]
+    notes = _unpriced(flat, covered)
+    if notes:
+        body = "\n".join(text[slice(*flat.span(s, e))].strip() for s, e in notes)
+        value = (NOTE_HEAD + "\n" + body)[:NOTE_CHARS]
+        start, end = flat.span(notes[0][0], notes[-1][1])
+        out.proposals.append(Proposal("penalties", "notes", value, start, end, 0.5, "penalty-unpriced"))
     return out

@@ -49,6 +49,23 @@ def test_a_penalty_the_engine_cannot_price_is_not_proposed(sentence):
     assert clauses(sentence) == []
 
 
+def test_what_no_clause_can_price_is_proposed_as_a_note_for_the_reviewer():
+    text = (
+        "八、违约责任\n"
+        "1. 乙方巡检漏项的，每次扣罚300元。\n"
+        "2. 乙方人员着装不规范的，每次按合同总价的0.1%扣款。\n"
+        "3. 乙方未按约定完成巡检的，每逾期一日按合同总价的0.1%支付违约金。\n"
+        "4. 本合同违约金总额不超过合同总价的20%。\n"
+    )
+    found = penalties(text)
+    assert [c["kind"] for c in values(found, "penalty_clause")] == ["late_inspection"]
+    (note,) = values(found, "notes")
+    assert "每次扣罚300元" in note and "着装不规范" in note
+    assert "每逾期一日" not in note and "违约金总额" not in note
+    # A text whose penalties are all priced has no note.
+    assert values(penalties(text.split("1.")[0] + "3." + text.split("3.")[1]), "notes") == []
+
+
 @pytest.mark.parametrize(
     "sentence, count",
     [
