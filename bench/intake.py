@@ -8,6 +8,9 @@ missed (it costs recall). Printed per field group and seed, then per group over 
 against the goals (precision ≥ 0.95, recall ≥ 0.85) and the time against ≤ 2 s for 20 pages.
 
 Run: .venv/bin/python bench/intake.py   (no database). --smoke: the same, one round of timing.
+--unseen: also the contracts written for the tests in the seeds' style that no rule was written
+while reading (tests/contracts/intake_unseen), scored the same way, per group beside the seeds:
+the extractor is scored on contracts it has never seen.
 """
 
 import os
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "om_portal.settings")
 
 SMOKE = "--smoke" in sys.argv[1:]
+UNSEEN = "--unseen" in sys.argv[1:]
 # The seed texts are not in the repository (they name people); the workplace keeps them beside it.
 SEEDS = Path(os.environ.get("OM_SEEDS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "seeds")
 # --smoke scores this text of our own (no seed needed), in the seeds' shapes, with its truth.
@@ -361,25 +365,19 @@ def shown(value: float | None) -> str:
     return "  —  " if value is None else f"{value:5.2f}"
 
 
-def main():
-    import django
-
-    django.setup()
+def run(cases: list[tuple[str, dict]], rounds: int) -> tuple[dict, list]:
+    """Score each (text, truth), printing a row per text: (group → [right, wrong, missed], timings)."""
     from contracts.intake import extract
 
-    cases = texts()
     totals = {group: [0, 0, 0] for group in GROUPS}
-    print(f"load average {os.getloadavg()[0]:.2f}; {len(cases)} texts")
-    print(f"{'seed':<14}" + "".join(f"{g:>16}" for g in GROUPS) + "   (precision/recall)")
+    print(f"{'text':<14}" + "".join(f"{g:>16}" for g in GROUPS) + "   (precision/recall)")
     timings = []
     for text, truth in cases:
-        rounds = 1 if SMOKE else 5
         started = time.perf_counter()
         for _ in range(rounds):
             extraction = extract(text)
         seconds = (time.perf_counter() - started) / rounds
-        pages = len(text) / PAGE_CHARS
-        timings.append((truth["code"], seconds, pages))
+        timings.append((truth["code"], seconds, len(text) / PAGE_CHARS))
         counts = score(extraction, truth)
         cells = []
         for group in GROUPS:
@@ -388,7 +386,11 @@ def main():
                 totals[group][i] += n
             cells.append(f"{shown(ratio(right, right + wrong))}/{shown(ratio(right, right + missed))}")
         print(f"{truth['code']:<14}" + "".join(f"{c:>16}" for c in cells))
-    print(f"\nover the {len(cases)} texts (goal: precision ≥ 0.95, recall ≥ 0.85):")
+    return totals, timings
+
+
+def summary(totals: dict, n: int, what: str) -> list[str]:
+    print(f"\nover the {n} {what} (goal: precision ≥ 0.95, recall ≥ 0.85):")
     failed = []
     for group, (right, wrong, missed) in totals.items():
         precision, recall = ratio(right, right + wrong), ratio(right, right + missed)
@@ -398,6 +400,41 @@ def main():
             f"   {group:<8} precision {shown(precision)}  recall {shown(recall)}  "
             f"({right} right, {wrong} wrong, {missed} missed)  {'meets' if ok else 'BELOW'} the goal"
         )
+    return failed
+
+
+def side_by_side(seen: dict, unseen: dict) -> None:
+    print(f"\n{'group':<12}{'seeds P/R':>16}{'unseen P/R':>16}   (right/wrong/missed on unseen)")
+    for group in GROUPS:
+        cells = []
+        for totals in (seen, unseen):
+            right, wrong, missed = totals[group]
+            cells.append(f"{shown(ratio(right, right + wrong))}/{shown(ratio(right, right + missed))}")
+        right, wrong, missed = unseen[group]
+        print(f"{group:<12}" + "".join(f"{c:>16}" for c in cells) + f"   {right}/{wrong}/{missed}")
+    over = [sum(t[g][i] for g in GROUPS) for t in (seen, unseen) for i in range(3)]
+    cells = [f"{shown(ratio(r, r + w))}/{shown(ratio(r, r + m))}" for r, w, m in (over[:3], over[3:])]
+    print(f"{'all fields':<12}" + "".join(f"{c:>16}" for c in cells) + f"   {over[3]}/{over[4]}/{over[5]}")
+
+
+def main():
+    import django
+
+    django.setup()
+    from contracts.intake import extract
+
+    cases = texts()
+    print(f"load average {os.getloadavg()[0]:.2f}; {len(cases)} texts")
+    totals, timings = run(cases, 1 if SMOKE else 5)
+    summary(totals, len(cases), "texts")
+    if UNSEEN or SMOKE:
+        from tests.contracts.intake_unseen.truths import cases as unseen_cases
+
+        unseen = unseen_cases()
+        print(f"\ncontracts no rule was written while reading ({len(unseen)} texts):")
+        unseen_totals, _timings = run(unseen, 1)
+        summary(unseen_totals, len(unseen), "unseen texts")
+        side_by_side(totals, unseen_totals)
     per_20 = [seconds / pages * 20 for _code, seconds, pages in timings]
     print(
         "\ntime per contract: "

@@ -27,6 +27,7 @@ from contracts.forms import (
     StaffPostForm,
 )
 from contracts.intake.duties import TIMELINE_FIELDS
+from contracts.intake.header import add_months
 from contracts.intake.labels import clause_label
 from contracts.models import (
     BuildTimeline,
@@ -56,6 +57,8 @@ FIELD_TAB = {
     "vendor": "overview",
     **dict.fromkeys(CONTRACT_FIELDS, "overview"),
     **dict.fromkeys(TIMELINE_FIELDS, "overview"),
+    # Not a contract field: it gives the end date when the contract has a start date (``_term``).
+    "term_months": "overview",
     "penalty_cap_percent": "penalties",
     **{name: tab for name, (tab, _form, _model) in PARTS.items()},
 }
@@ -81,6 +84,7 @@ INTEGERS = {
     "termination_at_count",
     "sla_warning_percent",
     "position",
+    "term_months",
     *TIMELINE_FIELDS,
 }
 BOOLEANS = {"onsite_on_non_working_days", "key_staff_change_needs_consent"}
@@ -277,6 +281,7 @@ def _create(upload, proposals, *, code, by):
         if index is not None:
             data[field] = typed[index]["value"]
             field_index[field] = index
+    term_used = _term(data, field_index, single("term_months"), typed)
     vendor_index = single("vendor")
     vendor = None
     if vendor_index is None:
@@ -345,7 +350,7 @@ def _create(upload, proposals, *, code, by):
     services.refresh_due_dates(contract)
 
     # --- The upper apps' parts (inspection schedules, report duties) ---
-    handled = set(FIELD_TAB)
+    handled = set(FIELD_TAB) - (set() if term_used else {"term_months"})
     for config in apps.get_app_configs():
         hook = getattr(config, "accept_intake", None)
         if hook is None:
@@ -365,6 +370,21 @@ def _create(upload, proposals, *, code, by):
     ]
     not_entered = sorted({p["field"] for p in typed if p["field"] not in handled})
     return contract, sources, not_entered
+
+
+def _term(data: dict, field_index: dict, index: int | None, typed: list) -> bool:
+    """A term of N months ("自验收合格之日起12个月") gives the end date when the contract has a
+    start date and no end date: the day before the same day N months on. Without a start date
+    the months are not entered (the event they count from has not happened); the review page
+    says so. Whether they were used."""
+    if index is None or not data.get("starts_on") or data.get("ends_on"):
+        return False
+    months = typed[index]["value"]
+    if not isinstance(months, int) or not 0 < months <= 1200:
+        return False
+    data["ends_on"] = add_months(data["starts_on"], months) - dt.timedelta(days=1)
+    field_index["ends_on"] = index  # the end date's sentence is the term's
+    return True
 
 
 def _new_contract():

@@ -33,7 +33,7 @@ NUM = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3})"
 SENTENCE_REACH = 300
 _SENTENCE = re.compile(r"[。；;\n]")
 # Occasions, not posts: a duty on these days is a rule of the contract, not a shift pattern.
-_OCCASION = re.compile(r"周末|节假日|休息日|双休日|重保|重大活动|敏感时期|保障期|突发")
+_OCCASION = re.compile(r"周末|节假日|休息日|双休日|重保|安保|重大活动|敏感时期|保障期|突发")
 _PLACE_END = re.compile(r"(?:总队|支队|大队|中队|厅|局|分局|中心|派出所|指挥部)$")
 _PLACE_LEAD = re.compile(r"^.*(?:安排|派驻|派遣|配备|配置|提供|设置|设立|在)")
 
@@ -91,15 +91,27 @@ _COUNTED = re.compile(
     r"(?P<n>" + NUM + r")\s*(?:名|位|人)\s*(?:及?以上)?\s*的?\s*(?:一线)?\s*"
     r"(?P<role>" + _ROLE + r")?\s*(?:驻场|常驻|驻点)\s*(?P<role2>" + _ROLE + r")?"
     r"|驻场(?P<role3>" + _ROLE + r")\s*(?:不少于|至少|不低于)?\s*(?P<n3>" + NUM + r")\s*(?:名|位|人)"
+    # "在甲方指挥中心派驻运维工程师3名": sent to stay, counted after the role.
+    r"|派驻(?P<role4>" + _ROLE + r")\s*(?:不少于|至少|不低于)?\s*(?P<n4>" + NUM + r")\s*(?:名|位|人)"
 )
 # "实行7×24小时驻场", "5×8小时工作制", "2名（7×24小时）" beside a count: the shift pattern of
 # those people; not a system's hours ("保障系统7×24小时运行", "7×24小时电话支持").
 _SHIFT_WORDS = re.compile(
     r"(?P<d>[57])\s*天?\s*[×xX*]\s*(?P<h>8|24)\s*(?:小时)?\s*(?:驻场|值守|值班|在岗|工作制|轮班|[）)])"
 )
-_CLIENT_SENDS = re.compile(r"甲方[^，,。；;乙]*$")
+# "甲方派驻2名民警…", not "乙方应在甲方指挥中心派驻…" (the bureau as the place, not the sender).
+_CLIENT_SENDS = re.compile(r"(?<![在向为到至于给])甲方[^，,。；;乙]*$")
 # "实行7×24小时值守": one person on call round the clock.
 _ROUND_THE_CLOCK = re.compile(r"7\s*[×xX*]\s*24\s*(?:小时)?\s*(?:值班|值守)")
+# "派驻云平台运维工程师2名、数据库工程师1名常驻甲方机房": several posts sent at once, one per role.
+_ROLE_COUNT = r"[\u4e00-\u9fff]{1,10}?(?:人员|工程师)\s*" + NUM + r"\s*(?:名|位|人)"
+_SENT_LIST = re.compile(
+    r"(?:派驻|派遣|安排|配备)(?P<list>" + _ROLE_COUNT + r"(?:\s*[、，,和及]\s*" + _ROLE_COUNT + r")+)"
+    r"\s*(?:常驻|驻场|驻点|在)"
+)
+_LIST_ITEM = re.compile(
+    r"(?P<role>[\u4e00-\u9fff]{1,10}?(?:人员|工程师))\s*(?P<n>" + NUM + r")\s*(?:名|位|人)"
+)
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
 _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负责人")
 
@@ -124,7 +136,7 @@ def _post(name, shift, headcount, place="") -> dict:
 
 def staff_posts(text: str) -> Extraction:
     out = Extraction()
-    placed, counted, table, taken = [], [], [], []
+    placed, counted, table, taken, listed = [], [], [], [], []
 
     def free(start, end):
         return not any(s < end and start < e for s, e in taken)
@@ -137,6 +149,15 @@ def staff_posts(text: str) -> Extraction:
         if shift not in ("5x8", "7x8", "7x24") or not n:
             continue
         table.append((_post(f"{m['d']}×{m['h']}驻场岗", shift, n), m.start(), m.end(), 0.9, "shift-table"))
+    for m in _SENT_LIST.finditer(text):
+        if _OCCASION.search(_sentence_of(text, *m.span())):
+            continue
+        taken.append(m.span())
+        for item in _LIST_ITEM.finditer(text, m.start("list"), m.end("list")):
+            n = number(item["n"])
+            if n:
+                role = re.sub(r"^(?:和|及|、)", "", item["role"])
+                listed.append((_post(role, "5x8", n), item.start(), item.end(), 0.7, "listed-posts"))
     for m in _PLACED.finditer(text):
         place = _PLACE_LEAD.sub("", m["place"])
         n = number(m["n"])
@@ -151,12 +172,13 @@ def staff_posts(text: str) -> Extraction:
             continue
         if _CLIENT_SENDS.search(text, max(0, m.start() - 12), m.start()):
             continue  # the bureau's own people on site (to supervise) are not the vendor's post
-        n = number(m["n"] or m["n3"])
+        n = number(m["n"] or m["n3"] or m["n4"])
         if n:
             shift = _shift_beside(text, m, taken)
-            counted.append((n, _role(m["role"], m["role2"], m["role3"]), m.start(), m.end(), shift))
-    posts = table + placed
-    sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed) if group}
+            role = _role(m["role"], m["role2"], m["role3"], m["role4"])
+            counted.append((n, role, m.start(), m.end(), shift))
+    posts = table + placed + listed
+    sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed, listed) if group}
     counted = [c for c in counted if c[0] not in sums]
     if counted:
         counts = Counter(c[0] for c in counted).most_common()
@@ -171,7 +193,8 @@ def staff_posts(text: str) -> Extraction:
             spans = tuple(next((c[2], c[3]) for c in counted if c[0] == n) for n in values)
             out.conflicts.append(Conflict("staff_post", values, spans))
     for m in _ROUND_THE_CLOCK.finditer(text):
-        if free(*m.span()):
+        # "重大安保期间…实行7×24小时值守": a heightened period's duty, not a post.
+        if free(*m.span()) and not _OCCASION.search(_sentence_of(text, *m.span())):
             posts.append((_post("7×24值班", "7x24", 1), m.start(), m.end(), 0.6, "round-the-clock-duty"))
             break
     for m in _LEAD.finditer(text):
@@ -187,9 +210,13 @@ def staff_posts(text: str) -> Extraction:
 
 
 # "项目负责人不得擅自更换，确需更换的应事先征得甲方书面同意".
+# "项目经理、技术负责人未经甲方同意不得更换", "项目负责人原则上不予更换，如需更换应征得甲方同意":
+# the consent may come before or after the words that forbid the change.
 _KEY_STAFF = re.compile(
-    r"(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?(?:不得|不能|不应|不可)[^。；;]{0,8}?更换"
+    r"(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?(?:不得|不能|不应|不可|不予|不准|不许)[^。；;]{0,8}?更换"
     r"[^。；;]{0,40}?(?:同意|许可|批准|认可)"
+    r"|(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?未经[^。；;]{0,12}?(?:同意|许可|批准|认可)"
+    r"[^。；;]{0,6}?(?:不得|不能|不应|不可|不予|不准|不许)[^。；;]{0,4}?更换"
 )
 # "双休日和法定节假日须安排至少2名工程师在岗": a must, with a count of people.
 _NON_WORKING = re.compile(
@@ -270,14 +297,40 @@ def _chosen_method(text: str) -> tuple[str, int, int, str] | None:
     return None
 
 
+# The article on acceptance ("第八条 验收", "九、验收", "6. 验收标准、方法") up to the next article:
+# where the contract says how the work is accepted, beside a payment "经验收合格后" elsewhere.
+_ARTICLE = (
+    r"[ \t\u3000#]*(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]{1,3}\s*[、.．]"
+    r"|\d{1,2}\s*[.．、](?!\d))"
+)
+_ACCEPTANCE_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}\s*(?:履约)?验收[^\n。；;，,]{{0,8}}$")
+_NEXT_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}")
+ARTICLE_REACH = 800
+
+
+def _section_method(text: str) -> tuple[str, int, int, str] | None:
+    """The one way the acceptance article names, or None (no such article, or both ways)."""
+    heading = _ACCEPTANCE_ARTICLE.search(text)
+    if heading is None:
+        return None
+    following = _NEXT_ARTICLE.search(text, heading.end() + 1, heading.end() + ARTICLE_REACH)
+    end = following.start() if following else min(len(text), heading.end() + ARTICLE_REACH)
+    once = list(_ONE_TIME.finditer(text, heading.end(), end))
+    periodic = list(_PERIODIC.finditer(text, heading.end(), end))
+    if bool(once) == bool(periodic):
+        return None
+    found = (once or periodic)[0]
+    return ("one_time" if once else "periodic"), found.start(), found.end(), "acceptance-article"
+
+
 def acceptance(text: str) -> Extraction:
     out = Extraction()
     plain = blanked(text)
-    chosen = _chosen_method(plain)
+    chosen = _chosen_method(plain) or _section_method(plain)
     method = None
     if chosen:
         method, start, end, rule = chosen
-        confidence = 0.9
+        confidence = 0.8 if rule == "acceptance-article" else 0.9
     else:
         once = list(_ONE_TIME.finditer(plain))
         periodic = list(_PERIODIC.finditer(plain))

@@ -117,15 +117,24 @@ _SIGNED = re.compile(
     r"(?:签订|签约|签署)(?:日期|时间)\s*[:：]\s*(?:" + _DATE.format("a") + "|" + _NUMERIC_DATE + ")"
 )
 _RANGE = re.compile(r"自\s*" + _DATE.format("a") + r"\s*(?:起\s*)?至\s*" + _DATE.format("b"))
+# The count in figures or in words: "服务期 1 年", "服务期为两年", "服务期限为十二个月".
+_COUNT = r"(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,3})"
 _FROM_FOR = re.compile(
-    r"(?:服务期|合同期限?|期限)\s*(?:为\s*)?(?P<n>\d{1,2})\s*(?P<unit>年|个月)\s*[，,]?\s*自\s*"
+    r"(?:服务期|合同期限?|期限)\s*(?:为\s*)?"
+    + _COUNT
+    + r"\s*(?P<unit>年|个月)\s*[，,]?\s*自\s*"
     + _DATE.format("a")
     + r"\s*起"
 )
 # "合同期限为 12 个月", "服务时间：合同生效之日起12个月": a span from the contract's start alone.
+# "服务期限：自项目终验合格之日起12个月": a span from an event the text names (acceptance, the
+# equipment going live), which has no date yet: the months alone, for the reviewer.
 _SPAN_ONLY = re.compile(
-    r"(?:合同期限|服务期限?|服务时间)\s*(?:为|[:：])?\s*(?:自?合同生效之日起)?\s*(?P<n>\d{1,2})\s*(?P<unit>年|个月)"
+    r"(?:合同期限|服务期限?|服务时间)\s*(?:为|[:：])?\s*(?:自?(?P<event>[^。；;，,\n]{0,20}?)之日起)?\s*"
+    + _COUNT
+    + r"\s*(?P<unit>年|个月)"
 )
+_FROM_EFFECT = re.compile(r"^(?:本)?合同(?:签订)?生效$|^(?:本)?合同签订$")
 _ON_SIGNING = re.compile(r"(?:签字|盖章|签章|公章)[^。\n]{0,30}(?:之日起|后)生效")
 
 
@@ -141,6 +150,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year = day.year + month // 12
     month = month % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _months(match) -> int | None:
+    """The term's months from its count and unit ("两年" → 24); None for a count that is none."""
+    try:
+        count = int(cn2an.cn2an(match["n"], "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+    months = count * (12 if match["unit"] == "年" else 1)
+    return months if 0 < months <= 120 else None
 
 
 def _distinct(out: Extraction, name: str, found: list[tuple[dt.date, int, int]], rule: str, group: str):
@@ -170,21 +189,24 @@ def dates(text: str) -> Extraction:
     for m in _FROM_FOR.finditer(text):
         first = _date(m, "a")
         if first:
-            months = int(m["n"]) * (12 if m["unit"] == "年" else 1)
+            months = _months(m)
+            if not months:
+                continue
             starts.append((first, m.start(), m.end()))
             ends.append((add_months(first, months) - dt.timedelta(days=1), m.start(), m.end()))
     _distinct(out, "starts_on", starts, "term-dates", "term")
     _distinct(out, "ends_on", ends, "term-dates", "term")
     if not starts:
         spans = list(_SPAN_ONLY.finditer(text))
-        months = {int(m["n"]) * (12 if m["unit"] == "年" else 1) for m in spans}
+        months = {_months(m) for m in spans} - {None}
         if len(months) == 1:
             m, n = spans[0], months.pop()
             out.proposals.append(Proposal("term", "term_months", n, m.start(), m.end(), 0.8, "term-span"))
             # In force on signing, the term runs from the signing date the text gives.
             signed_on = out.value("signed_on")
             effect = _ON_SIGNING.search(text)
-            if signed_on and effect:
+            from_event = m["event"] and not _FROM_EFFECT.search(m["event"])
+            if signed_on and effect and not from_event:
                 ends = add_months(signed_on, n) - dt.timedelta(days=1)
                 out.proposals.append(
                     Proposal(
@@ -199,7 +221,7 @@ def dates(text: str) -> Extraction:
 
 # --- The total ------------------------------------------------------------------------------------
 
-_TOTAL_HEAD = re.compile(r"(合同总(?:金额|价款|价)|费用总额|合同价款总额|合同金额)")
+_TOTAL_HEAD = re.compile(r"(合同总(?:金额|价款|价)|费用总额|合同价款总额|合同价款|合同金额)")
 _ARABIC = re.compile(
     r"[¥￥]\s*(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)|小写[^\d¥￥\n]{0,6}[¥￥]?\s*(?P<m>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*元"
 )

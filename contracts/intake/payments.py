@@ -21,7 +21,11 @@ MILESTONE_FIELDS = ("trigger", "offset", "offset_unit", "amount", "percent")
 _PAY = re.compile(r"甲方[^。；;\n]{0,40}?(?:向乙方)?(?:一次性)?支付")
 _BOUNDARY = re.compile(r"[。；;\n①②③④⑤⑥]|第[一二三四五六]期")
 _TRIGGERS = [
-    ("signing", re.compile(r"签订合同\s*\d*\s*个?(?:工作)?日?内|签订合同后|签约后")),
+    # "签订合同后", "本合同签订后10个工作日内", "合同签订之日起7日内" (not "签订生效之日后": effective).
+    (
+        "signing",
+        re.compile(r"签订合同\s*\d*\s*个?(?:工作)?日?内|签订合同后|签约后|合同签订(?:之日)?(?:后|起)"),
+    ),
     ("effective", re.compile(r"生效(?:之日)?后")),
     ("initial_acceptance", re.compile(r"初验[^，,。]{0,20}后")),
     ("final_acceptance", re.compile(r"(?:最终验收|终验|验收合格)[^，,。]{0,40}后")),

@@ -56,10 +56,13 @@ _RATE = re.compile(
     rf"|(?P<per>[百千万])分之\s*(?P<frac>{NUMERAL})"
     r"|(?P<lpr>LPR|贷款市场报价利率)"
 )
-_PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚|滞纳金|逾期利息")
+_PENALTY_WORDS = re.compile(r"违约金|惩罚金|罚金|罚款|扣除|扣减|扣罚|扣款|滞纳金|逾期利息")
 _CAP_BEFORE = re.compile(r"(?:最高|上限|不超过|不得超过|不高于|最多|封顶|限额|至多)[^。；;，,]{0,16}$")
 _CAP_AFTER = re.compile(r"\s*(?:的?违约金)?\s*(?:为限|封顶|为上限)")
-_OVERALL = re.compile(r"违约金(?:的)?总额|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和")
+# "本合同项下违约金累计不超过…" in a sentence of its own: all penalties together.
+_OVERALL = re.compile(
+    r"违约金(?:的)?总额|违约金累计|累计违约金|累加|累计计算|合计|总计|全部违约金|各项违约金|违约金之和"
+)
 # Words that make even a cap in a clause's own sentence the cap on all penalties together.
 _ALL_PENALTIES = re.compile(r"(?:上述|各项|全部|所有|累加)[^。；;，,]{0,10}违约金|累加")
 _SENTENCE = re.compile(r"[^。；;]+[。；;]?")
@@ -74,9 +77,16 @@ _DAILY_AFTER = re.compile(r"\s*(?:/|每)\s*(?:日|天)")
 _EACH_ANYWHERE = re.compile(r"每(?:发生|出现|违约)\s*(?:一|1)?\s*次")
 _EACH_NEAR = re.compile(r"每\s*(?:一|1)?\s*(?:次|起|项)")
 _COUNT = re.compile(rf"(?:发生|累计|达到|满|出现|第)\s*(?P<n>{NUMERAL})\s*次")
+# "一年内连续更换2人及以上", "在一个合同年度内，驻场人员更换累计超过2人", "一个服务年度内乙方
+# 更换驻场工程师累计达到3人次": the year, then (within the condition) the count.
 _THRESHOLD = re.compile(
-    rf"(?:(?:一|1)\s*个?(?:合同)?\s*年(?:度)?内|年度内|每(?:个合同)?年)[^。；;，,]{{0,10}}?"
+    rf"(?:(?:一|1)\s*个?(?:合同|服务)?\s*年(?:度)?内|年度内|每(?:个合同)?年)[^。；;]{{0,20}}?"
     rf"(?P<over>超过|多于)?\s*(?P<n>{NUMERAL})\s*(?:人|名|次|起)"
+)
+# "每超时一小时", "每超过1小时", "每低1个百分点": priced per a unit the engine does not count (it
+# counts days, occurrences and thresholds): no clause is proposed rather than a wrong shape.
+_PER_OTHER_UNIT = re.compile(
+    rf"每\s*(?:超时|超过|超出|延误|迟延|延迟|逾期|低|少|缺)?\s*(?:{NUMERAL})?\s*个?\s*(?:小时|分钟|百分点)"
 )
 _AFTER_DAYS = re.compile(
     rf"(?:逾期|延误|迟延|延迟)?超过\s*(?P<n>{NUMERAL})\s*个?\s*(?:日历|自然)?\s*(?:日|天)(?:的|以上)?[，,]?\s*"
@@ -104,7 +114,12 @@ _KINDS = [
         r"|甲方(?:没有|未)按照?[^。；;]{0,16}?付款",
     ),
     ("subcontracting", 1, r"分包|转包"),
-    ("secret_leak", 1, r"泄密|失密|泄露[^，。；;,]{0,8}(?:秘密|机密|信息|数据)|违反[^，。；;,]{0,6}保密"),
+    (
+        "secret_leak",
+        1,
+        r"泄密|失密|泄露[^，。；;,]{0,8}(?:秘密|机密|信息|数据)|违反[^，。；;,]{0,6}保密"
+        r"|(?:秘密|机密|信息|数据)[^，。；;,]{0,6}(?:泄露|外泄)",
+    ),
     ("staff_conduct", 1, r"态度(?:恶劣|粗暴|蛮横)|辱骂"),
     (
         "staff_replacement",
@@ -128,7 +143,9 @@ _KINDS = [
     (
         "late_response",
         1,
-        r"\d+\s*(?:分钟|小时)[^，。；;,]{0,4}响应|(?:未|没有)[^，。；;,]{0,12}?响应|响应(?:不及时|超时)",
+        r"\d+\s*(?:分钟|小时)[^，。；;,]{0,4}响应|(?:未|没有)[^，。；;,]{0,12}?响应"
+        # "响应超时", "响应或到达现场超时"
+        r"|响应(?:[或和及、](?:到达现场|到场))?(?:不及时|超时)",
     ),
     (
         "sla_arrival",
@@ -277,6 +294,8 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     head = text[sentence.start() : rate.start]
     ends = list(_CONDITION_END.finditer(head))
     near = head[ends[-1].end() :] if ends else head
+    if _PER_OTHER_UNIT.search(head):
+        return None
     threshold = _THRESHOLD.search(condition)
     unsure = []
     daily = _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near) or _DAILY_AFTER.match(text, rate.end)
@@ -290,6 +309,11 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     else:
         shape = "one_off"
         unsure.append("no count named: read as once")
+        # "累计三次未按时提交周报的，扣除1%": priced at the N-th breach, which a one-off clause
+        # would charge at the first; the portal counts such thresholds for staff changes only.
+        counted = _COUNT.search(condition)
+        if counted and (_int(counted["n"]) or 0) >= 2:
+            return None
     if rate.lpr and shape != "per_day":
         return None
     clause = _Clause(condition_start, sentence.end(), kind, tier, shape, rate, base, unsure=unsure)
@@ -451,6 +475,30 @@ def _trial_run(flat: Flat) -> list[tuple[dict, int, int]]:
     return found
 
 
+# "每次扣罚200元", "每人次罚款100元": a sum in yuan, which no clause of the engine prices.
+_YUAN = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元)")
+NOTE_CHARS = 1000
+NOTE_HEAD = "未自动录入的违约条款（系统无法按其计价或未识别违约类型，请人工处理）："
+
+
+def _unpriced(flat: Flat, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of the penalty paragraphs that price a breach in a way no proposal holds (a
+    sum in yuan, a rate per hour, a kind of breach the portal does not know): a note for the
+    reviewer, never a clause of a wrong kind or shape."""
+    found = []
+    for start, end in flat.paragraphs():
+        if not _PENALTY_WORDS.search(flat.text, start, end):
+            continue
+        for sentence in _SENTENCE.finditer(flat.text, start, end):
+            words = sentence.group()
+            if not _PENALTY_WORDS.search(words) or not (_YUAN.search(words) or _RATE.search(words)):
+                continue
+            if any(s < sentence.end() and sentence.start() < e for s, e in covered):
+                continue
+            found.append(sentence.span())
+    return found
+
+
 def _priced(value: dict) -> tuple:
     """What two readings of one kind must agree on to be the same clause."""
     return tuple(value[name] for name in CLAUSE_FIELDS if name not in ("title", "text"))
@@ -498,4 +546,11 @@ def penalties(text: str, flat: Flat | None = None) -> Extraction:
             Proposal("penalties", "penalty_clause", value, *flat.span(start, end), confidence, rule)
         )
     _overall_cap(out, flat, caps)
+    covered = [(start, end) for _value, start, end, _c, _r in found] + [(s, e) for _v, s, e in caps]
+    notes = _unpriced(flat, covered)
+    if notes:
+        body = "\n".join(text[slice(*flat.span(s, e))].strip() for s, e in notes)
+        value = (NOTE_HEAD + "\n" + body)[:NOTE_CHARS]
+        start, end = flat.span(notes[0][0], notes[-1][1])
+        out.proposals.append(Proposal("penalties", "notes", value, start, end, 0.5, "penalty-unpriced"))
     return out

@@ -17,31 +17,22 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from contracts.intake.header import capital_amount
+from contracts.intake.price_columns import (
+    _NUMERIC_ROLES,
+    _ROLES,
+    WAN,
+    _is_header,
+    _money_scale,
+    _squeezed,
+)
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 
 MAX_TABLES = 20
 MAX_ROWS = 2_000  # lines read per table
 MAX_CELLS = 30
 MAX_LINE = 5_000
-WAN = Decimal(10_000)
 CENT = Decimal("0.01")
 
-# A column's role from its header's words (spaces removed); the first that matches wins.
-_ROLES = [
-    ("seq", re.compile(r"^(序号|编号|No\.?|#)$", re.I)),
-    ("unit_price", re.compile(r"单价")),
-    ("quantity", re.compile(r"数量|工作量")),
-    ("unit", re.compile(r"单位(?!.*元)|计量")),
-    ("subtotal", re.compile(r"小计")),
-    ("description", re.compile(r"说明|描述|要求|参数|型号|规格|备注|内容说明|服务标准")),
-    ("category", re.compile(r"^(分项|类别|分类|类型|大类|服务类别|项目类别|费用类别)$")),
-    ("amount", re.compile(r"金额|总价|合价|价格|报价|费|价款|预算|合计|(?:万?元)")),
-    ("name", re.compile(r"名称|项目|运维工作|工作项|品名|子项|服务目录|服务事项|服务内容|工作内容")),
-]
-_NUMERIC_ROLES = {"seq", "quantity", "unit_price", "amount", "subtotal"}
-_MONEY_ROLES = {"unit_price", "amount", "subtotal"}
-# A table of instalments or of people is not a price list, whatever its money column says.
-_NOT_A_PRICE_LIST = re.compile(r"支付|付款|比例|期次|阶段|姓名|职称|违约")
 _GRAND_TOTAL = re.compile(r"^(合计|总计|总价|共计|总金额|价税合计|合同总价|总费用|合同金额)")
 _SUBTOTAL = re.compile(r"^小计")
 _PAGE_MARK = re.compile(r"^\s*(第\s*\d+\s*页.*|-\s*\d+\s*-|\d+\s*/\s*\d+|\d{1,3})\s*$")
@@ -78,53 +69,6 @@ def _kind(line: str) -> str | None:
     if len(_SPACES.findall(line.strip())) >= 2:
         return "spaces"
     return None
-
-
-def _squeezed(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _roles(cells: list[str]) -> list[str | None]:
-    roles, taken = [], set()
-    for cell in cells:
-        words = _squeezed(cell)
-        role = next((name for name, rule in _ROLES if words and rule.search(words)), None)
-        if role in taken and role in {"name", "category", "amount", "seq", "quantity", "unit_price"}:
-            role = "description" if role in {"name", "category"} else None
-        roles.append(role)
-        taken.add(role)
-    return roles
-
-
-def _is_header(cells: list[str]) -> list[str | None] | None:
-    if len(cells) < 2 or _NOT_A_PRICE_LIST.search("".join(cells)):
-        return None
-    if any(len(_squeezed(c)) > 16 for c in cells):
-        return None  # a header names its columns in a few words
-    roles = _roles(cells)
-    if "name" not in roles and "category" not in roles:
-        return None
-    if "amount" not in roles and "unit_price" not in roles:
-        return None
-    if "name" not in roles:  # the only text column names the item
-        roles[roles.index("category")] = "name"
-    return roles
-
-
-def _money_scale(header: list[str], roles: list, caption: str) -> list[Decimal]:
-    """Per column: 10,000 where the header or (failing it) the caption says 万元."""
-    table_wan = bool(re.search(r"万元", caption)) and not re.search(r"单位\s*[:：]\s*元", caption)
-    scales = []
-    for cell, role in zip(header, roles, strict=True):
-        if role not in _MONEY_ROLES:
-            scales.append(Decimal(1))
-        elif "万元" in cell or "万" in _squeezed(cell)[-4:]:
-            scales.append(WAN)
-        elif "元" in cell:
-            scales.append(Decimal(1))
-        else:
-            scales.append(WAN if table_wan else Decimal(1))
-    return scales
 
 
 def _number(cell: str) -> Decimal | None:

@@ -37,6 +37,15 @@ FIELD_LABELS = {
     "staff_post": _("Staff post"),
     "inspection_schedule": _("Inspection schedule"),
     "report_duty": _("Report duty"),
+    "term_months": _("Term (months)"),
+}
+# What becomes of a proposal that is no field of the contract, said beside it.
+FIELD_NOTES = {
+    "term_months": _(
+        "Accepting enters the end date from these months when the contract has a start date. "
+        "Otherwise they are not entered: the text counts the term from an event, not from a date; "
+        "enter the start and end dates when it happens."
+    ),
 }
 KEY_LABELS = {"clause": _("Penalty clause"), "value": _("Value")}
 
@@ -113,6 +122,7 @@ class Row:
     quote: str
     keep: bool = True
     errors: list = field(default_factory=list)
+    note: str = ""
 
 
 def _input(index, field_name, key, value, errors) -> Input:
@@ -159,6 +169,7 @@ def rows(proposals: list[dict], text: str, errors: dict | None = None, kept: set
                 quote=text[proposal["start"] : proposal["end"]][:300],
                 keep=kept is None or index in kept,
                 errors=loose,
+                note=FIELD_NOTES.get(proposal["field"], ""),
             )
         )
     return out

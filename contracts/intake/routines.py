@@ -190,12 +190,18 @@ def inspections(text: str) -> Extraction:
 # --- Report duties --------------------------------------------------------------------------------
 
 # The codes of reports.kinds.
+# A report's name may say what it is of, in a word or two: "月度运维报告", "年度运维工作总结".
+_OF = r"(?:工作|运维|服务|技术|运行|分析)*"
 _REPORTS = [
     ("weekly", re.compile(r"周报|每周[^，,。；;]{0,10}?报告|周工作报告")),
-    ("monthly", re.compile(r"月报|每个?月[^，,。；;]{0,10}?报告|月度(?:工作)?报告")),
-    ("quarterly", re.compile(r"季报|季度(?:工作|运维)?报告|每个?季度?[^，,。；;]{0,10}?报告")),
-    ("half_yearly", re.compile(r"半年报|半年度?(?:工作|运维|巡检)?(?:报告|总结)")),
-    ("annual", re.compile(r"(?<!半)年报|(?<!半)年度(?:工作|运维)?(?:报告|总结)|(?<!半)年终总结")),
+    # "每月3日前向甲方报送上月巡检报告": the day and the recipient between.
+    (
+        "monthly",
+        re.compile(rf"月报|每个?月[^，,。；;]{{0,16}}?报告|月度{_OF}报告|上个?月[^，,。；;]{{0,6}}?报告"),
+    ),
+    ("quarterly", re.compile(rf"季报|季度{_OF}报告|每个?季度?[^，,。；;]{{0,10}}?报告")),
+    ("half_yearly", re.compile(rf"半年报|半年度?(?:{_OF}|巡检)(?:报告|总结)")),
+    ("annual", re.compile(rf"(?<!半)年报|(?<!半)年度{_OF}(?:报告|总结)|(?<!半)年终总结")),
 ]
 # The codes of reports.kinds this module proposes (tests/reports checks them against the registry).
 REPORT_KINDS = tuple(code for code, _pattern in _REPORTS)
@@ -250,8 +256,12 @@ def reports(text: str) -> Extraction:
     out = Extraction()
     found = {}
     previous = ""
-    for offset, clause in _clauses(text):
-        before, previous = previous, clause
+    clauses = list(_clauses(text))
+    for at, (offset, clause) in enumerate(clauses):
+        # The clauses either side, when a comma (not a full stop or a semicolon) joins them.
+        before, previous = (previous if text[offset - 1 : offset] in "，," else ""), clause
+        joined = text[offset + len(clause) : offset + len(clause) + 1] in ("，", ",")
+        after = clauses[at + 1][1] if joined and at + 1 < len(clauses) else ""
         if not _REPORT_WORD.search(clause):
             continue
         hits = []
@@ -278,6 +288,10 @@ def reports(text: str) -> Extraction:
                     deadline = int(ends["n"]), "working_days" if ends["unit"] == "工作日" else "calendar_days"
                 else:
                     deadline = _deadline(code, before)
+            # "提交季度运维报告，于每季度结束后7日内提交": the deadline in the clause after, when
+            # that clause names no report of its own.
+            if deadline is None and after and not _REPORT_WORD.search(after) and _DEADLINE.search(after):
+                deadline = _deadline(code, after)
             if known is not None and deadline is None:
                 continue
             offset_days, unit = deadline or (None, None)

@@ -40,7 +40,11 @@ _UNITS = {
 _VERBS = [
     ("response", r"响应|答复|回复|回应"),
     ("arrival", r"到达现场|赶到现场|赶赴现场|抵达现场|到现场|到场|上门|赶到|到达"),
-    ("resolution", r"排除故障|维修或更换|解决|排除|修复|恢复(?:正常|运行|系统|服务|业务)|维修|处理完毕"),
+    # "8小时内恢复；": restoring, said alone at the end of its clause.
+    (
+        "resolution",
+        r"排除故障|维修或更换|解决|排除|修复|恢复(?:正常|运行|系统|服务|业务|(?=[，,。；;]))|维修|处理完毕",
+    ),
 ]
 _VERB = "|".join(f"(?P<{clock}>{words})" for clock, words in _VERBS)
 _AMOUNT = (
@@ -111,10 +115,11 @@ _CONDITIONS = [
     ("consultation", r"咨询|一般问题|使用问题"),
 ]
 _CONDITION_RULES = [(name, re.compile(words)) for name, words in _CONDITIONS]
+# "紧急故障", and the grade in brackets after its number: "一级（紧急）故障".
 _SEVERITIES = [
-    ("emergency", re.compile(r"紧急(?:故障|事件|问题|级)")),
-    ("severe", re.compile(r"严重(?:故障|事件|问题|级)")),
-    ("general", re.compile(r"一般(?:故障|事件|级)")),
+    ("emergency", re.compile(r"紧急[）)]?(?:故障|事件|问题|级)")),
+    ("severe", re.compile(r"严重[）)]?(?:故障|事件|问题|级)")),
+    ("general", re.compile(r"一般[）)]?(?:故障|事件|级)")),
 ]
 _MAJOR = re.compile(r"重大紧急故障")
 # A paragraph about maintaining software: its faults are software faults.
