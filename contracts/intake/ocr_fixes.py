@@ -83,7 +83,7 @@ def _percent_sign(text: str) -> str:
     figure of the sum, with no unit after it, is a percentage. Figures followed by a digit, a
     unit or %, and those of another shape, stay."""
     return re.sub(
-        rf"({_OF_SUM})(\d{{1,3}}(?:\.\d{{1,2}})?)9[46](?=\s?[。，；,;、计作）)]|\s?的违约金)",
+        rf"({_OF_SUM})(\d{{1,3}}(?:\.\d{{1,2}})?)9[46](?=\s?(?:[。，；;、计作）)]|,(?!\d)|的违约金))",
         r"\1\2%",
         text,
     )

@@ -318,7 +318,7 @@ def test_a_percent_sign_read_as_96_or_94_in_a_share_of_a_sum():
     assert cleaned(line, "percent_sign") == "每逾期一日按合同总价的0.2%计算，累计不超过合同总价的8%。"
     assert cleaned("扣除服务费用的1594的违约金", "percent_sign") == "扣除服务费用的15%的违约金"
     # An amount, a count, or a share already read with its sign, stays.
-    kept = "合同总价的1094元；合同总额的2%；金额的96个；合同总价的10%。"
+    kept = "合同总价的1094元；合同总额的2%；金额的96个；合同总价的10%。合同金额的594,000元"
     assert cleaned(kept, "percent_sign") == kept
 
 
