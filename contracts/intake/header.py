@@ -45,6 +45,15 @@ def _party_candidates(text: str) -> dict[str, list[tuple[str, int, int]]]:
     return found
 
 
+def _one_glyph_unread(counts: Counter) -> bool:
+    """Three or more readings of a name, each once, that differ in one character only: a scan's
+    glyph OCR reads another way in each place (华纤, 华玉, 华至 for one word). None is the name."""
+    if len(counts) < 3 or max(counts.values()) > 1 or len({len(value) for value in counts}) > 1:
+        return False
+    differing = {i for i, chars in enumerate(zip(*counts, strict=True)) if len(set(chars)) > 1}
+    return len(differing) == 1
+
+
 def parties(text: str) -> Extraction:
     out = Extraction()
     for name, candidates in _party_candidates(text).items():
@@ -56,7 +65,10 @@ def parties(text: str) -> Extraction:
         best = max(counts, key=lambda value: (counts[value], -order[value]))
         value, start, end = next(c for c in candidates if c[0] == best)
         confidence = counts[best] / len(candidates)
-        out.proposals.append(Proposal("parties", name, value, start, end, round(confidence, 2), "party-line"))
+        # A name no reading of which can be trusted is left to the conflict: a wrong name is worse.
+        if not _one_glyph_unread(counts):
+            proposal = Proposal("parties", name, value, start, end, round(confidence, 2), "party-line")
+            out.proposals.append(proposal)
         if len(counts) > 1:
             spans = tuple(next((s, e) for v, s, e in candidates if v == other) for other in counts)
             out.conflicts.append(Conflict(name, tuple(counts), spans))

@@ -38,6 +38,18 @@ def test_two_names_for_one_party_are_a_conflict_and_the_first_written_is_propose
     assert found.conflicts[0].values == ("某甲科技有限公司", "某乙科技有限公司")
 
 
+def test_a_name_read_a_different_way_in_every_place_is_only_a_conflict():
+    # A scan's glyph read three ways: no reading is the name, the reviewer chooses.
+    text = "乙方：某甲科技有限公司\n……\n乙方：某乙科技有限公司\n……\n乙方（盖章）：某丙科技有限公司\n"
+    found = parties(text)
+    assert found.value("vendor") is None
+    assert found.conflicts[0].values == ("某甲科技有限公司", "某乙科技有限公司", "某丙科技有限公司")
+    # Read the same way twice, that reading is proposed; names that differ more are two names.
+    assert parties(text + "乙方：某乙科技有限公司\n").value("vendor") == "某乙科技有限公司"
+    names = "乙方：某甲科技有限公司\n乙方：某乙数据有限公司\n乙方：某丙科技有限公司\n"
+    assert parties(names).value("vendor") == "某甲科技有限公司"
+
+
 def test_the_title_is_the_heading_up_to_its_last_project_word():
     text = "某市公安局2025年度\n指挥调度系统运维服务 项目商务合同\n\n甲方：某市公安局\n"
     assert title(text).value("title") == "某市公安局2025年度指挥调度系统运维服务项目"

@@ -296,6 +296,52 @@ def test_a_closing_quote_read_in_the_gap_around_a_figure_is_dropped():
     assert cleaned("详见“附件2”。", "stray_quotes") == "详见“附件2”。"
 
 
+def test_a_quote_glued_to_a_tables_rule_is_the_rules_stroke():
+    assert cleaned("重大故障“| 全部业务中断的故障。", "rule_quotes") == "重大故障 | 全部业务中断的故障。"
+    assert cleaned("等级 ”| 说明", "rule_quotes") == "等级 | 说明"
+    # A quote that closes a word before a cell's rule is not read so: it keeps its place.
+    assert cleaned("称“值守”。 | 说明", "rule_quotes") == "称“值守”。 | 说明"
+
+
+def test_the_times_sign_of_a_service_pattern_read_as_a_look_alike():
+    assert cleaned("设 5天义8小时值守岗 1 个", "times_sign") == "设 5天×8小时值守岗 1 个"
+    assert cleaned("其中 6 天勾12 小时", "times_sign") == "其中 6 天×12 小时"
+    # Wrapped around the sign: one pattern again.
+    wrapped = "值守岗 1 个，7天\n勾8小时值守岗 3 个"
+    assert cleaned(wrapped, "times_sign") == "值守岗 1 个，7天×8小时值守岗 3 个"
+    assert cleaned("第3天又8小时后", "times_sign") == "第3天又8小时后"
+    assert cleaned("每天又有新的任务，义务", "times_sign") == "每天又有新的任务，义务"
+
+
+def test_a_percent_sign_read_as_96_or_94_in_a_share_of_a_sum():
+    line = "每逾期一日按合同总价的0.296计算，累计不超过合同总价的894。"
+    assert cleaned(line, "percent_sign") == "每逾期一日按合同总价的0.2%计算，累计不超过合同总价的8%。"
+    assert cleaned("扣除服务费用的1594的违约金", "percent_sign") == "扣除服务费用的15%的违约金"
+    # An amount, a count, or a share already read with its sign, stays.
+    kept = "合同总价的1094元；合同总额的2%；金额的96个；合同总价的10%。合同金额的594,000元"
+    assert cleaned(kept, "percent_sign") == kept
+
+
+def test_a_fraction_per_mille_read_with_look_alikes():
+    line = "每日按合同总额的干分之参作为违约金"
+    assert cleaned(line, "per_mille") == "每日按合同总额的千分之叁作为违约金"
+    assert cleaned("按于分之五计", "per_mille") == "按千分之五计"
+    assert cleaned("千分之提高效率；干部参加", "per_mille") == "千分之提高效率；干部参加"
+
+
+def test_the_vendor_party_read_with_a_look_alike_of_yi():
+    assert cleaned("2、忆方未按时巡检的", "vendor_party") == "2、乙方未按时巡检的"
+    assert cleaned("记忆方法与回忆方式", "vendor_party") == "记忆方法与回忆方式"
+
+
+def test_a_roman_one_read_as_a_bracket_before_the_second_item():
+    text = "按下列第1种方式：\n\n[按月验收：每月一次。\n\nII.年度验收：每年一次。"
+    expected = "按下列第1种方式：\n\nI.按月验收：每月一次。\n\nII.年度验收：每年一次。"
+    assert cleaned(text, "roman_one") == expected
+    # A bracketed note is no list's first item.
+    assert cleaned("[注]见附件。\n二、其他", "roman_one") == "[注]见附件。\n二、其他"
+
+
 def test_a_sentence_wrapped_at_the_page_edge_is_one_line_again():
     text = (
         "二、付款：服务期满后 20 个工作日内，甲方向乙方支付\n"
