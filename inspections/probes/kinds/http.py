@@ -3,6 +3,7 @@
 from typing import Any
 
 from inspections.probes.checks import HttpCheck
+from inspections.probes.kinds import http_client
 from inspections.probes.kinds._shared import MAX_LATENCY_MS, VERIFY_TLS
 from inspections.probes.kinds.base import NUMBER, Option, ProbeKind, gettext_noop
 from inspections.probes.results import Problem
@@ -14,9 +15,14 @@ def build(target, port, timeout, options, secrets, previous=None):
 
 
 async def probe(prober, check: HttpCheck, values: dict[str, Any], timeout: float, policy) -> list[Problem]:
-    status, charset, body = await prober.get(
-        check.url, check.verify_tls, check.follow_redirects, values, policy
-    )
+    # The light client first (a fraction of the session's CPU); what it does not cover goes to
+    # the session, asked again from the start.
+    request = (check.url, check.verify_tls, check.follow_redirects, values, policy)
+    try:
+        status, charset, body = await http_client.get(prober, *request)
+    except http_client.Unsupported:
+        values.clear()
+        status, charset, body = await prober.get(*request)
     return http_problems(check, status, charset, body, values)
 
 
