@@ -135,6 +135,7 @@ ANSWERS = {
     "a header line too long": b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 9000 + b"\r\nContent-Length: 0\r\n\r\n",
     "a header without a colon": b"HTTP/1.1 200 OK\r\nNo colon here\r\nContent-Length: 0\r\n\r\n",
     "a length that is not a number": b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+    "a length in other digits": b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\nab",
     "two lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
 }
 
@@ -163,6 +164,7 @@ def test_what_the_light_client_does_not_read_goes_to_the_session(scripted):
         b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\nxx",
         b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
         b"HTTP/1.1 200 OK\r\n",  # a head the server never finished
+        b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok",  # bare line feeds
     ]
     for answer in answers:
         light, _session = both(scripted(answer) + "/")
@@ -178,6 +180,7 @@ def test_the_request_is_a_plain_get_with_the_session_headers(scripted):
     assert light.startswith("GET /a%20b?x=%C3%A9 HTTP/1.1\r\n")
     assert f"\r\nHost: 127.0.0.1:{port}\r\n" in light
     assert "\r\nUser-Agent: om-portal-probe/1\r\n" in light and "fragment" not in light
+    assert light.lower().count("accept-encoding") == 1 and "\r\nAccept-Encoding: identity\r\n" in light
 
 
 def test_a_check_over_the_light_client_is_judged_as_before(scripted, monkeypatch):

@@ -15,14 +15,10 @@ def build(target, port, timeout, options, secrets, previous=None):
 
 
 async def probe(prober, check: HttpCheck, values: dict[str, Any], timeout: float, policy) -> list[Problem]:
-    # The light client first (a fraction of the session's CPU); what it does not cover goes to
-    # the session, asked again from the start.
-    request = (check.url, check.verify_tls, check.follow_redirects, values, policy)
-    try:
-        status, charset, body = await http_client.get(prober, *request)
-    except http_client.Unsupported:
-        values.clear()
-        status, charset, body = await prober.get(*request)
+    # The light client (half the session's CPU), the session for what it does not cover.
+    status, charset, body = await http_client.fetch(
+        prober, check.url, check.verify_tls, check.follow_redirects, values, policy
+    )
     return http_problems(check, status, charset, body, values)
 
 

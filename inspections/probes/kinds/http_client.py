@@ -42,7 +42,7 @@ from inspections.probes import engine as _engine  # (the engine imports the kind
 from inspections.probes.results import Status, Verdict, ms
 from inspections.probes.tls import certificate_not_after
 
-__all__ = ["Unsupported", "get"]
+__all__ = ["Unsupported", "fetch", "get"]
 
 # aiohttp's client limits (ClientSession's max_line_size, max_field_size, max_headers).
 MAX_LINE = 8190
@@ -112,6 +112,8 @@ class _Exchange(asyncio.Protocol):
                 if end < 0:
                     if len(self.buffer) > MAX_HEAD:
                         raise _NotHttp("head too long")
+                    if b"\n\n" in self.buffer:  # lines ended by bare LFs: the session's parser
+                        raise Unsupported("bare line feeds")
                     return
                 self._head(bytes(self.buffer[:end]))
                 data = bytes(self.buffer[end + 4 :])
@@ -182,7 +184,7 @@ class _Exchange(asyncio.Protocol):
                     raise Unsupported(f"{key} given twice")
             headers.setdefault(key, text)  # the first, as the session's headers.get() reads
         length = headers.get("content-length")
-        if length is not None and not length.isdigit():
+        if length is not None and not (length.isascii() and length.isdigit()):
             raise _NotHttp("a length that is not a number")
         self.head_done = True
         self.keep = version == b"HTTP/1.1" and "close" not in headers.get("connection", "").lower()
@@ -299,14 +301,12 @@ class _Exchange(asyncio.Protocol):
 
 
 def _request(here: URL, headers: dict | None) -> bytes:
-    lines = [
-        f"GET {here.raw_path_qs} HTTP/1.1",
-        f"Host: {here.host_port_subcomponent}",
-        f"User-Agent: {_engine._USER_AGENT}",
-        "Accept: */*",
-        "Accept-Encoding: gzip, deflate",
-    ]
-    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    fields = {"User-Agent": _engine._USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+    for name, value in (headers or {}).items():  # a probe's own header replaces the default
+        fields = {key: kept for key, kept in fields.items() if key.lower() != name.lower()}
+        fields[name] = value
+    lines = [f"GET {here.raw_path_qs} HTTP/1.1", f"Host: {here.host_port_subcomponent}"]
+    lines += [f"{name}: {value}" for name, value in fields.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
@@ -340,6 +340,18 @@ async def _connect(here: URL, addresses: list[str], context, exchange: _Exchange
             aiohappyeyeballs.pop_addr_infos_interleave(infos, None)
     assert last is not None
     raise last
+
+
+async def fetch(
+    prober, url: str, verify: bool, redirects: bool, values: dict[str, Any], policy, headers=None
+):
+    """A check's GET: the light client, or the session (asked again from the start) for what the
+    light client does not cover. (status, charset, body), as ``Prober.get``."""
+    try:
+        return await get(prober, url, verify, redirects, values, policy, headers)
+    except Unsupported:
+        values.clear()
+        return await prober.get(url, verify, redirects, values, policy, headers)
 
 
 class _Kept:
