@@ -359,8 +359,9 @@ class _Kept:
     checks of one host:port do not connect every time. A connection is kept only after a whole
     answer of HTTP/1.1 that did not ask to close; it goes only to a check of the same host name
     and port, whose policy has just allowed that host's pinned addresses (the connection went
-    to one of them). At most ``limit`` are kept (the oldest closed first), each for at most
-    KEEP_ALIVE seconds idle (the session's keep-alive timeout)."""
+    to one of them). At most ``limit`` are kept (the oldest closed first: 10,000 hosts must
+    not hold 10,000 sockets); one idle for KEEP_ALIVE seconds or more is closed rather than
+    reused (the session's keep-alive timeout), and all are closed when the run's prober ends."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
