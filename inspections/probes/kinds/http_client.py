@@ -62,8 +62,10 @@ class _NotHttp(aiohttp.ClientPayloadError):
 
 @functools.cache
 def _verified_context() -> ssl.SSLContext:
-    """The context of checks that verify, made once (as aiohttp's ``ssl=True`` is)."""
-    return ssl.create_default_context()
+    """The context of checks that verify, made once, as aiohttp's ``ssl=True`` one (ALPN too)."""
+    context = ssl.create_default_context()
+    context.set_alpn_protocols(("http/1.1",))
+    return context
 
 
 class _Exchange(asyncio.Protocol):
