@@ -114,6 +114,9 @@ class _Prober:
         self._threads: ThreadPoolExecutor | None = None
         self._pins = Pins()
         self._unverified = _unverified_context()
+        # What a kind keeps for the run, by kind (the light HTTP client's kept-alive
+        # connections); each has a close() called at the end.
+        self.kept: dict[str, Any] = {}
 
     async def __aenter__(self) -> _Prober:
         connector = aiohttp.TCPConnector(
@@ -128,6 +131,8 @@ class _Prober:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        for kept in self.kept.values():
+            kept.close()
         if self._session is not None:
             await self._session.close()
         if self._threads is not None:  # a login past its timeout ends by libpq's connect_timeout

@@ -3,6 +3,7 @@
 from typing import Any
 
 from inspections.probes.checks import NodeExporterCheck
+from inspections.probes.kinds import http_client
 from inspections.probes.kinds._shared import VERIFY_TLS
 from inspections.probes.kinds.base import NUMBER, Option, ProbeKind, gettext_noop
 from inspections.probes.metrics import summarize_node
@@ -30,7 +31,9 @@ async def probe(
 ) -> list[Problem]:
     # Uncompressed: a page is some 20 KB on the LAN, and gzip costs the exporter and the probe
     # more CPU than the transfer saves (bench/sweep.py: 961 → 1,298 pages/s).
-    status, charset, body = await prober.get(check.url, check.verify_tls, False, values, policy, PLAIN)
+    status, charset, body = await http_client.fetch(
+        prober, check.url, check.verify_tls, False, values, policy, PLAIN
+    )
     if status != 200:
         raise Verdict(Status.FAILED, "HTTP status %(got)s, expected %(expected)s", got=status, expected=200)
     summary = summarize_node(decode(body, charset), check.ignored_fstypes)
