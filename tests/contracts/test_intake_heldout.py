@@ -2,7 +2,10 @@
 (tests/contracts/intake_heldout), each made general and tested on a sentence of our own. The
 other held-out contracts stay unread, so that they still measure contracts never seen."""
 
-from contracts.intake import sla_terms
+import pytest
+
+from contracts.intake import extract_duties, sla_terms
+from contracts.intake.payments import payments
 
 
 def sla(text):
@@ -42,3 +45,65 @@ def test_an_item_that_opens_on_its_grade_gives_it_to_the_targets_after_its_defin
         ("response", 2, "hours", "general"),
         ("resolution", 2, "working_days", "general"),
     }
+
+
+# --- Staff ----------------------------------------------------------------------------------------
+
+
+def posts(text):
+    return {
+        (p.value["shift"], p.value["headcount"])
+        for p in extract_duties(text).proposals
+        if p.field == "staff_post"
+    }
+
+
+def rules(text):
+    return {p.field for p in extract_duties(text).proposals if p.value is True}
+
+
+def test_a_count_broken_down_into_posts_each_with_its_own_hours():
+    text = (
+        "乙方在甲方机房派驻运维人员5名，其中：\n"
+        "1. 监控值班员3名，实行7×24小时轮班值守；\n"
+        "2. 网络工程师2名，周一至周五9:00-18:00在岗。\n"
+    )
+    assert posts(text) == {("7x24", 3), ("5x8", 2)}
+
+
+def test_hours_said_as_a_clock_range_every_day_including_weekends_and_holidays():
+    text = "乙方派驻运维工程师2名，每天（包括周末及节假日）9:00至17:00在甲方现场在岗。"
+    assert posts(text) == {("7x8", 2)}
+    assert "onsite_on_non_working_days" in rules(text)
+
+
+def test_on_site_as_usual_on_holidays():
+    text = "遇周末及节假日，驻场人员应照常在岗，不得擅自离岗。"
+    assert "onsite_on_non_working_days" in rules(text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "consent"),
+    [
+        ("乙方项目负责人应相对稳定，如需更换的，应提前10日书面申请并征得甲方同意。", True),
+        ("乙方项目经理确需更换的，应提前3日书面告知甲方，无需甲方同意。", False),
+        ("乙方更换驻场工程师，应提前5个工作日书面告知甲方。", False),
+    ],
+)
+def test_key_staff_changed_only_with_consent_said_as_a_change_that_needs_it(sentence, consent):
+    assert ("key_staff_change_needs_consent" in rules(sentence)) is consent
+
+
+# --- Milestones -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "（二）第二笔：运维期满前20日内，甲方支付合同总价的50%；",
+        "2. 合同期限届满之日前20天内，甲方向乙方支付合同总价的50%。",
+    ],
+)
+def test_a_payment_in_a_window_before_the_term_ends(sentence):
+    found = [(p.value["trigger"], p.value["offset"], p.value["percent"]) for p in payments(sentence).proposals]
+    assert found == [("before_term_end", 20, 50)]
