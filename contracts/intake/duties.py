@@ -361,6 +361,15 @@ _NEXT_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}")
 ARTICLE_REACH = 800
 
 
+# "四个季度验收均合格的，视为服务期满验收合格": the periodic acceptances deemed the final one,
+# not a one-time acceptance of its own.
+_DEEMED = re.compile(r"(?:视为|视同|即为|即视为)\s*$")
+
+
+def _not_deemed(text: str, found) -> list:
+    return [m for m in found if not _DEEMED.search(text, max(0, m.start() - 4), m.start())]
+
+
 def _section_method(text: str) -> tuple[str, int, int, str] | None:
     """The one way the acceptance article names, or None (no such article, or both ways)."""
     heading = _ACCEPTANCE_ARTICLE.search(text)
@@ -368,7 +377,7 @@ def _section_method(text: str) -> tuple[str, int, int, str] | None:
         return None
     following = _NEXT_ARTICLE.search(text, heading.end() + 1, heading.end() + ARTICLE_REACH)
     end = following.start() if following else min(len(text), heading.end() + ARTICLE_REACH)
-    once = list(_ONE_TIME.finditer(text, heading.end(), end))
+    once = _not_deemed(text, _ONE_TIME.finditer(text, heading.end(), end))
     periodic = list(_PERIODIC.finditer(text, heading.end(), end))
     if bool(once) == bool(periodic):
         return None
@@ -385,7 +394,7 @@ def acceptance(text: str) -> Extraction:
         method, start, end, rule = chosen
         confidence = 0.8 if rule == "acceptance-article" else 0.9
     else:
-        once = list(_ONE_TIME.finditer(plain))
+        once = _not_deemed(plain, _ONE_TIME.finditer(plain))
         periodic = list(_PERIODIC.finditer(plain))
         if once and periodic:
             spans = (once[0].span(), periodic[0].span())

@@ -2,9 +2,11 @@
 (tests/contracts/intake_heldout), each made general and tested on a sentence of our own. The
 other held-out contracts stay unread, so that they still measure contracts never seen."""
 
+import datetime as dt
+
 import pytest
 
-from contracts.intake import extract_duties, sla_terms
+from contracts.intake import extract_duties, extract_header, extract_routines, sla_terms
 from contracts.intake.payments import payments
 
 
@@ -107,3 +109,56 @@ def test_key_staff_changed_only_with_consent_said_as_a_change_that_needs_it(sent
 def test_a_payment_in_a_window_before_the_term_ends(sentence):
     found = [(p.value["trigger"], p.value["offset"], p.value["percent"]) for p in payments(sentence).proposals]
     assert found == [("before_term_end", 20, 50)]
+
+
+# --- Title and term -------------------------------------------------------------------------------
+
+
+def header(text):
+    return {p.field: p.value for p in extract_header(text).proposals}
+
+
+def test_a_heading_spaced_out_letter_by_letter_ends_the_title():
+    text = "某县公安局治安卡口系统维护项目\n运 维 合 同\n\n委托方（甲方）：某县公安局\n受托方（乙方）：某某科技有限公司\n"
+    assert header(text)["title"] == "某县公安局治安卡口系统维护项目"
+
+
+SIGNED_UNDER_SEALS = """本合同自双方签字盖章之日起生效。
+服务期为24个月，自系统竣工验收合格之日起计算。
+
+甲方：某县公安局（盖章）
+授权代表：
+2024年6月18日
+
+乙方：某某科技有限公司（盖章）
+授权代表：
+2024年6月18日
+"""
+
+
+def test_the_signing_date_under_the_seals_and_a_term_from_an_event_said_after_its_months():
+    found = header(SIGNED_UNDER_SEALS)
+    assert found["signed_on"] == dt.date(2024, 6, 18)
+    assert found["term_months"] == 24
+    # The term runs from acceptance, not from signing: no dates for it.
+    assert "starts_on" not in found and "ends_on" not in found
+
+
+def test_dates_under_the_seals_that_differ_are_no_signing_date():
+    text = SIGNED_UNDER_SEALS.replace("2024年6月18日\n", "2024年6月20日\n", 1)
+    assert "signed_on" not in header(text)
+
+
+# --- Acceptance and inspections -------------------------------------------------------------------
+
+
+def test_periodic_acceptances_deemed_the_final_one_are_periodic():
+    text = "六、验收\n甲方每半年对乙方服务验收一次；两次验收均合格的，即视为运维期满验收合格。\n七、付款\n"
+    methods = [p.value for p in extract_duties(text).proposals if p.field == "acceptance_method"]
+    assert methods == ["periodic"]
+
+
+def test_a_round_on_the_nth_working_day_of_each_month():
+    text = "乙方每月第二个工作日对机房设备进行一次巡检。"
+    found = [p.value for p in extract_routines(text).proposals if p.field == "inspection_schedule"]
+    assert [(v["kind"], v.get("nth_working_day")) for v in found] == [("monthly_working_day", 2)]
