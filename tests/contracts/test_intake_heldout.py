@@ -107,7 +107,8 @@ def test_key_staff_changed_only_with_consent_said_as_a_change_that_needs_it(sent
     ],
 )
 def test_a_payment_in_a_window_before_the_term_ends(sentence):
-    found = [(p.value["trigger"], p.value["offset"], p.value["percent"]) for p in payments(sentence).proposals]
+    found = [p.value for p in payments(sentence).proposals]
+    found = [(v["trigger"], v["offset"], v["percent"]) for v in found]
     assert found == [("before_term_end", 20, 50)]
 
 
@@ -119,7 +120,7 @@ def header(text):
 
 
 def test_a_heading_spaced_out_letter_by_letter_ends_the_title():
-    text = "某县公安局治安卡口系统维护项目\n运 维 合 同\n\n委托方（甲方）：某县公安局\n受托方（乙方）：某某科技有限公司\n"
+    text = "某县公安局治安卡口系统维护项目\n运 维 合 同\n\n委托方（甲方）：某县公安局\n"
     assert header(text)["title"] == "某县公安局治安卡口系统维护项目"
 
 
