@@ -112,6 +112,35 @@ _SENT_LIST = re.compile(
 _LIST_ITEM = re.compile(
     r"(?P<role>[\u4e00-\u9fff]{1,10}?(?:人员|工程师))\s*(?P<n>" + NUM + r")\s*(?:名|位|人)"
 )
+# "派驻人员5名，其中：（1）值班员3名…；（2）系统工程师2名…": a count broken down into posts,
+# item by item, each with its own hours.
+_BREAKDOWN = re.compile(r"(?P<n>" + NUM + r")\s*(?:名|位|人)\s*[，,]?\s*其中\s*[：:]?\s*\n?")
+_BREAKDOWN_ITEM = re.compile(
+    r"[ \t\u3000]*[（(]?[0-9一二三四五六七八九十]{1,2}[)）、.．]\s*"
+    r"(?P<role>[\u4e00-\u9fff]{1,10}?(?:岗|工程师|人员|员))\s*(?P<n>" + NUM + r")\s*(?:名|位|人)"
+    r"(?P<rest>[^\n]*)\n?"
+)
+# Hours said as a clock range: "工作日8:30—17:30" is 5×8, "每日（含周六、周日…）9:00至18:00" 7×8.
+_CLOCK_RANGE = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:—|-|–|~|～|至|到)+\s*\d{1,2}\s*[:：]\s*\d{2}")
+_EVERY_DAY = re.compile(r"每(?:日|天)|(?:含|包括)[^）)。；;]{0,6}(?:周六|周日|周末|节假日|休息日)")
+_WORKING_DAY = re.compile(r"工作日|周一至周五|星期一至星期五")
+# "（含周六、周日及法定节假日）": days the post covers, not an occasion apart from it.
+_INCLUDED_DAYS = re.compile(r"[（(]\s*(?:含|包括)[^）)]*[)）]")
+
+
+def _hours_shift(sentence: str) -> str | None:
+    """The shift pattern of hours said as a clock range, or None."""
+    if not _CLOCK_RANGE.search(sentence):
+        return None
+    if _EVERY_DAY.search(sentence):
+        return "7x8"
+    return "5x8" if _WORKING_DAY.search(sentence) else None
+
+
+def _occasion(sentence: str) -> bool:
+    return bool(_OCCASION.search(_INCLUDED_DAYS.sub("", sentence)))
+
+
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
 _LEAD = re.compile(r"(?:指定|安排|配备)\s*(?:一|1)\s*名\s*(?:项目)?负责人")
 
@@ -120,6 +149,9 @@ def _shift_beside(text: str, count, taken: list) -> str | None:
     """The one shift pattern the count's sentence gives its people, or None."""
     found = list(_SHIFT_WORDS.finditer(text, *sentence_span(text, count.start(), count.end())))
     shifts = {f"{m['d']}x{m['h']}" for m in found}
+    if not found:
+        shift = _hours_shift(_sentence_of(text, count.start(), count.end()))
+        return shift
     if len(shifts) != 1 or not shifts <= {"5x8", "7x8", "7x24"}:
         return None
     taken += [m.span() for m in found]  # not a round-the-clock duty of its own
@@ -168,7 +200,7 @@ def staff_posts(text: str) -> Extraction:
         post = _post(f"{place}驻场{_role(m['role'])}", "5x8", n, place)
         placed.append((post, start, m.end(), 0.8, "placed-post"))
     for m in _COUNTED.finditer(text):
-        if not free(*m.span()) or _OCCASION.search(_sentence_of(text, *m.span())):
+        if not free(*m.span()) or _occasion(_sentence_of(text, *m.span())):
             continue
         if _CLIENT_SENDS.search(text, max(0, m.start() - 12), m.start()):
             continue  # the bureau's own people on site (to supervise) are not the vendor's post
@@ -177,8 +209,22 @@ def staff_posts(text: str) -> Extraction:
             shift = _shift_beside(text, m, taken)
             role = _role(m["role"], m["role2"], m["role3"], m["role4"])
             counted.append((n, role, m.start(), m.end(), shift))
-    posts = table + placed + listed
-    sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed, listed) if group}
+    broken = []
+    for m in _BREAKDOWN.finditer(text):
+        items, at = [], m.end()
+        while item := _BREAKDOWN_ITEM.match(text, at):
+            items.append(item)
+            at = item.end()
+        n = number(m["n"])
+        if len(items) < 2 or sum(number(i["n"]) or 0 for i in items) != n:
+            continue
+        taken.append((m.start(), at))
+        for item in items:
+            shift = _shift_beside(text, item, taken) or _hours_shift(item["rest"]) or "5x8"
+            post = _post(item["role"], shift, number(item["n"]))
+            broken.append((post, item.start("role"), item.end("n"), 0.75, "broken-down-posts"))
+    posts = table + placed + listed + broken
+    sums = {sum(p[0]["headcount"] for p in group) for group in (table, placed, listed, broken) if group}
     counted = [c for c in counted if c[0] not in sums]
     if counted:
         counts = Counter(c[0] for c in counted).most_common()
@@ -217,12 +263,19 @@ _KEY_STAFF = re.compile(
     r"[^。；;]{0,40}?(?:同意|许可|批准|认可)"
     r"|(?:项目经理|项目负责人|技术负责人)[^。；;]{0,30}?未经[^。；;]{0,12}?(?:同意|许可|批准|认可)"
     r"[^。；;]{0,6}?(?:不得|不能|不应|不可|不予|不准|不许)[^。；;]{0,4}?更换"
+    # "项目经理应保持稳定，确需更换的，须经甲方书面同意": the change allowed only with consent.
+    r"|(?:项目经理|项目负责人|技术负责人)[^。；;]{0,20}?(?:确需|如需|若需|需要)更换[^。]{0,30}?"
+    r"(?<!无)(?<!不)(?:经|征得|取得)[^。；;]{0,8}?(?:同意|许可|批准|认可)"
 )
 # "双休日和法定节假日须安排至少2名工程师在岗": a must, with a count of people.
 _NON_WORKING = re.compile(
     r"(?:周末|节假日|休息日|双休日|非工作日)[^。；;]{0,40}?(?:必须|须|应当?|需)\s*(?:安排|保证|确保|保持|有)"
     r"[^。；;]{0,8}?(?:不少于|至少)?\s*" + NUM + r"\s*(?:名|人|位)"
     r"[^。；;]{0,8}?(?:在岗|值班|驻场|现场|到岗|在场)"
+    # "节假日期间，驻场人员应照常在岗": the posts keep their hours on those days.
+    r"|(?:周末|节假日|休息日|双休日|非工作日)[^。；;]{0,30}?(?:照常|正常|坚持)\s*(?:在岗|值班|值守|到岗|上班)"
+    # "每日（含周六、周日及法定节假日）8:30至17:30在岗": those days are among the post's.
+    r"|(?:含|包括)[^）)。；;]{0,6}(?:周六|周日|周末|节假日|休息日)[^。；;]{0,24}?(?:在岗|值班|值守|驻场|到岗)"
 )
 
 
@@ -308,6 +361,15 @@ _NEXT_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}")
 ARTICLE_REACH = 800
 
 
+# "四个季度验收均合格的，视为服务期满验收合格": the periodic acceptances deemed the final one,
+# not a one-time acceptance of its own.
+_DEEMED = re.compile(r"(?:视为|视同|即为|即视为)\s*$")
+
+
+def _not_deemed(text: str, found) -> list:
+    return [m for m in found if not _DEEMED.search(text, max(0, m.start() - 4), m.start())]
+
+
 def _section_method(text: str) -> tuple[str, int, int, str] | None:
     """The one way the acceptance article names, or None (no such article, or both ways)."""
     heading = _ACCEPTANCE_ARTICLE.search(text)
@@ -315,7 +377,7 @@ def _section_method(text: str) -> tuple[str, int, int, str] | None:
         return None
     following = _NEXT_ARTICLE.search(text, heading.end() + 1, heading.end() + ARTICLE_REACH)
     end = following.start() if following else min(len(text), heading.end() + ARTICLE_REACH)
-    once = list(_ONE_TIME.finditer(text, heading.end(), end))
+    once = _not_deemed(text, _ONE_TIME.finditer(text, heading.end(), end))
     periodic = list(_PERIODIC.finditer(text, heading.end(), end))
     if bool(once) == bool(periodic):
         return None
@@ -332,7 +394,7 @@ def acceptance(text: str) -> Extraction:
         method, start, end, rule = chosen
         confidence = 0.8 if rule == "acceptance-article" else 0.9
     else:
-        once = list(_ONE_TIME.finditer(plain))
+        once = _not_deemed(plain, _ONE_TIME.finditer(plain))
         periodic = list(_PERIODIC.finditer(plain))
         if once and periodic:
             spans = (once[0].span(), periodic[0].span())

@@ -77,7 +77,8 @@ def parties(text: str) -> Extraction:
 
 # --- Title ----------------------------------------------------------------------------------------
 
-_TITLE_END = re.compile(r"(合同书|合同)\s*$")
+# "服 务 合 同": a heading spaced out letter by letter ends in 合同 too.
+_TITLE_END = re.compile(r"(合\s*同\s*书|合\s*同)\s*$")
 _NOT_TITLE = re.compile(r"^(版本号|合同编号|项目编号|编号|根据|甲|乙|#)")
 
 
@@ -128,6 +129,30 @@ _NUMERIC_DATE = r"(?P<ny>\d{4})\s*(?P<sep>[.\-/])\s*(?P<nm>\d{1,2})\s*(?P=sep)\s
 _SIGNED = re.compile(
     r"(?:签订|签约|签署)(?:日期|时间)\s*[:：]\s*(?:" + _DATE.format("a") + "|" + _NUMERIC_DATE + ")"
 )
+# The signatures' block: a line that seals or signs, then within a few lines the date it was
+# signed on, on a line of its own ("2025年9月3日", "日期：2025年9月3日").
+_SEAL_LINE = re.compile(r"盖章|签字|签章|签名")
+_SEAL_DATE = re.compile(r"^\s*(?:(?:签订|签署|签字|签章)?日期\s*[:：]\s*)?" + _DATE.format("a") + r"\s*$")
+SEAL_REACH = 3
+
+
+def _seal_dates(text: str) -> list[tuple[dt.date, int, int]]:
+    """The dates written under the signatures, when the text names no signing date."""
+    found, offset, lines = [], 0, []
+    for line in text.splitlines(keepends=True):
+        lines.append((line, offset))
+        offset += len(line)
+    for i, (line, _at) in enumerate(lines):
+        if not _SEAL_LINE.search(line):
+            continue
+        for following, at in lines[i + 1 : i + 1 + SEAL_REACH]:
+            m = _SEAL_DATE.match(following.rstrip("\n"))
+            if m and (day := _date(m, "a")):
+                found.append((day, at + m.start("ay"), at + m.end()))
+                break
+    return found
+
+
 _RANGE = re.compile(r"自\s*" + _DATE.format("a") + r"\s*(?:起\s*)?至\s*" + _DATE.format("b"))
 # The count in figures or in words: "服务期 1 年", "服务期为两年", "服务期限为十二个月".
 _COUNT = r"(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,3})"
@@ -146,6 +171,8 @@ _SPAN_ONLY = re.compile(
     + _COUNT
     + r"\s*(?P<unit>年|个月)"
 )
+# "服务期为12个月，自本项目初验合格之日起计算": the event said after the months.
+_EVENT_AFTER = re.compile(r"\s*[，,]?\s*(?:自|从)(?P<event>[^。；;，,\n]{1,20}?)之日起")
 _FROM_EFFECT = re.compile(r"^(?:本)?合同(?:签订)?生效$|^(?:本)?合同签订$")
 _ON_SIGNING = re.compile(r"(?:签字|盖章|签章|公章)[^。\n]{0,30}(?:之日起|后)生效")
 
@@ -191,7 +218,12 @@ def dates(text: str) -> Extraction:
     signed = [
         (d, m.start(), m.end()) for m in _SIGNED.finditer(text) if (d := _date(m, "a" if m["ay"] else "n"))
     ]
-    _distinct(out, "signed_on", signed, "signing-date", "term")
+    sealed = [] if signed else _seal_dates(text)
+    if signed:
+        _distinct(out, "signed_on", signed, "signing-date", "term")
+    elif len({day for day, _s, _e in sealed}) == 1:
+        day, start, end = sealed[0]
+        out.proposals.append(Proposal("term", "signed_on", day, start, end, 0.7, "seal-date"))
     starts, ends = [], []
     for m in _RANGE.finditer(text):
         first, last = _date(m, "a"), _date(m, "b")
@@ -217,7 +249,9 @@ def dates(text: str) -> Extraction:
             # In force on signing, the term runs from the signing date the text gives.
             signed_on = out.value("signed_on")
             effect = _ON_SIGNING.search(text)
-            from_event = m["event"] and not _FROM_EFFECT.search(m["event"])
+            after = _EVENT_AFTER.match(text, m.end())
+            event = m["event"] or (after["event"] if after else "")
+            from_event = event and not _FROM_EFFECT.search(event)
             if signed_on and effect and not from_event:
                 ends = add_months(signed_on, n) - dt.timedelta(days=1)
                 out.proposals.append(

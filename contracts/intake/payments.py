@@ -30,7 +30,11 @@ _TRIGGERS = [
     ("initial_acceptance", re.compile(r"初验[^，,。]{0,20}后")),
     ("final_acceptance", re.compile(r"(?:最终验收|终验|验收合格)[^，,。]{0,40}后")),
     ("term_end", re.compile(r"期满后")),
-    ("before_term_end", re.compile(r"到期之前\s*(?P<n>\d+)\s*日内")),
+    # "到期之前90日内", "服务期满前30日内", "合同期限届满前15天内": a window before the term ends.
+    (
+        "before_term_end",
+        re.compile(r"(?:到期之?前|(?:期满|期限届满|到期)(?:之日)?前)\s*(?P<n>\d+)\s*(?:个)?(?:日|天)内"),
+    ),
 ]
 _OFFSET = re.compile(r"(?:后|内)?\s*(?P<n>\d{1,3})\s*个?(?P<unit>工作日|日历日|日|天)内")
 _FIGURE = re.compile(

@@ -67,7 +67,9 @@ _PERIOD_LIST = re.compile(
 )
 _LIST_KIND = {"日": DAILY, "天": DAILY, "周": WEEKLY, "月": MONTHLY_DAY, "季": QUARTERLY, "季度": QUARTERLY}
 _NTH_WORKING_DAY = re.compile(
-    r"每个?月[^。；;\n]{0,20}?(?:当月)?第\s*(?P<n>" + NUM + r")\s*个?工作日\s*(?:之前|以前|前|内)"
+    r"每个?月[^。；;\n]{0,20}?(?:当月)?第\s*(?P<n>" + NUM + r")\s*个?工作日\s*(?:之前|以前|前|内"
+    # "每月第一个工作日对平台进行一次巡检": on that day, a round of inspection.
+    r"|(?=[^。；;\n]{0,30}?(?:巡检|巡查|检查)))"
 )
 # A time of day after 每日: "9:30", "上午9时", "下午3点半".
 _AT = re.compile(

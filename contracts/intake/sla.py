@@ -92,6 +92,12 @@ _UNNAMED_CASE = re.compile(
     # Grades by number ("一级故障", "P1") the portal cannot map to its three.
     r"|[一二三四五1-5]\s*级(?:故障|事件|问题)|P[0-4]\b|[ⅠⅡⅢⅣ]+\s*级"
 )
+# An item that opens on its grade ("2. 一般故障（Ⅱ级）：指…。乙方应在…"): its targets in later
+# sentences that name no case of their own are that grade's.
+_ITEM_GRADE = re.compile(
+    r"^\s*(?:[（(]?[0-9一二三四五六七八九十]+[)）、.．]\s*)?(?:紧急|严重|一般)(?:故障|事件|问题)"
+    r"(?:\s*[（(][^）)]{0,8}[)）])?\s*[:：]"
+)
 # A deadline for fixing a weakness, a rectification, a report or a course is not an incident's.
 _NOT_INCIDENT = re.compile(r"漏洞|隐患|整改|培训|提交|报送")
 # A paragraph without one of these has no target: the rules are not run on it.
@@ -199,6 +205,8 @@ def _paragraph_targets(flat: Flat, start: int, end: int, heading: str) -> list[_
     coverage = _coverage(paragraph)
     software = bool(_SOFTWARE_WORK.search(heading + paragraph)) and not _HARDWARE.search(paragraph)
     found = []
+    lead = _ITEM_GRADE.match(paragraph)
+    item_severity = _case(lead.group())[0] if lead else ""
     for sentence in _SENTENCE.finditer(text, start, end):
         matches = []
         for match in _PHONE_THEN_SITE.finditer(text, sentence.start(), sentence.end()):
@@ -221,6 +229,8 @@ def _paragraph_targets(flat: Flat, start: int, end: int, heading: str) -> list[_
                 continue
             if not (_LIST_GAP.match(segment) and previous_end > sentence.start()):
                 case = _case(segment)
+                if lead and case == ("", ""):
+                    case = (item_severity, "")
             severity, said = case
             if condition is None:
                 condition = said
@@ -263,6 +273,8 @@ _HEADER_CELL = re.compile(
     r"(?:时间|时限)?(?:要求)?$"
 )
 _BARE_GRADE = {"紧急": "emergency", "严重": "severe", "一般": "general"}
+# A grade cell that numbers the grade and names it in brackets: "一级（紧急）", "P1(严重)".
+_BRACKETED_GRADE = re.compile(r"[（(]\s*(紧急|严重|一般)\s*[)）]\s*$")
 _CELL = re.compile(r"^(?:≤|<=|不超过|不大于)?\s*" + _AMOUNT + r"\s*(?:之?内|以内)?$")
 
 
@@ -280,7 +292,8 @@ def _table_targets(flat: Flat) -> list[_Target]:
             columns = {i: _clock(h) for i, h in enumerate(headers) if h}
         elif columns and len(cells) > max(columns) and cells[0]:
             severity, condition = _case(cells[0])
-            severity = severity or _BARE_GRADE.get(cells[0], "")
+            bracketed = _BRACKETED_GRADE.search(cells[0])
+            severity = severity or _BARE_GRADE.get(cells[0] if not bracketed else bracketed[1], "")
             if severity or condition:
                 position = offset
                 for i, cell in enumerate(cells):

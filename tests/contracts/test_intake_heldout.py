@@ -1,0 +1,165 @@
+"""The intake's rules on phrasings met in the held-out contracts u5 and u6
+(tests/contracts/intake_heldout), each made general and tested on a sentence of our own. The
+other held-out contracts stay unread, so that they still measure contracts never seen."""
+
+import datetime as dt
+
+import pytest
+
+from contracts.intake import extract_duties, extract_header, extract_routines, sla_terms
+from contracts.intake.payments import payments
+
+
+def sla(text):
+    return {
+        (p.value["clock"], p.value["target"], p.value["unit"], p.value["severity"])
+        for p in sla_terms(text).proposals
+    }
+
+
+# --- SLA ------------------------------------------------------------------------------------------
+
+
+def test_a_table_whose_grade_cell_numbers_the_grade_and_names_it_in_brackets():
+    text = (
+        "| 级别 | 说明 | 响应时间 | 到场时间 | 解决时间 |\n"
+        "|---|---|---|---|---|\n"
+        "| 甲类（紧急） | 平台全部停用 | 20分钟 | 3小时 | 8小时 |\n"
+        "| 乙类(一般) | 单点异常 | 4小时 | — | 3个工作日 |\n"
+    )
+    assert sla(text) == {
+        ("response", 20, "minutes", "emergency"),
+        ("arrival", 3, "hours", "emergency"),
+        ("resolution", 8, "hours", "emergency"),
+        ("response", 4, "hours", "general"),
+        ("resolution", 3, "working_days", "general"),
+    }
+
+
+def test_an_item_that_opens_on_its_grade_gives_it_to_the_targets_after_its_definition():
+    text = (
+        "（1）严重故障（B类）：指业务系统大范围不可用。服务方须在20分钟内响应，3小时内排除故障。\n"
+        "（2）一般故障（C类）：指个别功能异常。服务方须在2小时内响应，2个工作日内排除故障。\n"
+    )
+    assert sla(text) == {
+        ("response", 20, "minutes", "severe"),
+        ("resolution", 3, "hours", "severe"),
+        ("response", 2, "hours", "general"),
+        ("resolution", 2, "working_days", "general"),
+    }
+
+
+# --- Staff ----------------------------------------------------------------------------------------
+
+
+def posts(text):
+    return {
+        (p.value["shift"], p.value["headcount"])
+        for p in extract_duties(text).proposals
+        if p.field == "staff_post"
+    }
+
+
+def rules(text):
+    return {p.field for p in extract_duties(text).proposals if p.value is True}
+
+
+def test_a_count_broken_down_into_posts_each_with_its_own_hours():
+    text = (
+        "乙方在甲方机房派驻运维人员5名，其中：\n"
+        "1. 监控值班员3名，实行7×24小时轮班值守；\n"
+        "2. 网络工程师2名，周一至周五9:00-18:00在岗。\n"
+    )
+    assert posts(text) == {("7x24", 3), ("5x8", 2)}
+
+
+def test_hours_said_as_a_clock_range_every_day_including_weekends_and_holidays():
+    text = "乙方派驻运维工程师2名，每天（包括周末及节假日）9:00至17:00在甲方现场在岗。"
+    assert posts(text) == {("7x8", 2)}
+    assert "onsite_on_non_working_days" in rules(text)
+
+
+def test_on_site_as_usual_on_holidays():
+    text = "遇周末及节假日，驻场人员应照常在岗，不得擅自离岗。"
+    assert "onsite_on_non_working_days" in rules(text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "consent"),
+    [
+        ("乙方项目负责人应相对稳定，如需更换的，应提前10日书面申请并征得甲方同意。", True),
+        ("乙方项目经理确需更换的，应提前3日书面告知甲方，无需甲方同意。", False),
+        ("乙方更换驻场工程师，应提前5个工作日书面告知甲方。", False),
+    ],
+)
+def test_key_staff_changed_only_with_consent_said_as_a_change_that_needs_it(sentence, consent):
+    assert ("key_staff_change_needs_consent" in rules(sentence)) is consent
+
+
+# --- Milestones -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "（二）第二笔：运维期满前20日内，甲方支付合同总价的50%；",
+        "2. 合同期限届满之日前20天内，甲方向乙方支付合同总价的50%。",
+    ],
+)
+def test_a_payment_in_a_window_before_the_term_ends(sentence):
+    found = [p.value for p in payments(sentence).proposals]
+    found = [(v["trigger"], v["offset"], v["percent"]) for v in found]
+    assert found == [("before_term_end", 20, 50)]
+
+
+# --- Title and term -------------------------------------------------------------------------------
+
+
+def header(text):
+    return {p.field: p.value for p in extract_header(text).proposals}
+
+
+def test_a_heading_spaced_out_letter_by_letter_ends_the_title():
+    text = "某县公安局治安卡口系统维护项目\n运 维 合 同\n\n委托方（甲方）：某县公安局\n"
+    assert header(text)["title"] == "某县公安局治安卡口系统维护项目"
+
+
+SIGNED_UNDER_SEALS = """本合同自双方签字盖章之日起生效。
+服务期为24个月，自系统竣工验收合格之日起计算。
+
+甲方：某县公安局（盖章）
+授权代表：
+2024年6月18日
+
+乙方：某某科技有限公司（盖章）
+授权代表：
+2024年6月18日
+"""
+
+
+def test_the_signing_date_under_the_seals_and_a_term_from_an_event_said_after_its_months():
+    found = header(SIGNED_UNDER_SEALS)
+    assert found["signed_on"] == dt.date(2024, 6, 18)
+    assert found["term_months"] == 24
+    # The term runs from acceptance, not from signing: no dates for it.
+    assert "starts_on" not in found and "ends_on" not in found
+
+
+def test_dates_under_the_seals_that_differ_are_no_signing_date():
+    text = SIGNED_UNDER_SEALS.replace("2024年6月18日\n", "2024年6月20日\n", 1)
+    assert "signed_on" not in header(text)
+
+
+# --- Acceptance and inspections -------------------------------------------------------------------
+
+
+def test_periodic_acceptances_deemed_the_final_one_are_periodic():
+    text = "六、验收\n甲方每半年对乙方服务验收一次；两次验收均合格的，即视为运维期满验收合格。\n七、付款\n"
+    methods = [p.value for p in extract_duties(text).proposals if p.field == "acceptance_method"]
+    assert methods == ["periodic"]
+
+
+def test_a_round_on_the_nth_working_day_of_each_month():
+    text = "乙方每月第二个工作日对机房设备进行一次巡检。"
+    found = [p.value for p in extract_routines(text).proposals if p.field == "inspection_schedule"]
+    assert [(v["kind"], v.get("nth_working_day")) for v in found] == [("monthly_working_day", 2)]
