@@ -154,6 +154,12 @@ class Joined:
 
     def add_layout(self, layout: Layout, *, part_pages: int = PART_PAGES, first_units: int = FIRST_UNITS):
         """Lay ``layout`` out part by part and add its pages and bookmarks."""
+        from reports.pdf import rarely_collected
+
+        with rarely_collected():
+            self._add_parts(layout, part_pages, first_units)
+
+    def _add_parts(self, layout: Layout, part_pages: int, first_units: int):
         self.title = self.title or layout.frame.get("title", "")
         start, budget = 0, first_units
         while start < layout.units:
@@ -231,11 +237,14 @@ class Joined:
         """Lay the footers out on empty pages, ``chunk`` at a time, and draw each onto its page."""
         from pypdf import PdfReader
 
+        from reports.pdf import rarely_collected
+
         total = len(self.writer.pages)
         for first in range(0, total, chunk):
             numbered = [(first + i + 1, a) for i, a in enumerate(self.appended[first : first + chunk])]
             html = render(FOOTERS, {"pages": numbered, "total": total, "label": label})
-            footers = self.renderer.document(html).write_pdf()
+            with rarely_collected():
+                footers = self.renderer.document(html).write_pdf()
             reader = PdfReader(io.BytesIO(footers))
             for number, footer in zip(range(first, first + len(numbered)), reader.pages, strict=True):
                 _draw_over(self.writer, self.writer.pages[number], footer, number)

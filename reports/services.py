@@ -20,18 +20,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contracts.models import Breach, Contract
-from contracts.penalties import record_breach
+from contracts.models import Contract
 from contracts.scoping import BUILD_REPORT, SIGN_OFF_REPORT, WRITE_REPORT, can
 from contracts.sides import CLIENT, VENDOR, require_another_person, require_side
 from om_portal import audit, workflow
 from reports import kinds, periods
 from reports import notify as tell
+from reports.lateness import price_lateness, requirement_for
 from reports.models import (
     AcceptancePackage,
     BuildState,
     Report,
-    ReportRequirement,
     ReportVersion,
 )
 
@@ -134,10 +133,6 @@ WORKFLOW = workflow.Workflow(
     refuse=_refused,
     denied=lambda report, act: PermissionDenied(_denied_message(report.contract)),
 )
-
-
-def requirement_for(contract: Contract, kind: str) -> ReportRequirement | None:
-    return ReportRequirement.objects.filter(contract=contract, kind=kind).first()
 
 
 # --- Making and building -------------------------------------------------------------------------
@@ -393,7 +388,7 @@ def submit(report: Report, *, by) -> Report:
             submitted_at=now,
             first_submitted_at=report.first_submitted_at or now,
         )
-        _price_lateness(report, submitted_on=timezone.localtime(now).date())
+        price_lateness(report, submitted_on=timezone.localtime(now).date())
         tell.report_submitted(report, by=by)
     return report
 
@@ -512,164 +507,3 @@ def seal_version(version_id: int) -> bool:
         version.pdf.storage.delete(stored)
         return False
     return True
-
-
-# --- Late reports ----------------------------------------------------------------------------------
-
-
-def _late_days(report: Report, day: dt.date) -> int:
-    return (day - report.due_on).days if report.due_on else 0
-
-
-def _price_lateness(report: Report, *, submitted_on: dt.date) -> None:
-    """A report submitted after its due date: its breach (if any) counts the days until now."""
-    days = _late_days(report, submitted_on)
-    if days <= 0:
-        return
-    requirement = requirement_for(report.contract, report.kind)
-    if requirement is None or not requirement.breach_kind:
-        return
-    breach, created = _record_late(report, requirement, days)
-    if not created and breach.days_late != days:
-        # Flagged while it was missing with the days late then; the submission ends the count.
-        Breach.objects.filter(pk=breach.pk).update(days_late=days)
-
-
-def _record_late(report: Report, requirement: ReportRequirement, days: int):
-    return record_breach(
-        report.contract,
-        requirement.breach_kind,
-        occurred_at=timezone.make_aware(dt.datetime.combine(report.due_on + dt.timedelta(days=1), dt.time())),
-        source=Breach.Source.REPORT,
-        source_ref=f"report:{report.pk}",
-        days_late=days,
-        note=_("%(report)s was due on %(due)s.") % {"report": report, "due": report.due_on},
-    )
-
-
-def flag_late_reports(today: dt.date | None = None) -> int:
-    """Flag each report still unsubmitted after its due date, once, and record its breach where
-    the contract prices lateness. Reads the partial index of unsubmitted, unflagged reports."""
-    today = today or timezone.localdate()
-    flagged = 0
-    candidates = Report.objects.filter(
-        due_on__lt=today, first_submitted_at__isnull=True, late_flagged_at__isnull=True
-    ).select_related("contract")
-    for report in candidates:
-        with transaction.atomic():
-            claimed = Report.objects.filter(pk=report.pk, late_flagged_at__isnull=True).update(
-                late_flagged_at=timezone.now()
-            )
-            if not claimed:
-                continue
-            flagged += 1
-            requirement = requirement_for(report.contract, report.kind)
-            if requirement and requirement.breach_kind:
-                _record_late(report, requirement, _late_days(report, today))
-    _count_missing_days(today)
-    return flagged
-
-
-def _count_missing_days(today: dt.date) -> int:
-    """A report still missing keeps counting: its breach's days late follow the calendar each
-    day until it is submitted (seed 000: a weekly report 6 days missing is 6 days at 0.3%, and
-    past 5 days the bureau may terminate), never more than today's count, so a rerun changes
-    nothing. Returns how many breaches grew."""
-    grown = 0
-    missing = Report.objects.filter(
-        due_on__lt=today, first_submitted_at__isnull=True, late_flagged_at__isnull=False
-    ).values_list("pk", "due_on")
-    for pk, due_on in missing:
-        days = (today - due_on).days
-        grown += Breach.objects.filter(
-            source=Breach.Source.REPORT, source_ref=f"report:{pk}", days_late__lt=days
-        ).update(days_late=days)
-    return grown
-
-
-# --- The beat -------------------------------------------------------------------------------------
-
-# How far back the beat makes the reports of closed periods: a stopped beat catches up on these.
-CATCH_UP_DAYS = 40
-
-
-def ensure_reports(today: dt.date | None = None) -> list[Report]:
-    """Make, and queue the build of, the reports of periods that closed (weekly on Monday for the
-    week before, monthly on the 1st...). The unique constraint makes a rerun make nothing."""
-    today = today or timezone.localdate()
-    made = []
-    requirements = ReportRequirement.objects.filter(
-        active=True, contract__status=Contract.Status.ACTIVE
-    ).select_related("contract")
-    for requirement in requirements:
-        contract = requirement.contract
-        for start, end in periods.closed_periods(
-            contract, requirement.kind, today, within_days=CATCH_UP_DAYS
-        ):
-            report, created = Report.objects.get_or_create(
-                contract=contract,
-                kind=requirement.kind,
-                period_start=start,
-                defaults={"period_end": end, "due_on": periods.due_date(requirement, end)},
-            )
-            if created:
-                request_build(report)
-                made.append(report)
-    return made
-
-
-def resend_stalled(now=None) -> dict:
-    """Builds and seals whose message never reached a worker, or whose worker died: send again."""
-    now = now or timezone.now()
-    stalled = Q(build_state=BuildState.RUNNING, build_requested_at__lt=now - BUILD_STALE_AFTER) | Q(
-        build_state=BuildState.QUEUED, build_requested_at__lt=now - BUILD_LOST_AFTER
-    )
-    # Given up, in the portal's language: the row keeps one text.
-    with translation.override(settings.LANGUAGE_CODE):
-        gave_up = _(
-            "The render worker stopped %(attempts)s times while sealing this PDF (out of memory or time). "
-            "Ask the administrator."
-        ) % {"attempts": SEAL_MAX_ATTEMPTS}
-        stopped = _(
-            "The render worker stopped %(attempts)s times while building this report (out of memory or "
-            "time). Shorten its period, or ask the administrator."
-        ) % {"attempts": BUILD_MAX_ATTEMPTS}
-    # A build whose worker was killed every time it took it: given up, with why.
-    given_up = Q(build_state=BuildState.RUNNING, build_attempts__gte=BUILD_MAX_ATTEMPTS)
-    Report.objects.filter(stalled, given_up).update(
-        build_state=BuildState.FAILED,
-        build_error=stopped,
-    )
-    builds = list(Report.objects.filter(stalled).values_list("pk", flat=True)[:100])
-    for pk in builds:
-        # Back to queued: the build task claims it again from there.
-        if Report.objects.filter(stalled, pk=pk).update(
-            build_state=BuildState.QUEUED, build_requested_at=now
-        ):
-            enqueue("build_report", pk)
-    unsealed = Q(sealed_at__isnull=True, signed_off_at__lt=now - dt.timedelta(minutes=5))
-    # Seals given up: their last worker died without a word (killed for memory or time).
-    for model in (ReportVersion, AcceptancePackage):
-        silent = model.objects.filter(unsealed, seal_attempts__gte=SEAL_MAX_ATTEMPTS, seal_error="")
-        silent.update(seal_error=gave_up)
-    retry = Q(seal_attempts__lt=SEAL_MAX_ATTEMPTS)
-    seals = list(ReportVersion.objects.filter(unsealed, retry).values_list("pk", flat=True)[:100])
-    for pk in seals:
-        enqueue("seal_version", pk)
-    packages = list(
-        AcceptancePackage.objects.filter(
-            unsealed, retry, status=AcceptancePackage.Status.SIGNED_OFF
-        ).values_list("pk", flat=True)[:100]
-    )
-    for pk in packages:
-        enqueue("seal_package", pk)
-    return {"builds": len(builds), "seals": len(seals) + len(packages)}
-
-
-def tick(now=None) -> dict:
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    made = ensure_reports(today)
-    flagged = flag_late_reports(today)
-    resent = resend_stalled(now)
-    return {"made": len(made), "flagged": flagged, **resent}

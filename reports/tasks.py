@@ -1,20 +1,20 @@
-"""Celery's entry points into reports; the work is in reports.services."""
+"""Celery's entry points into reports; the work is in reports.services and reports.beat."""
 
 from celery import shared_task
 
-from reports import services
+from reports import beat, services
 
 
 @shared_task(ignore_result=True)
 def tick():
     """Beat, hourly: reports of closed periods, late ones flagged, lost builds and seals resent."""
-    services.tick()
+    beat.tick()
 
 
 @shared_task(ignore_result=True)
 def resend_stalled():
     """Beat, every few minutes: builds and seals whose message was lost are sent again."""
-    services.resend_stalled()
+    beat.resend_stalled()
 
 
 @shared_task(ignore_result=True)

@@ -51,9 +51,9 @@ def main(argv=None):
     if args.command == "tick":
         say(tick=monitoring.tick())
         if args.reports:
-            from reports import services
+            from reports import beat
 
-            say(reports=services.tick())
+            say(reports=beat.tick())
     elif args.command == "dispatch":
         from inspections.models import InspectionSlot
 

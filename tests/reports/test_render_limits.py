@@ -7,7 +7,7 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone, translation
 
-from reports import building, services
+from reports import beat, building, services
 from reports.models import BuildState, Report, ReportVersion
 from tests.reports.test_sealing import signed_off  # noqa: F401 (a fixture)
 
@@ -31,12 +31,12 @@ def test_a_build_killed_every_time_is_given_up_with_why(built_report):
     report = built_report(build_state=BuildState.RUNNING, build_requested_at=started, build_attempts=last - 1)
     # Killed once more than allowed? Not yet: resent, as a lost worker's build always was.
     later = started + dt.timedelta(minutes=16)
-    assert services.resend_stalled(later)["builds"] == 1
+    assert beat.resend_stalled(later)["builds"] == 1
     Report.objects.filter(pk=report.pk).update(build_state=BuildState.RUNNING, build_attempts=last)
     # The last allowed worker died too: failed, with why (in the portal's language, whoever's
     # request ran the sweep), and not sent again.
     with translation.override("en"):
-        assert services.resend_stalled(later + dt.timedelta(minutes=16))["builds"] == 0
+        assert beat.resend_stalled(later + dt.timedelta(minutes=16))["builds"] == 0
     report.refresh_from_db()
     assert report.build_state == BuildState.FAILED
     assert f"渲染进程已中断 {last} 次" in report.build_error
@@ -73,7 +73,7 @@ def test_a_seal_whose_worker_dies_each_time_is_given_up_then_retried_on_request(
     monkeypatch.setattr(services, "enqueue", lambda task, pk: sent.append((task, pk)))
     later = timezone.now() + dt.timedelta(minutes=10)
     for attempt in range(1, services.SEAL_MAX_ATTEMPTS + 1):
-        assert services.resend_stalled(later)["seals"] == 1
+        assert beat.resend_stalled(later)["seals"] == 1
         # The worker takes it and dies mid-render: the claim counted, nothing recorded.
         assert services.claim_seal(ReportVersion, signed_off.pk)
         signed_off.refresh_from_db()
@@ -82,7 +82,7 @@ def test_a_seal_whose_worker_dies_each_time_is_given_up_then_retried_on_request(
     assert not services.claim_seal(ReportVersion, signed_off.pk)
     sent.clear()
     with translation.override("en"):
-        assert services.resend_stalled(later)["seals"] == 0
+        assert beat.resend_stalled(later)["seals"] == 0
     assert sent == []
     signed_off.refresh_from_db()
     assert signed_off.sealed_at is None and "签章生成此 PDF 时渲染进程已中断" in signed_off.seal_error

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from reports import services
+from reports import beat, services
 from reports.models import Report, ReportKind, ReportVersion
 from reports.services import ReportConflict
 from reports.signing import verify_pdf
@@ -61,9 +61,9 @@ def test_a_lost_seal_is_sent_again(signed_off, monkeypatch):
     sent = []
     monkeypatch.setattr(services, "enqueue", lambda name, *args: sent.append((name, *args)))
     later = signed_off.signed_off_at + dt.timedelta(minutes=10)
-    services.resend_stalled(later)
+    beat.resend_stalled(later)
     assert ("seal_version", signed_off.pk) in sent
     services.seal_version(signed_off.pk)
     sent.clear()
-    services.resend_stalled(later)
+    beat.resend_stalled(later)
     assert sent == []

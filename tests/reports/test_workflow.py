@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from contracts.models import Breach, Milestone, PenaltyClause
 from contracts.penalties import penalty_summary
 from om_portal.models import AuditEntry
-from reports import services
+from reports import beat, services
 from reports.models import BuildState, Report, ReportKind, ReportRequirement, ReportVersion
 from reports.services import ReportConflict
 from tests.incidents.conftest import at
@@ -189,12 +189,12 @@ def test_a_late_report_is_flagged_once_and_priced_per_day(
     )
     # The week of 06-01..06-07 is due 2 working days later: Tue 2026-06-09.
     report = built_report(due_on=dt.date(2026, 6, 9))
-    assert services.flag_late_reports(dt.date(2026, 6, 9)) == 0  # due today: not late yet
-    assert services.flag_late_reports(dt.date(2026, 6, 11)) == 1
+    assert beat.flag_late_reports(dt.date(2026, 6, 9)) == 0  # due today: not late yet
+    assert beat.flag_late_reports(dt.date(2026, 6, 11)) == 1
     breach = Breach.objects.get(source=Breach.Source.REPORT, source_ref=f"report:{report.pk}")
     assert breach.days_late == 2
     # Flagged once; still missing the next day, its breach counts a third day (issue 13).
-    assert services.flag_late_reports(dt.date(2026, 6, 12)) == 0
+    assert beat.flag_late_reports(dt.date(2026, 6, 12)) == 0
     breach.refresh_from_db()
     assert breach.days_late == 3
     # Submitted on Friday 06-12: 3 days late in the end.
@@ -220,15 +220,15 @@ def test_a_report_never_delivered_keeps_counting_days_late(built_report, term_a)
     # Seed 000: "每逾期一日按合同总额的千分之三支付违约金；逾期超过 5 日，甲方有权解除合同".
     # The beat runs every day; the report never comes.
     for day in range(10, 16):
-        services.flag_late_reports(dt.date(2026, 6, day))
+        beat.flag_late_reports(dt.date(2026, 6, day))
     breach = Breach.objects.get(source=Breach.Source.REPORT, source_ref=f"report:{report.pk}")
     # Due 06-09, still missing on 06-15: 15 − 9 = 6 days late (more than 5: the right to terminate).
     assert breach.days_late == 6
     # 6 days × 0.3% × ¥708,000 = ¥12,744.00, not the 1 day of the first flag (¥2,124.00).
     assert penalty_summary(term_a).vendor_clauses[0].amount == Decimal("12744.00")
     # The same day again changes nothing; an earlier day never shrinks the count.
-    services.flag_late_reports(dt.date(2026, 6, 15))
-    services.flag_late_reports(dt.date(2026, 6, 12))
+    beat.flag_late_reports(dt.date(2026, 6, 15))
+    beat.flag_late_reports(dt.date(2026, 6, 12))
     breach.refresh_from_db()
     assert breach.days_late == 6
 
@@ -241,7 +241,7 @@ def test_a_report_submitted_in_time_is_no_breach(built_report, term_a, vendor_ma
     report = built_report(due_on=dt.date(2026, 6, 9))
     monkeypatch.setattr("django.utils.timezone.now", lambda: at(2026, 6, 9, 23, 0))
     services.submit(report, by=vendor_manager_a)
-    assert services.flag_late_reports(dt.date(2026, 6, 20)) == 0
+    assert beat.flag_late_reports(dt.date(2026, 6, 20)) == 0
     assert not Breach.objects.exists()
 
 
@@ -251,8 +251,8 @@ def test_the_beat_makes_each_closed_period_once(term_a, django_capture_on_commit
     with django_capture_on_commit_callbacks() as callbacks:
         # Monday 2026-07-06: the week before (06-29..07-05) and June have closed; within the
         # 40 days of catch-up also the weeks before and the clipped May (05-29..05-31).
-        made = services.ensure_reports(dt.date(2026, 7, 6))
-        again = services.ensure_reports(dt.date(2026, 7, 6))
+        made = beat.ensure_reports(dt.date(2026, 7, 6))
+        again = beat.ensure_reports(dt.date(2026, 7, 6))
     weekly = sorted(r.period_start for r in made if r.kind == ReportKind.WEEKLY)
     assert weekly == [dt.date(2026, 5, 29)] + [dt.date(2026, 6, d) for d in (1, 8, 15, 22, 29)]
     monthly = sorted((r.period_start, r.period_end) for r in made if r.kind == ReportKind.MONTHLY)

@@ -31,7 +31,7 @@ from inspections.models import (
     ResultStatus,
 )
 from inspections.schedules import mark_missed, materialise_slots
-from reports import acceptance
+from reports import acceptance, beat
 from reports import services as reports
 from reports.models import Report
 
@@ -303,7 +303,7 @@ class Command(BaseCommand):
     def _reports(self) -> int:
         """The latest closed periods' reports, built here (not by the worker) so the history is in
         them: the older ones signed off, the latest weekly one awaiting the client's signature."""
-        reports.ensure_reports(self.today)
+        beat.ensure_reports(self.today)
         manager, client = self.users["vendor_manager"], self.users["client_manager"]
         built = 0
         latest = list(

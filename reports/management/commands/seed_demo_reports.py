@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from reports.beat import ensure_reports
 from reports.seeds import load_seed_requirements
-from reports.services import ensure_reports
 
 
 class Command(BaseCommand):
