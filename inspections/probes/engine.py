@@ -20,6 +20,7 @@ import asyncio
 import functools
 import logging
 import math
+import resource
 import socket
 import ssl
 import time
@@ -105,10 +106,26 @@ def _unverified_context() -> ssl.SSLContext:
     return context
 
 
+@functools.cache
+def _open_files_to_hard_limit() -> None:
+    """A run holds up to ``concurrency`` sockets probing plus 4 × that kept alive (the HTTP
+    client's pool): 1,000 at the default 200, next to the process's own files. Many systems start
+    a process at a soft limit of 1,024 open files, under a hard one far above; past the soft limit
+    a connect fails with "Too many open files" and a healthy target reads as down. The soft limit
+    goes to the hard one, once per process (the hard one is the administrator's to set)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # an unlimited hard limit some kernels refuse as a soft one
+            logger.warning("open files stay limited to %s", soft)
+
+
 class _Prober:
     """The resources one run shares: an HTTP session (its connection pool) and database threads."""
 
     def __init__(self, concurrency: int) -> None:
+        _open_files_to_hard_limit()
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
         self._threads: ThreadPoolExecutor | None = None

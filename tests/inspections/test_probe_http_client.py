@@ -350,3 +350,22 @@ def test_a_kept_connection_the_server_closed_is_asked_again_on_a_new_one(keep_al
     results = run_checks_sync([HttpCheck(url), HttpCheck(url), HttpCheck(url)], policy=ALLOWED, concurrency=1)
     assert all(result.ok for result in results), [result.text for result in results]
     assert keep_alive["accepted"] == 3
+
+
+def test_a_prober_lifts_the_open_files_limit_to_the_hard_one():
+    # 200 probing plus 800 kept-alive sockets pass the common soft limit of 1,024 open files.
+    import resource
+
+    from inspections.probes import engine
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = min(256, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+    engine._open_files_to_hard_limit.cache_clear()
+    try:
+        engine._Prober(10)
+        assert resource.getrlimit(resource.RLIMIT_NOFILE) == (hard, hard)
+    finally:
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (max(soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]), hard)
+        )
