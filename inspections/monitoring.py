@@ -30,7 +30,7 @@ The flow, each step safe to run twice or at once in several processes:
      it replaces) in the incident's transaction, so a failing check has one incident however
      many workers race; the link stays while the incident is open (a flapping check adds events
      to it) and is replaced once the incident is closed.
-   A change counts once a few probes in a row agree (``monitoring_chunk._confirm_changes``).
+   A change counts once a few probes in a row agree (``monitoring_chunk._Confirmation``).
 3. When every check of the run has a result, the run is finished by ``UPDATE … SET finished_at
    WHERE finished_at IS NULL`` (one finisher) and its slot completed (``complete_slot``: done
    on time, or done late, still missed, with its one breach).
@@ -63,6 +63,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from contracts.models import Asset
 from contracts.worktime import CHINA_TZ
 from inspections import targets
 from inspections.models import (
@@ -168,17 +169,18 @@ def dispatch(slot: InspectionSlot, now=None) -> InspectionRun | None:
 
 def _runnable_rows(checks, now) -> list[tuple[int, str]]:
     """(id, last_status) of those of ``checks`` that may run now: active, approved as they stand
-    (the fingerprint is compared here: it depends on the asset's row too), not paused or waiting."""
+    (the fingerprint is compared here: it depends on the asset's row too), not paused or waiting.
+    Read as rows, the assets once each: a model per check (and per asset) cost the beat more CPU
+    than a chunk's probes."""
     checks = checks.filter(active=True, approval=CheckApproval.APPROVED, paused_reason="").filter(
         Q(retry_after__isnull=True) | Q(retry_after__lte=now)
     )
-    fields = ["pk", "last_status", "contract_id", "asset", "kind", "target", "port", "options"]
-    fields += ["password", "admin_allowed", "approval", "approved_signature", "active"]
-    fields += ["paused_reason", "retry_after"]
+    rows = list(checks.values_list("pk", "last_status", "approved_signature", *targets.Fingerprinted.FIELDS))
+    assets = Asset.objects.in_bulk({row[-1] for row in rows if row[-1] is not None})
     return [
-        (check.pk, check.last_status)
-        for check in checks.select_related("asset").only(*fields)
-        if targets.is_runnable(check, now)
+        (pk, status)
+        for pk, status, approved, *fields, asset_id in rows
+        if targets.signature(targets.Fingerprinted(*fields, assets.get(asset_id))) == approved
     ]
 
 

@@ -2,14 +2,14 @@
 changes they show, save the results, act on them, finish the run when it is complete.
 
 A change is probed again before it counts, per check (``AutomatedCheck.confirm_failures`` and
-``confirm_recoveries``, the settings' default when empty): a chunk re-probes all its suspects at
-once, round after round, so that a first run with many dead targets waits out their timeouts
-once per round, not once per few of them.
+``confirm_recoveries``, the settings' default when empty), as soon as the change is seen and in
+the same event loop as the rest of the run (``_Confirmation``): a dead target's second timeout
+overlaps the other checks' probes instead of following them all.
 """
 
 import asyncio
+import datetime as dt
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -19,10 +19,10 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 
-from inspections import probes, targets
+from inspections import targets
 from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
 from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_steady, logger
-from inspections.probes.shared import shared_engine
+from inspections.probes.shared import LoopRunner, shared_engine
 from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
 from om_portal.bulk import Insert
@@ -130,8 +130,9 @@ def _stored(result: CheckResult) -> "Outcome":
 
 
 def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
-    """Run the checks concurrently, the failing ones started first; a check that cannot be built
-    (CheckConfigError) is an ERROR outcome with its message and costs the others nothing."""
+    """Run the checks concurrently, the failing ones started first, each change confirmed as
+    soon as it is seen (``_Confirmation``); a check that cannot be built (CheckConfigError) is an
+    ERROR outcome with its message and costs the others nothing."""
     outcomes: list[Outcome | None] = [None] * len(checks)
     built, indexes, first = [], [], []
     now = timezone.now()
@@ -148,10 +149,10 @@ def probe_checks(checks: list[AutomatedCheck]) -> list[Outcome]:
         indexes.append(index)
     if built:
         policies = targets.policies_for([checks[index] for index in indexes])
-        (results,), watch = _run_groups([(built, _concurrency(), policies, first)])
-        for index, result in zip(indexes, results, strict=True):
-            outcomes[index] = _outcome(result, watch)
-        _confirm_changes(checks, outcomes, dict(zip(indexes, built, strict=True)), policies)
+        confirmation = _Confirmation([checks[index] for index in indexes])
+        _run_groups(built, _concurrency(), policies, first, confirmation)
+        for index, outcome in zip(indexes, confirmation.outcomes, strict=True):
+            outcomes[index] = outcome
     return outcomes  # type: ignore[return-value] — every index is filled above
 
 
@@ -163,28 +164,35 @@ def _concurrency() -> int:
     return 0
 
 
-def _run_groups(groups: list[tuple]) -> tuple[list[list], StallWatch]:
-    """Run groups of (checks, concurrency, policies, first) side by side, a StallWatch beside them.
+def _run_groups(built: list, limit: int, policies, first: list[int], confirmation: "_Confirmation") -> list:
+    """Run the checks, ``first`` ahead, each result judged by ``confirmation`` as it comes (in
+    the loop's thread) and its check probed again when it asks, a StallWatch beside them.
 
     In a probes worker's thread they go to the process's shared engine (``probes.shared``): one
     event loop and CONCURRENCY slots for all the chunks it runs at once, the ``first`` checks of
-    any chunk started before the others' (a run's dead targets time out side by side, not a few
-    at a time per chunk). Elsewhere, in an event loop of this thread's own (a helper thread's
-    when this one runs a loop). A group's concurrency 0: no bound of its own."""
+    any chunk started before the others' and every confirming probe before those (a run's dead
+    targets time out side by side, not a few at a time per chunk, and a change is confirmed
+    while the run goes on). Elsewhere, in an event loop of this thread's own (a helper thread's
+    when this one runs a loop), with its own slots. A limit of 0: no bound of the chunk's own."""
     if threading.current_thread() is not threading.main_thread():
         engine = shared_engine(CONCURRENCY, DEFAULT_TIMEOUT)
-        shared = [(built, limit or None, policies, first) for built, limit, policies, first in groups]
-        return engine.run_groups(shared), engine.watch
-    runs = [
-        probes.run_checks(built, concurrency=limit, timeout=DEFAULT_TIMEOUT, first=first, policy=policies)
-        for built, limit, policies, first in groups
-    ]
+        confirmation.watch = engine.watch
+        group = (built, limit or None, policies, first, confirmation.again)
+        return engine.run_groups([group])[0]
+    confirmation.watch = StallWatch()
+
+    async def run() -> list:
+        runner = LoopRunner(limit or CONCURRENCY, DEFAULT_TIMEOUT)
+        group = (built, None, policies, first, confirmation.again)
+        (results,), _watch = await watched(runner.run_here([group]), watch=confirmation.watch)
+        return results
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(watched(*runs))
+        return asyncio.run(run())
     with ThreadPoolExecutor(max_workers=1) as helper:
-        return helper.submit(asyncio.run, watched(*runs)).result()
+        return helper.submit(asyncio.run, run()).result()
 
 
 def _outcome(result, watch: StallWatch | None = None) -> Outcome:
@@ -211,53 +219,74 @@ def _outcome(result, watch: StallWatch | None = None) -> Outcome:
     return replace(outcome, status=OK, message="OK", params={}, values=values, problems=[])
 
 
-def _confirm_changes(checks, outcomes, built: dict, policies) -> None:
+class _Confirmation:
     """A change of state is probed again before it counts, the way Zabbix triggers and Uptime
     Kuma's retries do: a target that answered in 50 ms can be measured at over a second by a
     prober whose CPU is busy with 500 other probes, and each false failure would open an incident
     whose SLA clocks end in penalties. Each check asks for its own number of probes in a row
-    (``_needed``); they run in rounds after a pause, every suspect of the chunk at once, except
-    those that failed only on time, which are probed a few at a time so that their timing is the
-    target's rather than the prober's; every latency is judged with the prober's own stalls
-    taken off (``_outcome``), and a timeout the prober stalled through is probed again, up to
-    MAX_UNSURE rounds more. A probe that contradicts the change ends it: the check keeps its
-    state, and that outcome is the one kept; a confirmed change keeps its last outcome, dated
-    from the first probe (its clocks start when it was first seen)."""
-    left = {
-        index: _needed(check, outcomes[index]) - 1
-        for index, check in enumerate(checks)
-        if index in built and outcomes[index] is not None and _changes(check.last_status, outcomes[index])
-    }
-    left = {index: count for index, count in left.items() if count > 0}
-    if isinstance(policies, list):
-        policies = dict(zip(built, policies, strict=True))
-    unsure = dict.fromkeys(left, 0)
-    while left:
-        time.sleep(settings.MONITORING_CONFIRM_DELAY_SECONDS)
-        indexes = list(left)
-        results, watch = _reprobe(
-            [built[index] for index in indexes],
-            [policies[index] if isinstance(policies, dict) else policies for index in indexes],
-            [_slow(outcomes[index]) for index in indexes],
-        )
-        for index, result in zip(indexes, results, strict=True):
-            first, again = outcomes[index], _outcome(result, watch)
-            if _inconclusive(result, watch) and unsure[index] < MAX_UNSURE:
-                unsure[index] += 1  # the prober stalled through it: probed again next round
-                continue
-            left[index] -= 1
-            if again.ok != first.ok:
-                left[index] = 0  # contradicted: no change
-            else:
-                again = replace(again, started=first.started)
-            outcomes[index] = again
-            if not left[index]:
-                del left[index]
+    (``_needed``).
+
+    Judged in the loop as each result comes (``again``), so a check's next probe is started as
+    soon as it is due, ahead of the run's other probes, while the rest of the run goes on: a dead
+    target's second timeout overlaps the sweep instead of following it. A check's probes start
+    at least MONITORING_CONFIRM_DELAY_SECONDS apart (a timeout longer than that pause is probed
+    again at once). Those that failed only on time are confirmed a few at a time
+    (MONITORING_CONFIRM_CONCURRENCY), so that their timing is the target's rather than the
+    prober's; every latency is judged with the prober's own stalls taken off (``_outcome``), and
+    a timeout the prober stalled through is probed again, up to MAX_UNSURE times more. A probe
+    that contradicts the change ends it: the check keeps its state, and that outcome is the one
+    kept; a confirmed change keeps its last outcome, dated from the first probe (its clocks start
+    when it was first seen)."""
+
+    def __init__(self, checks: list[AutomatedCheck]) -> None:
+        self.checks = checks
+        self.outcomes: list[Outcome | None] = [None] * len(checks)
+        self.watch: StallWatch | None = None
+        self._first: dict[int, Outcome] = {}  # the change's first outcome, while it is confirmed
+        self._left: dict[int, int] = {}
+        self._unsure: dict[int, int] = {}
+        self._few: asyncio.Semaphore | None = None  # made in the loop, on first use
+
+    def again(self, index: int, result) -> tuple[float, asyncio.Semaphore | None] | None:
+        outcome = _outcome(result, self.watch)
+        first = self._first.get(index)
+        if first is None:
+            self.outcomes[index] = outcome
+            check = self.checks[index]
+            if not _changes(check.last_status, outcome) or _needed(check, outcome) <= 1:
+                return None
+            self._first[index], self._left[index], self._unsure[index] = (
+                outcome,
+                _needed(check, outcome) - 1,
+                0,
+            )
+            return self._next(index, result)
+        if _inconclusive(result, self.watch) and self._unsure[index] < MAX_UNSURE:
+            self._unsure[index] += 1  # the prober stalled through it: probed again
+            return self._next(index, result)
+        self._left[index] -= 1
+        if outcome.ok != first.ok:
+            self._left[index] = 0  # contradicted: no change
+        else:
+            outcome = replace(outcome, started=first.started)
+        self.outcomes[index] = outcome
+        if self._left[index]:
+            return self._next(index, result)
+        return None
+
+    def _next(self, index: int, result) -> tuple[float, asyncio.Semaphore | None]:
+        pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
+        wait = pause - (dt.datetime.now(dt.UTC) - result.started).total_seconds()
+        if not _slow(self._first[index]):
+            return max(wait, 0.0), None
+        if self._few is None:
+            self._few = asyncio.Semaphore(settings.MONITORING_CONFIRM_CONCURRENCY)
+        return max(wait, 0.0), self._few
 
 
-def _inconclusive(result, watch: StallWatch) -> bool:
+def _inconclusive(result, watch: StallWatch | None) -> bool:
     """A timeout the prober's loop spent a good part of stalled says little about the target."""
-    if result.status.value != ResultStatus.TIMEOUT:
+    if watch is None or result.status.value != ResultStatus.TIMEOUT:
         return False
     window = (result.finished - result.started).total_seconds()
     return watch.during(result.started, result.finished) >= window / 4
@@ -278,27 +307,6 @@ def _slow(outcome: Outcome) -> bool:
         and bool(outcome.problems)
         and all("latency_ms" in params and "limit_ms" in params for _message, params in outcome.problems)
     )
-
-
-def _reprobe(built: list, policies: list, slow: list[bool]) -> tuple[list, StallWatch]:
-    """One round of confirmation: the slow suspects a few at a time, the others all at once,
-    side by side in one event loop (a dead target's timeout costs the round once)."""
-    groups = [[i for i, flag in enumerate(slow) if flag], [i for i, flag in enumerate(slow) if not flag]]
-    share = _concurrency()
-    limits = [min(settings.MONITORING_CONFIRM_CONCURRENCY, share or CONCURRENCY), share]
-    chosen = [(group, limit) for group, limit in zip(groups, limits, strict=True) if group]
-    # Every confirming probe is "first": in a shared engine, ahead of other chunks' first probes.
-    found, watch = _run_groups(
-        [
-            ([built[i] for i in group], limit, [policies[i] for i in group], range(len(group)))
-            for group, limit in chosen
-        ]
-    )
-    results = [None] * len(built)
-    for (group, _limit), group_results in zip(chosen, found, strict=True):
-        for i, result in zip(group, group_results, strict=True):
-            results[i] = result
-    return results, watch
 
 
 def _changes(was: str, outcome: Outcome) -> bool:

@@ -216,8 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     "check-results-retention": {"task": "inspections.tasks.purge_results", "schedule": 86400.0},
 }
 # A check that turns from passing to failing, or back, is probed once more before it counts
-# (inspections.monitoring): after this pause, this many at a time, so that a busy prober's
-# slowness is not taken for the target's.
+# (inspections.monitoring): its probes start at least this pause apart, those that failed only on
+# time this many at a time, so that a busy prober's slowness is not taken for the target's.
 MONITORING_CONFIRM_CHANGES = env.bool("MONITORING_CONFIRM_CHANGES", default=True)
 MONITORING_CONFIRM_DELAY_SECONDS = env.float("MONITORING_CONFIRM_DELAY_SECONDS", default=1.0)
 MONITORING_CONFIRM_CONCURRENCY = env.int("MONITORING_CONFIRM_CONCURRENCY", default=20)

@@ -98,7 +98,7 @@ class AutomatedCheck(models.Model):
         default=False,
         help_text=_("Lets the check reach internal addresses; only an administrator can set it."),
     )
-    # Probes in a row that must agree before a change counts (monitoring_chunk._confirm_changes):
+    # Probes in a row that must agree before a change counts (monitoring_chunk._Confirmation):
     # empty, the portal's default (MONITORING_CONFIRM_CHANGES: 2, else 1).
     confirm_failures = models.PositiveSmallIntegerField(
         _("failing probes before an incident"),

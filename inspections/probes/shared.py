@@ -24,6 +24,7 @@ import bisect
 import functools
 import heapq
 import itertools
+import logging
 import os
 import threading
 import time
@@ -34,9 +35,12 @@ from inspections.probes.engine import _policies, _Prober, _start_order, _validat
 from inspections.probes.results import Result
 from inspections.probes.stalls import TICK, StallWatch
 
-__all__ = ["SharedEngine", "shared_engine"]
+__all__ = ["LoopRunner", "SharedEngine", "shared_engine"]
+
+logger = logging.getLogger(__name__)
 
 KEEP_STALLS = 600.0  # seconds of the loop's stalls kept: longer than any probe's window
+SETTLE = 2 * TICK  # seconds a failed result waits before it is judged (LoopRunner._run)
 PINS_FOR = 60.0  # seconds a generation of pins and kept-alive connections serves new calls
 
 
@@ -95,42 +99,41 @@ class _RollingWatch(StallWatch):
         return sum(max(0.0, min(at, finish) - max(at - late, begin)) for at, late in stalls)
 
 
-class SharedEngine:
-    """An event loop in a daemon thread of its own; ``run`` may be called from any other thread."""
+# What a call may ask after each of its results (``again``): None when the check is done, or
+# (seconds to wait, a semaphore bounding such probes or None) to probe it once more.
+Again = Callable[[int, Result], "tuple[float, asyncio.Semaphore | None] | None"]
+
+
+class LoopRunner:
+    """The gate, the prober generations and the calls' runs, on the loop that awaits them: the
+    shared engine's thread, or a command's or a test's own ``asyncio.run``."""
 
     def __init__(self, concurrency: int, timeout: float) -> None:
         self.concurrency, self.timeout = concurrency, timeout
-        self.watch = _RollingWatch()
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._gate: _Gate | None = None
+        self._gate = _Gate(concurrency)
         self._current: _Prober | None = None
         self._current_since = 0.0
         self._users: dict[_Prober, int] = {}
-        self._thread = threading.Thread(target=self._serve, name="probes-shared-loop", daemon=True)
-        self._thread.start()
-        self._ready.wait()
 
-    def _serve(self) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self._loop, self._gate = loop, _Gate(self.concurrency)
-        self._ticker = loop.create_task(self.watch.watch())
-        self._ready.set()
-        loop.run_forever()
-
-    def run_groups(self, groups: Sequence[tuple]) -> list[list[Result]]:
-        """Run groups of (checks, limit, policies, first) side by side in the shared loop; a list
-        of Results per group, in its checks' order. ``first``: indexes of a group's checks to start
-        ahead of every call's other checks; ``limit``: at most this many of the group's checks at
-        once (within the shared slots), None for no bound of its own."""
+    def calls(self, groups: Sequence[tuple]) -> list:
+        """The coroutines of groups of (checks, limit, policies, first[, again]), checked here
+        (bad input raises in the caller's thread, not inside the loop)."""
         calls = []
-        for checks, limit, policy, first in groups:
+        for checks, limit, policy, first, *again in groups:
             checks = _validated(checks, self.concurrency, self.timeout)
             order = _start_order(len(checks), first)
-            calls.append(self._run(checks, order, set(first), _policies(policy, len(checks)), limit))
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self._gather(calls), self._loop).result()
+            policies = _policies(policy, len(checks))
+            calls.append(self._run(checks, order, set(first), policies, limit, again[0] if again else None))
+        return calls
+
+    async def run_here(self, groups: Sequence[tuple]) -> list[list[Result]]:
+        """``run_groups`` in the running loop, its prober closed at the end (a one-off run)."""
+        try:
+            return list(await asyncio.gather(*self.calls(groups)))
+        finally:
+            if self._current is not None:
+                await self._current.__aexit__(None, None, None)
+                self._current = None
 
     async def _prober(self) -> _Prober:
         """The current generation's prober (HTTP session and pins), a new one past PINS_FOR: the
@@ -152,13 +155,12 @@ class SharedEngine:
             del self._users[prober]
             await prober.__aexit__(None, None, None)
 
-    @staticmethod
-    async def _gather(calls) -> list[list[Result]]:
-        return list(await asyncio.gather(*calls))
-
-    async def _run(self, checks, order, ahead, policies, limit) -> list[Result]:
+    async def _run(self, checks, order, ahead, policies, limit, again: Again | None = None) -> list[Result]:
+        """A call's checks through the gate. ``again`` is asked after each result: a check it
+        wants probed once more goes back through the gate after its wait, ahead of every first
+        probe (a confirmation does not wait for the rest of the run), and the call ends when no
+        check is left to probe; a result's slot is the latest probe's."""
         timeout, gate = self.timeout, self._gate
-        assert gate is not None
         loop = asyncio.get_running_loop()
         results: list[Any] = [None] * len(checks)
         pending = iter(order)
@@ -167,23 +169,53 @@ class SharedEngine:
         tasks = set()
         prober = await self._prober()
 
-        async def run_one(index: int) -> None:
+        def follow(index: int) -> tuple | None:
+            try:
+                return again(index, results[index]) if again is not None else None
+            except Exception:  # a bad judge must not leave the call waiting forever
+                logger.exception("probes: judging check %s's result failed", index)
+                return None
+
+        async def run_one(index: int, bound: asyncio.Semaphore | None) -> None:
             nonlocal left
+            then = None
             try:
                 check = checks[index]
                 results[index] = await prober.run(check, check.timeout or timeout, policies[index])
             finally:
                 gate.release()
-                left -= 1
-                if not left and not done.done():
-                    done.set_result(None)
-                elif limit:
+                if bound is not None:
+                    bound.release()
+            try:
+                if again is not None and results[index] is not None and not results[index].ok:
+                    # A failure may be judged by the loop's stalls: let the watch record the one
+                    # that may have just ended (its tick runs late, after it).
+                    await asyncio.sleep(SETTLE)
+                then = follow(index)
+            finally:
+                if then is not None:
+                    spawn(later(index, *then))
+                else:
+                    left -= 1
+                    if not left and not done.done():
+                        done.set_result(None)
+                if limit:
                     submit_next()  # the call's own bound: one in, one out
 
-        def start(index: int) -> None:
-            task = loop.create_task(run_one(index))
+        async def later(index: int, wait: float, bound: asyncio.Semaphore | None) -> None:
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if bound is not None:
+                await bound.acquire()
+            gate.submit(-1, functools.partial(start, index, bound))
+
+        def spawn(coroutine) -> None:
+            task = loop.create_task(coroutine)
             tasks.add(task)
             task.add_done_callback(tasks.discard)
+
+        def start(index: int, bound: asyncio.Semaphore | None = None) -> None:
+            spawn(run_one(index, bound))
 
         def submit_next() -> None:
             index = next(pending, None)
@@ -199,6 +231,42 @@ class SharedEngine:
         finally:
             await self._done_with(prober)
         return results
+
+
+class SharedEngine(LoopRunner):
+    """An event loop in a daemon thread of its own; ``run_groups`` may be called from any other
+    thread."""
+
+    def __init__(self, concurrency: int, timeout: float) -> None:
+        super().__init__(concurrency, timeout)
+        self.watch = _RollingWatch()
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._serve, name="probes-shared-loop", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        self._ticker = loop.create_task(self.watch.watch())
+        self._ready.set()
+        loop.run_forever()
+
+    def run_groups(self, groups: Sequence[tuple]) -> list[list[Result]]:
+        """Run groups of (checks, limit, policies, first[, again]) side by side in the shared
+        loop; a list of Results per group, in its checks' order. ``first``: indexes of a group's
+        checks to start ahead of every call's other checks; ``limit``: at most this many of the
+        group's checks at once (within the shared slots), None for no bound of its own;
+        ``again``: see ``LoopRunner._run``."""
+        calls = self.calls(groups)
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(self._gather(calls), self._loop).result()
+
+    @staticmethod
+    async def _gather(calls) -> list[list[Result]]:
+        return list(await asyncio.gather(*calls))
 
 
 _engine: tuple[int, SharedEngine] | None = None

@@ -32,9 +32,9 @@ class StallWatch:
         return sum(max(0.0, min(at, finish) - max(at - late, begin)) for at, late in self.stalls)
 
 
-async def watched(*runs: Awaitable[Any]) -> tuple[list[Any], StallWatch]:
-    """Await the runs side by side with a StallWatch ticking beside them."""
-    watch = StallWatch()
+async def watched(*runs: Awaitable[Any], watch: StallWatch | None = None) -> tuple[list[Any], StallWatch]:
+    """Await the runs side by side with a StallWatch (``watch``, or a new one) ticking beside them."""
+    watch = watch if watch is not None else StallWatch()
     ticker = asyncio.create_task(watch.watch())
     try:
         results = await asyncio.gather(*runs)

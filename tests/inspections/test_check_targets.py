@@ -423,3 +423,33 @@ def test_the_migration_approves_existing_checks_and_forgets_the_values_results_q
     assert targets.is_runnable(check)
     assert old.text == "The JSON value at db.password did not equal the expected value"
     assert SECRET not in json.dumps([old.params, old.values]) and old.values == {"http_status": 200}
+
+
+def test_a_checks_row_fingerprints_as_its_model_does(app):
+    """The beat reads its checks as rows (targets.Fingerprinted): each fingerprint is the
+    model's, whether the target and port are the check's own or its asset's."""
+    app.port = 8443
+    app.save()
+    checks = [
+        AutomatedCheck(contract=app.contract, asset=app, name="页面", kind="http"),
+        AutomatedCheck(contract=app.contract, asset=app, name="端口", kind="tcp"),
+        AutomatedCheck(
+            contract=app.contract,
+            asset=app,
+            name="自有",
+            kind="tcp",
+            target=" 10.1.2.3 ",
+            port=22,
+            options={},
+            admin_allowed=True,
+        ),
+        AutomatedCheck(
+            contract=app.contract, asset=app, name="关键词", kind="http", options={"keyword": "ok"}
+        ),
+    ]
+    for check in checks:
+        row = targets.Fingerprinted(
+            *(getattr(check, name) for name in targets.Fingerprinted.FIELDS[:-1]), app
+        )
+        assert targets.signature(row) == targets.signature(check), check.name
+    assert len({targets.signature(check) for check in checks}) == len(checks)

@@ -81,3 +81,28 @@ def test_a_confirmed_failure_counts_from_when_it_was_first_seen(contract_a, app,
     # The first probe ran at once; the second only after the pause. The clocks start at the first.
     assert check.failing_since - before < dt.timedelta(seconds=1.5)
     assert incident.reported_at == check.failing_since
+
+
+def test_a_checks_second_probe_starts_a_pause_after_its_first_started(settings):
+    """Confirmed as soon as it is due (issue 17): a refusal is probed again after the pause; a
+    timeout longer than the pause is probed again at once, its next probe's wait already spent."""
+    from inspections.models import AutomatedCheck
+    from inspections.monitoring_chunk import _Confirmation
+    from inspections.probes.results import Problem, Result, Status
+
+    settings.MONITORING_CONFIRM_DELAY_SECONDS = 1.0
+    now = timezone.now()
+
+    def failed(status, seconds):
+        problem = Problem("Connection refused") if status is Status.FAILED else Problem("No answer")
+        started = now - dt.timedelta(seconds=seconds)
+        return Result(None, False, status, problem.message, {}, {}, started, now, (problem,))
+
+    confirmation = _Confirmation([AutomatedCheck(last_status="ok"), AutomatedCheck(last_status="ok")])
+    wait, bound = confirmation.again(0, failed(Status.FAILED, 0.0))
+    assert 0.9 < wait <= 1.0 and bound is None
+    wait, _bound = confirmation.again(1, failed(Status.TIMEOUT, 2.0))
+    assert wait == 0.0
+    # The second probes agree: both changes stand, dated from their first probes.
+    assert confirmation.again(0, failed(Status.FAILED, 0.0)) is None
+    assert confirmation.outcomes[0].status == "failed" and confirmation.outcomes[0].started == now

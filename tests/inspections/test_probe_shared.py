@@ -99,3 +99,25 @@ def test_the_rolling_watch_reads_a_window_as_the_plain_watch_does():
     for start, end in [(0, 1), (0.4, 0.6), (2, 4), (8.5, 9), (7, 12), (11, 12)]:
         window = (base + dt.timedelta(seconds=start), base + dt.timedelta(seconds=end))
         assert rolling.during(*window) == pytest.approx(plain.during(*window))
+
+
+def test_a_check_asked_again_goes_ahead_of_the_first_probes_still_waiting(silent):
+    """A confirmation (``again``) is probed as soon as it is due, ahead of the call's checks
+    still waiting for a slot, not after them all (issue 17: a dead target's second timeout
+    overlaps the sweep)."""
+    engine = SharedEngine(concurrency=2, timeout=0.3)
+    checks = [HttpCheck(f"http://127.0.0.1:{silent}/{n}") for n in range(8)]
+    seen = []
+
+    def again(index, result):
+        if index == 0 and not seen:
+            seen.append(result)
+            return 0.0, None  # once more, at once
+        return None
+
+    [results] = engine.run_groups([(checks, None, LOOPBACK, range(8), again)])
+    assert [r.status for r in results] == [Status.TIMEOUT] * 8
+    (first,) = seen
+    assert results[0].started >= first.finished  # the slot holds the second probe's result
+    # Two slots, 0.3 s a probe: 0 and 1, then 2 and 3, then 0 again beside 4, before 5.
+    assert results[0].started < min(r.started for r in results[5:])
