@@ -24,7 +24,9 @@ from pathlib import Path
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
+from PIL import Image
 
+from contracts.intake import scan_tables
 from contracts.intake.ocr_fixes import ocr_cleaned as _ocr_cleaned
 
 MAX_BYTES = 30 * 1024 * 1024
@@ -189,7 +191,7 @@ def _ocr(pdf: Path, pages: int, progress) -> str:
                 scan.stop()  # a failed or late read ends every process at once
     finally:
         scan.stop()
-    return "\n".join(texts)
+    return "\n".join(scan_tables.rows_rejoined(texts, [scan.open_ends.get(p) for p in range(1, pages + 1)]))
 
 
 def _left(deadline: float, cap: float | None = COMMAND_SECONDS) -> float:
@@ -221,6 +223,7 @@ class _Scan:
         self.lock = threading.Lock()
         self.processes: set[subprocess.Popen] = set()
         self.stopped = False
+        self.open_ends: dict[int, tuple[bool, bool]] = {}  # a page's tables broken at its top, bottom
         self.env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         self.raster_until = time.monotonic() + _left(deadline)
         rasterise = ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-tiff", "-tiffcompression", "packbits"]
@@ -273,8 +276,16 @@ class _Scan:
             time.sleep(self.POLL_SECONDS)
 
     def read(self, page: int) -> str:
+        """The page's text; a page with bordered tables is read with the words' boxes too
+        (Tesseract's ``tsv``, from the same process) and its tables rebuilt (scan_tables)."""
         image = self.image(page)
+        with Image.open(image) as picture:
+            tables = scan_tables.find_tables(picture)
         command = ["tesseract", str(image), "-", "-l", "chi_sim", "--psm", str(OCR_PSM)]
+        base = self.folder / f"ocr-{page}"
+        if tables:
+            command[2:3] = [str(base)]
+            command += ["txt", "tsv"]
         process = self._start(command, stdout=subprocess.PIPE)
         timeout = _left(self.deadline)
         try:
@@ -286,4 +297,9 @@ class _Scan:
         if process.returncode:
             raise UnreadableContract("tesseract could not read a page")
         image.unlink()
-        return out.decode("utf-8", "replace")
+        if not tables:
+            return out.decode("utf-8", "replace")
+        text = base.with_suffix(".txt").read_text("utf-8", "replace")
+        tsv = base.with_suffix(".tsv").read_text("utf-8", "replace")
+        self.open_ends[page] = (tables[0].open_top, tables[-1].open_bottom)
+        return scan_tables.rebuilt(text, tsv, tables)
