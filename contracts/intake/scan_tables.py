@@ -25,6 +25,11 @@ MIN_RULE_WIDTH = 0.08
 MIN_RULE_HEIGHT = 0.012
 NEAR = 5  # pixels: runs this close are one rule; a rule this close to a cell's edge is its edge
 MAX_TABLES = 8
+RULE_READ = 6  # pixels: a word's box this close to a column's rule may hold the rule, misread
+_READ_AS_RULE = "|丨[]lI!“”\"'‘’"
+# A digit's width to its height, and a point's or comma's (Noto, and most contract faces: the
+# figures are of one width).
+DIGIT_WIDTH, POINT_WIDTH = 0.66, 0.3
 SHRINK = 4
 _INK = [0] * DARK + [255] * (256 - DARK)
 MAX_RULES = 400
@@ -77,6 +82,22 @@ class Table:
         x = self.xs[column]
         return any(abs(v.at - x) <= NEAR and v.start <= mid <= v.end for v in self.vertical)
 
+    def off_the_rules(self, word: Word) -> Word:
+        """The word without what Tesseract read of a column's rule beside it: a word of nothing
+        but |, “ or the like across a rule, and a figure's leading 1 or | that its box leaves
+        out (the box is as wide as the figure without it)."""
+        text = word.text.replace("|", "")
+        if text.strip(_READ_AS_RULE) == "" and any(
+            word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs
+        ):
+            text = ""
+        figure = re.fullmatch(r"1([\d,.]+)", text)
+        if figure and word.right - word.left < _figure_width(text, word.bottom - word.top) - 0.4 * (
+            DIGIT_WIDTH * (word.bottom - word.top)
+        ):
+            text = figure[1]
+        return Word(text, word.left, word.top, word.right, word.bottom, word.line)
+
     def owners(self) -> dict[tuple[int, int], tuple[int, int]]:
         """Each grid cell's merged cell, by the cell at its top left."""
         owner: dict[tuple[int, int], tuple[int, int]] = {}
@@ -94,7 +115,7 @@ class Table:
         """The table's rows of cell texts, from the words whose centre lies in it."""
         owner = self.owners()
         found: dict[tuple[int, int], list[Word]] = {}
-        for word in words:
+        for word in map(self.off_the_rules, words):
             x, y = word.centre
             row, column = bisect_right(self.ys, y) - 1, bisect_right(self.xs, x) - 1
             if 0 <= row < len(self.ys) - 1 and 0 <= column < len(self.xs) - 1:
@@ -108,6 +129,10 @@ class Table:
             if any(cells):
                 out.append(cells)
         return out
+
+
+def _figure_width(text: str, height: int) -> float:
+    return sum((POINT_WIDTH if c in ".," else DIGIT_WIDTH) * height for c in text)
 
 
 def _joint(before: str, after: str) -> str:

@@ -148,3 +148,15 @@ def test_finding_a_pages_tables_takes_little_time():
         (table,) = find_tables(image)
     assert len(table.ys) == 20
     assert (time.process_time() - started) / 5 < 0.3  # CPU seconds a page (some 0.02 here)
+
+
+def test_what_tesseract_read_of_a_rule_beside_a_word_goes():
+    (table,) = find_tables(grid())
+    # A figure whose box is as wide as six digits, read with a seventh: the rule before it, as 1.
+    assert table.off_the_rules(Word("1260000", 1000, 230, 1092, 252, 0)).text == "260000"
+    assert table.off_the_rules(Word("1260000", 1000, 230, 1106, 252, 0)).text == "1260000"
+    assert table.off_the_rules(Word("171000", 1000, 230, 1088, 252, 0)).text == "171000"
+    # A quote and a bar read across a column's rule (at x 400 and 401) are no word; a quote
+    # inside a cell stays.
+    assert table.off_the_rules(Word("“|", 377, 230, 405, 274, 0)).text == ""
+    assert table.off_the_rules(Word("“", 600, 230, 620, 274, 0)).text == "“"
