@@ -154,8 +154,8 @@ def _pdf_text(data: bytes, digest: str, progress) -> ContractText:
         )
         if len(re.sub(r"\s+", "", layer)) >= TEXT_LAYER_MIN_CHARS * pages:
             return ContractText(layer.replace("\f", "\n"), "pdf", digest, pages)
-        text = _ocr(pdf, pages, progress)
-        return ContractText(_ocr_cleaned(text), "ocr", digest, pages)
+        text, tables = scan_tables.set_aside(_ocr(pdf, pages, progress))
+        return ContractText(scan_tables.put_back(_ocr_cleaned(text), tables), "ocr", digest, pages)
 
 
 def _ocr(pdf: Path, pages: int, progress) -> str:

@@ -27,9 +27,6 @@ NEAR = 5  # pixels: runs this close are one rule; a rule this close to a cell's 
 MAX_TABLES = 8
 RULE_READ = 6  # pixels: a word's box this close to a column's rule may hold the rule, misread
 _READ_AS_RULE = "|丨[]lI!“”\"'‘’"
-# A digit's width to its height, and a point's or comma's (Noto, and most contract faces: the
-# figures are of one width).
-DIGIT_WIDTH, POINT_WIDTH = 0.66, 0.3
 SHRINK = 4
 _INK = [0] * DARK + [255] * (256 - DARK)
 MAX_RULES = 400
@@ -82,19 +79,17 @@ class Table:
         x = self.xs[column]
         return any(abs(v.at - x) <= NEAR and v.start <= mid <= v.end for v in self.vertical)
 
-    def off_the_rules(self, word: Word) -> Word:
+    def off_the_rules(self, word: Word, advance: float | None = None) -> Word:
         """The word without what Tesseract read of a column's rule beside it: a word of nothing
-        but |, “ or the like across a rule, and a figure's leading 1 or | that its box leaves
-        out (the box is as wide as the figure without it)."""
+        but |, “ or the like across a rule, and a figure's leading 1 that its box leaves out
+        (the box is no wider than the figure without it, at ``advance`` pixels a digit)."""
         text = word.text.replace("|", "")
         if text.strip(_READ_AS_RULE) == "" and any(
             word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs
         ):
             text = ""
         figure = re.fullmatch(r"1([\d,.]+)", text)
-        if figure and word.right - word.left < _figure_width(text, word.bottom - word.top) - 0.4 * (
-            DIGIT_WIDTH * (word.bottom - word.top)
-        ):
+        if figure and advance and word.right - word.left < (_digits(figure[1]) + 0.25) * advance:
             text = figure[1]
         return Word(text, word.left, word.top, word.right, word.bottom, word.line)
 
@@ -115,7 +110,13 @@ class Table:
         """The table's rows of cell texts, from the words whose centre lies in it."""
         owner = self.owners()
         found: dict[tuple[int, int], list[Word]] = {}
-        for word in map(self.off_the_rules, words):
+        # A digit's advance in the table's figures that do not begin with 1 (a 1's ink is
+        # narrow): what a figure's box should measure.
+        widths = sorted(
+            (w.right - w.left) / _digits(w.text) for w in words if re.fullmatch(r"[02-9][\d,.]{2,}", w.text)
+        )
+        advance = widths[len(widths) // 2] if widths else None
+        for word in (self.off_the_rules(w, advance) for w in words):
             x, y = word.centre
             row, column = bisect_right(self.ys, y) - 1, bisect_right(self.xs, x) - 1
             if 0 <= row < len(self.ys) - 1 and 0 <= column < len(self.xs) - 1:
@@ -131,8 +132,9 @@ class Table:
         return out
 
 
-def _figure_width(text: str, height: int) -> float:
-    return sum((POINT_WIDTH if c in ".," else DIGIT_WIDTH) * height for c in text)
+def _digits(figure: str) -> float:
+    """A figure's width in digits: a point or comma is half a digit."""
+    return sum(0.5 if c in ".," else 1 for c in figure)
 
 
 def _joint(before: str, after: str) -> str:
@@ -350,3 +352,41 @@ def rows_rejoined(pages: list[str], open_ends: list[tuple[bool, bool] | None]) -
         pages[index] = "\n".join(this)
         pages[index + 1] = "\n".join(following)
     return pages
+
+
+# The rows of a rebuilt table, set aside while the page's text is cleaned (ocr_fixes): its
+# line-length statistic, on which a wrapped sentence is joined, would count a row of long cells
+# as a line; each cell is cleaned on its own instead, and the rows are put back.
+_ROWS = re.compile(r"(?:^\| .* \|$\n?)+", re.M)
+_MARK = re.compile(r"[ \t]*\[\[scan-table-(\d+)\]\][ \t]*")
+
+
+def set_aside(text: str) -> tuple[str, list[str]]:
+    """The text with each run of table rows as a mark ``[[scan-table-N]]``, and the runs."""
+    runs: list[str] = []
+
+    def mark(found: re.Match) -> str:
+        runs.append(found[0].rstrip("\n"))
+        return f"[[scan-table-{len(runs) - 1}]]" + ("\n" if found[0].endswith("\n") else "")
+
+    return _ROWS.sub(mark, text), runs
+
+
+def put_back(text: str, runs: list[str]) -> str:
+    """The rows set aside in place of their marks (a mark a wrapped line was joined to is on a
+    line of its own again), each cell cleaned as the text was."""
+    from contracts.intake.ocr_fixes import ocr_cleaned
+
+    def rows(found: re.Match) -> str:
+        index = int(found[1])
+        if index >= len(runs):
+            return found[0]
+        cleaned = [
+            pipe_row([ocr_cleaned(cell, skip=("wrapped_lines",)) for cell in _cells_of(row)])
+            for row in runs[index].split("\n")
+        ]
+        before = "" if found.start() == 0 or text[found.start() - 1] == "\n" else "\n"
+        after = "" if found.end() == len(text) or text[found.end()] == "\n" else "\n"
+        return before + "\n".join(cleaned) + after
+
+    return _MARK.sub(rows, text)

@@ -152,11 +152,30 @@ def test_finding_a_pages_tables_takes_little_time():
 
 def test_what_tesseract_read_of_a_rule_beside_a_word_goes():
     (table,) = find_tables(grid())
-    # A figure whose box is as wide as six digits, read with a seventh: the rule before it, as 1.
-    assert table.off_the_rules(Word("1260000", 1000, 230, 1092, 252, 0)).text == "260000"
-    assert table.off_the_rules(Word("1260000", 1000, 230, 1106, 252, 0)).text == "1260000"
-    assert table.off_the_rules(Word("171000", 1000, 230, 1088, 252, 0)).text == "171000"
+    # A figure whose box is as wide as six digits (16 px each, as the table's other figures),
+    # read with a seventh: the rule before it, as 1. A figure that begins with 1 is wider.
+    assert table.off_the_rules(Word("1260000", 1000, 230, 1092, 252, 0), 16).text == "260000"
+    assert table.off_the_rules(Word("1260000", 1000, 230, 1104, 252, 0), 16).text == "1260000"
+    assert table.off_the_rules(Word("171000", 1000, 230, 1088, 252, 0), 16).text == "171000"
+    assert table.off_the_rules(Word("12,250", 1000, 230, 1082, 252, 0), 16).text == "12,250"
+    assert table.off_the_rules(Word("1260000", 1000, 230, 1092, 252, 0)).text == "1260000"
     # A quote and a bar read across a column's rule (at x 400 and 401) are no word; a quote
     # inside a cell stays.
     assert table.off_the_rules(Word("“|", 377, 230, 405, 274, 0)).text == ""
     assert table.off_the_rules(Word("“", 600, 230, 620, 274, 0)).text == "“"
+
+
+def test_table_rows_are_set_aside_while_the_text_is_cleaned():
+    from contracts.intake.ocr_fixes import ocr_cleaned
+    from contracts.intake.scan_tables import put_back, set_aside
+
+    prose = "本合同服务期限自合同签订之日起计算共十二个月期满后双方另行协商续签事宜并\n书面确认。\n"
+    rows = "".join(f"| 设备巡检{n} | {'每月对前端设备逐一检查并记录' * 6} | 1.5 |\n" for n in range(3))
+    text = prose * 3 + rows + "以上价格含税。"
+    aside, runs = set_aside(text)
+    read = put_back(ocr_cleaned(aside), runs)
+    # The long rows do not count as the page's full lines: the wrapped sentences are joined.
+    assert read.count("续签事宜并书面确认。") == 3
+    assert read.endswith(rows + "以上价格含税。")
+    # Without setting them aside they would.
+    assert "续签事宜并书面确认。" not in ocr_cleaned(text)
