@@ -4,12 +4,12 @@ ruling lines are found in the page's image, each word Tesseract read is put into
 lies in, and the table's rows replace its loose lines as ``| cell | cell |`` rows, a layout the
 price list's reader (prices.py) reads and the OCR's cleaning keeps as rows.
 
-The rules are found with Pillow's C code only (a threshold, then long runs of dark pixels found by
-a regular expression over the image's bytes, rows and then columns): some 0.1 s a page of A4 at
-200 dpi, where a pure-Python pass over the pixels cost 2 s. A rule is a long horizontal run, or a
-vertical run that joins two horizontal rules; a table is a set of rules that cross. A cell merged
-over rows (a category written once) has no rule between its rows: its text is its first row's,
-and the rows under it have that cell empty, as a .docx's merged cell reads.
+The rules are found with Pillow's C code and bytes.find (the image shrunk along the rules' length
+and thresholded, then long runs of ink found in its bytes, rows and then columns): some 0.02 s of
+CPU a page of A4 at 200 dpi, where a pure-Python pass over the pixels cost 2 s. A rule is a long
+horizontal run, or a vertical run that joins two horizontal rules; a table is a set of rules that
+cross. A cell merged over rows (a category written once) has no rule between its rows: its text
+is its first row's, and the rows under it have that cell empty, as a .docx's merged cell reads.
 """
 
 import re
@@ -25,11 +25,11 @@ MIN_RULE_WIDTH = 0.08
 MIN_RULE_HEIGHT = 0.012
 NEAR = 5  # pixels: runs this close are one rule; a rule this close to a cell's edge is its edge
 MAX_TABLES = 8
+MAX_RULES = 400
+SHRINK = 4  # the image is shrunk this many times along the rules sought (a rule stays dark)
+_INK = [0] * DARK + [255] * (256 - DARK)
 RULE_READ = 6  # pixels: a word's box this close to a column's rule may hold the rule, misread
 _READ_AS_RULE = "|丨[]lI!“”\"'‘’"
-SHRINK = 4
-_INK = [0] * DARK + [255] * (256 - DARK)
-MAX_RULES = 400
 
 
 @dataclass
@@ -275,23 +275,20 @@ def find_tables(image: Image.Image) -> list[Table]:
     return sorted(tables, key=lambda t: t.ys[0])[:MAX_TABLES]
 
 
-def words_of(tsv: str) -> tuple[list[Word], list[int]]:
-    """The words of Tesseract's TSV output, and the index (among its lines that hold text) of
-    each word's line: the n-th line with text is the n-th line of its text output."""
+def words_of(tsv: str) -> list[Word]:
+    """The words of Tesseract's TSV output, each with the index of its line among the lines that
+    hold text: the n-th such line is the n-th line of its text output that holds anything."""
     words: list[Word] = []
     line_of: dict[tuple[str, ...], int] = {}
-    texts: list[int] = []
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
             continue
         key = tuple(cells[1:5])
-        if key not in line_of:
-            line_of[key] = len(line_of)
-            texts.append(len(words))
+        line_of.setdefault(key, len(line_of))
         left, top, w, h = (int(c) for c in cells[6:10])
         words.append(Word(cells[11].strip(), left, top, left + w, top + h, line_of[key]))
-    return words, texts
+    return words
 
 
 def pipe_row(cells: list[str]) -> str:
@@ -301,7 +298,7 @@ def pipe_row(cells: list[str]) -> str:
 def rebuilt(text: str, tsv: str, tables: list[Table]) -> str:
     """The page's text with each table's loose lines replaced by its rows. The text's lines that
     hold anything are Tesseract's lines in order; if they do not match, the text is kept."""
-    words, _starts = words_of(tsv)
+    words = words_of(tsv)
     lines = text.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
     count = 1 + max((w.line for w in words), default=-1)
