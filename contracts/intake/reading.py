@@ -191,7 +191,14 @@ def _ocr(pdf: Path, pages: int, progress) -> str:
                 scan.stop()  # a failed or late read ends every process at once
     finally:
         scan.stop()
-    return "\n".join(scan_tables.rows_rejoined(texts, [scan.open_ends.get(p) for p in range(1, pages + 1)]))
+    # A price list's table, rebuilt from the words' boxes, in place of its loose lines.
+    layouts = [scan.tables.get(page) for page in range(1, pages + 1)]
+    rebuilt = scan_tables.chosen(layouts)
+    texts = [text if new is None else new for text, new in zip(texts, rebuilt, strict=True)]
+    ends = [
+        None if layout is None else (layout.open_ends[0][0], layout.open_ends[-1][1]) for layout in layouts
+    ]
+    return "\n".join(scan_tables.rows_rejoined(texts, ends))
 
 
 def _left(deadline: float, cap: float | None = COMMAND_SECONDS) -> float:
@@ -223,7 +230,7 @@ class _Scan:
         self.lock = threading.Lock()
         self.processes: set[subprocess.Popen] = set()
         self.stopped = False
-        self.open_ends: dict[int, tuple[bool, bool]] = {}  # a page's tables broken at its top, bottom
+        self.tables: dict[int, scan_tables.PageTables] = {}  # a page's bordered tables, read
         self.env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         self.raster_until = time.monotonic() + _left(deadline)
         rasterise = ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-tiff", "-tiffcompression", "packbits"]
@@ -277,7 +284,8 @@ class _Scan:
 
     def read(self, page: int) -> str:
         """The page's text; a page with bordered tables is read with the words' boxes too
-        (Tesseract's ``tsv``, from the same process) and its tables rebuilt (scan_tables)."""
+        (Tesseract's ``tsv``, from the same process) and its tables read (scan_tables): which of
+        them replace their loose lines is chosen once every page is read."""
         image = self.image(page)
         with Image.open(image) as picture:
             tables = scan_tables.find_tables(picture)
@@ -301,5 +309,7 @@ class _Scan:
             return out.decode("utf-8", "replace")
         text = base.with_suffix(".txt").read_text("utf-8", "replace")
         tsv = base.with_suffix(".tsv").read_text("utf-8", "replace")
-        self.open_ends[page] = (tables[0].open_top, tables[-1].open_bottom)
-        return scan_tables.rebuilt(text, tsv, tables)
+        layout = scan_tables.page_tables(text, tsv, tables)
+        if layout is not None:
+            self.tables[page] = layout
+        return text

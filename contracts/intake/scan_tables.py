@@ -295,15 +295,41 @@ def pipe_row(cells: list[str]) -> str:
     return "| " + " | ".join(c.replace("|", "") for c in cells) + " |"
 
 
-def rebuilt(text: str, tsv: str, tables: list[Table]) -> str:
-    """The page's text with each table's loose lines replaced by its rows. The text's lines that
-    hold anything are Tesseract's lines in order; if they do not match, the text is kept."""
+@dataclass
+class PageTables:
+    """A page's text and its tables' rows, each in place of its loose lines if it is kept."""
+
+    lines: list[str]
+    spans: list[tuple[int, int]]  # each table's first and last line in the text
+    rows: list[list[list[str]]]
+    open_ends: list[tuple[bool, bool]]  # each table runs on past the page's top, its bottom
+    filled: tuple[int, int]  # the page's first and last line that holds anything
+
+    def starts_page(self, index: int) -> bool:
+        return self.spans[index][0] == self.filled[0]
+
+    def ends_page(self, index: int) -> bool:
+        return self.spans[index][1] == self.filled[1]
+
+    def text(self, keep: set[int]) -> str:
+        lines: list[str | None] = list(self.lines)
+        for index in sorted(keep):
+            first, last = self.spans[index]
+            for at in range(first + 1, last + 1):
+                lines[at] = None  # its loose lines, and the blank lines between them
+            lines[first] = "\n".join(pipe_row(r) for r in self.rows[index])
+        return "\n".join(line for line in lines if line is not None)
+
+
+def page_tables(text: str, tsv: str, tables: list[Table]) -> PageTables | None:
+    """The page's tables read from Tesseract's words. The text's lines that hold anything are
+    Tesseract's lines in order; if they do not match, there is nothing to rebuild."""
     words = words_of(tsv)
     lines = text.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
     count = 1 + max((w.line for w in words), default=-1)
-    if not tables or count != len(filled):
-        return text
+    if not tables or not filled or count != len(filled):
+        return None
     by_line: dict[int, list[Word]] = {}
     for word in words:
         by_line.setdefault(word.line, []).append(word)
@@ -313,17 +339,55 @@ def rebuilt(text: str, tsv: str, tables: list[Table]) -> str:
             if sum(table.contains(*w.centre) for w in line_words) * 2 > len(line_words):
                 inside[number] = index
                 break
-    spans: dict[int, list[int]] = {}  # a table -> its first and last line in the text
+    spans: dict[int, list[int]] = {}
     for number, at in enumerate(filled):
         if number in inside:
             spans.setdefault(inside[number], [at, at])[1] = at
-    for index, (first, last) in spans.items():
+    found = sorted(spans, key=lambda index: spans[index][0])
+    # Two tables' lines interleaved (psm 4 read them as one column): neither span is clean.
+    owner = {at: inside.get(number) for number, at in enumerate(filled)}
+    for index in found:
+        first, last = spans[index]
+        if any(owner.get(at) not in (index, None) for at in range(first, last + 1)):
+            return None
+    out = PageTables(lines, [], [], [], (filled[0], filled[-1]))
+    for index in found:
         table_words = [w for n, ws in by_line.items() if inside.get(n) == index for w in ws]
-        for at in range(first + 1, last + 1):
-            if not lines[at].strip() or inside.get(filled.index(at)) == index:
-                lines[at] = None  # its loose lines, and the blank lines between them
-        lines[first] = "\n".join(pipe_row(r) for r in tables[index].rows(table_words))
-    return "\n".join(line for line in lines if line is not None)
+        out.spans.append(tuple(spans[index]))
+        out.rows.append(tables[index].rows(table_words))
+        out.open_ends.append((tables[index].open_top, tables[index].open_bottom))
+    return out
+
+
+def rebuilt(text: str, tsv: str, tables: list[Table]) -> str:
+    """The page's text with every table's loose lines replaced by its rows."""
+    page = page_tables(text, tsv, tables)
+    return text if page is None else page.text(set(range(len(page.rows))))
+
+
+def chosen(pages: list[PageTables | None]) -> list[str | None]:
+    """The pages' texts with their price lists rebuilt: a table whose first row is a price
+    list's header, and a table that goes on from one at the foot of the page before (its head
+    there). Other tables (signatures, service levels) keep Tesseract's lines, which the other
+    readers are tuned to. ``None`` for a page without tables."""
+    from contracts.intake.prices import _is_header
+
+    texts: list[str | None] = []
+    going_on = False
+    for page in pages:
+        if page is None:
+            texts.append(None)
+            going_on = False
+            continue
+        keep = set()
+        for index, rows in enumerate(page.rows):
+            headed = bool(rows) and _is_header(rows[0]) is not None
+            if headed or (index == 0 and going_on and page.starts_page(0)):
+                keep.add(index)
+        last = len(page.rows) - 1
+        going_on = last in keep and page.ends_page(last)
+        texts.append(page.text(keep))
+    return texts
 
 
 def _cells_of(row: str) -> list[str]:

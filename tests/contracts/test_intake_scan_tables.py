@@ -179,3 +179,20 @@ def test_table_rows_are_set_aside_while_the_text_is_cleaned():
     assert read.endswith(rows + "以上价格含税。")
     # Without setting them aside they would.
     assert "续签事宜并书面确认。" not in ocr_cleaned(text)
+
+
+def test_only_price_lists_and_their_continuations_are_rebuilt():
+    from contracts.intake.scan_tables import PageTables, chosen
+
+    def page(rows, lines=("正文", "T", "尾注"), span=(1, 1)):
+        return PageTables(list(lines), [span], [rows], [(False, False)], (0, len(lines) - 1))
+
+    signatures = page([["甲方（盖章）：某县公安局", "乙方（盖章）：某公司"]])
+    prices = page([["序号", "名称", "金额"], ["1", "巡检", "5"]], lines=("正文", "T"), span=(1, 1))
+    going_on = page([["2", "维修", "7"]], lines=("T", "尾注"), span=(0, 0))
+    texts = chosen([signatures, prices, going_on, None])
+    assert texts[0] == "正文\nT\n尾注"  # Tesseract's lines kept
+    assert texts[1] == "正文\n| 序号 | 名称 | 金额 |\n| 1 | 巡检 | 5 |"
+    assert texts[2] == "| 2 | 维修 | 7 |\n尾注"  # no header: it goes on from the page before
+    assert texts[3] is None
+    assert chosen([signatures, going_on])[1] == "T\n尾注"
