@@ -93,6 +93,18 @@ class Table:
             text = figure[1]
         return Word(text, word.left, word.top, word.right, word.bottom, word.line)
 
+    def split_at_rule(self, word: Word) -> list[Word]:
+        """A figure read as one word across a column's rule: a quantity of 1 and the unit price
+        beside it ("1" and "150000" as "1150000"). Its 1 goes to the column on the left."""
+        crossed = [x for x in self.xs if word.left + RULE_READ < x < word.right - RULE_READ]
+        if not crossed or not re.fullmatch(r"1[\d,.]+", word.text):
+            return [word]
+        x = crossed[0]
+        return [
+            Word("1", word.left, word.top, x - 1, word.bottom, word.line),
+            Word(word.text[1:], x + 1, word.top, word.right, word.bottom, word.line),
+        ]
+
     def owners(self) -> dict[tuple[int, int], tuple[int, int]]:
         """Each grid cell's merged cell, by the cell at its top left."""
         owner: dict[tuple[int, int], tuple[int, int]] = {}
@@ -116,7 +128,7 @@ class Table:
             (w.right - w.left) / _digits(w.text) for w in words if re.fullmatch(r"[02-9][\d,.]{2,}", w.text)
         )
         advance = widths[len(widths) // 2] if widths else None
-        for word in (self.off_the_rules(w, advance) for w in words):
+        for word in (part for w in words for part in self.split_at_rule(self.off_the_rules(w, advance))):
             x, y = word.centre
             row, column = bisect_right(self.ys, y) - 1, bisect_right(self.xs, x) - 1
             if 0 <= row < len(self.ys) - 1 and 0 <= column < len(self.xs) - 1:

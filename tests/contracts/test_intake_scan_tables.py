@@ -163,6 +163,10 @@ def test_what_tesseract_read_of_a_rule_beside_a_word_goes():
     # inside a cell stays.
     assert table.off_the_rules(Word("“|", 377, 230, 405, 274, 0)).text == ""
     assert table.off_the_rules(Word("“", 600, 230, 620, 274, 0)).text == "“"
+    # A quantity of 1 and the price beside it read as one figure across the rule between them.
+    one, price = table.split_at_rule(Word("1150000", 850, 230, 1010, 252, 0))
+    assert (one.text, price.text) == ("1", "150000") and one.centre[0] < 900 < price.centre[0]
+    assert table.split_at_rule(Word("150000", 910, 230, 1010, 252, 0))[0].text == "150000"
 
 
 def test_table_rows_are_set_aside_while_the_text_is_cleaned():
