@@ -323,6 +323,11 @@ class PageTables:
     def ends_page(self, index: int) -> bool:
         return self.spans[index][1] == self.filled[1]
 
+    def adjoins(self, index: int) -> bool:
+        """No line holds anything between the table and the one before it."""
+        between = self.lines[self.spans[index - 1][1] + 1 : self.spans[index][0]]
+        return not any(line.strip() for line in between)
+
     def text(self, keep: set[int]) -> str:
         lines: list[str | None] = list(self.lines)
         for index in sorted(keep):
@@ -391,10 +396,13 @@ def chosen(pages: list[PageTables | None]) -> list[str | None]:
             texts.append(None)
             going_on = False
             continue
-        keep = set()
+        keep: set[int] = set()
         for index, rows in enumerate(page.rows):
             headed = bool(rows) and _is_header(rows[0]) is not None
-            if headed or (index == 0 and going_on and page.starts_page(0)):
+            # A table right under a kept one (no line between: its rows are the same list's,
+            # printed with other columns) goes on from it, as one at the top of the page does.
+            follows = going_on and page.starts_page(0) if index == 0 else page.adjoins(index)
+            if headed or (follows and (index == 0 or index - 1 in keep)):
                 keep.add(index)
         last = len(page.rows) - 1
         going_on = last in keep and page.ends_page(last)

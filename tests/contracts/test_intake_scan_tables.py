@@ -200,3 +200,13 @@ def test_only_price_lists_and_their_continuations_are_rebuilt():
     assert texts[2] == "| 2 | 维修 | 7 |\n尾注"  # no header: it goes on from the page before
     assert texts[3] is None
     assert chosen([signatures, going_on])[1] == "T\n尾注"
+    # A table right under the list (other columns, no line between) is the list's too.
+    two = PageTables(
+        ["A", "", "B", "后记"],
+        [(0, 0), (2, 2)],
+        [[["1", "巡检", "5"]], [["维修", "7"]]],
+        [(False, False)] * 2,
+        (0, 3),
+    )
+    assert chosen([prices, two])[1] == "| 1 | 巡检 | 5 |\n\n| 维修 | 7 |\n后记"
+    assert chosen([signatures, two])[1] == "A\n\nB\n后记"
