@@ -372,9 +372,11 @@ def pdf_text(pdf: bytes, page: int) -> str:
         return done.stdout.decode()
 
 
-# A price list is a bordered table whose cells wrap over several lines: Tesseract gives its rows
-# back as loose words and the table is not rebuilt from them (issue 20, left open).
-NOT_FROM_SCANS = {"prices"}
+# Groups the smoke does not hold the OCR to. None: a price list's bordered table, whose cells wrap
+# over several lines, is rebuilt from its rules and Tesseract's word boxes (scan_tables.py), and
+# the sample's is read whole. On the seeds' scans prices reach 0.84/0.78 (7 Dec 2026), below the
+# goal: Tesseract's misread characters in names and categories, and rows broken by a page.
+NOT_FROM_SCANS: set[str] = set()
 
 
 def _pairs(totals: dict) -> dict:
@@ -407,7 +409,8 @@ def main():
         assert failed == [], failed
         for group, (ocr, text) in _pairs(result["totals"]).items():
             assert group in NOT_FROM_SCANS or ocr == text, (group, ocr, text)
-        print(f"not read from a scan yet: {', '.join(sorted(NOT_FROM_SCANS))}")
+        if NOT_FROM_SCANS:
+            print(f"not read from a scan yet: {', '.join(sorted(NOT_FROM_SCANS))}")
         print("smoke: ok")
 
 

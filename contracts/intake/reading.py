@@ -24,7 +24,9 @@ from pathlib import Path
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
+from PIL import Image
 
+from contracts.intake import scan_tables
 from contracts.intake.ocr_fixes import ocr_cleaned as _ocr_cleaned
 
 MAX_BYTES = 30 * 1024 * 1024
@@ -152,8 +154,8 @@ def _pdf_text(data: bytes, digest: str, progress) -> ContractText:
         )
         if len(re.sub(r"\s+", "", layer)) >= TEXT_LAYER_MIN_CHARS * pages:
             return ContractText(layer.replace("\f", "\n"), "pdf", digest, pages)
-        text = _ocr(pdf, pages, progress)
-        return ContractText(_ocr_cleaned(text), "ocr", digest, pages)
+        text, tables = scan_tables.set_aside(_ocr(pdf, pages, progress))
+        return ContractText(scan_tables.put_back(_ocr_cleaned(text), tables), "ocr", digest, pages)
 
 
 def _ocr(pdf: Path, pages: int, progress) -> str:
@@ -189,7 +191,14 @@ def _ocr(pdf: Path, pages: int, progress) -> str:
                 scan.stop()  # a failed or late read ends every process at once
     finally:
         scan.stop()
-    return "\n".join(texts)
+    # A price list's table, rebuilt from the words' boxes, in place of its loose lines.
+    layouts = [scan.tables.get(page) for page in range(1, pages + 1)]
+    rebuilt = scan_tables.chosen(layouts)
+    texts = [text if new is None else new for text, new in zip(texts, rebuilt, strict=True)]
+    ends = [
+        None if layout is None else (layout.open_ends[0][0], layout.open_ends[-1][1]) for layout in layouts
+    ]
+    return "\n".join(scan_tables.rows_rejoined(texts, ends))
 
 
 def _left(deadline: float, cap: float | None = COMMAND_SECONDS) -> float:
@@ -221,6 +230,7 @@ class _Scan:
         self.lock = threading.Lock()
         self.processes: set[subprocess.Popen] = set()
         self.stopped = False
+        self.tables: dict[int, scan_tables.PageTables] = {}  # a page's bordered tables, read
         self.env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         self.raster_until = time.monotonic() + _left(deadline)
         rasterise = ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-tiff", "-tiffcompression", "packbits"]
@@ -273,8 +283,17 @@ class _Scan:
             time.sleep(self.POLL_SECONDS)
 
     def read(self, page: int) -> str:
+        """The page's text; a page with bordered tables is read with the words' boxes too
+        (Tesseract's ``tsv``, from the same process) and its tables read (scan_tables): which of
+        them replace their loose lines is chosen once every page is read."""
         image = self.image(page)
+        with Image.open(image) as picture:
+            tables = scan_tables.find_tables(picture)
         command = ["tesseract", str(image), "-", "-l", "chi_sim", "--psm", str(OCR_PSM)]
+        base = self.folder / f"ocr-{page}"
+        if tables:
+            command[2:3] = [str(base)]
+            command += ["txt", "tsv"]
         process = self._start(command, stdout=subprocess.PIPE)
         timeout = _left(self.deadline)
         try:
@@ -286,4 +305,11 @@ class _Scan:
         if process.returncode:
             raise UnreadableContract("tesseract could not read a page")
         image.unlink()
-        return out.decode("utf-8", "replace")
+        if not tables:
+            return out.decode("utf-8", "replace")
+        text = base.with_suffix(".txt").read_text("utf-8", "replace")
+        tsv = base.with_suffix(".tsv").read_text("utf-8", "replace")
+        layout = scan_tables.page_tables(text, tsv, tables)
+        if layout is not None:
+            self.tables[page] = layout
+        return text
