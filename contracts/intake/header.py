@@ -90,6 +90,8 @@ _NAME_LABEL = re.compile(
     re.M,
 )
 
+_NO_NAME = re.compile(r"^\s*(?:详见|见|同|如)|[_＿…]|\.{3}")
+
 
 def title(text: str, client: str | None = None) -> Extraction:
     """The project's name under its label (项目名称：) when the text gives one, else the heading
@@ -99,6 +101,8 @@ def title(text: str, client: str | None = None) -> Extraction:
     names = {
         re.sub(r"\s+", "", m["name"]).replace("(", "（").replace(")", "）"): m
         for m in _NAME_LABEL.finditer(text)
+        # A blank to fill in (项目名称：______) or a pointer elsewhere (详见招标文件) is no name.
+        if not _NO_NAME.search(m["name"])
     }
     if len(names) == 1:
         name, m = next(iter(names.items()))

@@ -152,6 +152,12 @@ def test_the_project_name_under_its_label_over_a_heading_that_leaves_part_out():
     assert header(numbered)["title"] == "某市交警支队卡口系统运维服务项目"
 
 
+@pytest.mark.parametrize("label", ["项目名称：____________________", "项目名称：详见本合同附件一所列"])
+def test_a_blank_or_a_pointer_under_the_label_is_no_name(label):
+    text = f"某市卡口系统\n运维服务合同\n{label}\n"
+    assert header(text)["title"] == "某市卡口系统运维服务"
+
+
 def test_two_names_under_the_label_are_left_to_the_heading():
     text = "某市卡口系统\n运维服务合同\n项目名称：某市卡口系统运维\n2.1 项目名称：某市卡口系统运维二期\n"
     assert header(text)["title"] == "某市卡口系统运维服务"
