@@ -137,8 +137,15 @@ def _hours_shift(sentence: str) -> str | None:
     return "5x8" if _WORKING_DAY.search(sentence) else None
 
 
+# "…实行7×24小时轮班值守，节假日期间照常值守": the post keeps its hours on those days, which
+# makes them no occasion apart from it.
+_AS_USUAL = re.compile(
+    r"(?:周末|节假日|休息日|双休日)[^，,。；;]{0,6}?(?:照常|正常|坚持)\s*(?:在岗|值班|值守|到岗|上班)"
+)
+
+
 def _occasion(sentence: str) -> bool:
-    return bool(_OCCASION.search(_INCLUDED_DAYS.sub("", sentence)))
+    return bool(_OCCASION.search(_AS_USUAL.sub("", _INCLUDED_DAYS.sub("", sentence))))
 
 
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
@@ -266,6 +273,9 @@ _KEY_STAFF = re.compile(
     # "项目经理应保持稳定，确需更换的，须经甲方书面同意": the change allowed only with consent.
     r"|(?:项目经理|项目负责人|技术负责人)[^。；;]{0,20}?(?:确需|如需|若需|需要)更换[^。]{0,30}?"
     r"(?<!无)(?<!不)(?:经|征得|取得)[^。；;]{0,8}?(?:同意|许可|批准|认可)"
+    # "项目负责人及驻场工程师的变更须征得甲方书面同意": the change itself needs consent.
+    r"|(?:项目经理|项目负责人|技术负责人)[^。；;，,]{0,12}?的?(?:变更|更换|调整|变动)\s*"
+    r"(?:须|需|应|必须|应当)\s*(?:事先|提前)?\s*(?:经|征得|取得)[^。；;]{0,8}?(?:同意|许可|批准|认可)"
 )
 # "双休日和法定节假日须安排至少2名工程师在岗": a must, with a count of people.
 _NON_WORKING = re.compile(

@@ -82,10 +82,34 @@ _TITLE_END = re.compile(r"(合\s*同\s*书|合\s*同)\s*$")
 _NOT_TITLE = re.compile(r"^(版本号|合同编号|项目编号|编号|根据|甲|乙|#)")
 
 
+# "项目名称：…（2026—2027年度）", "一、项目名称：…。": the name the text gives under its label,
+# fuller than a heading that breaks it over lines or leaves its years out.
+_NAME_LABEL = re.compile(
+    r"^[ \t\u3000]*(?:[\d.]+\s*|[一二三四五六七八九十]+、\s*)?项目名称\s*[:：]\s*"
+    r"(?P<name>[^\n。；;]{6,80}?)[。；;]?[ \t\u3000]*$",
+    re.M,
+)
+
+_NO_NAME = re.compile(r"^\s*(?:详见|见|同|如)|[_＿…]|\.{3}")
+
+
 def title(text: str, client: str | None = None) -> Extraction:
-    """The heading lines up to the first that ends in 合同, joined: the project's name is what
-    comes before its last 项目 (the words after it say what kind of contract this is)."""
+    """The project's name under its label (项目名称：) when the text gives one, else the heading
+    lines up to the first that ends in 合同, joined: the project's name is what comes before its
+    last 项目 (the words after it say what kind of contract this is)."""
     out = Extraction()
+    names = {
+        re.sub(r"\s+", "", m["name"]).replace("(", "（").replace(")", "）"): m
+        for m in _NAME_LABEL.finditer(text)
+        # A blank to fill in (项目名称：______) or a pointer elsewhere (详见招标文件) is no name.
+        if not _NO_NAME.search(m["name"])
+    }
+    if len(names) == 1:
+        name, m = next(iter(names.items()))
+        out.proposals.append(
+            Proposal("title", "title", name, m.start("name"), m.end("name"), 0.85, "name-label")
+        )
+        return out
     lines, offset = [], 0
     for raw in text.splitlines(keepends=True):
         line = raw.strip()
@@ -126,9 +150,21 @@ _DATE = r"(?P<{0}y>\d{{4}})\s*年\s*(?P<{0}m>\d{{1,2}})\s*月\s*(?P<{0}d>\d{{1,2
 # 2024.11.12, 2024-11-12, 2024/11/12 (one separator throughout): how a date is often filled in
 # by hand beside a seal, on a line of its own under the label.
 _NUMERIC_DATE = r"(?P<ny>\d{4})\s*(?P<sep>[.\-/])\s*(?P<nm>\d{1,2})\s*(?P=sep)\s*(?P<nd>\d{1,2})(?!\d)"
-_SIGNED = re.compile(
-    r"(?:签订|签约|签署)(?:日期|时间)\s*[:：]\s*(?:" + _DATE.format("a") + "|" + _NUMERIC_DATE + ")"
+# "二〇二五年十二月八日": a date written out in numerals, as a signing date often is.
+_CN_DATE = (
+    r"(?P<cy>[〇○零一二三四五六七八九]{4})\s*年\s*(?P<cm>[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<cd>[一二三四五六七八九十]{1,3})\s*日"
 )
+_SIGNED = re.compile(
+    r"(?:签订|签约|签署)(?:日期|时间)\s*[:：]\s*(?:"
+    + _DATE.format("a")
+    + "|"
+    + _NUMERIC_DATE
+    + "|"
+    + _CN_DATE
+    + ")"
+)
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
 # The signatures' block: a line that seals or signs, then within a few lines the date it was
 # signed on, on a line of its own ("2025年9月3日", "日期：2025年9月3日").
 _SEAL_LINE = re.compile(r"盖章|签字|签章|签名")
@@ -184,6 +220,15 @@ def _date(match, prefix) -> dt.date | None:
         return None
 
 
+def _cn_date(match) -> dt.date | None:
+    try:
+        year = int("".join(str(_CN_DIGITS[c]) for c in match["cy"]))
+        month, day = (int(cn2an.cn2an(match[k], "smart")) for k in ("cm", "cd"))
+        return dt.date(year, month, day)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year = day.year + month // 12
@@ -216,7 +261,9 @@ def _distinct(out: Extraction, name: str, found: list[tuple[dt.date, int, int]],
 def dates(text: str) -> Extraction:
     out = Extraction()
     signed = [
-        (d, m.start(), m.end()) for m in _SIGNED.finditer(text) if (d := _date(m, "a" if m["ay"] else "n"))
+        (d, m.start(), m.end())
+        for m in _SIGNED.finditer(text)
+        if (d := _cn_date(m) if m["cy"] else _date(m, "a" if m["ay"] else "n"))
     ]
     sealed = [] if signed else _seal_dates(text)
     if signed:

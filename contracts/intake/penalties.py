@@ -10,7 +10,7 @@ is the condition's figure, not the price), and the words around it —
   最高限额 / 不超过 …% / 以…为限, and 逾期超过 N 日…解除 as the day the client may terminate;
 - 每发生一次 / 每次: per occurrence, escalating when a later sentence of the same clause prices
   the N-th (发生三次…20%); a clause for "any other breach" (其他违约行为) is per occurrence too;
-- N 人 / N 次 (及以上, or 超过 N) within a year: a count threshold;
+- N 人 / N 次 (及以上, or 超过 N) within a year (or the term): a count threshold;
 - anything else a one-off (the project's reading of a rate that names no count, DOMAIN.md).
 
 The kind of breach is what the clause's condition names first (迟延履行, 分包, 泄密, 响应,
@@ -74,7 +74,10 @@ _DAILY_ANYWHERE = re.compile(
 _DAILY_NEAR = re.compile(r"每\s*(?:日|天)|按日")
 # "合同总价的 0.1%/日", "千分之一每天": the day written after the rate.
 _DAILY_AFTER = re.compile(r"\s*(?:/|每)\s*(?:日|天)")
-_EACH_ANYWHERE = re.compile(r"每(?:发生|出现|违约)\s*(?:一|1)?\s*次")
+# "每缺一次", "每漏检一次", "每迟交一次": a count of what was missed, each priced.
+_EACH_ANYWHERE = re.compile(
+    r"每(?:发生|出现|违约)\s*(?:一|1)?\s*次|每\s*(?:缺|漏|少|迟|误)[\u4e00-\u9fff]{0,2}?(?:一|1)\s*次"
+)
 _EACH_NEAR = re.compile(r"每\s*(?:一|1)?\s*(?:次|起|项)")
 _COUNT = re.compile(rf"(?:发生|累计|达到|满|出现|第)\s*(?P<n>{NUMERAL})\s*次")
 # "一年内连续更换2人及以上", "在一个合同年度内，驻场人员更换累计超过2人", "一个服务年度内乙方
@@ -82,6 +85,11 @@ _COUNT = re.compile(rf"(?:发生|累计|达到|满|出现|第)\s*(?P<n>{NUMERAL}
 _THRESHOLD = re.compile(
     rf"(?:(?:一|1)\s*个?(?:合同|服务)?\s*年(?:度)?内|年度内|每(?:个合同)?年)[^。；;]{{0,20}}?"
     rf"(?P<over>超过|多于)?\s*(?P<n>{NUMERAL})\s*(?:人|名|次|起)"
+)
+# "服务期内乙方擅自更换驻场工程师累计达3人次": people changed over the whole term (not "服务期内
+# …连续3次无法达到考核指标", a count of failures the contract prices at once).
+_TERM_THRESHOLD = re.compile(
+    rf"(?:服务|合同)期(?:限)?内[^。；;]{{0,20}}?(?P<over>超过|多于)?\s*(?P<n>{NUMERAL})\s*(?:人次|人|名)"
 )
 # "每超时一小时", "每超过1小时", "每低1个百分点": priced per a unit the engine does not count (it
 # counts days, occurrences and thresholds): no clause is proposed rather than a wrong shape.
@@ -96,7 +104,8 @@ _COUNT_TERMINATES = re.compile(
     rf"(?:发生|累计|达到|满|出现|第)\s*(?:发生)?\s*(?P<n>{NUMERAL})\s*次[^。；;]{{0,20}}?解除(?:本)?合同"
 )
 _TERMINATES = re.compile(r"(?<!无需)(?<!不得)解除(?:本|部分或全部)?合同|终止(?:本)?合同")
-_ADDS = re.compile(r"累加|叠加|另行(?:加收|支付)|并处")
+# "累计达到5次的，另按合同总价的3%支付违约金": the N-th breach's rate on top of the first's.
+_ADDS = re.compile(r"累加|叠加|另行(?:加收|支付)|并处|另按|另(?:行)?(?:加|计)收")
 _OVERDUE = re.compile(
     r"逾期付款部分|逾期(?:付款)?(?:金额|部分|款项)|未付款项|未付(?:款|金额|部分)|应付未付|欠付|欠款|迟付"
 )
@@ -156,7 +165,9 @@ _KINDS = [
         "sla_resolution",
         1,
         r"(?:未|没有)[^，。；;,]{0,12}?(?:解决|排除|修复)[^，。；;,]{0,4}故障"
-        r"|(?:超过|超出)[^，。；;,]{0,10}(?:仍|还)?(?:未|无法|未能)(?:解决|排除|修复)",
+        r"|(?:超过|超出)[^，。；;,]{0,10}(?:仍|还)?(?:未|无法|未能)(?:解决|排除|修复)"
+        # "故障超过约定修复时限的": the repair's deadline passed.
+        r"|超[过出]?[^，。；;,]{0,6}(?:修复|恢复|解决|排除)(?:时限|时间|期限)",
     ),
     (
         "late_delivery",
@@ -296,7 +307,7 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
     near = head[ends[-1].end() :] if ends else head
     if _PER_OTHER_UNIT.search(head):
         return None
-    threshold = _THRESHOLD.search(condition)
+    threshold = _THRESHOLD.search(condition) or _TERM_THRESHOLD.search(condition)
     unsure = []
     daily = _DAILY_ANYWHERE.search(head) or _DAILY_NEAR.search(near) or _DAILY_AFTER.match(text, rate.end)
     # Interest at the LPR on a late payment runs by the day whether or not the clause says so.
@@ -323,6 +334,9 @@ def _new_clause(text: str, condition_start: int, sentence: re.Match, rate: _Rate
             return None
         # "N 人及以上" counts N; "超过 N 人", more than N.
         clause.threshold_count = count + 1 if threshold["over"] else count
+        if threshold.group().startswith(("服务期", "合同期")):
+            # The engine counts within a contract year; the text over the whole term.
+            clause.unsure.append("counted over the term: the portal counts within a contract year")
     return clause
 
 

@@ -88,7 +88,7 @@ _SENTENCE = re.compile(r"[^。；;]+[。；;]?")
 # A case the sentence sets apart but the portal has no name for ("需要厂家配合的故障"): the
 # target is not proposed as one for every request.
 _UNNAMED_CASE = re.compile(
-    r"需(?:要)?[^，。；;,]{0,10}(?:配合|协调)|第三方"
+    r"[需须]要?[^，。；;,]{0,10}(?:配合|协调)|第三方"
     # Grades by number ("一级故障", "P1") the portal cannot map to its three.
     r"|[一二三四五1-5]\s*级(?:故障|事件|问题)|P[0-4]\b|[ⅠⅡⅢⅣ]+\s*级"
 )
@@ -112,9 +112,10 @@ _CONDITIONS = [
     ("warranty_repair", r"维保期|保修期|质保期|免费维修|免费保修"),
     ("major_fault", r"重大(?:紧急)?故障|大面积故障|重大事故"),
     ("phone_unresolved", r"(?:电话|远程)[^，。；;,]{0,10}(?:不能|无法|未能)解决"),
+    # "需协调供电、运营商等其他单位处理的故障": the other units named by example first.
     (
         "other_unit",
-        r"(?:协调|需要?|涉及|配合)[^，。；;,]{0,4}(?:其它|其他)(?:单位|部门|厂商|厂家)|(?:其它|其他)(?:单位|部门)(?:配合|协调)",
+        r"(?:协调|需要?|须|涉及|配合)[^，。；;,]{0,16}?(?:其它|其他)(?:单位|部门|厂商|厂家)|(?:其它|其他)(?:单位|部门)(?:配合|协调)",
     ),
     ("finance_department", r"财政(?:厅|局|部门)"),
     ("software_fault", r"软件[^，。；;,]{0,6}(?:故障|问题)"),

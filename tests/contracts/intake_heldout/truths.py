@@ -200,7 +200,10 @@ U7 = {
         ]
     ],
     "staff_posts": [{"name": "驻场工程师", "shift": "7x24", "headcount": 2}],
-    "key_staff_change_needs_consent": True,
+    # 6.2 asks consent for changing the resident engineers only; the flag is about the project
+    # manager and technical lead (contracts.services.KEY_ROLES), and 6.3's manager has no such
+    # rule. As u4, whose consent is for resident staff only, the flag is not set.
+    "key_staff_change_needs_consent": False,
     "onsite_on_non_working_days": True,
     "acceptance_method": "one_time",
     "inspection_schedules": [
