@@ -32,12 +32,14 @@ from incidents.models import Incident, IncidentEvent, IncidentSource
 from incidents.notify import failing_event
 from incidents.services import audit_lines, build_incidents
 from inspections.models import AutomatedCheck
-from inspections.monitoring_states import CLOSED, _problem_text, incident_reports
+from inspections.monitoring_outcomes import incident_reports, problem_text
 from om_portal import audit, digest
 from om_portal.bulk import Insert, write_together
 from om_portal.models import AuditChain, AuditEntry, Notice
 
 HEAD = ("last_id", "last_hash", "origin_hash", "purged_through", "unkeyed_through", "head_mac")
+
+CLOSED = Incident.Status.CLOSED
 
 
 class _Lost(Exception):
@@ -53,7 +55,7 @@ def open_together(items) -> int | None:
     now = timezone.now()
     since = min(outcome.started for _check, _was, outcome in items)
     with translation.override(settings.LANGUAGE_CODE):
-        problem = _problem_text(items[0][2])
+        problem = problem_text(items[0][2])
     reports = incident_reports(items, now)
     incidents, timelines, _handlers = build_incidents(
         contract, reports, by=None, source=IncidentSource.MONITORING

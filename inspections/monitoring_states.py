@@ -11,51 +11,35 @@ are locked in the order the one-by-one path locks them (the check, then the audi
 so the two never wait on each other in a circle.
 """
 
-import datetime as dt
-import json
 import logging
-from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
-from contracts.worktime import CHINA_TZ
 from incidents.models import Incident, IncidentSource
 from incidents.notify import check_changed, checks_failing
 from incidents.services import record_monitoring, report_incident, report_incidents
 from inspections.models import AutomatedCheck, ResultStatus
+from inspections.monitoring_opening import open_together
+from inspections.monitoring_outcomes import (
+    Outcome,
+    incident_reports,
+    incident_text,
+    problem_text,
+    timeline_note,
+)
 from om_portal.bulk import Update, postgresql, write_together
 
 logger = logging.getLogger("inspections.monitoring")
 
 CHUNK = 500  # checks per Celery message, and results per INSERT
-_TITLE_MAX = 200  # Incident.title
 OK = ResultStatus.OK
 CLOSED = Incident.Status.CLOSED
-
-
-@dataclass
-class Outcome:
-    """What one check found in this chunk, in the shape CheckResult stores."""
-
-    status: str
-    message: str
-    params: dict[str, Any]
-    values: dict[str, Any]
-    started: dt.datetime
-    duration_ms: float
-    problems: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == OK
 
 
 def _is_open(check: AutomatedCheck) -> bool:
@@ -168,9 +152,9 @@ def _change(check: AutomatedCheck, was: str, outcome: Outcome) -> bool:
         if not outcome.ok and not _is_open(check):
             _open_incident(check, outcome)
         elif not outcome.ok and was == OK:
-            record_monitoring(check.incident, _note(outcome), recovered=False, at=outcome.started)
+            record_monitoring(check.incident, timeline_note(outcome), recovered=False, at=outcome.started)
         elif outcome.ok and _is_open(check):
-            record_monitoring(check.incident, _note(outcome), recovered=True, at=outcome.started)
+            record_monitoring(check.incident, timeline_note(outcome), recovered=True, at=outcome.started)
             check_changed(check, check.incident, outcome.started, "", recovered=True)
         elif outcome.ok and check.incident_id:
             AutomatedCheck.objects.filter(pk=check.pk, incident_id=check.incident_id).update(incident=None)
@@ -188,7 +172,7 @@ def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
     try:
         with transaction.atomic():
             with translation.override(settings.LANGUAGE_CODE):
-                title, description = _incident_text(check, outcome)
+                title, description = incident_text(check, outcome)
             incident = report_incident(
                 check.contract,
                 by=None,
@@ -204,7 +188,7 @@ def _open_incident(check: AutomatedCheck, outcome: Outcome) -> Incident | None:
             if link.update(incident=incident) != 1:
                 raise _Lost
             with translation.override(settings.LANGUAGE_CODE):
-                check_changed(check, incident, outcome.started, _problem_text(outcome), recovered=False)
+                check_changed(check, incident, outcome.started, problem_text(outcome), recovered=False)
     except _Lost:
         return None
     except ValidationError:
@@ -223,8 +207,6 @@ def _open_incidents(items: list[tuple[AutomatedCheck, str | None, Outcome]]) -> 
     if not items:
         return 0
     if postgresql():
-        from inspections.monitoring_opening import open_together  # it imports this module
-
         try:
             opened = open_together(items)
         except ValidationError:
@@ -259,7 +241,7 @@ def _open_incidents(items: list[tuple[AutomatedCheck, str | None, Outcome]]) -> 
                 checks_failing(
                     [(check, incident) for (check, _w, _o), incident in zip(items, incidents, strict=True)],
                     min(outcome.started for _check, _was, outcome in items),
-                    _problem_text(items[0][2]),
+                    problem_text(items[0][2]),
                 )
     except (_Lost, ValidationError):
         return _one_by_one(items)
@@ -290,87 +272,3 @@ def _claim(check: AutomatedCheck, was: str | None) -> Q:
 
 
 # --- Texts --------------------------------------------------------------------------------------
-
-
-def _fill(message: str, params: dict[str, Any]) -> str:
-    text = _(message) if message else ""
-    try:
-        return text % params if params else text
-    except (KeyError, TypeError, ValueError):
-        return text
-
-
-def _problem_text(outcome: Outcome) -> str:
-    problems = outcome.problems or [(outcome.message, outcome.params)]
-    return "; ".join(_fill(message, params) for message, params in problems)
-
-
-def _note(outcome: Outcome) -> str:
-    """The timeline note of a check failing again or passing again."""
-    with translation.override(settings.LANGUAGE_CODE):
-        if outcome.ok:
-            return _with_values(_("The check passes again."), outcome)
-        note = _("Failing again: %(problem)s") % {"problem": _problem_text(outcome)}
-        return _with_values(note, outcome)
-
-
-def _with_values(note: str, outcome: Outcome) -> str:
-    # Numbers the probe measured only: a text among the values could be what a target answered.
-    values = {name: value for name, value in outcome.values.items() if _measured(value)}
-    if not values:
-        return note
-    lines = [f"{name}: {_value(value)}" for name, value in sorted(values.items())]
-    return "\n".join([note, _("Measured values:"), *lines])
-
-
-def _measured(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_measured(item) for item in value.values())
-    return isinstance(value, int | float | bool) or value is None
-
-
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-
-
-def incident_reports(items, now) -> list[dict]:
-    """What each newly failing check of ``items`` ((check, was, outcome) triples) reports: the
-    keyword arguments of ``report_incidents``, written in the portal's language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        texts = [_incident_text(check, outcome) for check, _was, outcome in items]
-    return [
-        {
-            "title": title,
-            "description": description,
-            "severity": check.severity,
-            "asset": check.asset,
-            "reported_at": min(outcome.started, now),
-        }
-        for (check, _was, outcome), (title, description) in zip(items, texts, strict=True)
-    ]
-
-
-def _incident_text(check: AutomatedCheck, outcome: Outcome) -> tuple[str, str]:
-    problem = _problem_text(outcome)
-    title = _("%(check)s: %(problem)s") % {"check": check.name, "problem": problem}
-    if len(title) > _TITLE_MAX:
-        title = title[: _TITLE_MAX - 1] + "…"
-    found_at = timezone.localtime(outcome.started, CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
-    head = _(
-        "The automated check “%(check)s” (%(kind)s, %(target)s) of “%(asset)s” found at %(at)s: "
-        "%(status)s, %(problem)s"
-    ) % {
-        "check": check.name,
-        "kind": check.get_kind_display(),
-        "target": _target(check),
-        "asset": check.asset.name,
-        "at": found_at,
-        "status": ResultStatus(outcome.status).label,
-        "problem": problem,
-    }
-    return title, _with_values(head, outcome)
-
-
-def _target(check: AutomatedCheck) -> str:
-    # Never the password: a database check's target is its host and port.
-    return check.target_display
