@@ -326,7 +326,10 @@ _CHOICE = re.compile(r"验收[^。\n]{0,30}?第\s*(?P<n>[1-9一二三])\s*种方
 _ONE_TIME = re.compile(
     r"一次性(?:验收|终验)|最终验收|终验|(?:服务|运维|合同|维护)期满[^。；;]{0,20}?验收|验收[^。；;，,]{0,6}?(?:服务|运维|合同)期满"
 )
-_PERIODIC = re.compile(r"固定周期验收|(?:每|按)(?:个)?(?:月|季度?|半年)[^。；;，,]{0,20}?验收")
+# "按服务年度进行考核验收": a contract of several years accepted year by year is periodic too.
+_PERIODIC = re.compile(
+    r"固定周期验收|(?:每|按)(?:个|一)?(?:服务)?(?:月|季度?|半年|年度)[^。；;，,]{0,20}?验收"
+)
 _OPTION = re.compile(
     r"(?m)^\s*(?:[IVX]{1,3}|[1-9]|[（(][1-9一二三][）)])\s*[.、．]?\s*(?P<name>[^：:\n]{2,12})[：:]"
 )
@@ -366,7 +369,10 @@ _ARTICLE = (
     r"[ \t\u3000#]*(?:第[一二三四五六七八九十百]+条|[一二三四五六七八九十]{1,3}\s*[、.．]"
     r"|\d{1,2}\s*[.．、](?!\d))"
 )
-_ACCEPTANCE_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}\s*(?:履约)?验收[^\n。；;，,]{{0,8}}$")
+# "考核与验收", "检查及验收": the article's heading may join acceptance to the review before it.
+_ACCEPTANCE_ARTICLE = re.compile(
+    rf"(?m)^{_ARTICLE}\s*(?:(?:考核|检查|考评)\s*[与和及、]\s*)?(?:履约)?验收[^\n。；;，,]{{0,8}}$"
+)
 _NEXT_ARTICLE = re.compile(rf"(?m)^{_ARTICLE}")
 ARTICLE_REACH = 800
 

