@@ -320,3 +320,36 @@ def test_people_assigned_by_role_with_their_own_hours_are_posts():
     # Assigned to a task without hours of their own: no post.
     task = "乙方安排 2 名网络工程师对全部链路开展一次测试。"
     assert posts(task) == set()
+
+
+def test_each_person_changed_is_priced_each_time_and_the_count_ends_the_contract():
+    text = (
+        "乙方擅自更换运维人员的，每人次按合同总额的 0.5% 扣减服务费，"
+        "服务期内擅自更换累计达 4 人次的，甲方有权解除合同。"
+    )
+    (found,) = (p.value for p in penalties(text).proposals if p.field == "penalty_clause")
+    assert (found["kind"], found["shape"], found["rate_percent"]) == (
+        "staff_replacement",
+        "per_occurrence",
+        0.5,
+    )
+    assert found["termination_at_count"] == 4
+
+
+def test_a_fault_not_fixed_in_time_by_each_day_over_capped_by_this_clause():
+    text = (
+        # The clause's cap in a sentence of its own: "本款" keeps it the clause's.
+        "系统故障未能在约定时限内修复的，每超过一日，按合同总额的 0.3% 计收违约金。"
+        "本款违约金累计不超过合同总额的 6%。乙方承担的违约金总额以合同总额的 15% 为限。"
+    )
+    (found,) = clauses(text)
+    assert (found["kind"], found["shape"], found["cap_percent"]) == ("sla_resolution", "per_day", 6)
+    caps = [p.value for p in penalties(text).proposals if p.field == "penalty_cap_percent"]
+    assert caps == [15]
+
+
+def test_anything_paralysed_is_a_major_outage():
+    text = "因乙方原因造成整片园区门禁瘫痪超过 2 小时的，乙方应一次性支付合同总额 3% 的违约金。"
+    assert [(c["kind"], c["shape"], c["rate_percent"]) for c in clauses(text)] == [
+        ("major_outage", "one_off", 3)
+    ]
