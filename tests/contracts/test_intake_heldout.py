@@ -353,3 +353,9 @@ def test_anything_paralysed_is_a_major_outage():
     assert [(c["kind"], c["shape"], c["rate_percent"]) for c in clauses(text)] == [
         ("major_outage", "one_off", 3)
     ]
+
+
+def test_a_weekly_round_on_a_day_named_in_full():
+    text = "巡检工程师每周星期二对全部机房进行现场巡查。"
+    schedules = [p.value for p in extract_routines(text).proposals if p.field == "inspection_schedule"]
+    assert [(s["kind"], s.get("weekday")) for s in schedules] == [("weekly", 1)]
