@@ -140,12 +140,21 @@ def _hours_shift(sentence: str) -> str | None:
 # "…实行7×24小时轮班值守，节假日期间照常值守": the post keeps its hours on those days, which
 # makes them no occasion apart from it.
 _AS_USUAL = re.compile(
-    r"(?:周末|节假日|休息日|双休日)[^，,。；;]{0,6}?(?:照常|正常|坚持)\s*(?:在岗|值班|值守|到岗|上班)"
+    r"(?:周末|节假日|休息日|双休日)[^，,。；;]{0,6}?(?:照常|正常|坚持|同样|也|亦|均)\s*(?:在岗|值班|值守|到岗|上班)"
 )
 
 
 def _occasion(sentence: str) -> bool:
     return bool(_OCCASION.search(_AS_USUAL.sub("", _INCLUDED_DAYS.sub("", sentence))))
+
+
+# "安排 2 名值守工程师，实行 7×24 小时轮班值守", "安排 2 名外场工程师…在工作日 8:30—17:30 驻点于…":
+# people assigned by role, a post when their own sentence gives their hours and that they stay.
+_ASSIGNED = re.compile(
+    r"(?:安排|派驻|派遣|配备|配置)\s*(?P<n>" + NUM + r")\s*(?:名|位)\s*"
+    r"(?P<role>[\u4e00-\u9fff]{1,8}?(?:工程师|人员))"
+)
+_STAYS = re.compile(r"驻点|驻场|常驻|在岗|值守|值班")
 
 
 # "应指定一名项目负责人…": the vendor's lead, a post of one.
@@ -245,6 +254,15 @@ def staff_posts(text: str) -> Extraction:
             values = tuple(n for n, _c in counts)
             spans = tuple(next((c[2], c[3]) for c in counted if c[0] == n) for n in values)
             out.conflicts.append(Conflict("staff_post", values, spans))
+    for m in _ASSIGNED.finditer(text):
+        sentence = _sentence_of(text, *m.span())
+        if not free(*m.span()) or "驻场" in m["role"] or _occasion(sentence) or not _STAYS.search(sentence):
+            continue
+        if any(s < m.end() and m.start() < e for _n, _r, s, e, _shift in counted):
+            continue
+        shift = _shift_beside(text, m, taken)
+        if shift and number(m["n"]):
+            posts.append((_post(m["role"], shift, number(m["n"])), m.start(), m.end(), 0.7, "assigned-post"))
     for m in _ROUND_THE_CLOCK.finditer(text):
         # "重大安保期间…实行7×24小时值守": a heightened period's duty, not a post.
         if free(*m.span()) and not _OCCASION.search(_sentence_of(text, *m.span())):
@@ -276,6 +294,9 @@ _KEY_STAFF = re.compile(
     # "项目负责人及驻场工程师的变更须征得甲方书面同意": the change itself needs consent.
     r"|(?:项目经理|项目负责人|技术负责人)[^。；;，,]{0,12}?的?(?:变更|更换|调整|变动)\s*"
     r"(?:须|需|应|必须|应当)\s*(?:事先|提前)?\s*(?:经|征得|取得)[^。；;]{0,8}?(?:同意|许可|批准|认可)"
+    # "项目负责人的更换须提前 10 日书面申请，经甲方同意后方可更换": asked first, then agreed.
+    r"|(?:项目经理|项目负责人|技术负责人)[^。；;，,]{0,12}?的?(?:变更|更换|调整|变动)\s*(?:须|需|应|必须|应当)"
+    r"[^。；;]{0,20}?(?:申请|报告|报批)[，,]?\s*(?:经|征得|取得)[^。；;，,]{0,8}?(?:同意|许可|批准|认可)"
 )
 # "双休日和法定节假日须安排至少2名工程师在岗": a must, with a count of people.
 _NON_WORKING = re.compile(
@@ -283,9 +304,12 @@ _NON_WORKING = re.compile(
     r"[^。；;]{0,8}?(?:不少于|至少)?\s*" + NUM + r"\s*(?:名|人|位)"
     r"[^。；;]{0,8}?(?:在岗|值班|驻场|现场|到岗|在场)"
     # "节假日期间，驻场人员应照常在岗": the posts keep their hours on those days.
-    r"|(?:周末|节假日|休息日|双休日|非工作日)[^。；;]{0,30}?(?:照常|正常|坚持)\s*(?:在岗|值班|值守|到岗|上班)"
+    r"|(?:周末|节假日|休息日|双休日|非工作日)[^。；;]{0,30}?(?:照常|正常|坚持|同样|也|亦|均)\s*(?:在岗|值班|值守|到岗|上班)"
     # "每日（含周六、周日及法定节假日）8:30至17:30在岗": those days are among the post's.
     r"|(?:含|包括)[^）)。；;]{0,6}(?:周六|周日|周末|节假日|休息日)[^。；;]{0,24}?(?:在岗|值班|值守|驻场|到岗)"
+    # "实行 7×24 小时轮班值守": people take turns on site round the clock, holidays too (a bare
+    # "7×24 小时值班制度" may be a phone line).
+    r"|7\s*[×xX*]\s*24\s*(?:小时)?\s*轮班\s*(?:值守|值班|驻场|在岗)"
 )
 
 

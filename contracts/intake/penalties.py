@@ -66,10 +66,11 @@ _OVERALL = re.compile(
 # Words that make even a cap in a clause's own sentence the cap on all penalties together.
 _ALL_PENALTIES = re.compile(r"(?:上述|各项|全部|所有|累加)[^。；;，,]{0,10}违约金|累加")
 _SENTENCE = re.compile(r"[^。；;]+[。；;]?")
+_THIS_CLAUSE = re.compile(r"本(?:款|项)")
 _CONDITION_END = re.compile(r"的\s*[，,]")
 
 _DAILY_ANYWHERE = re.compile(
-    rf"每\s*(?:逾期|延误|延迟|迟延|超期|拖延)\s*(?:{NUMERAL})?\s*个?\s*(?:日历|自然)?\s*(?:日|天)"
+    rf"每\s*(?:逾期|延误|延迟|迟延|超期|拖延|超过|超出)\s*(?:{NUMERAL})?\s*个?\s*(?:日历|自然)?\s*(?:日|天)"
 )
 _DAILY_NEAR = re.compile(r"每\s*(?:日|天)|按日")
 # "合同总价的 0.1%/日", "千分之一每天": the day written after the rate.
@@ -78,7 +79,8 @@ _DAILY_AFTER = re.compile(r"\s*(?:/|每)\s*(?:日|天)")
 _EACH_ANYWHERE = re.compile(
     r"每(?:发生|出现|违约)\s*(?:一|1)?\s*次|每\s*(?:缺|漏|少|迟|误)[\u4e00-\u9fff]{0,2}?(?:一|1)\s*次"
 )
-_EACH_NEAR = re.compile(r"每\s*(?:一|1)?\s*(?:次|起|项)")
+# "每人次": each person changed.
+_EACH_NEAR = re.compile(r"每\s*(?:一|1)?\s*(?:人次|次|起|项)")
 _COUNT = re.compile(rf"(?:发生|累计|达到|满|出现|第)\s*(?P<n>{NUMERAL})\s*次")
 # "一年内连续更换2人及以上", "在一个合同年度内，驻场人员更换累计超过2人", "一个服务年度内乙方
 # 更换驻场工程师累计达到3人次": the year, then (within the condition) the count.
@@ -101,7 +103,8 @@ _AFTER_DAYS = re.compile(
     r"甲方(?:有权|可以?)解除"
 )
 _COUNT_TERMINATES = re.compile(
-    rf"(?:发生|累计|达到|满|出现|第)\s*(?:发生)?\s*(?P<n>{NUMERAL})\s*次[^。；;]{{0,20}}?解除(?:本)?合同"
+    # "累计达 3 人次的": people changed, counted as times.
+    rf"(?:发生|累计|达到|满|出现|第)\s*(?:发生|达到?)?\s*(?P<n>{NUMERAL})\s*人?次[^。；;]{{0,20}}?解除(?:本)?合同"
 )
 _TERMINATES = re.compile(r"(?<!无需)(?<!不得)解除(?:本|部分或全部)?合同|终止(?:本)?合同")
 # "累计达到5次的，另按合同总价的3%支付违约金": the N-th breach's rate on top of the first's.
@@ -142,7 +145,8 @@ _KINDS = [
         r"考核指标|考核[^，。；;,]{0,8}(?:不合格|不达标|未通过)"
         r"|(?:可用率|在线率|完好率|及时率|满意度)[^，。；;,]{0,6}(?:低于|未达到|不足|达不到)",
     ),
-    ("major_outage", 1, r"大面积(?:故障|瘫痪|中断)|(?:系统|全网)瘫痪"),
+    # "连片区域（3 个及以上相邻路口）信号瘫痪": whatever is paralysed, an outage.
+    ("major_outage", 1, r"大面积(?:故障|瘫痪|中断)|瘫痪"),
     ("missing_service_record", 1, r"记录单|服务记录"),
     (
         "late_consultation",
@@ -167,7 +171,9 @@ _KINDS = [
         r"(?:未|没有)[^，。；;,]{0,12}?(?:解决|排除|修复)[^，。；;,]{0,4}故障"
         r"|(?:超过|超出)[^，。；;,]{0,10}(?:仍|还)?(?:未|无法|未能)(?:解决|排除|修复)"
         # "故障超过约定修复时限的": the repair's deadline passed.
-        r"|超[过出]?[^，。；;,]{0,6}(?:修复|恢复|解决|排除)(?:时限|时间|期限)",
+        r"|超[过出]?[^，。；;,]{0,6}(?:修复|恢复|解决|排除)(?:时限|时间|期限)"
+        # "故障未能在规定时限内修复的": the fault, then the repair it did not get in time.
+        r"|故障[^，。；;,]{0,4}?(?:未能|未|没有|不能)[^，。；;,]{0,12}?(?:时限|时间|期限)内(?:解决|排除|修复)",
     ),
     (
         "late_delivery",
@@ -413,7 +419,9 @@ def _cap(text, sentence, rate: _Rate, current, with_main: bool, clauses: list, c
     a share of something other than the total cannot be priced: it is dropped."""
     before = text[sentence.start() : rate.start]
     own_sentence = with_main and current is not None and current.rate.start >= sentence.start()
-    if _ALL_PENALTIES.search(before) or (_OVERALL.search(before) and not own_sentence):
+    # "本款违约金累计不超过…": this clause's own cap, however it is worded.
+    this_clause = _THIS_CLAUSE.search(before)
+    if not this_clause and (_ALL_PENALTIES.search(before) or (_OVERALL.search(before) and not own_sentence)):
         caps.append((rate.percent, rate.start, rate.end))
         return current
     if current is None or current.cap is not None or rate.lpr or rate.start < current.rate.end:

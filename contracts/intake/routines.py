@@ -43,7 +43,10 @@ _INSPECT = re.compile(r"巡检|巡查|巡视|检查|检测")
 _NOT_A_ROUND = re.compile(r"甲方[^，,。；;]{0,8}?(?:每|按|定期|将)|考核|考勤|培训|座谈|验收|抽查|抽调")
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # "每周三", "每月10日": the day the round falls on, where the text gives it.
-_ON_WEEKDAY = re.compile(r"每周\s*(?P<d>[一二三四五六日天])(?![天次])|每个?星期\s*(?P<e>[一二三四五六日天])")
+# "每周星期四": the week, then the day by its full name.
+_ON_WEEKDAY = re.compile(
+    r"每周\s*(?:星期|礼拜)?\s*(?P<d>[一二三四五六日天])(?![天次])|每个?星期\s*(?P<e>[一二三四五六日天])"
+)
 _ON_DAY = re.compile(r"每个?月\s*(?P<n>\d{1,2})\s*(?:日|号)")
 _HEIGHTENED = re.compile(r"重大节日|重要活动|重大活动|重保|安保|特殊时期|敏感时期|保障期|节假日")
 _HOUR = r"\d{1,2}(?:[:：]\d{2})?"

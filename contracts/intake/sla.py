@@ -109,7 +109,8 @@ _LIST_GAP = re.compile(r"^[\s、，,和及或并且]*$")
 
 _CONDITIONS = [
     # Not "故障保修": a fault reported for repair.
-    ("warranty_repair", r"维保期|保修期|质保期|免费维修|免费保修"),
+    # "部件需返厂维修的，修复时限为 10 个工作日": a repair the maker does, on its own clock.
+    ("warranty_repair", r"维保期|保修期|质保期|免费维修|免费保修|返厂(?:维修|检修|修理)"),
     ("major_fault", r"重大(?:紧急)?故障|大面积故障|重大事故"),
     ("phone_unresolved", r"(?:电话|远程)[^，。；;,]{0,10}(?:不能|无法|未能)解决"),
     # "需协调供电、运营商等其他单位处理的故障": the other units named by example first.
@@ -140,6 +141,23 @@ _GRADE_LINE = {
     "severe": re.compile(r"^[\s\-*]*严重故障[\s:：]", re.M),
     "general": re.compile(r"^[\s\-*]*一般故障[\s:：]", re.M),
 }
+# Grades by number defined on lines of their own, exactly three ("一级故障：…", "二级故障：…",
+# "三级故障：…"): the first is the worst, so they are the portal's three, in order. Four or more
+# numbered grades do not map, and stay unproposed (_UNNAMED_CASE).
+_NUMBERED_GRADE_LINE = re.compile(r"^[\s\-*]*(?P<n>[一二三四五1-5])\s*级(?P<what>故障|事件)[\s:：]", re.M)
+_NUMBERED_NAMES = {"一": "紧急", "1": "紧急", "二": "严重", "2": "严重", "三": "一般", "3": "一般"}
+
+
+def _numbered_grades_named(flat: Flat) -> Flat:
+    """``flat`` with "一级故障" written "紧急故障" (and 二级 严重, 三级 一般) when the text
+    defines exactly those three grades; the words have the same length, so spans hold."""
+    defined = {_NUMBERED_NAMES.get(m["n"], "?") for m in _NUMBERED_GRADE_LINE.finditer(flat.text)}
+    if defined != {"紧急", "严重", "一般"}:
+        return flat
+    text = re.sub(r"(?P<n>[一二三1-3])级(?=故障|事件)", lambda m: _NUMBERED_NAMES[m["n"]], flat.text)
+    return replace(flat, text=text)
+
+
 _COVERAGE = [
     ("7x24", re.compile(r"7\s*(?:天)?\s*[×xX*＊]\s*24|全天候|24\s*小时值班")),
     ("5x8", re.compile(r"5\s*(?:天)?\s*[×xX*＊]\s*8")),
@@ -396,6 +414,9 @@ def sla_terms(text: str, clauses: Extraction | None = None, flat: Flat | None = 
     ``flatten(text)``, when the caller has them already."""
     out = Extraction()
     flat = flat or flatten(text)
+    if clauses is None:
+        clauses = penalties(text, flat)
+    flat = _numbered_grades_named(flat)
     targets, heading = [], ""
     for start, end in flat.paragraphs():
         paragraph = flat.text[start:end]
@@ -404,8 +425,6 @@ def sla_terms(text: str, clauses: Extraction | None = None, flat: Flat | None = 
     targets += _table_targets(flat)
     if not targets:
         return out
-    if clauses is None:
-        clauses = penalties(text, flat)
     spans = [
         (p.value["kind"], p.start, p.end, p.value["text"])
         for p in clauses.proposals

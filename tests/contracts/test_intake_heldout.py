@@ -331,3 +331,98 @@ def test_an_acceptance_article_headed_with_the_review_before_it():
 def test_acceptance_by_the_service_year_is_periodic():
     text = "八、验收\n本项目按服务年度组织考核验收，由甲方出具年度验收意见。\n九、其他\n"
     assert acceptance_methods(text) == ["periodic"]
+
+
+# --- Phrasings met in held-out u9 and u10 (tests/contracts/intake_heldout2): staff, SLA, penalties --
+
+
+def test_three_numbered_grades_defined_on_lines_of_their_own_are_the_portals_three():
+    text = (
+        "故障分为三个等级：\n"
+        "一级故障：指挥平台全部中断；\n"
+        "二级故障：单个分中心中断；\n"
+        "三级故障：单个终端异常。\n"
+        "乙方接报后，一级故障：15 分钟内响应，3 小时内排除故障；\n"
+        "三级故障：4 小时内响应。\n"
+    )
+    assert sla(text) == {
+        ("response", 15, "minutes", "emergency"),
+        ("resolution", 3, "hours", "emergency"),
+        ("response", 4, "hours", "general"),
+    }
+    # A fourth numbered grade: the portal's three cannot hold them, nothing is proposed for them.
+    four = text.replace("三级故障：单个终端异常。\n", "三级故障：单个终端异常。\n四级故障：咨询。\n")
+    assert sla(four) == set()
+
+
+def test_a_part_returned_to_its_maker_is_a_warranty_repair():
+    text = "服务器电源模块等部件需返厂维修的，该故障的修复时限为 15 个工作日。"
+    assert [(p.value["target"], p.value["condition"]) for p in sla_terms(text).proposals] == [
+        (15, "warranty_repair")
+    ]
+
+
+def test_posts_kept_on_holidays_the_same_are_posts_not_an_occasion():
+    text = "乙方派驻 3 名驻场工程师常驻监控中心，每天 9:00—18:00 在岗，法定节假日开放的同样在岗。"
+    assert posts(text) == {("7x8", 3)}
+    assert "onsite_on_non_working_days" in rules(text)
+
+
+def test_a_lead_changed_on_application_and_consent():
+    text = "项目负责人的更换须提前 7 日书面申请，经甲方同意后方可更换。"
+    assert "key_staff_change_needs_consent" in rules(text)
+    notice = "项目负责人的更换须提前 7 日书面告知甲方。"
+    assert "key_staff_change_needs_consent" not in rules(notice)
+
+
+def test_people_assigned_by_role_with_their_own_hours_are_posts():
+    text = (
+        "（一）监控大厅：乙方安排 3 名监控工程师，实行 7×24 小时轮班值守，负责告警处置；\n"
+        "（二）现场维修：乙方安排 1 名维修工程师，在工作日 9:00—17:00 驻点于甲方机房；"
+        "非工作时间电话待命。\n"
+        "（三）乙方另设项目经理 1 名，不计入驻场人员。\n"
+    )
+    assert posts(text) == {("7x24", 3), ("5x8", 1)}
+    assert "onsite_on_non_working_days" in rules(text)
+    # Assigned to a task without hours of their own: no post.
+    task = "乙方安排 2 名网络工程师对全部链路开展一次测试。"
+    assert posts(task) == set()
+
+
+def test_each_person_changed_is_priced_each_time_and_the_count_ends_the_contract():
+    text = (
+        "乙方擅自更换运维人员的，每人次按合同总额的 0.5% 扣减服务费，"
+        "服务期内擅自更换累计达 4 人次的，甲方有权解除合同。"
+    )
+    (found,) = (p.value for p in penalties(text).proposals if p.field == "penalty_clause")
+    assert (found["kind"], found["shape"], found["rate_percent"]) == (
+        "staff_replacement",
+        "per_occurrence",
+        0.5,
+    )
+    assert found["termination_at_count"] == 4
+
+
+def test_a_fault_not_fixed_in_time_by_each_day_over_capped_by_this_clause():
+    text = (
+        # The clause's cap in a sentence of its own: "本款" keeps it the clause's.
+        "系统故障未能在约定时限内修复的，每超过一日，按合同总额的 0.3% 计收违约金。"
+        "本款违约金累计不超过合同总额的 6%。乙方承担的违约金总额以合同总额的 15% 为限。"
+    )
+    (found,) = clauses(text)
+    assert (found["kind"], found["shape"], found["cap_percent"]) == ("sla_resolution", "per_day", 6)
+    caps = [p.value for p in penalties(text).proposals if p.field == "penalty_cap_percent"]
+    assert caps == [15]
+
+
+def test_anything_paralysed_is_a_major_outage():
+    text = "因乙方原因造成整片园区门禁瘫痪超过 2 小时的，乙方应一次性支付合同总额 3% 的违约金。"
+    assert [(c["kind"], c["shape"], c["rate_percent"]) for c in clauses(text)] == [
+        ("major_outage", "one_off", 3)
+    ]
+
+
+def test_a_weekly_round_on_a_day_named_in_full():
+    text = "巡检工程师每周星期二对全部机房进行现场巡查。"
+    schedules = [p.value for p in extract_routines(text).proposals if p.field == "inspection_schedule"]
+    assert [(s["kind"], s.get("weekday")) for s in schedules] == [("weekly", 1)]

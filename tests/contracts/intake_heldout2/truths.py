@@ -88,7 +88,9 @@ U9 = {
     "penalty_clauses": [
         {"kind": "late_response", "shape": "per_occurrence", "rate_percent": D("0.1")},
         {"kind": "late_inspection", "shape": "per_occurrence", "rate_percent": D("0.2")},
-        {"kind": "staff_replacement", "shape": "count_threshold", "rate_percent": D(1), "threshold_count": 3},
+        # 11.4 charges 1% for each person changed ("每人次"); the 3rd change lets the bureau end the
+        # contract but is no price of its own: per occurrence, not a threshold at 3.
+        {"kind": "staff_replacement", "shape": "per_occurrence", "rate_percent": D(1)},
         {
             "kind": "late_payment",
             "shape": "per_day",
