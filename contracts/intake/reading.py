@@ -258,6 +258,12 @@ class _Scan:
                 process.wait()
             self.processes.clear()
 
+    def over_time(self) -> None:
+        """A command stopped because the whole read ran out of time is refused as the read's
+        limit, whichever command it was (a loaded machine decides which one meets it first)."""
+        if time.monotonic() >= self.deadline:
+            raise UnreadableContract(f"OCR took longer than {settings.INTAKE_OCR_SECONDS} s")
+
     def _image(self, page: int) -> Path | None:
         # pdftoppm pads the page number to the width of the last one: page-7.tif, page-07.tif.
         path = self.folder / f"page-{page:0{len(str(self.pages))}d}.tif"
@@ -279,6 +285,7 @@ class _Scan:
                 return image
             if time.monotonic() > self.raster_until:
                 self.raster.kill()
+                self.over_time()
                 raise UnreadableContract(f"pdftoppm took longer than {COMMAND_SECONDS} s")
             time.sleep(self.POLL_SECONDS)
 
@@ -301,6 +308,7 @@ class _Scan:
         except subprocess.TimeoutExpired as error:
             process.kill()
             process.communicate()
+            self.over_time()
             raise UnreadableContract(f"tesseract took longer than {timeout:.0f} s") from error
         if process.returncode:
             raise UnreadableContract("tesseract could not read a page")
