@@ -86,8 +86,9 @@ class Table:
         (the box is no wider than the figure without it, at ``advance`` pixels a digit)."""
         text = word.text.replace("|", "")
         beside = any(word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs)
-        if beside and (text.strip(_READ_AS_RULE) == "" or re.fullmatch(r"[\d,.]+", text.strip(_READ_AS_RULE))):
-            text = text.strip(_READ_AS_RULE)  # and a figure's quote (“0.6) is the rule beside it
+        bare = text.strip(_READ_AS_RULE)
+        if beside and (bare == "" or re.fullmatch(r"[\d,.]+", bare)):
+            text = bare  # and a figure's quote (“0.6) is the rule beside it
         figure = re.fullmatch(r"1([\d,.]+)", text)
         if figure and advance and word.right - word.left < (_digits(figure[1]) + 0.25) * advance:
             text = figure[1]
