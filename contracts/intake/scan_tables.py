@@ -85,7 +85,9 @@ class Table:
         but |, “ or the like across a rule, and a figure's leading 1 that its box leaves out
         (the box is no wider than the figure without it, at ``advance`` pixels a digit)."""
         text = word.text.replace("|", "")
-        beside = any(word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs)
+        # A word with a bar in it was read with a rule, wherever its box (of the figure) lies.
+        near = any(word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs)
+        beside = near or "|" in word.text
         bare = text.strip(_READ_AS_RULE)
         if beside and (bare == "" or re.fullmatch(r"[\d,.]+", bare)):
             text = bare  # and a figure's quote (“0.6) is the rule beside it

@@ -263,6 +263,7 @@ def test_a_quote_read_from_the_rule_before_a_figure_goes():
     assert table.off_the_rules(Word("“2.4", 902, 230, 960, 252, 0)).text == "2.4"
     assert table.off_the_rules(Word("“2.4", 1000, 230, 1060, 252, 0)).text == "“2.4"  # no rule near
     assert table.off_the_rules(Word("“运维", 902, 230, 960, 252, 0)).text == "“运维"
+    assert table.off_the_rules(Word("“|2.4", 1000, 230, 1060, 252, 0)).text == "2.4"  # read with a bar
 
 
 def test_a_total_row_whose_label_lost_its_second_character_is_the_total():
