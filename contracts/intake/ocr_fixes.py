@@ -203,6 +203,20 @@ def _yuan_sign(text: str) -> str:
     return re.sub(r"(?<![A-Za-z])Y(?=\s?\d)", "¥", text)
 
 
+def _share_pavilion(text: str) -> str:
+    """享 read as 亭 (the same top, 了 for 丁 under it) after 共 or 分: 共亭 and 分亭 are no
+    words, 共享 (to share) and 分享 are."""
+    return re.sub(r"(?<=[共分])亭", "享", text)
+
+
+def _stray_and(text: str) -> str:
+    """A 和 read into the gap of a justified line before 警 where no 和 can stand: 出警 (to turn
+    out to an incident) and 其他警种 (other police branches) are words, 出和警 and 其他和警种
+    are not."""
+    text = re.sub(r"(?<=出)和(?=警)", "", text)
+    return re.sub(r"(?<=其他)和(?=警种)", "", text)
+
+
 # In order; bench/intake_ocr.py scores the seeds' scans without each, to show what it is worth.
 OCR_FIXES: list[tuple[str, Callable[[str], str]]] = [
     ("brackets", _brackets),
@@ -221,6 +235,8 @@ OCR_FIXES: list[tuple[str, Callable[[str], str]]] = [
     ("figures_from_capitals", _figures_from_capitals),
     ("yuan_sign", _yuan_sign),
     ("signing_date", _signing_date),
+    ("share_pavilion", _share_pavilion),
+    ("stray_and", _stray_and),
 ]
 
 

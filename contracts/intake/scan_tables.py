@@ -15,6 +15,7 @@ is its first row's, and the rows under it have that cell empty, as a .docx's mer
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from decimal import Decimal
 
 from PIL import Image
 
@@ -84,10 +85,12 @@ class Table:
         but |, “ or the like across a rule, and a figure's leading 1 that its box leaves out
         (the box is no wider than the figure without it, at ``advance`` pixels a digit)."""
         text = word.text.replace("|", "")
-        if text.strip(_READ_AS_RULE) == "" and any(
-            word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs
-        ):
-            text = ""
+        # A word with a bar in it was read with a rule, wherever its box (of the figure) lies.
+        near = any(word.left - RULE_READ <= x <= word.right + RULE_READ for x in self.xs)
+        beside = near or "|" in word.text
+        bare = text.strip(_READ_AS_RULE)
+        if beside and (bare == "" or re.fullmatch(r"[\d,.]+", bare)):
+            text = bare  # and a figure's quote (“0.6) is the rule beside it
         figure = re.fullmatch(r"1([\d,.]+)", text)
         if figure and advance and word.right - word.left < (_digits(figure[1]) + 0.25) * advance:
             text = figure[1]
@@ -128,7 +131,8 @@ class Table:
             (w.right - w.left) / _digits(w.text) for w in words if re.fullmatch(r"[02-9][\d,.]{2,}", w.text)
         )
         advance = widths[len(widths) // 2] if widths else None
-        for word in (part for w in words for part in self.split_at_rule(self.off_the_rules(w, advance))):
+        clipped = (self.split_at_rule(self.off_the_rules(w, advance)) for w in _unoverlapped(words))
+        for word in (part for parts in clipped for part in parts):
             x, y = word.centre
             row, column = bisect_right(self.ys, y) - 1, bisect_right(self.xs, x) - 1
             if 0 <= row < len(self.ys) - 1 and 0 <= column < len(self.xs) - 1:
@@ -142,6 +146,23 @@ class Table:
             if any(cells):
                 out.append(cells)
         return out
+
+
+def _unoverlapped(words: list[Word]) -> list[Word]:
+    """Each word's box ending where the next word of its line begins. Tesseract may give a figure
+    the box of the two figures beside it ("0.54" over "0.54 | 2.52", the next word's box inside
+    it): its centre would then lie in the next column."""
+    out = []
+    by_line: dict[int, list[Word]] = {}
+    for word in words:
+        by_line.setdefault(word.line, []).append(word)
+    for line in by_line.values():
+        line.sort(key=lambda w: w.left)
+        for word, following in zip(line, [*line[1:], None], strict=True):
+            if following is not None and word.left < following.left < word.right:
+                word = Word(word.text, word.left, word.top, following.left - 1, word.bottom, word.line)
+            out.append(word)
+    return out
 
 
 def _digits(figure: str) -> float:
@@ -266,7 +287,7 @@ def find_tables(image: Image.Image) -> list[Table]:
     for i, h in enumerate(horizontal):
         if root(i) in groups:
             groups[root(i)][0].append(h)
-    tables = []
+    tables = [] if len(groups) >= MAX_TABLES else _fragments(horizontal, vertical, joined, set(groups), root)
     for hs, vs in groups.values():
         xs = _clusters([v.at for v in vs])
         ys = _clusters([h.at for h in hs])
@@ -285,6 +306,28 @@ def find_tables(image: Image.Image) -> list[Table]:
             table.open_top = True
         tables.append(table)
     return sorted(tables, key=lambda t: t.ys[0])[:MAX_TABLES]
+
+
+def _fragments(horizontal, vertical, joined, grouped, root) -> list[Table]:
+    """The piece of a table a page break leaves: one row under (or over) the page's edge, whose
+    vertical rules run from the page's margin to its one horizontal rule. Two or more such rules
+    hanging from a rule of no table are a table open at that end."""
+    out = []
+    for i, h in enumerate(horizontal):
+        if root(i) in grouped:
+            continue
+        alone = [v for v, hs in zip(vertical, joined, strict=True) if hs == [i]]
+        above = [v for v in alone if v.start < h.at - 2 * NEAR and abs(v.end - h.at) <= NEAR]
+        below = [v for v in alone if v.end > h.at + 2 * NEAR and abs(v.start - h.at) <= NEAR]
+        for hanging, at_top in ((above, True), (below, False)):
+            xs = _clusters([v.at for v in hanging])
+            if len(xs) < 3 or xs[0] < h.start - NEAR or xs[-1] > h.end + NEAR:
+                continue
+            far = min(v.start for v in hanging) if at_top else max(v.end for v in hanging)
+            ys = sorted([far, h.at])
+            edge = _Rule(far, xs[0], xs[-1])
+            out.append(Table(ys, xs, [h, edge], hanging, open_top=at_top, open_bottom=not at_top))
+    return out
 
 
 def words_of(tsv: str) -> list[Word]:
@@ -391,6 +434,7 @@ def chosen(pages: list[PageTables | None]) -> list[str | None]:
 
     texts: list[str | None] = []
     going_on = False
+    roles: list | None = None  # the columns of the last price list's header
     for page in pages:
         if page is None:
             texts.append(None)
@@ -398,16 +442,81 @@ def chosen(pages: list[PageTables | None]) -> list[str | None]:
             continue
         keep: set[int] = set()
         for index, rows in enumerate(page.rows):
-            headed = bool(rows) and _is_header(rows[0]) is not None
+            header = _is_header(rows[0]) if rows else None
             # A table right under a kept one (no line between: its rows are the same list's,
             # printed with other columns) goes on from it, as one at the top of the page does.
             follows = going_on and page.starts_page(0) if index == 0 else page.adjoins(index)
-            if headed or (follows and (index == 0 or index - 1 in keep)):
+            if header is not None or (follows and (index == 0 or index - 1 in keep)):
                 keep.add(index)
+                roles = header or roles
+                if roles is not None:
+                    page.rows[index] = [row if len(row) != len(roles) else priced(row, roles) for row in rows]
+                page.rows[index] = [_total_row(row) for row in page.rows[index]]
         last = len(page.rows) - 1
         going_on = last in keep and page.ends_page(last)
         texts.append(page.text(keep))
     return texts
+
+
+# What Tesseract reads a quantity of 1 as, alone in its cell.
+_READ_FOR_ONE = {"1", "l", "I", "|", "丨", "]", "工"}
+
+
+def _figure(cell: str) -> Decimal | None:
+    text = cell.replace(",", "").replace(" ", "")
+    return Decimal(text) if re.fullmatch(r"\d+(?:\.\d+)?", text) else None
+
+
+def _readings(cell: str) -> list[tuple[str, int]]:
+    """A figure as read, and without a leading 1 a column's rule may have added (180000 for
+    80000): each with how many changes it takes."""
+    text = cell.replace(" ", "")
+    out = [(text, 0)] if _figure(text) is not None else []
+    if re.fullmatch(r"1\d[\d,.]*", text) and not text.startswith("1."):
+        out.append((text[1:], 1))
+    return out
+
+
+def priced(cells: list[str], roles: list) -> list[str]:
+    """A row of a scanned price list whose quantity, unit price and amount do not agree, made to
+    agree by the fewest undoings of Tesseract's known misreadings: a quantity of 1 read as 工 or
+    lost into the unit price (1 and 80000 as 180000), a spurious leading 1. A row that cannot be
+    made to agree loses its amount and unit price: a misread amount proposed is worse than none."""
+    if not {"quantity", "unit_price", "amount"} <= set(roles):
+        return cells
+    q, u, a = roles.index("quantity"), roles.index("unit_price"), roles.index("amount")
+    quantity, unit, amount = (cells[i].strip() for i in (q, u, a))
+    if not unit and not amount:
+        return cells
+    quantities = _readings(quantity) or ([("1", 1)] if quantity in _READ_FOR_ONE else [])
+    units = _readings(unit)
+    if not quantity and re.fullmatch(r"1\d[\d,.]*", unit):
+        quantities, units = [("1", 1)], [(unit[1:], 0)]
+    amounts = _readings(amount)
+    if not quantities or not units or not amounts:
+        return cells  # nothing to check the row against
+    agreeing = [
+        (qc + uc + ac, qt, ut, at)
+        for qt, qc in quantities
+        for ut, uc in units
+        for at, ac in amounts
+        if _figure(qt) * _figure(ut) == _figure(at)
+    ]
+    out = list(cells)
+    if not agreeing:
+        out[u] = out[a] = ""
+        return out
+    _changes, out[q], out[u], out[a] = min(agreeing)
+    return out
+
+
+def _total_row(cells: list[str]) -> list[str]:
+    """A price list's 合计 (总计) written down a narrow first cell, one character a line, whose
+    second line Tesseract lost: 合 or 总 alone in the first cell is no item's name but the
+    total's label."""
+    if cells and cells[0].strip() in ("合", "总"):
+        return [cells[0].strip() + "计", *cells[1:]]
+    return cells
 
 
 def _cells_of(row: str) -> list[str]:

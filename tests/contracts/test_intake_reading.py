@@ -400,3 +400,15 @@ def test_a_text_longer_than_a_contract_is_refused_with_a_reason():
     with translation.override("zh-hans"):
         assert "400,000" in flow.reason_for(refused.value)
     assert read_contract("contract.txt", "甲方应按时付款。".encode()).text == "甲方应按时付款。"
+
+
+def test_xiang_read_as_ting_after_gong_or_fen():
+    assert cleaned("各部门的信息共亭平台", "share_pavilion") == "各部门的信息共享平台"
+    assert cleaned("经验分亭会", "share_pavilion") == "经验分享会"
+    assert cleaned("公园凉亭一座", "share_pavilion") == "公园凉亭一座"
+
+
+def test_a_he_read_into_the_gap_before_jing():
+    assert cleaned("统计平均出和警时长", "stray_and") == "统计平均出警时长"
+    assert cleaned("协助其他和警种开展工作", "stray_and") == "协助其他警种开展工作"
+    assert cleaned("辅警和警察", "stray_and") == "辅警和警察"

@@ -210,3 +210,66 @@ def test_only_price_lists_and_their_continuations_are_rebuilt():
     )
     assert chosen([prices, two])[1] == "| 1 | 巡检 | 5 |\n\n| 维修 | 7 |\n后记"
     assert chosen([signatures, two])[1] == "A\n\nB\n后记"
+
+
+def test_a_word_whose_box_spans_the_next_word_is_clipped_to_its_own_column():
+    # "3.5" boxed over both figures (the next word's box inside its own): its centre would lie
+    # in the last column.
+    words = [Word("维护", 500, 230, 600, 260, 0), Word("3.5", 1000, 230, 1480, 260, 0)]
+    words.append(Word("7.25", 1200, 230, 1480, 260, 0))
+    three = find_tables(grid(columns=(100, 400, 900, 1150, 1500)))[0]
+    assert three.rows(words) == [["", "维护", "3.5", "7.25"]]
+
+
+def test_the_piece_of_a_table_a_page_break_leaves_at_the_top_is_a_table_open_there():
+    image = Image.new("L", (1654, 800), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([100, 300, 1500, 301], fill=0)  # the piece's one rule, at its foot
+    for x in (100, 400, 900, 1500):
+        draw.rectangle([x, 80, x + 1, 300], fill=0)  # from the page's margin down to it
+    draw.rectangle([100, 320, 1500, 321], fill=0)  # the next table, apart from it
+    draw.rectangle([100, 500, 1500, 501], fill=0)
+    for x in (100, 600, 1500):
+        draw.rectangle([x, 320, x + 1, 500], fill=0)
+    piece, following = find_tables(image)
+    assert piece.open_top and not piece.open_bottom and len(piece.xs) == 4
+    assert abs(piece.ys[0] - 80) <= 2 and abs(piece.ys[1] - 300) <= 2
+    assert len(following.xs) == 3 and not following.open_top
+    # One rule with a mark hanging under it is no table.
+    lone = Image.new("L", (1654, 800), 255)
+    ImageDraw.Draw(lone).rectangle([100, 300, 1500, 301], fill=0)
+    ImageDraw.Draw(lone).rectangle([700, 300, 701, 380], fill=0)
+    assert find_tables(lone) == []
+
+
+def test_a_rows_quantity_unit_price_and_amount_are_made_to_agree_or_not_proposed():
+    from contracts.intake.price_columns import _is_header
+    from contracts.intake.scan_tables import priced
+
+    roles = _is_header(["序号", "名称", "单位", "数量", "单价", "金额"])
+    # A quantity of 1 lost into the unit price beside it; read as 工.
+    assert priced(["2", "巡检", "次", "", "130000", "30000"], roles)[3:] == ["1", "30000", "30000"]
+    assert priced(["2", "巡检", "次", "工", "30000", "30000"], roles)[3:] == ["1", "30000", "30000"]
+    # A spurious leading 1 on the unit price or the amount.
+    assert priced(["2", "巡检", "次", "4", "12500", "10000"], roles)[3:] == ["4", "2500", "10000"]
+    assert priced(["2", "巡检", "次", "4", "2500", "110000"], roles)[3:] == ["4", "2500", "10000"]
+    # Agreeing as read: unchanged; beyond repair: no amount to propose.
+    assert priced(["2", "巡检", "次", "3", "150", "450"], roles)[3:] == ["3", "150", "450"]
+    assert priced(["2", "巡检", "次", "3", "150", "460"], roles)[3:] == ["3", "", ""]
+
+
+def test_a_quote_read_from_the_rule_before_a_figure_goes():
+    (table,) = find_tables(grid())
+    assert table.off_the_rules(Word("“2.4", 902, 230, 960, 252, 0)).text == "2.4"
+    assert table.off_the_rules(Word("“2.4", 1000, 230, 1060, 252, 0)).text == "“2.4"  # no rule near
+    assert table.off_the_rules(Word("“运维", 902, 230, 960, 252, 0)).text == "“运维"
+    assert table.off_the_rules(Word("“|2.4", 1000, 230, 1060, 252, 0)).text == "2.4"  # read with a bar
+
+
+def test_a_total_row_whose_label_lost_its_second_character_is_the_total():
+    from contracts.intake.scan_tables import PageTables, chosen
+
+    rows = [["类别", "名称", "金额"], ["巡检", "机房巡检", "3"], ["合", "", "3"]]
+    page = PageTables(["| x |"], [(0, 0)], [rows], [(False, False)], (0, 0))
+    (text,) = chosen([page])
+    assert text.splitlines()[-1] == "| 合计 |  | 3 |"
