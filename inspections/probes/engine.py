@@ -106,6 +106,19 @@ def _unverified_context() -> ssl.SSLContext:
     return context
 
 
+def redirected_within(here: URL, location: str) -> URL:
+    """Where a redirect from ``here`` leads, followed only within the same origin (scheme, host
+    and port): another host is a check's verdict, never a request the guard did not see."""
+    try:
+        there = here.join(URL(location))
+        same = there.origin() == here.origin()
+    except ValueError:
+        same = False
+    if not same:
+        raise _Verdict(Status.FAILED, "Redirected to another host; not followed")
+    return there
+
+
 @functools.cache
 def _open_files_to_hard_limit() -> None:
     """A run holds up to ``concurrency`` sockets probing plus 4 × that kept alive (the HTTP
@@ -246,14 +259,7 @@ class _Prober:
             ) as response:
                 location = response.headers.get("Location")
                 if redirects and response.status in _REDIRECTS and location and hop < MAX_REDIRECTS:
-                    try:
-                        there = here.join(URL(location))
-                        same = there.origin() == here.origin()
-                    except ValueError:
-                        same = False
-                    if not same:
-                        raise _Verdict(Status.FAILED, "Redirected to another host; not followed")
-                    here = there
+                    here = redirected_within(here, location)
                     continue
                 values["http_status"] = response.status
                 if response.url.scheme == "https":

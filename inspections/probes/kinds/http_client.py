@@ -39,7 +39,7 @@ from aiohttp.client_reqrep import ConnectionKey
 from yarl import URL
 
 from inspections.probes import engine as _engine  # (the engine imports the kinds: read at call time)
-from inspections.probes.results import Status, Verdict, ms
+from inspections.probes.results import ms
 from inspections.probes.tls import certificate_not_after
 
 __all__ = ["Unsupported", "fetch", "get"]
@@ -458,14 +458,7 @@ async def get(prober, url: str, verify: bool, redirects: bool, values: dict[str,
                 )
                 await exchange.done
             if exchange.redirected:
-                try:
-                    there = here.join(URL(exchange.headers["location"]))
-                    same = there.origin() == here.origin()
-                except ValueError:
-                    same = False
-                if not same:
-                    raise Verdict(Status.FAILED, "Redirected to another host; not followed")
-                here = there
+                here = _engine.redirected_within(here, exchange.headers["location"])
                 continue
             body = exchange.content()
             complete = True
