@@ -176,7 +176,10 @@ def test_the_page_says_which_certificate_signed(renewal, client, client_staff_a)
     body = client.post(reverse("reports:verify"), {"file": upload}).content.decode()
     assert format(renewal["a"][1].serial_number, "X") in body
     assert "an earlier certificate of this portal, renewed since" in body
-    assert renewal["a"][1].not_valid_after_utc.strftime("%Y-%m-%d") in body
+    # The page gives dates in Beijing time: from 16:00 UTC on, that is the next day.
+    from django.utils import timezone
+
+    assert timezone.localtime(renewal["a"][1].not_valid_after_utc).strftime("%Y-%m-%d") in body
     # Made with this portal's certificate (an earlier one, renewed since).
     assert (
         '<dt>Signed with</dt><dd><span class="badge status-active">This portal&#x27;s certificate</span>'
