@@ -47,7 +47,7 @@ def _roles(cells: list[str]) -> list[str | None]:
     return roles
 
 
-def _is_header(cells: list[str]) -> list[str | None] | None:
+def header_roles(cells: list[str]) -> list[str | None] | None:
     if len(cells) < 2 or _NOT_A_PRICE_LIST.search("".join(cells)):
         return None
     if any(len(_squeezed(c)) > 16 for c in cells):

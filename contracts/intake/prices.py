@@ -21,9 +21,9 @@ from contracts.intake.price_columns import (
     _NUMERIC_ROLES,
     _ROLES,
     WAN,
-    _is_header,
     _money_scale,
     _squeezed,
+    header_roles,
 )
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 
@@ -495,7 +495,7 @@ def _tables(text: str) -> list[_Table]:
                 at, cells = _header_cells(line)
             else:
                 cells = [c.strip() for c in _cells(line, kind)]
-            roles = _is_header(cells)
+            roles = header_roles(cells)
             if roles:
                 caption = " ".join(recent[-3:]) + " " + line
                 table = _Table(cells, roles, kind, caption, at)

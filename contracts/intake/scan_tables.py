@@ -430,7 +430,7 @@ def chosen(pages: list[PageTables | None]) -> list[str | None]:
     list's header, and a table that goes on from one at the foot of the page before (its head
     there). Other tables (signatures, service levels) keep Tesseract's lines, which the other
     readers are tuned to. ``None`` for a page without tables."""
-    from contracts.intake.prices import _is_header
+    from contracts.intake.price_columns import header_roles
 
     texts: list[str | None] = []
     going_on = False
@@ -442,7 +442,7 @@ def chosen(pages: list[PageTables | None]) -> list[str | None]:
             continue
         keep: set[int] = set()
         for index, rows in enumerate(page.rows):
-            header = _is_header(rows[0]) if rows else None
+            header = header_roles(rows[0]) if rows else None
             # A table right under a kept one (no line between: its rows are the same list's,
             # printed with other columns) goes on from it, as one at the top of the page does.
             follows = going_on and page.starts_page(0) if index == 0 else page.adjoins(index)

@@ -45,8 +45,8 @@ __all__ = ["MAX_BODY_BYTES", "run_checks", "run_checks_sync"]
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 4 * 1024 * 1024  # read at most this much of an answer
 MAX_REDIRECTS = 5
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_USER_AGENT = "om-portal-probe/1"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+USER_AGENT = "om-portal-probe/1"
 
 
 _Verdict = Verdict  # raised by a probe to end a check with this status and message
@@ -156,7 +156,7 @@ class _Prober:
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),  # run() bounds each check as a whole
             cookie_jar=aiohttp.DummyCookieJar(),
-            headers={"User-Agent": _USER_AGENT},
+            headers={"User-Agent": USER_AGENT},
         )
         return self
 
@@ -258,7 +258,7 @@ class _Prober:
                 here, ssl=self._ssl(verify), allow_redirects=False, headers=headers
             ) as response:
                 location = response.headers.get("Location")
-                if redirects and response.status in _REDIRECTS and location and hop < MAX_REDIRECTS:
+                if redirects and response.status in REDIRECTS and location and hop < MAX_REDIRECTS:
                     here = redirected_within(here, location)
                     continue
                 values["http_status"] = response.status

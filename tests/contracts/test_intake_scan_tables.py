@@ -243,10 +243,10 @@ def test_the_piece_of_a_table_a_page_break_leaves_at_the_top_is_a_table_open_the
 
 
 def test_a_rows_quantity_unit_price_and_amount_are_made_to_agree_or_not_proposed():
-    from contracts.intake.price_columns import _is_header
+    from contracts.intake.price_columns import header_roles
     from contracts.intake.scan_tables import priced
 
-    roles = _is_header(["序号", "名称", "单位", "数量", "单价", "金额"])
+    roles = header_roles(["序号", "名称", "单位", "数量", "单价", "金额"])
     # A quantity of 1 lost into the unit price beside it; read as 工.
     assert priced(["2", "巡检", "次", "", "130000", "30000"], roles)[3:] == ["1", "30000", "30000"]
     assert priced(["2", "巡检", "次", "工", "30000", "30000"], roles)[3:] == ["1", "30000", "30000"]

@@ -190,7 +190,7 @@ class _Exchange(asyncio.Protocol):
             raise _NotHttp("a length that is not a number")
         self.head_done = True
         self.keep = version == b"HTTP/1.1" and "close" not in headers.get("connection", "").lower()
-        if self.follow and self.status in _engine._REDIRECTS and headers.get("location"):
+        if self.follow and self.status in _engine.REDIRECTS and headers.get("location"):
             self.redirected = True
             self.done.set_result(None)
             return
@@ -303,7 +303,7 @@ class _Exchange(asyncio.Protocol):
 
 
 def _request(here: URL, headers: dict | None) -> bytes:
-    fields = {"User-Agent": _engine._USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
+    fields = {"User-Agent": _engine.USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
     for name, value in (headers or {}).items():  # a probe's own header replaces the default
         fields = {key: kept for key, kept in fields.items() if key.lower() != name.lower()}
         fields[name] = value
