@@ -44,36 +44,6 @@ def connects():
     _recording.clear()
 
 
-@pytest.fixture(scope="module")
-def scripted():
-    """Servers that read a request and answer with fixed bytes (None: close without a word);
-    ``requests`` keeps what each was sent."""
-    listeners, requests = [], []
-
-    def start(reply):
-        listener = socket.create_server(("127.0.0.1", 0))
-        listeners.append(listener)
-
-        def answer():
-            while True:
-                try:
-                    connection = listener.accept()[0]
-                except OSError:
-                    return
-                with connection:
-                    requests.append(connection.recv(65536))
-                    if reply is not None:
-                        connection.sendall(reply)
-
-        threading.Thread(target=answer, daemon=True).start()
-        return f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-    start.requests = requests
-    yield start
-    for listener in listeners:
-        listener.close()
-
-
 def _outcome(prober, call):
     """What a get gave: (status, charset, body, values) or the result's status and message."""
 

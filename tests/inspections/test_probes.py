@@ -247,34 +247,6 @@ def test_refused_port_fails_fast(refused_port):
         assert result.duration_ms < 1000
 
 
-@pytest.fixture(scope="module")
-def scripted():
-    """Servers that read a request and answer with fixed bytes (None: close without a word)."""
-    listeners = []
-
-    def start(reply):
-        listener = socket.create_server(("127.0.0.1", 0))
-        listeners.append(listener)
-
-        def answer():
-            while True:
-                try:
-                    connection = listener.accept()[0]
-                except OSError:
-                    return
-                with connection:
-                    connection.recv(65536)
-                    if reply is not None:
-                        connection.sendall(reply)
-
-        threading.Thread(target=answer, daemon=True).start()
-        return f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-    yield start
-    for listener in listeners:
-        listener.close()
-
-
 def test_garbled_or_cut_answers_are_errors_and_a_hang_up_fails(scripted):
     garbled, cut, hang_up = run(
         HttpCheck(scripted(b"garbage\r\n\r\n") + "/"),
