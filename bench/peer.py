@@ -39,6 +39,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from _memory import peak_mb
 from sweep import LOOPBACK_ALLOWED, raise_fd_limit, refused_ports, serve_targets
 
 SMOKE = "--smoke" in sys.argv[1:]
@@ -66,13 +67,6 @@ def load() -> str:
 def cpu_seconds(pid) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_mb(pid) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def targets(ports: list[int]) -> list[str]:
@@ -109,7 +103,7 @@ def project_child(urls: list[str]) -> dict:
     return {
         "wall": wall,
         "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        "peak_mb": after.ru_maxrss / 1024,
+        "peak_mb": peak_mb(),
         "ok": [result.values.get("http_status") == 200 for result in results],
     }
 

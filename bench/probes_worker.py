@@ -60,6 +60,29 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def cpu_snapshot() -> Counter:
+    """CPU seconds used so far by the processes a run keeps busy: this one (the bare sweep, the
+    beat's tick), the worker, the targets' server and PostgreSQL's backends (2 cores for all)."""
+    used = Counter(bench=sweep.cpu_seconds(os.getpid()))
+    for name, pid in PIDS.items():
+        used[name] = sweep.cpu_seconds(pid)
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "postgres":
+                used["postgres"] += sweep.cpu_seconds(proc.name)
+        except OSError:  # gone meanwhile
+            continue
+    return used
+
+
+def cpu_since(before: Counter) -> str:
+    after = cpu_snapshot()
+    return ", ".join(f"{name} {after[name] - before[name]:.2f}" for name in ("bench", *PIDS, "postgres"))
+
+
+PIDS: dict[str, int] = {}  # the worker's and the targets' server's
+
+
 def main():
     sweep.raise_fd_limit()
     context = multiprocessing.get_context("spawn")
@@ -67,6 +90,7 @@ def main():
     stop = context.Event()
     server = context.Process(target=sweep.serve_targets, args=(ports_out, stop, b""), daemon=True)
     server.start()
+    PIDS["targets"] = server.pid
     try:
         ports = ports_in.recv()
         with test_database():
@@ -93,6 +117,7 @@ def bench(ports, context):
         f"{sweep.ANSWER_DELAY * 1000:.0f} ms (limit 1 s); timeout {sweep.TIMEOUT:g} s. {load()}"
     )
     worker, log = start_worker()
+    PIDS["worker"] = worker.pid
     try:
         if "1" in SECTIONS:
             timings(ports)
@@ -205,20 +230,31 @@ def through_worker(contract, label: str) -> float:
 
 def timings(ports):
     from incidents.models import Incident
+    from inspections import monitoring
 
     urls, failures = mix(ports, TARGETS)
     contract = make_contract("BENCH-W1", urls)
+    # The beat is a long-running process: a tick with nothing due first, so that the timed one
+    # does not pay for this process's first imports (the working-day calendars, 0.2 s).
+    monitoring.tick()
     bare = []
     for _ in range(1 if SMOKE else 3):
+        before = cpu_snapshot()
         elapsed, results = bare_sweep(urls)
         bare.append(elapsed)
+    bare_cpu = cpu_since(before)
     bare_time = statistics.median(bare)
     print(
         f"\n1. bare sweep of the same targets in this process: {sweep.spread(bare)}  [{sweep.tally(results)}]"
+        f"\n   CPU seconds of its last run: {bare_cpu}"
     )
+    before = cpu_snapshot()
     first = through_worker(contract, "首次巡检")
+    first_cpu = cpu_since(before)
     opened = Incident.objects.filter(contract=contract).count()
+    before = cpu_snapshot()
     steady = through_worker(contract, "再次巡检")
+    steady_cpu = cpu_since(before)
     after = Incident.objects.filter(contract=contract).count()
     first_ratio, steady_ratio = first / bare_time, steady / bare_time
     print(
@@ -227,7 +263,8 @@ def timings(ports):
         f"{sweep.verdict(first_ratio <= FIRST_GOAL)})\n"
         f"   through the worker, steady run (the same failures, {after - opened} incidents more): "
         f"{steady:.2f} s = {steady_ratio:.2f}×\n      (target ≤ {STEADY_GOAL}×: "
-        f"{sweep.verdict(steady_ratio <= STEADY_GOAL)})  [{load()}]"
+        f"{sweep.verdict(steady_ratio <= STEADY_GOAL)})  [{load()}]\n"
+        f"   CPU seconds, first run: {first_cpu}\n   CPU seconds, steady run: {steady_cpu}"
     )
     if SMOKE:
         assert (opened, after) == (failures, failures), (opened, after, failures)

@@ -9,8 +9,8 @@ laying every report out again.
 
 Each report is built from the database here (reports.building, timed with its query count), and
 rendered to PDF in a fresh child process (reports.rendering + WeasyPrint) whose peak resident
-memory (ru_maxrss) is the figure for memory: Python's own allocators hide what Pango, HarfBuzz
-and the font files take. The baseline, measured in the same run in the same way, is a one-page
+memory (VmHWM, bench/_memory.py) is the figure for memory: Python's own allocators hide what
+Pango, HarfBuzz and the font files take. The baseline, measured in the same run in the same way, is a one-page
 report (an empty month): its time per page against the big reports' time per page shows whether
 rendering stays linear in the pages.
 
@@ -36,6 +36,7 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 
 from _django import test_database
+from _memory import peak_mb
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -258,7 +259,7 @@ def _figures(began: float, imported: float, pages: int, size: int, **more) -> di
         "seconds": time.perf_counter() - began,
         "import": imported,
         "bytes": size,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "max_rss_mb": peak_mb(),
         "cpu": _cpu() - _CPU_BEGAN[0],
         "load": load(),
         **more,
