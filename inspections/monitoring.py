@@ -192,7 +192,9 @@ def _send(run_id: int, chunks: list[list[int]]) -> int:
     sent = 0
     for ids in chunks:
         try:
-            task.apply_async((run_id, ids))
+            # The message's own summary of its arguments: Celery's saferepr of 500 ids cost the
+            # beat 50 ms a run of 10,000 checks, before any chunk went out.
+            task.apply_async((run_id, ids), argsrepr=f"({run_id}, [{len(ids)} checks])")
         except Exception:
             logger.exception("inspections: could not send run %s's chunks; the sweeper will", run_id)
             break
