@@ -106,3 +106,41 @@ def test_a_checks_second_probe_starts_a_pause_after_its_first_started(settings):
     # The second probes agree: both changes stand, dated from their first probes.
     assert confirmation.again(0, failed(Status.FAILED, 0.0)) is None
     assert confirmation.outcomes[0].status == "failed" and confirmation.outcomes[0].started == now
+
+
+def test_a_timeout_the_prober_stalled_through_is_probed_again_a_few_times_at_most(settings):
+    """A timeout whose window the prober's loop spent a quarter or more stalled (a busy CPU) says
+    little about the target: it is probed again without counting, at most MAX_UNSURE times; the
+    next one counts whatever the stalls. A timeout without stalls counts at once."""
+    from inspections.models import AutomatedCheck
+    from inspections.monitoring_chunk import MAX_UNSURE, _Confirmation
+    from inspections.probes.results import Problem, Result, Status
+
+    settings.MONITORING_CONFIRM_DELAY_SECONDS = 1.0
+
+    class Watch:  # the seconds of any window the loop was stalled
+        stalled = 0.0
+
+        def during(self, start, end):
+            return self.stalled
+
+    def timeout():
+        now, problem = timezone.now(), Problem("No answer")
+        started = now - dt.timedelta(seconds=2)
+        return Result(None, False, Status.TIMEOUT, problem.message, {}, {}, started, now, (problem,))
+
+    confirmation = _Confirmation([AutomatedCheck(last_status="ok"), AutomatedCheck(last_status="ok")])
+    confirmation.watch = Watch()
+    # Check 0: its second probe stalled through, again and again.
+    assert confirmation.again(0, timeout()) is not None  # the change, to confirm
+    first = confirmation.outcomes[0]
+    confirmation.watch.stalled = 0.5  # a quarter of the 2 s window
+    for _ in range(MAX_UNSURE):
+        assert confirmation.again(0, timeout()) is not None  # not counted: probed again
+    assert confirmation.again(0, timeout()) is None  # counted: the failure stands
+    assert confirmation.outcomes[0].status == "timeout" and confirmation.outcomes[0].started == first.started
+    # Check 1: stalls below a quarter of the window do not make it unsure.
+    confirmation.watch.stalled = 0.0
+    assert confirmation.again(1, timeout()) is not None
+    confirmation.watch.stalled = 0.49
+    assert confirmation.again(1, timeout()) is None
