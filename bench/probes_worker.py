@@ -266,8 +266,28 @@ def timings(ports):
         f"{sweep.verdict(steady_ratio <= STEADY_GOAL)})  [{load()}]\n"
         f"   CPU seconds, first run: {first_cpu}\n   CPU seconds, steady run: {steady_cpu}"
     )
+    bare_floor, first_floor = floors(len(urls))
+    print(
+        f"   the least this mix can take at {sweep.CONCURRENCY} probes at once, the dead targets known only "
+        f"once probed:\n      bare sweep {bare_floor:.2f} s; a first run, each dead target probed twice "
+        f"(its failure confirmed), {first_floor:.2f} s = {first_floor / bare_floor:.2f}× that"
+    )
     if SMOKE:
         assert (opened, after) == (failures, failures), (opened, after, failures)
+
+
+def floors(count: int) -> tuple[float, float]:
+    """Seconds the bare sweep and a first run cannot beat: the probes' time in the slots (a live
+    target's answer delay, a dead one's timeout, a refusal next to nothing) spread over the
+    slots, then the timeouts of a dead target started last (in a random order, one is near the
+    end), once for the bare sweep and twice for a confirmed failure, whose second probe can only
+    start when the first times out."""
+    dead = round(count * sweep.DEAD_SHARE)
+    live = count - dead - round(count * sweep.REFUSED_SHARE)
+    busy = live * sweep.ANSWER_DELAY + dead * sweep.TIMEOUT
+    bare = busy / sweep.CONCURRENCY + sweep.TIMEOUT
+    first = (busy + dead * sweep.TIMEOUT) / sweep.CONCURRENCY + 2 * sweep.TIMEOUT
+    return bare, first
 
 
 def queries(ports):
