@@ -9,7 +9,7 @@ from decimal import Decimal
 WAN = Decimal(10_000)
 
 # A column's role from its header's words (spaces removed); the first that matches wins.
-_ROLES = [
+ROLES = [
     ("seq", re.compile(r"^(序号|编号|No\.?|#)$", re.I)),
     ("unit_price", re.compile(r"单价")),
     ("quantity", re.compile(r"数量|工作量")),
@@ -21,23 +21,23 @@ _ROLES = [
     ("name", re.compile(r"名称|项目|运维工作|工作项|品名|子项|服务目录|服务事项|服务内容|工作内容")),
 ]
 _PER_PERIOD = re.compile(r"^(?:每|年度|月度|季度|年|月)[^金总合]{0,4}(?:费|价)")
-_NUMERIC_ROLES = {"seq", "quantity", "unit_price", "amount", "subtotal"}
+NUMERIC_ROLES = {"seq", "quantity", "unit_price", "amount", "subtotal"}
 _MONEY_ROLES = {"unit_price", "amount", "subtotal"}
 # A table of instalments or of people is not a price list, whatever its money column says.
 _NOT_A_PRICE_LIST = re.compile(r"支付|付款|比例|期次|阶段|姓名|职称|违约")
 
 
-def _squeezed(text: str) -> str:
+def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
 def _roles(cells: list[str]) -> list[str | None]:
     roles, taken = [], set()
     # "年度费用（元）" beside "金额（元）": a fee per period is the rate, the other column the amount.
-    priced = [next((n for n, r in _ROLES if r.search(_squeezed(c))), None) == "amount" for c in cells]
+    priced = [next((n for n, r in ROLES if r.search(squeezed(c))), None) == "amount" for c in cells]
     for cell, money in zip(cells, priced, strict=True):
-        words = _squeezed(cell)
-        role = next((name for name, rule in _ROLES if words and rule.search(words)), None)
+        words = squeezed(cell)
+        role = next((name for name, rule in ROLES if words and rule.search(words)), None)
         if money and sum(priced) > 1 and _PER_PERIOD.search(words) and "unit_price" not in taken:
             role = "unit_price"
         if role in taken and role in {"name", "category", "amount", "seq", "quantity", "unit_price"}:
@@ -50,7 +50,7 @@ def _roles(cells: list[str]) -> list[str | None]:
 def header_roles(cells: list[str]) -> list[str | None] | None:
     if len(cells) < 2 or _NOT_A_PRICE_LIST.search("".join(cells)):
         return None
-    if any(len(_squeezed(c)) > 16 for c in cells):
+    if any(len(squeezed(c)) > 16 for c in cells):
         return None  # a header names its columns in a few words
     roles = _roles(cells)
     if "name" not in roles and "category" not in roles:
@@ -62,14 +62,14 @@ def header_roles(cells: list[str]) -> list[str | None] | None:
     return roles
 
 
-def _money_scale(header: list[str], roles: list, caption: str) -> list[Decimal]:
+def money_scale(header: list[str], roles: list, caption: str) -> list[Decimal]:
     """Per column: 10,000 where the header or (failing it) the caption says 万元."""
     table_wan = bool(re.search(r"万元", caption)) and not re.search(r"单位\s*[:：]\s*元", caption)
     scales = []
     for cell, role in zip(header, roles, strict=True):
         if role not in _MONEY_ROLES:
             scales.append(Decimal(1))
-        elif "万元" in cell or "万" in _squeezed(cell)[-4:]:
+        elif "万元" in cell or "万" in squeezed(cell)[-4:]:
             scales.append(WAN)
         elif "元" in cell:
             scales.append(Decimal(1))

@@ -18,12 +18,12 @@ from decimal import Decimal, InvalidOperation
 
 from contracts.intake.header import capital_amount
 from contracts.intake.price_columns import (
-    _NUMERIC_ROLES,
-    _ROLES,
+    NUMERIC_ROLES,
+    ROLES,
     WAN,
-    _money_scale,
-    _squeezed,
     header_roles,
+    money_scale,
+    squeezed,
 )
 from contracts.intake.proposals import Conflict, Extraction, Proposal
 
@@ -74,7 +74,7 @@ def _kind(line: str) -> str | None:
 
 def _number(cell: str) -> Decimal | None:
     """A figure in a cell: 1,234.5, ¥4500, 7.2万; 大写 numerals through cn2an."""
-    raw = _squeezed(cell)
+    raw = squeezed(cell)
     if not raw:
         return None
     match = _NUMBER.match(raw)
@@ -98,7 +98,7 @@ def _quantity(cell: str) -> tuple[Decimal | None, str]:
     value = _number(cell)
     if value is not None:
         return value, ""
-    match = _COUNTED.match(_squeezed(cell))
+    match = _COUNTED.match(squeezed(cell))
     return (Decimal(match[1]), match[2]) if match else (None, "")
 
 
@@ -107,18 +107,18 @@ def _scaled(cell: str, scale: Decimal) -> Decimal | None:
     value = _number(cell)
     if value is None:
         return None
-    if "万" in cell or not _NUMBER.match(_squeezed(cell)):
+    if "万" in cell or not _NUMBER.match(squeezed(cell)):
         return value
     return value * scale
 
 
 def _fit(cell: str, role: str | None) -> int:
     """How well a cell's content suits a column: figures in figure columns, words in word ones."""
-    text = _squeezed(cell)
+    text = squeezed(cell)
     numeric = _number(cell) is not None or (role == "quantity" and _quantity(cell)[0] is not None)
     if role == "seq":
         return 3 if _SEQ.match(text) else -3
-    if role in _NUMERIC_ROLES:
+    if role in NUMERIC_ROLES:
         return {"amount": 3, "quantity": 2, "unit_price": 2, "subtotal": 1}[role] if numeric else -3
     if numeric:
         return -3
@@ -206,7 +206,7 @@ class _Table:
         self.roles = roles
         self.kind = kind
         self.header, self.caption, self.header_at = header, caption, header_at
-        self.scales = _money_scale(header, roles, caption)
+        self.scales = money_scale(header, roles, caption)
         self.pending: tuple[dict, tuple[int, int], dict, dict | None] | None = None
         self.lines = 0
         self.items: list[Proposal] = []
@@ -276,7 +276,7 @@ class _Table:
         over two lines, the description)."""
         words = line.split()
         figures = []
-        numeric = sum(role in _NUMERIC_ROLES for role in self.roles)
+        numeric = sum(role in NUMERIC_ROLES for role in self.roles)
         while words and _number(words[-1]) is not None and len(figures) < numeric:
             figures.insert(0, words.pop())
         text_end = 0
@@ -288,7 +288,7 @@ class _Table:
         if not figures:
             if self.pending is None and not self.items and "万元" in line:
                 self.caption += line  # the header's unit, wrapped under it
-                self.scales = _money_scale(self.header, self.roles, self.caption)
+                self.scales = money_scale(self.header, self.roles, self.caption)
             elif self.pending is not None:
                 self.wrapped(cells, span)
             return
@@ -346,7 +346,7 @@ class _Table:
     def column_at(self, x: int) -> int | None:
         """The text column whose heading starts nearest to ``x``."""
         text_columns = [
-            (abs(x - at), i) for i, at in enumerate(self.header_at) if self.roles[i] not in _NUMERIC_ROLES
+            (abs(x - at), i) for i, at in enumerate(self.header_at) if self.roles[i] not in NUMERIC_ROLES
         ]
         return min(text_columns)[1] if text_columns else None
 
@@ -384,7 +384,7 @@ class _Table:
                 self.take(row, span, other)
 
     def take(self, row: dict, span: tuple[int, int], other: dict | None = None):
-        labels = [_squeezed(row.get(r, "")) for r in ("seq", "category", "name")]
+        labels = [squeezed(row.get(r, "")) for r in ("seq", "category", "name")]
         amount = self.money(row, "amount")
         if any(_GRAND_TOTAL.match(label) for label in labels):
             value = amount if amount is not None else self.money(row, "subtotal")
@@ -404,7 +404,7 @@ class _Table:
             if _clean_name(category) != self.category:
                 self.close_group()
             self.category = _clean_name(category)
-        elif amount is None and _CN_SEQ.match(_squeezed(row.get("seq", ""))) and row.get("name"):
+        elif amount is None and _CN_SEQ.match(squeezed(row.get("seq", ""))) and row.get("name"):
             # A heading row ("一 | 硬件运维 | |"): the category of the rows under it.
             self.close_group()
             self.category = _clean_name(row["name"])
@@ -437,7 +437,7 @@ class _Table:
         if product is not None:
             value |= {"quantity": quantity, "unit_price": unit_price.quantize(CENT)}
             if row.get("unit") or measure:
-                value["unit"] = _squeezed(row.get("unit", "")) or measure
+                value["unit"] = squeezed(row.get("unit", "")) or measure
             if product.quantize(CENT) != value["amount"]:
                 values = (value["amount"], product.quantize(CENT))
                 self.conflicts.append(Conflict("service_item", values, (span, span)))
@@ -455,7 +455,7 @@ def _header_cells(line: str) -> tuple[list[int], list[str]]:
     at, cells = [], []
     for match in re.finditer(r"\S+(?: \S+)*", line):
         words = [(match.start() + w.start(), w.group()) for w in re.finditer(r"\S+", match.group())]
-        named = [next((name for name, rule in _ROLES if rule.search(word)), None) for _x, word in words]
+        named = [next((name for name, rule in ROLES if rule.search(word)), None) for _x, word in words]
         if len(words) > 1 and all(named):
             at += [x for x, _w in words]
             cells += [w for _x, w in words]
