@@ -60,6 +60,9 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+PIDS: dict[str, int] = {}  # the worker's and the targets' server's
+
+
 def cpu_snapshot() -> Counter:
     """CPU seconds used so far by the processes a run keeps busy: this one (the bare sweep, the
     beat's tick), the worker, the targets' server and PostgreSQL's backends (2 cores for all)."""
@@ -80,7 +83,11 @@ def cpu_since(before: Counter) -> str:
     return ", ".join(f"{name} {after[name] - before[name]:.2f}" for name in ("bench", *PIDS, "postgres"))
 
 
-PIDS: dict[str, int] = {}  # the worker's and the targets' server's
+def measured(function, *args):
+    """``function(*args)``, and the CPU seconds each of those processes spent meanwhile."""
+    before = cpu_snapshot()
+    value = function(*args)
+    return value, cpu_since(before)
 
 
 def main():
@@ -239,22 +246,16 @@ def timings(ports):
     monitoring.tick()
     bare = []
     for _ in range(1 if SMOKE else 3):
-        before = cpu_snapshot()
-        elapsed, results = bare_sweep(urls)
+        (elapsed, results), bare_cpu = measured(bare_sweep, urls)
         bare.append(elapsed)
-    bare_cpu = cpu_since(before)
     bare_time = statistics.median(bare)
     print(
         f"\n1. bare sweep of the same targets in this process: {sweep.spread(bare)}  [{sweep.tally(results)}]"
         f"\n   CPU seconds of its last run: {bare_cpu}"
     )
-    before = cpu_snapshot()
-    first = through_worker(contract, "首次巡检")
-    first_cpu = cpu_since(before)
+    first, first_cpu = measured(through_worker, contract, "首次巡检")
     opened = Incident.objects.filter(contract=contract).count()
-    before = cpu_snapshot()
-    steady = through_worker(contract, "再次巡检")
-    steady_cpu = cpu_since(before)
+    steady, steady_cpu = measured(through_worker, contract, "再次巡检")
     after = Incident.objects.filter(contract=contract).count()
     first_ratio, steady_ratio = first / bare_time, steady / bare_time
     print(

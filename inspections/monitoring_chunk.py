@@ -191,27 +191,26 @@ class _Probing:
 _TURN = threading.Lock()
 
 
-@contextlib.contextmanager
+def _in_pool() -> bool:
+    """Whether this chunk runs in a probes worker's pool of threads (any thread but the main
+    one), beside other chunks and sharing the process's engine; a prefork child, a command or a
+    test runs one chunk at a time in its main thread."""
+    return threading.current_thread() is not threading.main_thread()
+
+
 def _turn():
     """In a probes worker's pool of threads, one chunk at a time reads, builds and saves: those
     parts are CPU work under the GIL, and twenty chunks doing them at once left the shared
     engine's loop a twentieth of the interpreter, so the run's first probes started slowly (a
     tenth of 10,000 took 1.8 s after the first, where 200 slots of 50 ms answers need 0.25 s).
-    Their probing, mostly waiting, overlaps. A prefork child or a command runs one chunk at a
-    time anyway."""
-    if threading.current_thread() is threading.main_thread():
-        yield
-        return
-    with _TURN:
-        yield
+    Their probing, mostly waiting, overlaps."""
+    return _TURN if _in_pool() else contextlib.nullcontext()
 
 
 def _concurrency() -> int:
     """This chunk's own bound on its probes at a time: none in a probes worker's pool of threads,
     whose chunks share the process's engine and its CONCURRENCY slots (``_run_groups``)."""
-    if threading.current_thread() is threading.main_thread():
-        return CONCURRENCY  # a prefork child, a command, a test: one chunk at a time here
-    return 0
+    return 0 if _in_pool() else CONCURRENCY
 
 
 def _run_groups(built: list, limit: int, policies, first: list[int], confirmation: "_Confirmation") -> list:
@@ -224,7 +223,7 @@ def _run_groups(built: list, limit: int, policies, first: list[int], confirmatio
     targets time out side by side, not a few at a time per chunk, and a change is confirmed
     while the run goes on). Elsewhere, in an event loop of this thread's own (a helper thread's
     when this one runs a loop), with its own slots. A limit of 0: no bound of the chunk's own."""
-    if threading.current_thread() is not threading.main_thread():
+    if _in_pool():
         engine = shared_engine(CONCURRENCY, DEFAULT_TIMEOUT)
         confirmation.watch = engine.watch
         group = (built, limit or None, policies, first, confirmation.again)
