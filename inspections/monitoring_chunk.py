@@ -26,6 +26,7 @@ from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_stea
 from inspections.probes.shared import LoopRunner, shared_engine
 from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
+from om_portal import audit_changes
 from om_portal.bulk import Insert
 
 CONCURRENCY = 200
@@ -95,7 +96,8 @@ def _load(run_id: int, check_ids: list[int]) -> tuple[InspectionRun | None, list
         saved_at=Subquery(saved.values("started_at")[:1]),
         **{f"run_{name}": F(f"{through}{name}") for name in _RUN_FIELDS},
     )
-    loaded = list(loaded.select_related("contract", "asset", "incident"))
+    with audit_changes.unsaved_loads():  # the chunk writes its checks by UPDATE, never save()
+        loaded = list(loaded.select_related("contract", "asset", "incident"))
     if not loaded:  # none of them left (or no run): the run alone, for finishing it
         return InspectionRun.objects.filter(pk=run_id).first(), []
     first = loaded[0]
