@@ -271,7 +271,8 @@ def timings(ports):
     print(
         f"   the least this mix can take at {sweep.CONCURRENCY} probes at once, the dead targets known only "
         f"once probed:\n      bare sweep {bare_floor:.2f} s; a first run, each dead target probed twice "
-        f"(its failure confirmed), {first_floor:.2f} s = {first_floor / bare_floor:.2f}× that"
+        f"(its failure confirmed; the second probe a pause after the first), {first_floor:.2f} s "
+        f"= {first_floor / bare_floor:.2f}× that"
     )
     if SMOKE:
         assert (opened, after) == (failures, failures), (opened, after, failures)
@@ -280,14 +281,17 @@ def timings(ports):
 def floors(count: int) -> tuple[float, float]:
     """Seconds the bare sweep and a first run cannot beat: the probes' time in the slots (a live
     target's answer delay, a dead one's timeout, a refusal next to nothing) spread over the
-    slots, then the timeouts of a dead target started last (in a random order, one is near the
-    end), once for the bare sweep and twice for a confirmed failure, whose second probe can only
-    start when the first times out."""
+    slots, then what a dead target started last (in a random order, one is near the end) takes:
+    its timeout for the bare sweep; for a confirmed failure, the pause before its second probe
+    (started beside the first, still unanswered) and that probe's timeout."""
+    from django.conf import settings
+
     dead = round(count * sweep.DEAD_SHARE)
     live = count - dead - round(count * sweep.REFUSED_SHARE)
     busy = live * sweep.ANSWER_DELAY + dead * sweep.TIMEOUT
     bare = busy / sweep.CONCURRENCY + sweep.TIMEOUT
-    first = (busy + dead * sweep.TIMEOUT) / sweep.CONCURRENCY + 2 * sweep.TIMEOUT
+    pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
+    first = (busy + dead * sweep.TIMEOUT) / sweep.CONCURRENCY + pause + sweep.TIMEOUT
     return bare, first
 
 

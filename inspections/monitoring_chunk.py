@@ -228,13 +228,13 @@ def _run_groups(built: list, limit: int, policies, first: list[int], confirmatio
     if _in_pool():
         engine = shared_engine(CONCURRENCY, DEFAULT_TIMEOUT)
         confirmation.watch = engine.watch
-        group = (built, limit or None, policies, first, confirmation.again)
+        group = (built, limit or None, policies, first, confirmation.again, confirmation.early)
         return engine.run_groups([group])[0]
     confirmation.watch = StallWatch()
 
     async def run() -> list:
         runner = LoopRunner(limit or CONCURRENCY, DEFAULT_TIMEOUT)
-        group = (built, None, policies, first, confirmation.again)
+        group = (built, None, policies, first, confirmation.again, confirmation.early)
         (results,), _watch = await watched(runner.run_here([group]), watch=confirmation.watch)
         return results
 
@@ -280,8 +280,9 @@ class _Confirmation:
     Judged in the loop as each result comes (``again``), so a check's next probe is started as
     soon as it is due, ahead of the run's other probes, while the rest of the run goes on: a dead
     target's second timeout overlaps the sweep instead of following it. A check's probes start
-    at least MONITORING_CONFIRM_DELAY_SECONDS apart (a timeout longer than that pause is probed
-    again at once). Those that failed only on time are confirmed a few at a time
+    at least MONITORING_CONFIRM_DELAY_SECONDS apart; a first probe still unanswered after that
+    pause gets its second started beside it (``early``), so a dead target's two timeouts end a
+    pause apart. Those that failed only on time are confirmed a few at a time
     (MONITORING_CONFIRM_CONCURRENCY), so that their timing is the target's rather than the
     prober's; every latency is judged with the prober's own stalls taken off (``_outcome``), and
     a timeout the prober stalled through is probed again, up to MAX_UNSURE times more. A probe
@@ -304,11 +305,11 @@ class _Confirmation:
         if first is None:
             self.outcomes[index] = outcome
             check = self.checks[index]
-            if not _changes(check.last_status, outcome) or _needed(check, outcome) <= 1:
+            if not _changes(check.last_status, outcome) or _needed(check, outcome.ok) <= 1:
                 return None
             self._first[index], self._left[index], self._unsure[index] = (
                 outcome,
-                _needed(check, outcome) - 1,
+                _needed(check, outcome.ok) - 1,
                 0,
             )
             return self._next(index, result)
@@ -324,6 +325,17 @@ class _Confirmation:
         if self._left[index]:
             return self._next(index, result)
         return None
+
+    def early(self, index: int) -> float | None:
+        """As a check's first probe starts: if a failure would be a change to confirm, the pause
+        after which, still unanswered, its confirming probe starts beside it (``LoopRunner._run``
+        keeps that one if the first times out): a dead target's two timeouts end a pause apart,
+        not a timeout apart. The probes still start at least the pause apart."""
+        check = self.checks[index]
+        failing_is_a_change = check.last_status in (OK, "")
+        if index in self._first or not failing_is_a_change or _needed(check, False) <= 1:
+            return None
+        return settings.MONITORING_CONFIRM_DELAY_SECONDS
 
     def _next(self, index: int, result) -> tuple[float, asyncio.Semaphore | None]:
         pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
@@ -343,9 +355,10 @@ def _inconclusive(result, watch: StallWatch | None) -> bool:
     return watch.during(result.started, result.finished) >= window / 4
 
 
-def _needed(check: AutomatedCheck, outcome: Outcome) -> int:
-    """How many probes in a row must agree before this change counts, this one included."""
-    count = check.confirm_recoveries if outcome.ok else check.confirm_failures
+def _needed(check: AutomatedCheck, ok: bool) -> int:
+    """How many probes in a row must agree before a change to passing (``ok``) or to failing
+    counts, the first included."""
+    count = check.confirm_recoveries if ok else check.confirm_failures
     if count is None:  # the portal's default
         return 2 if settings.MONITORING_CONFIRM_CHANGES else 1
     return count

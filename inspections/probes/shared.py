@@ -102,6 +102,9 @@ class _RollingWatch(StallWatch):
 # What a call may ask after each of its results (``again``): None when the check is done, or
 # (seconds to wait, a semaphore bounding such probes or None) to probe it once more.
 Again = Callable[[int, Result], "tuple[float, asyncio.Semaphore | None] | None"]
+# What a call may ask as each check's probe starts (``early``): seconds after which, if it is still
+# unanswered, its next probe starts beside it; None for no such probe.
+Early = Callable[[int], "float | None"]
 
 
 class LoopRunner:
@@ -116,14 +119,14 @@ class LoopRunner:
         self._users: dict[_Prober, int] = {}
 
     def calls(self, groups: Sequence[tuple]) -> list:
-        """The coroutines of groups of (checks, limit, policies, first[, again]), checked here
+        """The coroutines of groups of (checks, limit, policies, first[, again[, early]]), checked here
         (bad input raises in the caller's thread, not inside the loop)."""
         calls = []
-        for checks, limit, policy, first, *again in groups:
+        for checks, limit, policy, first, *judges in groups:
             checks = _validated(checks, self.concurrency, self.timeout)
             order = _start_order(len(checks), first)
             policies = _policies(policy, len(checks))
-            calls.append(self._run(checks, order, set(first), policies, limit, again[0] if again else None))
+            calls.append(self._run(checks, order, set(first), policies, limit, *judges))
         return calls
 
     async def run_here(self, groups: Sequence[tuple]) -> list[list[Result]]:
@@ -155,11 +158,18 @@ class LoopRunner:
             del self._users[prober]
             await prober.__aexit__(None, None, None)
 
-    async def _run(self, checks, order, ahead, policies, limit, again: Again | None = None) -> list[Result]:
+    async def _run(
+        self, checks, order, ahead, policies, limit, again: Again | None = None, early: Early | None = None
+    ) -> list[Result]:
         """A call's checks through the gate. ``again`` is asked after each result: a check it
         wants probed once more goes back through the gate after its wait, ahead of every first
         probe (a confirmation does not wait for the rest of the run), and the call ends when no
-        check is left to probe; a result's slot is the latest probe's."""
+        check is left to probe; a result's slot is the latest probe's.
+
+        ``early`` is asked as each check's probe starts: a check still unanswered that many
+        seconds later gets its next probe started beside it (a hedge), which ``again`` then has
+        as its next one if it asks for one at once; else the hedge is cancelled. A dead target's
+        two timeouts then end a pause apart, not one after the other."""
         timeout, gate = self.timeout, self._gate
         loop = asyncio.get_running_loop()
         results: list[Any] = [None] * len(checks)
@@ -167,6 +177,7 @@ class LoopRunner:
         done = loop.create_future()
         left = len(checks)
         tasks = set()
+        hedges: dict[int, _Hedge] = {}
         prober = await self._prober()
 
         def follow(index: int) -> tuple | None:
@@ -176,16 +187,32 @@ class LoopRunner:
                 logger.exception("probes: judging check %s's result failed", index)
                 return None
 
-        async def run_one(index: int, bound: asyncio.Semaphore | None) -> None:
-            nonlocal left
-            then = None
+        def hedge_after(index: int, window: float) -> float | None:
             try:
-                check = checks[index]
-                results[index] = await prober.run(check, check.timeout or timeout, policies[index])
+                after = early(index) if early is not None else None
+            except Exception:  # no hedge then: the next probe follows the first, as without
+                logger.exception("probes: asking for check %s's early probe failed", index)
+                return None
+            return after if after is not None and 0 < after < window else None
+
+        async def run_one(index: int, bound: asyncio.Semaphore | None) -> None:
+            check = checks[index]
+            window = check.timeout or timeout
+            after = hedge_after(index, window) if index not in hedges else None
+            timer = loop.call_later(after, hedge, index) if after is not None else None
+            try:
+                results[index] = await prober.run(check, window, policies[index])
             finally:
+                if timer is not None:
+                    timer.cancel()
                 gate.release()
                 if bound is not None:
                     bound.release()
+            await judge(index)
+
+        async def judge(index: int) -> None:
+            nonlocal left
+            then = None
             try:
                 if again is not None and results[index] is not None and not results[index].ok:
                     # A failure may be judged by the loop's stalls: let the watch record the one
@@ -193,14 +220,44 @@ class LoopRunner:
                     await asyncio.sleep(SETTLE)
                 then = follow(index)
             finally:
-                if then is not None:
-                    spawn(later(index, *then))
+                early_probe = hedges.pop(index, None)
+                if then is not None and then[1] is None and early_probe is not None:
+                    spawn(take(index, early_probe))
                 else:
-                    left -= 1
-                    if not left and not done.done():
-                        done.set_result(None)
-                if limit:
-                    submit_next()  # the call's own bound: one in, one out
+                    if early_probe is not None:
+                        early_probe.drop()
+                    if then is not None:
+                        spawn(later(index, *then))
+                    else:
+                        left -= 1
+                        if not left and not done.done():
+                            done.set_result(None)
+                    if limit:
+                        submit_next()  # the call's own bound: one in, one out
+
+        def hedge(index: int) -> None:
+            early_probe = hedges[index] = _Hedge(loop.create_future())
+            gate.submit(-1, functools.partial(start_hedge, index, early_probe))
+
+        def start_hedge(index: int, early_probe: _Hedge) -> None:
+            if early_probe.result.done():  # dropped while it waited for a slot
+                gate.release()
+                return
+            task = early_probe.task = loop.create_task(probe_early(index, early_probe))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            # The slot comes back however the task ends, cancelled before its first step included.
+            task.add_done_callback(lambda _task: gate.release())
+
+        async def probe_early(index: int, early_probe: _Hedge) -> None:
+            check = checks[index]
+            result = await prober.run(check, check.timeout or timeout, policies[index])
+            if not early_probe.result.done():
+                early_probe.result.set_result(result)
+
+        async def take(index: int, early_probe: _Hedge) -> None:
+            results[index] = await early_probe.result
+            await judge(index)
 
         async def later(index: int, wait: float, bound: asyncio.Semaphore | None) -> None:
             if wait > 0:
@@ -233,6 +290,20 @@ class LoopRunner:
         return results
 
 
+class _Hedge:
+    """A check's next probe started while its first is still unanswered (``LoopRunner._run``):
+    its result when it has one; dropped (cancelled, or never started) when not needed."""
+
+    def __init__(self, result: asyncio.Future) -> None:
+        self.result = result
+        self.task: asyncio.Task | None = None
+
+    def drop(self) -> None:
+        self.result.cancel()
+        if self.task is not None:
+            self.task.cancel()
+
+
 class SharedEngine(LoopRunner):
     """An event loop in a daemon thread of its own; ``run_groups`` may be called from any other
     thread."""
@@ -255,11 +326,11 @@ class SharedEngine(LoopRunner):
         loop.run_forever()
 
     def run_groups(self, groups: Sequence[tuple]) -> list[list[Result]]:
-        """Run groups of (checks, limit, policies, first[, again]) side by side in the shared
+        """Run groups of (checks, limit, policies, first[, again[, early]]) side by side in the shared
         loop; a list of Results per group, in its checks' order. ``first``: indexes of a group's
         checks to start ahead of every call's other checks; ``limit``: at most this many of the
         group's checks at once (within the shared slots), None for no bound of its own;
-        ``again``: see ``LoopRunner._run``."""
+        ``again`` and ``early``: see ``LoopRunner._run``."""
         calls = self.calls(groups)
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(self._gather(calls), self._loop).result()

@@ -5,6 +5,8 @@ that refuses. Threads of the test process, reachable from worker processes too."
 import json
 import socket
 import threading
+import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HEALTH = {"status": "UP", "motto": "平安"}
@@ -14,6 +16,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        self.server.hits[self.path] += 1
+        time.sleep(self.server.delays.get(self.path, 0))
         once = self.server.once.get(self.path)
         status = (
             once.pop(0)
@@ -33,13 +37,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 class Web:
     """``/error`` answers 500, any other path 200 with a JSON health page, unless ``answer(path,
-    status)`` said otherwise."""
+    status)`` said otherwise; ``hits`` counts the requests by path."""
 
     def __init__(self):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.statuses = {}
         self.server.once = {}
+        self.server.delays = {}
+        self.server.hits = self.hits = Counter()
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -48,6 +54,10 @@ class Web:
 
     def answer(self, path: str, status: int) -> None:
         self.server.statuses[path] = status
+
+    def answer_after(self, path: str, seconds: float) -> None:
+        """Requests for ``path`` are answered that many seconds late (a slow target)."""
+        self.server.delays[path] = seconds
 
     def answer_once(self, path: str, *statuses: int) -> None:
         """The next requests for ``path`` get these statuses, one each; then the usual answer."""

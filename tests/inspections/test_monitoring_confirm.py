@@ -144,3 +144,28 @@ def test_a_timeout_the_prober_stalled_through_is_probed_again_a_few_times_at_mos
     assert confirmation.again(1, timeout()) is not None
     confirmation.watch.stalled = 0.49
     assert confirmation.again(1, timeout()) is None
+
+
+def test_a_check_whose_failure_would_be_a_change_asks_for_its_confirming_probe_early(settings):
+    """``_Confirmation.early``: a passing or new check's first probe still unanswered after the
+    pause gets its confirming probe beside it; a failing check (a failure is no change), a check
+    confirmed by one probe, or one already being confirmed does not."""
+    from inspections.models import AutomatedCheck
+    from inspections.monitoring_chunk import _Confirmation
+    from inspections.probes.results import Problem, Result, Status
+
+    settings.MONITORING_CONFIRM_DELAY_SECONDS = 1.0
+    checks = [
+        AutomatedCheck(last_status="ok"),
+        AutomatedCheck(last_status=""),
+        AutomatedCheck(last_status="failed"),
+        AutomatedCheck(last_status="ok", confirm_failures=1),
+    ]
+    confirmation = _Confirmation(checks)
+    assert [confirmation.early(index) for index in range(4)] == [1.0, 1.0, None, None]
+    now, problem = timezone.now(), Problem("No answer")
+    timed_out = Result(None, False, Status.TIMEOUT, problem.message, {}, {}, now, now, (problem,))
+    assert confirmation.again(0, timed_out) is not None  # its change is being confirmed now
+    assert confirmation.early(0) is None
+    settings.MONITORING_CONFIRM_CHANGES = False
+    assert _Confirmation(checks).early(1) is None

@@ -121,3 +121,56 @@ def test_a_check_asked_again_goes_ahead_of_the_first_probes_still_waiting(silent
     assert results[0].started >= first.finished  # the slot holds the second probe's result
     # Two slots, 0.3 s a probe: 0 and 1, then 2 and 3, then 0 again beside 4, before 5.
     assert results[0].started < min(r.started for r in results[5:])
+
+
+def free_slots_come_back(engine, slots):
+    deadline = time.monotonic() + 5
+    while engine._gate._free != slots:
+        assert time.monotonic() < deadline, f"{engine._gate._free} of {slots} slots free"
+        time.sleep(0.005)
+
+
+def test_a_probe_still_unanswered_after_early_gets_its_next_probe_started_beside_it(silent):
+    """``early``: a dead target's confirming probe starts a pause after its first, while the first
+    is still waiting; when the first times out, ``again`` has that one as its next probe. The two
+    timeouts end a pause apart, not one after the other (issue 17's first run)."""
+    engine = SharedEngine(concurrency=4, timeout=0.6)
+    checks = [HttpCheck(f"http://127.0.0.1:{silent}/dead")]
+    seen = []
+
+    def again(index, result):
+        seen.append(result)
+        return (0.0, None) if len(seen) == 1 else None
+
+    [results] = engine.run_groups([(checks, None, LOOPBACK, (), again, lambda index: 0.2)])
+    first, second = seen
+    assert (first.status, second.status) == (Status.TIMEOUT, Status.TIMEOUT)
+    assert second.started < first.finished  # beside it, not after it
+    assert second.started - first.started >= dt.timedelta(seconds=0.2)  # still a pause apart
+    assert results[0] is second
+    free_slots_come_back(engine, 4)
+
+
+@pytest.mark.parametrize("slots", [2, 1])
+def test_an_early_probe_the_first_answer_makes_needless_is_dropped_and_its_slot_given_back(slots):
+    """A slow target that answers after the pause: its early probe, started (2 slots) or still
+    waiting for a slot (1), is dropped when the first probe's answer needs no confirmation; the
+    answer kept is the first one's and every slot comes back."""
+    web = targets.Web()
+    try:
+        web.answer_after("/slow", 0.4)
+        engine = SharedEngine(concurrency=slots, timeout=2)
+        seen = []
+
+        def again(index, result):
+            seen.append(result)
+            return None
+
+        [[result]] = engine.run_groups(
+            [([HttpCheck(web.url("/slow"))], None, LOOPBACK, (), again, lambda i: 0.1)]
+        )
+        assert result.ok and seen == [result]
+        free_slots_come_back(engine, slots)
+        assert web.hits["/slow"] == (2 if slots == 2 else 1)  # one slot: the early probe never started
+    finally:
+        web.close()
