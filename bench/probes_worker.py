@@ -3,7 +3,7 @@ measured in the same run (loopback targets served by another process, as in benc
 
 1. 10,000 checks (98% answering after 50 ms within a 1 s latency limit, 1% never answering, 1%
    refused) dispatched by the beat's tick to a real probes worker (``manage.py worker probes``:
-   its pool of threads, Redis, PostgreSQL), a first run (every check new: 200 incidents to open,
+   its pool of threads, its engine process, Redis, PostgreSQL), a first run (every check new: 200 incidents to open,
    their failures confirmed) and a steady one (the same failures again): the time from the tick
    to the run's end, against the bare sweep of the same targets by the probe engine alone in
    this process. Targets: first run ≤ 1.5×, steady ≤ 1.2×.
@@ -65,10 +65,14 @@ PIDS: dict[str, int] = {}  # the worker's and the targets' server's
 
 def cpu_snapshot() -> Counter:
     """CPU seconds used so far by the processes a run keeps busy: this one (the bare sweep, the
-    beat's tick), the worker, the targets' server and PostgreSQL's backends (2 cores for all)."""
+    beat's tick), the worker and its engine's process, the targets' server and PostgreSQL's
+    backends (2 cores for all)."""
     used = Counter(bench=sweep.cpu_seconds(os.getpid()))
     for name, pid in PIDS.items():
         used[name] = sweep.cpu_seconds(pid)
+    if "worker" in PIDS:  # and its engine's process (inspections.probes.process)
+        for child in children(PIDS["worker"]):
+            used["engine"] += sweep.cpu_seconds(child)
     for proc in Path("/proc").iterdir():
         try:
             if proc.name.isdigit() and (proc / "comm").read_text().strip() == "postgres":
@@ -78,9 +82,20 @@ def cpu_snapshot() -> Counter:
     return used
 
 
+def children(pid: int) -> list[str]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += (task / "children").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+    return found
+
+
 def cpu_since(before: Counter) -> str:
     after = cpu_snapshot()
-    return ", ".join(f"{name} {after[name] - before[name]:.2f}" for name in ("bench", *PIDS, "postgres"))
+    names = ("bench", *PIDS, "engine", "postgres")
+    return ", ".join(f"{name} {after[name] - before[name]:.2f}" for name in names)
 
 
 def measured(function, *args):
@@ -167,7 +182,8 @@ def start_worker():
     from django.conf import settings as django_settings
 
     print(
-        f"   worker: manage.py worker probes, a pool of {django_settings.PROBES_WORKER_CONCURRENCY} threads"
+        f"   worker: manage.py worker probes, a pool of {django_settings.PROBES_WORKER_CONCURRENCY} threads "
+        "and its engine's process"
     )
     return worker, log
 

@@ -23,7 +23,8 @@ from django.utils import timezone, translation
 from inspections import targets
 from inspections.models import AutomatedCheck, CheckConfigError, CheckResult, InspectionRun, ResultStatus
 from inspections.monitoring_states import CHUNK, OK, Outcome, _act, _record_steady, logger
-from inspections.probes.shared import LoopRunner, shared_engine
+from inspections.probes.process import engine_process
+from inspections.probes.shared import LoopRunner
 from inspections.probes.stalls import StallWatch, watched
 from inspections.schedules import complete_slot
 from om_portal import audit_changes
@@ -158,7 +159,12 @@ class _Probing:
     waiting on the targets, outside it)."""
 
     def __init__(self, checks: list[AutomatedCheck]) -> None:
-        self.checks = checks
+        # What judging needs of the checks and the settings, read here: it may run in the probes
+        # engine's own process (``probes.process``), which gets a copy of this object.
+        self.rules = [(c.last_status, c.confirm_failures, c.confirm_recoveries) for c in checks]
+        self.confirm_changes = settings.MONITORING_CONFIRM_CHANGES
+        self.pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
+        self.few_at_once = settings.MONITORING_CONFIRM_CONCURRENCY
         self.outcomes: list[Outcome | None] = [None] * len(checks)
         self.built, self.indexes, self.first = [], [], []
         now = timezone.now()
@@ -209,41 +215,47 @@ def _turn():
     return _TURN if _in_pool() else contextlib.nullcontext()
 
 
+def start_engine() -> None:
+    """Start the worker's engine process now rather than at its first chunk."""
+    engine_process(CONCURRENCY, DEFAULT_TIMEOUT)
+
+
 def _concurrency() -> int:
     """This chunk's own bound on its probes at a time: none in a probes worker's pool of threads,
     whose chunks share the process's engine and its CONCURRENCY slots (``_run_groups``)."""
     return 0 if _in_pool() else CONCURRENCY
 
 
-def _run_groups(built: list, limit: int, policies, first: list[int], confirmation: "_Confirmation") -> list:
+def _run_groups(built: list, limit: int, policies, first: list[int], confirmation: "_Confirmation") -> None:
     """Run the checks, ``first`` ahead, each result judged by ``confirmation`` as it comes (in
-    the loop's thread) and its check probed again when it asks, a StallWatch beside them.
+    the loop's thread) and its check probed again when it asks, a StallWatch beside them; the
+    outcomes are left in ``confirmation.outcomes``.
 
-    In a probes worker's thread they go to the process's shared engine (``probes.shared``): one
-    event loop and CONCURRENCY slots for all the chunks it runs at once, the ``first`` checks of
-    any chunk started before the others' and every confirming probe before those (a run's dead
-    targets time out side by side, not a few at a time per chunk, and a change is confirmed
-    while the run goes on). Elsewhere, in an event loop of this thread's own (a helper thread's
-    when this one runs a loop), with its own slots. A limit of 0: no bound of the chunk's own."""
+    In a probes worker's thread they go to the worker's engine, in a process of its own
+    (``probes.process``, ``probes.shared``): one event loop and CONCURRENCY slots for all the
+    chunks the worker runs at once, the ``first`` checks of any chunk started before the others'
+    and every confirming probe before those (a run's dead targets time out side by side, not a
+    few at a time per chunk, and a change is confirmed while the run goes on). Elsewhere, in an
+    event loop of this thread's own (a helper thread's when this one runs a loop), with its own
+    slots. A limit of 0: no bound of the chunk's own."""
     if _in_pool():
-        engine = shared_engine(CONCURRENCY, DEFAULT_TIMEOUT)
-        confirmation.watch = engine.watch
-        group = (built, limit or None, policies, first, confirmation.again, confirmation.early)
-        return engine.run_groups([group])[0]
+        engine = engine_process(CONCURRENCY, DEFAULT_TIMEOUT)
+        confirmation.outcomes = engine.run(built, limit or None, policies, first, confirmation)
+        return
     confirmation.watch = StallWatch()
 
-    async def run() -> list:
+    async def run() -> None:
         runner = LoopRunner(limit or CONCURRENCY, DEFAULT_TIMEOUT)
         group = (built, None, policies, first, confirmation.again, confirmation.early)
-        (results,), _watch = await watched(runner.run_here([group]), watch=confirmation.watch)
-        return results
+        await watched(runner.run_here([group]), watch=confirmation.watch)
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(run())
+        asyncio.run(run())
+        return
     with ThreadPoolExecutor(max_workers=1) as helper:
-        return helper.submit(asyncio.run, run()).result()
+        helper.submit(asyncio.run, run()).result()
 
 
 def _outcome(result, watch: StallWatch | None = None) -> Outcome:
@@ -291,7 +303,12 @@ class _Confirmation:
     when it was first seen)."""
 
     def __init__(self, checks: list[AutomatedCheck]) -> None:
-        self.checks = checks
+        # What judging needs of the checks and the settings, read here: it may run in the probes
+        # engine's own process (``probes.process``), which gets a copy of this object.
+        self.rules = [(c.last_status, c.confirm_failures, c.confirm_recoveries) for c in checks]
+        self.confirm_changes = settings.MONITORING_CONFIRM_CHANGES
+        self.pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
+        self.few_at_once = settings.MONITORING_CONFIRM_CONCURRENCY
         self.outcomes: list[Outcome | None] = [None] * len(checks)
         self.watch: StallWatch | None = None
         self._first: dict[int, Outcome] = {}  # the change's first outcome, while it is confirmed
@@ -299,17 +316,20 @@ class _Confirmation:
         self._unsure: dict[int, int] = {}
         self._few: asyncio.Semaphore | None = None  # made in the loop, on first use
 
+    def __getstate__(self) -> dict:
+        # Copied to the engine's process without the loop's semaphore or this process's watch.
+        return {**self.__dict__, "_few": None, "watch": None}
+
     def again(self, index: int, result) -> tuple[float, asyncio.Semaphore | None] | None:
         outcome = _outcome(result, self.watch)
         first = self._first.get(index)
         if first is None:
             self.outcomes[index] = outcome
-            check = self.checks[index]
-            if not _changes(check.last_status, outcome) or _needed(check, outcome.ok) <= 1:
+            if not _changes(self.rules[index][0], outcome) or self._needed(index, outcome.ok) <= 1:
                 return None
             self._first[index], self._left[index], self._unsure[index] = (
                 outcome,
-                _needed(check, outcome.ok) - 1,
+                self._needed(index, outcome.ok) - 1,
                 0,
             )
             return self._next(index, result)
@@ -331,19 +351,26 @@ class _Confirmation:
         after which, still unanswered, its confirming probe starts beside it (``LoopRunner._run``
         keeps that one if the first times out): a dead target's two timeouts end a pause apart,
         not a timeout apart. The probes still start at least the pause apart."""
-        check = self.checks[index]
-        failing_is_a_change = check.last_status in (OK, "")
-        if index in self._first or not failing_is_a_change or _needed(check, False) <= 1:
+        failing_is_a_change = self.rules[index][0] in (OK, "")
+        if index in self._first or not failing_is_a_change or self._needed(index, False) <= 1:
             return None
-        return settings.MONITORING_CONFIRM_DELAY_SECONDS
+        return self.pause
+
+    def _needed(self, index: int, ok: bool) -> int:
+        """How many probes in a row must agree before a change of this check to passing (``ok``)
+        or to failing counts, the first included."""
+        _was, failures, recoveries = self.rules[index]
+        count = recoveries if ok else failures
+        if count is None:  # the portal's default
+            return 2 if self.confirm_changes else 1
+        return count
 
     def _next(self, index: int, result) -> tuple[float, asyncio.Semaphore | None]:
-        pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
-        wait = pause - (dt.datetime.now(dt.UTC) - result.started).total_seconds()
+        wait = self.pause - (dt.datetime.now(dt.UTC) - result.started).total_seconds()
         if not _slow(self._first[index]):
             return max(wait, 0.0), None
         if self._few is None:
-            self._few = asyncio.Semaphore(settings.MONITORING_CONFIRM_CONCURRENCY)
+            self._few = asyncio.Semaphore(self.few_at_once)
         return max(wait, 0.0), self._few
 
 
@@ -353,15 +380,6 @@ def _inconclusive(result, watch: StallWatch | None) -> bool:
         return False
     window = (result.finished - result.started).total_seconds()
     return watch.during(result.started, result.finished) >= window / 4
-
-
-def _needed(check: AutomatedCheck, ok: bool) -> int:
-    """How many probes in a row must agree before a change to passing (``ok``) or to failing
-    counts, the first included."""
-    count = check.confirm_recoveries if ok else check.confirm_failures
-    if count is None:  # the portal's default
-        return 2 if settings.MONITORING_CONFIRM_CHANGES else 1
-    return count
 
 
 def _slow(outcome: Outcome) -> bool:

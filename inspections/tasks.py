@@ -3,9 +3,21 @@
 import datetime as dt
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import connections
 
-from inspections import monitoring, ondemand, retention
+from inspections import monitoring, monitoring_chunk, ondemand, retention
+
+
+@worker_ready.connect
+def _start_probes_engine(sender, **kwargs):
+    """A probes worker (a pool of threads on the probes queue) starts its engine's process with
+    itself: spawning it takes a second or two of imports, which a first run should not wait for."""
+    queues = {queue.name for queue in sender.task_consumer.queues}
+    threads = type(sender.pool).__module__ == "celery.concurrency.thread"
+    if threads and settings.CELERY_QUEUES["probes"] in queues:
+        monitoring_chunk.start_engine()
 
 
 @shared_task(ignore_result=True)

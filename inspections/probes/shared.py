@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import concurrent.futures
 import functools
 import heapq
 import itertools
@@ -331,9 +332,13 @@ class SharedEngine(LoopRunner):
         checks to start ahead of every call's other checks; ``limit``: at most this many of the
         group's checks at once (within the shared slots), None for no bound of its own;
         ``again`` and ``early``: see ``LoopRunner._run``."""
+        return self.start(groups).result()
+
+    def start(self, groups: Sequence[tuple]) -> concurrent.futures.Future:
+        """``run_groups`` without waiting: a future of its lists of Results."""
         calls = self.calls(groups)
         assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(self._gather(calls), self._loop).result()
+        return asyncio.run_coroutine_threadsafe(self._gather(calls), self._loop)
 
     @staticmethod
     async def _gather(calls) -> list[list[Result]]:

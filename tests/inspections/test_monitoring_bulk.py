@@ -197,29 +197,48 @@ def test_a_check_asks_for_its_own_passing_probes_in_a_row(contract_a, app, web, 
     assert patient.last_status == "failed"
 
 
-def test_a_probes_workers_threads_probe_through_the_process_shared_engine(contract_a, app, acceptor):
+def test_a_probes_workers_threads_probe_through_the_process_shared_engine(
+    contract_a, app, acceptor, monkeypatch
+):
     """Chunks side by side in a worker's threads share one engine and its 200 probes at a time,
-    as one sweep of the run would; a chunk in the main thread (a command, a test) runs its own."""
+    as one sweep of the run would, in a process of its own (its loop never waits for the
+    worker's interpreter); a chunk in the main thread (a command, a test) runs its own. An
+    engine process that died is replaced by the next chunk."""
+    import os
     import threading
 
     from inspections import monitoring_chunk
-    from inspections.probes import shared
+    from inspections.probes import process, shared
 
     assert monitoring_chunk._concurrency() == monitoring_chunk.CONCURRENCY == 200  # alone here
     checks = make_checks(contract_a, app, acceptor, 3, failing=set())
-    seen = []
 
-    def chunk():
-        seen.append((monitoring_chunk._concurrency(), [o.status for o in probe_checks(checks)]))
+    def refuse(*args, **kwargs):
+        raise AssertionError("probed in the worker's own process")
 
-    threads = [threading.Thread(target=chunk) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert seen == [(0, ["ok"] * 3)] * 2
-    engine = shared.shared_engine(monitoring_chunk.CONCURRENCY, monitoring_chunk.DEFAULT_TIMEOUT)
-    assert engine.concurrency == 200 and engine._current is not None  # the chunks' probes ran there
+    monkeypatch.setattr(shared.SharedEngine, "start", refuse)
+
+    def side_by_side():
+        seen = []
+
+        def chunk():
+            seen.append((monitoring_chunk._concurrency(), [o.status for o in probe_checks(checks)]))
+
+        threads = [threading.Thread(target=chunk) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return seen
+
+    assert side_by_side() == [(0, ["ok"] * 3)] * 2
+    engine = process.engine_process(monitoring_chunk.CONCURRENCY, monitoring_chunk.DEFAULT_TIMEOUT)
+    assert engine.alive and engine.process.pid != os.getpid()
+    engine.process.kill()
+    engine.process.join()
+    assert side_by_side() == [(0, ["ok"] * 3)] * 2
+    again = process.engine_process(monitoring_chunk.CONCURRENCY, monitoring_chunk.DEFAULT_TIMEOUT)
+    assert again is not engine and again.alive
 
 
 def write_steady(checks, *, ok):
