@@ -21,7 +21,9 @@ import itertools
 import logging
 import multiprocessing
 import os
+import pickle
 import queue
+import signal
 import threading
 from concurrent.futures import Future
 
@@ -58,11 +60,14 @@ class EngineProcess:
     def run(self, checks: list, limit: int | None, policies, first: list[int], judge) -> list:
         """Probe ``checks`` in the engine (see ``LoopRunner._run``), judged by ``judge``; returns
         the judge's outcomes as the engine's process left them."""
+        # The call's id and its pickled payload apart: a payload the engine cannot read fails
+        # this call, never leaves it waiting.
+        payload = pickle.dumps((checks, limit, policies, list(first), judge))
         call, answer = next(self._ids), Future()
         self._calls[call] = answer
         try:
             with self._sending:
-                self._pipe.send((call, checks, limit, policies, list(first), judge))
+                self._pipe.send((call, payload))
         except (OSError, ValueError) as error:
             self._calls.pop(call, None)
             raise EngineGone("the probes engine's process is gone") from error
@@ -97,6 +102,8 @@ def _serve(pipe, concurrency: int, timeout: float) -> None:
     """The engine's process: its calls come down ``pipe``; it ends when the worker's end closes."""
     import django
 
+    # Ctrl-C in a terminal reaches the whole process group: the worker decides when this ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     django.setup()  # the judges and the checks are the project's classes
     from inspections.probes.shared import SharedEngine
 
@@ -110,10 +117,11 @@ def _serve(pipe, concurrency: int, timeout: float) -> None:
     threading.Thread(target=send, name="probes-engine-sender", daemon=True).start()
     while True:
         try:
-            call, checks, limit, policies, first, judge = pipe.recv()
+            call, payload = pipe.recv()
         except (EOFError, OSError):
             return
         try:
+            checks, limit, policies, first, judge = pickle.loads(payload)  # noqa: S301 — the worker's own
             judge.watch = engine.watch
             future = engine.start([(checks, limit, policies, first, judge.again, judge.early)])
         except Exception as error:  # bad input: this call fails, the engine goes on
@@ -131,8 +139,6 @@ def _answer(call: int, done, judge) -> tuple:
 
 def _sendable(error: BaseException) -> BaseException:
     # An exception that cannot be pickled (a library's with odd arguments) goes as its text.
-    import pickle
-
     try:
         pickle.dumps(error)
     except Exception:
