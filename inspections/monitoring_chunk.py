@@ -208,10 +208,10 @@ def _in_pool() -> bool:
 
 def _turn():
     """In a probes worker's pool of threads, one chunk at a time reads, builds and saves: those
-    parts are CPU work under the GIL, and twenty chunks doing them at once left the shared
-    engine's loop a twentieth of the interpreter, so the run's first probes started slowly (a
-    tenth of 10,000 took 1.8 s after the first, where 200 slots of 50 ms answers need 0.25 s).
-    Their probing, mostly waiting, overlaps."""
+    parts are CPU work under the worker's GIL, and twenty chunks doing them at once finished
+    them together, late, where one after the other the first chunk's probes start at once and
+    the engine's slots are kept busy from the start (a first run of 10,000 checks: 1.55-1.62×
+    the bare sweep without turns, 1.46-1.56× with them). Their probing overlaps."""
     return _TURN if _in_pool() else contextlib.nullcontext()
 
 
