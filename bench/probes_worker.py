@@ -3,10 +3,10 @@ measured in the same run (loopback targets served by another process, as in benc
 
 1. 10,000 checks (98% answering after 50 ms within a 1 s latency limit, 1% never answering, 1%
    refused) dispatched by the beat's tick to a real probes worker (``manage.py worker probes``:
-   its pool of threads, its engine process, Redis, PostgreSQL), a first run (every check new: 200 incidents to open,
-   their failures confirmed) and a steady one (the same failures again): the time from the tick
-   to the run's end, against the bare sweep of the same targets by the probe engine alone in
-   this process. Targets: first run ≤ 1.5×, steady ≤ 1.2×.
+   its pool of threads, its engine's process, Redis, PostgreSQL), a first run (every check new:
+   200 incidents to open, their failures confirmed) and a steady one (the same failures again):
+   the time from the tick to the run's end, against the bare sweep of the same targets by the
+   probe engine alone in this process. Targets: first run ≤ 1.5×, steady ≤ 1.2×.
 2. Queries per chunk of 500 on a first run, with 10 and with 200 of its checks failing: the
    chunk function the worker runs, here in this process under CaptureQueriesContext. Target ≤ 10.
 3. Incidents opened by a first run of 10,000 fresh checks with 200 real failures while CPU
