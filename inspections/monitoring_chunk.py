@@ -159,12 +159,7 @@ class _Probing:
     waiting on the targets, outside it)."""
 
     def __init__(self, checks: list[AutomatedCheck]) -> None:
-        # What judging needs of the checks and the settings, read here: it may run in the probes
-        # engine's own process (``probes.process``), which gets a copy of this object.
-        self.rules = [(c.last_status, c.confirm_failures, c.confirm_recoveries) for c in checks]
-        self.confirm_changes = settings.MONITORING_CONFIRM_CHANGES
-        self.pause = settings.MONITORING_CONFIRM_DELAY_SECONDS
-        self.few_at_once = settings.MONITORING_CONFIRM_CONCURRENCY
+        self.checks = checks
         self.outcomes: list[Outcome | None] = [None] * len(checks)
         self.built, self.indexes, self.first = [], [], []
         now = timezone.now()
