@@ -200,7 +200,8 @@ def signature(check: AutomatedCheck) -> str:
 
 
 # json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str), its encoder made once: the
-# beat fingerprints every check of a run (10,000 in 18 ms less). Approvals stored keep matching.
+# beat fingerprints every check of a run, and a call costs 1.8 µs less (3.0 against 4.8).
+# The text is the same, so the approvals stored keep matching.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 
 
