@@ -217,7 +217,7 @@ def start_engine() -> None:
 
 def _concurrency() -> int:
     """This chunk's own bound on its probes at a time: none in a probes worker's pool of threads,
-    whose chunks share the process's engine and its CONCURRENCY slots (``_run_groups``)."""
+    whose chunks share the worker's engine and its CONCURRENCY slots (``_run_groups``)."""
     return 0 if _in_pool() else CONCURRENCY
 
 

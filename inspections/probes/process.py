@@ -12,7 +12,8 @@ with ``again``, ``early``, ``watch`` and ``outcomes``: ``monitoring_chunk._Confi
 pipe; the engine's process judges each result in its loop, as the worker's thread did, and sends
 back the judge's outcomes. The process is started with the spawn method (the worker has threads),
 ends when the worker's end of the pipe closes, and is started again by the next call if it died;
-the calls it was running then fail (``EngineGone``) and their chunks are redelivered.
+the calls it was running then fail (``EngineGone``), and their checks are sent again by the beat's
+sweep of stalled runs (``monitoring.sweep_stalled_runs``): a failed task is acknowledged.
 """
 
 from __future__ import annotations

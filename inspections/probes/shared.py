@@ -1,4 +1,5 @@
-"""One event loop per process that many threads hand their checks to (a probes worker's pool).
+"""One event loop that many calls hand their checks to: a probes worker's engine, which runs in
+a process of its own (``probes.process``) and takes every chunk of the worker's pool of threads.
 
 A worker runs a run's chunks side by side in threads. Each with its own event loop, the chunks
 split the engine's concurrency between them (20 chunks: 10 probes each): a chunk holding many
@@ -26,7 +27,6 @@ import functools
 import heapq
 import itertools
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,7 +36,7 @@ from inspections.probes.engine import _policies, _Prober, _start_order, _validat
 from inspections.probes.results import Result
 from inspections.probes.stalls import TICK, StallWatch
 
-__all__ = ["LoopRunner", "SharedEngine", "shared_engine"]
+__all__ = ["LoopRunner", "SharedEngine"]
 
 logger = logging.getLogger(__name__)
 
@@ -343,17 +343,3 @@ class SharedEngine(LoopRunner):
     @staticmethod
     async def _gather(calls) -> list[list[Result]]:
         return list(await asyncio.gather(*calls))
-
-
-_engine: tuple[int, SharedEngine] | None = None
-_engine_lock = threading.Lock()
-
-
-def shared_engine(concurrency: int, timeout: float) -> SharedEngine:
-    """This process's shared engine, ``concurrency`` probes at a time, ``timeout`` seconds for a
-    check without its own (made on first use; a forked child makes its own)."""
-    global _engine
-    with _engine_lock:
-        if _engine is None or _engine[0] != os.getpid():
-            _engine = (os.getpid(), SharedEngine(concurrency, timeout))
-        return _engine[1]
