@@ -49,6 +49,17 @@ def page_count(pdf: bytes, tmp_path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", pdf, tmp_path)).group(1))
 
 
+def placed(pdf: bytes, tmp_path) -> list[list[tuple[str, float]]]:
+    """Each page's words with their height on the page (pdftotext -bbox), footers left out: two
+    PDFs that agree here print the same words at the same places, not only on the same pages."""
+    html = poppler("pdftotext", pdf, tmp_path, "-bbox")
+    pages = []
+    for page in html.split("<page ")[1:]:
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)
+        pages.append([(word, round(float(y), 1)) for y, word in words if not re.fullmatch(r"第|页|/|共|\d+", word)])
+    return pages
+
+
 def body(page: str) -> str:
     """A page's words without its footer, spaces squeezed."""
     return re.sub(r"\s+", " ", FOOTER.sub("", page)).strip()
@@ -81,6 +92,8 @@ def test_a_report_in_parts_reads_as_in_one_pass(long_month, tmp_path):
     # The same words, page by page: a part starts where a single pass turned the page.
     assert len(split) == len(one) >= 8
     assert [body(p) for p in split] == [body(p) for p in one]
+    # At the same places: a part's first page lost the body's top margin as one pass's pages do.
+    assert placed(in_parts, tmp_path) == placed(once, tmp_path)
     assert "长报告故障39" in split[-1] or "长报告故障39" in "".join(split)
     assert "签署" in split[-1]
     # The outline is the one-pass outline: the title, then each numbered section.
