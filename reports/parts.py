@@ -15,7 +15,12 @@ laid-out page are read back from its boxes.
 The parts have no footer: "第 N 页 / 共 M 页" needs M, known only at the end, so the footers are
 laid out last on empty pages (cheap, a hundred at a time) and each drawn onto its page as a form
 XObject, in the same CJK font: the page's own content is wrapped, never parsed or re-encoded.
-The outline is rebuilt from the kept pages' bookmarks. Another PDF's pages (a stored, signed
+The outline is rebuilt from the kept pages' bookmarks.
+
+What follows a forced page break depends on nothing before it: a layout with one (a long incident
+list, month by month) is cut there in two halves, and the second is laid out at the same time in
+a fork of the render (reports.forked), on the worker's second core; its parts come back as PDF
+bytes and are joined after the first half's. Another PDF's pages (a stored, signed
 report in an acceptance package) can be appended with their outline, read from a file one at a
 time; they keep their own footer and get the joined document's number in the corner. The joined
 PDF can be written to a file (``write``) rather than held as bytes.
@@ -26,6 +31,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 
@@ -38,6 +44,8 @@ FOOTER_PAGES = 100
 # Units of the first part, before the pages they fill are known (a later part is sized by the
 # pages per unit of the parts before it).
 FIRST_UNITS = 120
+# How much smaller the parts are when a layout is laid out in two halves at once.
+HALVES_SMALLER = 3
 PX = 0.75  # WeasyPrint's CSS pixel, in PDF points
 
 
@@ -67,10 +75,19 @@ class Layout:
 
     def __post_init__(self):
         self.starts, first = [], 0
+        # Units printed after a forced page break (a row marked new_page: a month of a long
+        # incident list): the pages before them do not depend on them, nor they on those pages.
+        self.breaks = []
         for block in self.blocks:
             self.starts.append(first)
+            self.breaks += [first + i for i, row in enumerate(block.rows or ()) if _new_page(row)]
             first += block.units
         self.units = first
+
+    def split(self) -> int | None:
+        """The forced break nearest the middle, where the layout can be cut in two halves laid
+        out apart (None: it has none)."""
+        return min(self.breaks, key=lambda unit: abs(2 * unit - self.units), default=None)
 
     def html(self, start: int, end: int) -> str:
         """The HTML of units ``[start, end)``: whole blocks, and the slices of split ones."""
@@ -87,7 +104,12 @@ class Layout:
             section["rows"] = block.rows[lo:hi]
             body.append(render(block.template, {**context, "section": section}))
         # Each piece is already safe (a rendered template): part.html prints them as they are.
-        return render(PART, {**self.frame, "body": body, "continued": start > 0})
+        frame = {**self.frame, "body": body, "continued": start > 0, "after_break": start in self.breaks}
+        return render(PART, frame)
+
+
+def _new_page(row) -> bool:
+    return isinstance(row, dict) and bool(row.get("new_page"))
 
 
 def render(template: str, context: dict) -> str:
@@ -152,40 +174,80 @@ class Joined:
         self.appended += [appended] * len(reader.pages)
         return first, reader
 
-    def add_layout(self, layout: Layout, *, part_pages: int = PART_PAGES, first_units: int = FIRST_UNITS):
-        """Lay ``layout`` out part by part and add its pages and bookmarks."""
+    def add_layout(
+        self,
+        layout: Layout,
+        *,
+        part_pages: int = PART_PAGES,
+        first_units: int = FIRST_UNITS,
+        processes: int | None = None,
+    ):
+        """Lay ``layout`` out part by part and add its pages and bookmarks. With ``processes`` of
+        2 (settings.REPORT_RENDER_PROCESSES) and a forced page break in it, the half after the
+        break nearest the middle is laid out at the same time in a forked copy of this process:
+        the same pages in about half the time, at about 60 MB more in all (bench/reports.py)."""
+        from reports import forked
         from reports.pdf import rarely_collected
 
-        with rarely_collected():
-            self._add_parts(layout, part_pages, first_units)
-
-    def _add_parts(self, layout: Layout, part_pages: int, first_units: int):
+        if processes is None:
+            processes = settings.REPORT_RENDER_PROCESSES
         self.title = self.title or layout.frame.get("title", "")
-        start, budget = 0, first_units
-        while start < layout.units:
-            end = min(layout.units, start + budget)
+        sizes = (part_pages, first_units)
+        half = layout.split() if processes > 1 and forked.can_fork() else None
+        with rarely_collected():
+            if half is None:
+                for part in self._parts(layout, 0, layout.units, *sizes):
+                    self._add_part(*part)
+                return
+            # Two processes hold a part each: parts of a third the size keep the two within about
+            # 60 MB of what one process held (bench/reports.py).
+            sizes = (max(1, part_pages // HALVES_SMALLER), max(1, first_units // HALVES_SMALLER))
+            other = forked.Forked(lambda: list(self._parts(layout, half, layout.units, *sizes)))
+            try:
+                for part in self._parts(layout, 0, half, *sizes):
+                    self._add_part(*part)
+                for part in other.result():
+                    self._add_part(*part)
+            finally:
+                other.close()
+
+    def _parts(self, layout: Layout, start: int, stop: int, part_pages: int, first_units: int):
+        """The parts of units ``[start, stop)`` — each a PDF and its bookmarks (level, label,
+        page of the part, left, top, open) — laid out one at a time; ``stop`` is the layout's end
+        or a forced break."""
+        from reports.pdf import give_back_freed
+
+        budget = first_units
+        while start < stop:
+            end = min(stop, start + budget)
             while True:
                 document = self.renderer.document(layout.html(start, end))
-                cut = _cut([_units_on(p) for p in document.pages], start) if end < layout.units else None
-                if cut or end == layout.units:
+                cut = _cut([_units_on(p) for p in document.pages], start) if end < stop else None
+                if cut or end == stop:
                     break
                 # Too short to give its last page to the next part: lay out more units instead.
-                end = min(layout.units, start + 2 * (end - start))
+                end = min(stop, start + 2 * (end - start))
                 del document
             keep, following = cut or (len(document.pages), end)
-            first = len(self.writer.pages)
-            for number, page in enumerate(document.pages[:keep]):
-                for level, label, (x, y), state in page.bookmarks:
-                    top = (page.height - y) * PX
-                    self.bookmarks.append((level, label, first + number, x * PX, top, state != "closed"))
-            first, reader = self._add(document.copy(document.pages[:keep]).write_pdf(), appended=False)
-            self._done(reader, first)
-            self.parts += 1
+            bookmarks = [
+                (level, label, number, x * PX, (page.height - y) * PX, state != "closed")
+                for number, page in enumerate(document.pages[:keep])
+                for level, label, (x, y), state in page.bookmarks
+            ]
+            pdf = document.copy(document.pages[:keep]).write_pdf()
             # The next part's units fill about part_pages, at the pages per unit of this one.
             budget = max(1, min(budget * 4, (following - start) * part_pages // max(keep, 1)))
             start = following
             del document
             gc.collect()  # the boxes hold cycles: free them before the next part is laid out
+            give_back_freed()
+            yield pdf, bookmarks
+
+    def _add_part(self, pdf: bytes, bookmarks: list):
+        first, reader = self._add(pdf, appended=False)
+        self.bookmarks += [(level, label, first + page, *rest) for level, label, page, *rest in bookmarks]
+        self._done(reader, first)
+        self.parts += 1
 
     def add_pdf(self, pdf):
         """Append another PDF's pages, and its outline at the levels it had. ``pdf``: its bytes, or a

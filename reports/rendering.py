@@ -8,6 +8,7 @@ document whatever the reader's language: it is rendered under ``zh-hans``, and i
 by kind (its title, sections and narrative headings) comes from its module in ``reports.kinds``.
 """
 
+from collections import Counter
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -129,6 +130,29 @@ def _incident(row: dict) -> dict:
     }
 
 
+# An incident list longer than this prints month by month, each month from a new page under its
+# own heading and bookmark: a reader finds a month in a year's 180 pages by the outline, and the
+# months after a break can be laid out apart (reports.parts). About eight pages of rows.
+MONTHS_FROM_ROWS = 300
+
+
+def _by_month(rows: list[dict]) -> list[dict]:
+    """The rows of a long incident list (in the order reported) with the heading of each month
+    on its first row: ``month`` (its label and count) and ``new_page`` (every month but the first)."""
+    if len(rows) <= MONTHS_FROM_ROWS:
+        return rows
+    months = Counter(row["reported"][:7] for row in rows)
+    previous = None
+    for row in rows:
+        month = row["reported"][:7]  # "2026-06"
+        if month != previous:
+            label = f"{month[:4]} 年 {int(month[5:])} 月" if month else "未记录报告时间"
+            row["month"] = {"label": label, "count": months[month]}
+            row["new_page"] = previous is not None
+        previous = month
+    return rows
+
+
 def _view(data: dict) -> dict:
     """The snapshot with what the templates print next to its codes, times and amounts."""
     view = dict(data)
@@ -136,7 +160,7 @@ def _view(data: dict) -> dict:
     incidents["severity_rows"] = [
         (SEVERITY[s], incidents.get("by_severity", {}).get(s, 0)) for s in ("emergency", "severe", "general")
     ]
-    incidents["list"] = [_incident(row) for row in incidents.get("list", [])]
+    incidents["list"] = _by_month([_incident(row) for row in incidents.get("list", [])])
     incidents["completion"] = _pct(incidents.get("completion_percent"))
     view["incidents"] = incidents
 
