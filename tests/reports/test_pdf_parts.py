@@ -53,10 +53,10 @@ def placed(pdf: bytes, tmp_path) -> list[list[tuple[str, float]]]:
     """Each page's words with their height on the page (pdftotext -bbox), footers left out: two
     PDFs that agree here print the same words at the same places, not only on the same pages."""
     html = poppler("pdftotext", pdf, tmp_path, "-bbox")
-    pages = []
+    pages, footer = [], re.compile(r"第|页|/|共|\d+")
     for page in html.split("<page ")[1:]:
         words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)
-        pages.append([(word, round(float(y), 1)) for y, word in words if not re.fullmatch(r"第|页|/|共|\d+", word)])
+        pages.append([(word, round(float(y), 1)) for y, word in words if not footer.fullmatch(word)])
     return pages
 
 
