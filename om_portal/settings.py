@@ -177,7 +177,7 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 RENDER_TIME_LIMIT_SECONDS = env.int("RENDER_TIME_LIMIT_SECONDS", default=600)
 # Processes one long PDF is laid out in (reports.parts): with 2, the half after a forced page break
 # (a long incident list prints month by month) is laid out on a second core at the same time, in a
-# fork of the render (bench/reports.py: the annual report in about half the time, about 50 MB more).
+# fork of the render (bench/reports.py: the annual report in 0.6-0.7 of the time, about 60 MB more).
 REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=2)
 # A render worker's child that has grown past this after a render is replaced (manage.py worker).
 RENDER_WORKER_MAX_MEMORY_MB = env.int("RENDER_WORKER_MAX_MEMORY_MB", default=1024)

@@ -185,7 +185,7 @@ class Joined:
         """Lay ``layout`` out part by part and add its pages and bookmarks. With ``processes`` of
         2 (settings.REPORT_RENDER_PROCESSES) and a forced page break in it, the half after the
         break nearest the middle is laid out at the same time in a forked copy of this process:
-        the same pages in about half the time, at about 60 MB more in all (bench/reports.py)."""
+        the same pages in 0.6-0.7 of the time, at about 60 MB more in all (bench/reports.py)."""
         from reports import forked
         from reports.pdf import rarely_collected
 
