@@ -13,15 +13,16 @@ of its own peak resident memory (VmHWM, bench/_memory.py) and the peak PSS of it
 forks (sampled every 50 ms from here: the two share pages, which PSS counts once): Python's own
 allocators hide what Pango, HarfBuzz and the font files take. The annual report is rendered three
 ways: in one pass (before issue 17), in parts in one process (REPORT_RENDER_PROCESSES=1), and in
-parts with its second half in a fork (the default). The baseline, measured in the same run in the same way, is a one-page
-report (an empty month): its time per page against the big reports' time per page shows whether
-rendering stays linear in the pages.
+parts with its second half in a fork (the default). The baseline, measured in the same run in the
+same way, is a one-page report (an empty month): its time per page against the big reports' time
+per page shows whether rendering stays linear in the pages.
 
 Run: .venv/bin/python bench/reports.py  (SQLite in memory, or DATABASE_URL's server)
 --smoke: a few incidents and log lines per report, parts of a few units (so that even a small
 report takes several), a term of two weeks and a month: checking each report builds and renders
 to a PDF of its pages, in parts (the annual one's few incidents month by month, so that it forks),
-and the package from the stored PDFs; the targets not asserted (the test suite runs it). The load average is printed beside each figure.
+and the package from the stored PDFs; the targets not asserted (the test suite runs it). The load
+average is printed beside each figure.
 """
 
 import datetime as dt
