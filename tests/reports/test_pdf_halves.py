@@ -5,6 +5,7 @@ import copy
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from reports import forked, parts, rendering
 from reports.building import build_data
@@ -94,7 +95,7 @@ def test_two_halves_at_once_make_the_pages_of_one_pass(long_quarter, fork_spy, t
 
 
 def test_a_layout_is_split_at_the_break_nearest_its_middle(long_quarter):
-    with rendering.translation.override("zh-hans"):
+    with translation.override("zh-hans"):
         layout = rendering.report_layout(rendering._report(long_quarter, {}, None, False))
     first = next(u0 for u0, block in zip(layout.starts, layout.blocks, strict=True) if block.rows)
     assert layout.breaks == [first + 30, first + 60]
