@@ -39,6 +39,9 @@ ALLOWED = {
         "SEC",  # the start of a DingTalk robot's signing secret, shown as an example
         "SLA",
         "PDF",
+        "JPEG",  # the photo formats a tablet's inspection round takes (its form's hint)
+        "PNG",
+        "WebP",
         "API",
         "CSV",
         "URL",
