@@ -11,17 +11,27 @@ import resource
 import threading
 
 
+def _proc_mb(path: str, field: str) -> float | None:
+    """The first ``field:`` of a /proc file (kB there) in MB, None when it has none; OSError when
+    the file cannot be read (the process has ended, or this is not Linux)."""
+    with open(path) as lines:
+        for line in lines:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
 def peak_mb(pid: int | str = "self") -> float:
     """The peak RSS in MB of this process, or of process ``pid`` (another program, such as
     blackbox_exporter), read while it runs."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
+        found = _proc_mb(f"/proc/{pid}/status", "VmHWM")
     except OSError:
         if pid != "self":
             return 0.0
+        found = None
+    if found is not None:
+        return found
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: the best there is
 
 
@@ -29,13 +39,9 @@ def pss_mb(pid: int) -> float:
     """Process ``pid``'s proportional share of resident memory (its own pages, and its share of
     those it shares with other processes, such as a fork's), in MB; 0 once it has ended."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
+        return _proc_mb(f"/proc/{pid}/smaps_rollup", "Pss") or 0.0
     except OSError:
-        pass
-    return 0.0
+        return 0.0
 
 
 def descendants(pid: int) -> list[int]:

@@ -15,15 +15,15 @@ laid-out page are read back from its boxes.
 The parts have no footer: "第 N 页 / 共 M 页" needs M, known only at the end, so the footers are
 laid out last on empty pages (cheap, a hundred at a time) and each drawn onto its page as a form
 XObject, in the same CJK font: the page's own content is wrapped, never parsed or re-encoded.
-The outline is rebuilt from the kept pages' bookmarks.
+The outline is rebuilt from the kept pages' bookmarks. Another PDF's pages (a stored, signed
+report in an acceptance package) can be appended with their outline, read from a file one at a
+time; they keep their own footer and get the joined document's number in the corner. The joined
+PDF can be written to a file (``write``) rather than held as bytes.
 
 What follows a forced page break depends on nothing before it: a layout with one (a long incident
 list, month by month) is cut there in two halves, and the second is laid out at the same time in
 a fork of the render (reports.forked), on the worker's second core; its parts come back as PDF
-bytes and are joined after the first half's. Another PDF's pages (a stored, signed
-report in an acceptance package) can be appended with their outline, read from a file one at a
-time; they keep their own footer and get the joined document's number in the corner. The joined
-PDF can be written to a file (``write``) rather than held as bytes.
+bytes and are joined after the first half's.
 """
 
 import gc

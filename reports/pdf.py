@@ -85,7 +85,8 @@ def rarely_collected():
 def give_back_freed():
     """Hand the memory a laid-out part freed back to the system (glibc's malloc_trim): the next
     part reuses most of it anyway, but what stays mapped counts against the render while a
-    forked half runs beside it (about 20 MB in bench/reports.py). Elsewhere than glibc, nothing."""
+    forked half runs beside it (the annual report's two halves, sampled as bench/reports.py
+    does: 374-376 MB with it, 394 MB without). Elsewhere than glibc, nothing."""
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (AttributeError, OSError):
